@@ -1,0 +1,99 @@
+# iommubench — top-level Makefile.  See README.md and docs/.
+#   make deps | build | module | test | run SUITE=x [TARGET=auto|host|lab]
+#   make lab | plots RUN=dir | compare A= B= | format | clean
+SHELL := /bin/bash
+.DEFAULT_GOAL := build
+
+BUILD    ?= build
+BIN      := $(BUILD)/iommubench
+PKGS     := hwloc numa jansson inih papi
+CC       ?= cc
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
+            -Iharness/include -Ikernels/include/uapi -D_GNU_SOURCE \
+            -DIB_VERSION=\"$(shell cat VERSION 2>/dev/null || echo 0.0.0)\" \
+            $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -lpthread
+
+SRCS     := $(wildcard harness/src/*.c)
+OBJS     := $(patsubst harness/src/%.c,$(BUILD)/obj/%.o,$(SRCS))
+LIBOBJS  := $(filter-out $(BUILD)/obj/main.o,$(OBJS))
+TESTSRC  := $(wildcard tests/unit/test_*.c)
+TESTBINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TESTSRC))
+# Small static test tools that run inside the lab guest.
+LABTOOLS := $(patsubst tests/lab/tools/%.c,$(BUILD)/labtools/%,$(wildcard tests/lab/tools/*.c))
+
+# The lab kernel: whichever Debian linux-headers-*-amd64 is installed.
+LAB_KVER ?= $(shell ls -1d /usr/src/linux-headers-*-amd64 2>/dev/null | sed 's|.*/linux-headers-||' | sort -V | tail -n1)
+# KDIR for `make module`: the running kernel's build dir when it exists.
+KDIR     ?= $(shell [ -d /lib/modules/$$(uname -r)/build ] && echo /lib/modules/$$(uname -r)/build)
+
+SUITE    ?= smoke
+TARGET   ?= auto
+
+.PHONY: build deps module module-lab labtools test unit run lab plots compare format clean help
+
+help:
+	@sed -n '2,3p' Makefile
+
+build: $(BIN)
+
+$(BUILD)/obj/%.o: harness/src/%.c $(wildcard harness/include/*.h) kernels/include/uapi/iommubench.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BIN): $(OBJS)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIBOBJS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(LIBOBJS) $(LDLIBS) $(shell pkg-config --libs cmocka)
+
+$(BUILD)/labtools/%: tests/lab/tools/%.c kernels/include/uapi/iommubench.h
+	@mkdir -p $(@D)
+	$(CC) -static -O2 -g -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -Ikernels/include/uapi -o $@ $< -lpthread
+
+labtools: $(LABTOOLS)
+
+deps:
+	@bash scripts/deps.sh
+
+module:
+	@if [ -z "$(KDIR)" ]; then \
+		echo "module: skipped: no build dir for the running kernel $$(uname -r); use 'make module KDIR=/path/to/kernel/build' or 'make module-lab'"; \
+	else $(MAKE) -C $(KDIR) M=$(CURDIR)/kernels/iommubench modules; fi
+
+# The module for the lab kernel (Debian's installed linux-headers-*-amd64).
+module-lab:
+	@if [ -z "$(LAB_KVER)" ]; then echo "module-lab: no linux-headers-*-amd64 installed (run make deps)"; exit 3; fi
+	$(MAKE) -C /usr/src/linux-headers-$(LAB_KVER) M=$(CURDIR)/kernels/iommubench W=$(W) modules
+
+unit: $(TESTBINS)
+
+# deps first, then a fresh make so pkg-config sees the installed libraries.
+test: deps
+	@$(MAKE) --no-print-directory build module-lab unit labtools
+	@bash tests/run.sh
+
+run: deps
+	@$(MAKE) --no-print-directory build
+	@bash scripts/run.sh "$(SUITE)" "$(TARGET)"
+
+lab: deps
+	@$(MAKE) --no-print-directory build module-lab labtools
+	@python3 scripts/lab/lab.py build
+
+plots:
+	@test -n "$(RUN)" || { echo "plots: set RUN=results/<suite>/<run-id>"; exit 1; }
+	$(BIN) report "$(RUN)"
+
+compare: build
+	@test -n "$(A)" -a -n "$(B)" || { echo "compare: set A=<run dir> B=<run dir>"; exit 1; }
+	$(BIN) compare "$(A)" "$(B)"
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf $(BUILD)
+	-$(MAKE) -C kernels/iommubench clean >/dev/null 2>&1 || true

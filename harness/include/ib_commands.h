@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Sub-commands of the iommubench CLI; main.c dispatches to these. */
+#ifndef IB_COMMANDS_H
+#define IB_COMMANDS_H
+
+/* Each returns a contract exit code (0 ok, 1 usage, 2 failed, 3 missing
+ * resource, 4 skipped). argv[0] is the sub-command name. */
+int cmd_run(int argc, char **argv);	  /* harness core */
+int cmd_rerun(int argc, char **argv);	  /* harness core */
+int cmd_info(int argc, char **argv);	  /* harness core: GET_INFO */
+int cmd_help(int argc, char **argv);	  /* harness core */
+int cmd_compare(int argc, char **argv);	  /* compare.c */
+int cmd_lab_merge(int argc, char **argv); /* counters_lab.c */
+int cmd_report(int argc, char **argv);	  /* report.c */
+
+#endif

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs the Debian packages iommubench needs (make deps).  Idempotent:
+# installs only what is missing.  Not root / no apt: prints the exact command
+# and exits 3 (resource missing).
+set -euo pipefail
+
+PKGS=(
+	build-essential pkg-config file
+	libhwloc-dev hwloc libnuma-dev numactl
+	libpapi-dev papi-tools
+	libjansson-dev libinih-dev libcmocka-dev
+	gnuplot-nox openmpi-bin libopenmpi-dev
+	qemu-system-x86 linux-image-amd64 linux-headers-amd64
+	busybox-static cpio kmod pciutils python3
+	chromium
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+	st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+	[[ $st == "install ok installed" ]] || missing+=("$p")
+done
+
+if ((${#missing[@]} == 0)); then
+	echo "deps: all ${#PKGS[@]} packages present"
+	exit 0
+fi
+
+cmd="apt-get update && apt-get install -y --no-install-recommends ${missing[*]}"
+if [[ $(id -u) -ne 0 ]] || ! command -v apt-get >/dev/null; then
+	echo "deps: missing ${missing[*]}; run as root: $cmd" >&2
+	exit 3
+fi
+
+echo "deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+if ! { apt-get update -q && apt-get install -y -q --no-install-recommends "${missing[@]}"; } >"$log" 2>&1; then
+	tail -n 20 "$log" >&2
+	echo "deps: apt-get failed installing: ${missing[*]}" >&2
+	exit 3
+fi
+echo "deps: installed ${#missing[@]} packages"

@@ -1,0 +1,490 @@
+#!/usr/bin/env python3
+"""iommubench lab runner: packs an initramfs and boots the QEMU vIOMMU lab.
+
+The lab is a TARGET of the same harness, not a second implementation: the
+initramfs carries build/iommubench (with the shared libraries it needs), the
+module built against Debian's installed linux-headers-*-amd64, the suites and
+the guest-side lab tests.  Inside the VM /init loads the module and runs one
+shell command; results are written straight into a host directory shared
+over virtio-9p (/out in the guest).
+
+Per-point counter attribution: the guest harness writes "BEGIN <row>" /
+"END <row>" lines to a virtio-serial port and blocks until we answer "ACK".
+At each mark we record the byte size of QEMU's trace log (the log backend
+flushes every event), so events between two marks belong to that point.
+See docs/lab.md.
+
+    lab.py build
+    lab.py exec [options] -- <guest shell command>
+"""
+
+import argparse
+import glob
+import hashlib
+import os
+import re
+import shlex
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BUILD = os.path.abspath(os.environ.get("IOMMUBENCH_BUILD", os.path.join(TOP, "build")))
+LABDIR = os.path.join(BUILD, "lab")
+PROG = "lab"
+
+GUEST_MODULES = ["virtio_pci", "virtio_console", "9pnet_virtio", "9p"]
+TRACE_EVENTS = ["vtd_iotlb_page_hit", "vtd_iotlb_page_update", "vtd_iotlb_cc_hit",
+                "vtd_iotlb_cc_update", "vtd_iotlb_reset", "vtd_dmar_fault",
+                "vtd_inv_desc_iotlb_global", "vtd_inv_desc_iotlb_domain",
+                "vtd_inv_desc_iotlb_pages", "vtd_inv_desc_cc_domain",
+                "vtd_inv_desc_cc_global", "vtd_inv_desc_cc_device"]
+
+
+def die(code, msg):
+    print(f"{PROG}: {msg}", file=sys.stderr)
+    sys.exit(code)
+
+
+def lab_kver():
+    vers = [os.path.basename(p)[len("linux-headers-"):]
+            for p in glob.glob("/usr/src/linux-headers-*-amd64")]
+    vers = [v for v in vers if os.path.exists(f"/boot/vmlinuz-{v}")]
+    if not vers:
+        die(3, "no Debian kernel with headers installed (need linux-image-amd64 and "
+               "linux-headers-amd64: run make deps)")
+    vers.sort(key=lambda v: [int(x) if x.isdigit() else x for x in re.split(r"[.-]", v)])
+    return vers[-1]
+
+
+def module_closure(kver, names):
+    """Module files for names plus their dependencies, dependencies first."""
+    base = f"/lib/modules/{kver}"
+    deps = {}
+    with open(f"{base}/modules.dep") as f:
+        for line in f:
+            mod, _, rest = line.partition(":")
+            deps[mod] = rest.split()
+    byname = {os.path.basename(m)[:-3].replace("-", "_"): m for m in deps}
+    order = []
+
+    def visit(m):
+        if m in order:
+            return
+        for d in deps.get(m, []):
+            visit(d)
+        order.append(m)
+
+    for n in names:
+        m = byname.get(n.replace("-", "_"))
+        if m is None:
+            builtin = f"{base}/modules.builtin"
+            if os.path.exists(builtin) and any(l.strip().endswith(f"/{n}.ko") for l in open(builtin)):
+                continue
+            die(3, f"kernel module {n} not found for {kver}")
+        visit(m)
+    return [f"{base}/{m}" for m in order]
+
+
+def shared_libs(paths):
+    """Every shared library (and the loader) the given ELF files need."""
+    libs = set()
+    for p in paths:
+        out = subprocess.run(["ldd", p], capture_output=True, text=True).stdout
+        for line in out.splitlines():
+            m = re.search(r"(/\S+)\s+\(0x", line)
+            if m and os.path.exists(m.group(1)):
+                libs.add(m.group(1))
+    return sorted(libs)
+
+
+INIT = r"""#!/bin/busybox sh
+# iommubench lab /init: mount, load modules, run /lab/cmd.sh, power off.
+/bin/busybox --install -s /bin
+export PATH=/opt/iommubench/bin:/opt/iommubench/labtools:/bin:/sbin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs dev /dev
+mkdir -p /dev/hugepages /sys/kernel/tracing /tmp /run
+mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
+mount -t hugetlbfs hugetlbfs /dev/hugepages
+mount -t tmpfs tmpfs /tmp
+hostname qemu-lab
+echo "root:x:0:0:root:/root:/bin/sh" > /etc/passwd
+echo "nobody:x:65534:65534:nobody:/:/bin/sh" >> /etc/passwd
+echo "root:x:0:" > /etc/group; echo "nogroup:x:65534:" >> /etc/group
+for m in $(cat /opt/lab/modules.list); do insmod "$m" || echo "IB-LAB-WARN insmod $m failed"; done
+mkdir -p /lab /out
+if ! mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 labctl /lab; then
+	echo "IB-LAB-FAIL cannot mount the control share"; poweroff -f
+fi
+mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 out /out || {
+	echo "IB-LAB-FAIL cannot mount the results share" > /lab/status; poweroff -f; }
+if [ ! -e /lab/no-module ]; then
+	if ! msg=$(insmod /opt/iommubench/iommubench.ko $(cat /lab/module-params 2>/dev/null) 2>&1); then
+		echo "module-load-failed: ${msg:-insmod failed}" > /lab/status
+		echo "IB-LAB-FAIL module load failed: $msg"
+		sync; poweroff -f
+	fi
+fi
+for p in /sys/class/virtio-ports/*; do
+	[ "$(cat $p/name 2>/dev/null)" = iommubench.ctl ] && export IOMMUBENCH_LAB_CTL=/dev/${p##*/}
+done
+export IOMMUBENCH_PLATFORM=qemu-lab HOME=/root
+echo ready > /lab/status
+echo; echo "IB-LAB-READY"
+cd /out
+sh /lab/cmd.sh
+rc=$?
+echo $rc > /lab/exit
+echo "IB-LAB-EXIT $rc"
+sync
+poweroff -f
+"""
+
+
+def build(args):
+    kver = lab_kver()
+    ko = os.path.join(TOP, "kernels", "iommubench", "iommubench.ko")
+    binp = os.path.join(BUILD, "iommubench")
+    if not os.path.exists(binp):
+        die(3, "build/iommubench missing: run make build")
+    if not os.path.exists(ko):
+        print(f"{PROG}: warning: {os.path.relpath(ko, TOP)} missing (make module-lab): "
+              "the guest will report a module load failure", file=sys.stderr)
+    bb = shutil.which("busybox") or "/bin/busybox"
+    if subprocess.run(["file", "-L", bb], capture_output=True, text=True).stdout.find("statically") < 0 \
+            and os.path.exists("/bin/busybox"):
+        bb = "/bin/busybox"
+    root = tempfile.mkdtemp(prefix="iblab-root-")
+    try:
+        for d in ("bin", "sbin", "proc", "sys", "dev", "etc", "tmp", "root",
+                  "opt/lab", "opt/iommubench/bin", "opt/iommubench/labtools",
+                  "opt/iommubench/suites", "opt/iommubench/tests/lab/guest",
+                  "opt/iommubench/plots"):
+            os.makedirs(os.path.join(root, d), exist_ok=True)
+        shutil.copy2(bb, os.path.join(root, "bin", "busybox"))
+        with open(os.path.join(root, "init"), "w") as f:
+            f.write(INIT)
+        os.chmod(os.path.join(root, "init"), 0o755)
+        mods = module_closure(kver, GUEST_MODULES)
+        mlist = []
+        for m in mods:
+            dst = os.path.join(root, "opt/lab", os.path.basename(m))
+            shutil.copy2(m, dst)
+            mlist.append("/opt/lab/" + os.path.basename(m))
+        with open(os.path.join(root, "opt/lab/modules.list"), "w") as f:
+            f.write("\n".join(mlist) + "\n")
+        if os.path.exists(ko):
+            shutil.copy2(ko, os.path.join(root, "opt/iommubench/iommubench.ko"))
+        shutil.copy2(binp, os.path.join(root, "opt/iommubench/bin/iommubench"))
+        elves = [binp]
+        tools = sorted(glob.glob(os.path.join(BUILD, "labtools", "*")))
+        for t in tools:
+            if os.access(t, os.X_OK) and os.path.isfile(t):
+                shutil.copy2(t, os.path.join(root, "opt/iommubench/labtools"))
+                elves.append(t)
+        plugdir = "/usr/lib/x86_64-linux-gnu/hwloc"
+        for p in glob.glob(plugdir + "/hwloc_pci.so"):
+            os.makedirs(root + plugdir, exist_ok=True)
+            shutil.copy2(p, root + plugdir)
+            elves.append(p)
+        for lib in shared_libs(elves):
+            dst = root + lib
+            os.makedirs(os.path.dirname(dst), exist_ok=True)
+            shutil.copy2(lib, dst)
+            real = os.path.realpath(lib)
+            if real != lib and not os.path.exists(root + real):
+                os.makedirs(os.path.dirname(root + real), exist_ok=True)
+                shutil.copy2(real, root + real)
+        # x86-64 loader path some binaries use
+        if os.path.exists("/lib64/ld-linux-x86-64.so.2"):
+            os.makedirs(root + "/lib64", exist_ok=True)
+            shutil.copy2("/lib64/ld-linux-x86-64.so.2", root + "/lib64/")
+        for s in glob.glob(os.path.join(TOP, "bench", "suites", "*.suite")):
+            shutil.copy2(s, os.path.join(root, "opt/iommubench/suites"))
+        for s in glob.glob(os.path.join(TOP, "tests", "lab", "guest", "*")):
+            shutil.copy2(s, os.path.join(root, "opt/iommubench/tests/lab/guest"))
+        for s in glob.glob(os.path.join(TOP, "plots", "*.gp")):
+            shutil.copy2(s, os.path.join(root, "opt/iommubench/plots"))
+        os.makedirs(LABDIR, exist_ok=True)
+        out = os.path.join(LABDIR, "initrd.gz")
+        tmp = out + ".tmp"
+        files = subprocess.run(["find", ".", "-print0"], cwd=root, capture_output=True).stdout
+        with open(tmp, "wb") as f:
+            cpio = subprocess.Popen(["cpio", "--null", "-o", "-H", "newc", "--quiet"], cwd=root,
+                                    stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+            gz = subprocess.Popen(["gzip", "-1"], stdin=cpio.stdout, stdout=f)
+            cpio.stdin.write(files)
+            cpio.stdin.close()
+            cpio.stdout.close()
+            if cpio.wait() or gz.wait():
+                die(2, "packing the initramfs failed")
+        os.replace(tmp, out)
+        with open(os.path.join(LABDIR, "kver"), "w") as f:
+            f.write(kver + "\n")
+        if not args.quiet:
+            print(f"{PROG}: initramfs {os.path.relpath(out, TOP)} for kernel {kver} "
+                  f"({os.path.getsize(out) // 1024} KiB)")
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    return kver
+
+
+class MarkServer(threading.Thread):
+    """Answers the guest's BEGIN/END marks and records trace-log offsets."""
+
+    def __init__(self, sock_path, trace_path, marks_path):
+        super().__init__(daemon=True)
+        self.sock_path, self.trace_path, self.marks_path = sock_path, trace_path, marks_path
+        self.stop = False
+        self.count = 0
+
+    def run(self):
+        s = None
+        for _ in range(600):
+            if self.stop:
+                return
+            try:
+                s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                s.connect(self.sock_path)
+                break
+            except OSError:
+                s.close()
+                s = None
+                time.sleep(0.05)
+        if s is None:
+            return
+        buf = b""
+        with open(self.marks_path, "a") as marks:
+            while not self.stop:
+                try:
+                    data = s.recv(4096)
+                except OSError:
+                    break
+                if not data:
+                    break
+                buf += data
+                while b"\n" in buf:
+                    line, buf = buf.split(b"\n", 1)
+                    text = line.decode(errors="replace").strip()
+                    kind, _, name = text.partition(" ")
+                    if kind not in ("BEGIN", "END"):
+                        continue
+                    try:
+                        off = os.path.getsize(self.trace_path)
+                    except OSError:
+                        off = 0
+                    marks.write(f"{kind}\t{name}\t{off}\n")
+                    marks.flush()
+                    self.count += 1
+                    s.sendall(b"ACK\n")
+        s.close()
+
+
+def qemu_cmdline(args, kver, initrd, ctl_dir, out_dir, trace_log, sock):
+    mem = args.mem
+    half = mem // 2
+    cm = "on" if args.caching_mode == "on" else "off"
+    cmd = ["qemu-system-x86_64", "-M", "q35,kernel-irqchip=split", "-accel", "tcg",
+           "-m", str(mem), "-smp", str(args.smp), "-cpu", "max",
+           "-object", f"memory-backend-ram,id=m0,size={half}M",
+           "-object", f"memory-backend-ram,id=m1,size={mem - half}M"]
+    if args.smp >= 2:
+        cmd += ["-numa", "node,nodeid=0,cpus=0,memdev=m0",
+                "-numa", f"node,nodeid=1,cpus=1-{args.smp - 1},memdev=m1"]
+    else:
+        # icount serialises vCPUs: one CPU and a memory-only node 1 (LAB-NOTES)
+        cmd += ["-numa", "node,nodeid=0,cpus=0,memdev=m0", "-numa", "node,nodeid=1,memdev=m1"]
+    cmd += ["-numa", "dist,src=0,dst=1,val=21"]
+    if args.iommu != "none":
+        cmd += ["-device", f"intel-iommu,intremap=on,caching-mode={cm}"]
+    edu = "edu" + (f",dma_mask={args.edu_dma_mask}" if args.edu_dma_mask else "")
+    cmd += ["-device", f"{edu},bus=pcie.0,addr=03.0",
+            "-device", "pxb-pcie,id=pxb1,bus_nr=16,numa_node=1,bus=pcie.0",
+            "-device", "pcie-root-port,id=rp1,bus=pxb1,chassis=1",
+            "-device", f"{edu},bus=rp1"]
+    cmd += ["-fsdev", f"local,id=labctl,path={ctl_dir},security_model=none",
+            "-device", "virtio-9p-pci,fsdev=labctl,mount_tag=labctl,bus=pcie.0",
+            "-fsdev", f"local,id=out,path={out_dir},security_model=none",
+            "-device", "virtio-9p-pci,fsdev=out,mount_tag=out,bus=pcie.0",
+            "-device", "virtio-serial-pci,bus=pcie.0",
+            "-chardev", f"socket,id=ibctl,path={sock},server=on,wait=off",
+            "-device", "virtserialport,chardev=ibctl,name=iommubench.ctl"]
+    if args.icount:
+        cmd += ["-icount", "shift=auto,sleep=off"]
+    cmd += ["-D", trace_log] + [a for e in TRACE_EVENTS for a in ("-trace", f"enable={e}")]
+    append = ["console=ttyS0", "quiet", "loglevel=4", "panic=-1", "oops=panic" if args.panic_on_oops else ""]
+    append += {"strict": ["intel_iommu=on", "iommu.strict=1"],
+               "lazy": ["intel_iommu=on", "iommu.strict=0"],
+               "pt": ["intel_iommu=on", "iommu.passthrough=1"],
+               "off": ["intel_iommu=off"]}[args.mode]
+    if args.hugepages:
+        append += [f"hugepagesz=2M hugepages={args.hugepages}"]
+    if args.append:
+        append.append(args.append)
+    cmd += ["-kernel", f"/boot/vmlinuz-{kver}", "-initrd", initrd,
+            "-append", " ".join(a for a in append if a),
+            "-nographic", "-no-reboot", "-nic", "none", "-vga", "none"]
+    return cmd
+
+
+def exec_cmd(args):
+    if not args.command:
+        die(1, "exec: no guest command given (lab.py exec [options] -- CMD)")
+    if args.rebuild or not os.path.exists(os.path.join(LABDIR, "initrd.gz")):
+        build(argparse.Namespace(quiet=True))
+    kver = open(os.path.join(LABDIR, "kver")).read().strip()
+    if not os.path.exists(f"/boot/vmlinuz-{kver}"):
+        kver = build(argparse.Namespace(quiet=True))
+    initrd = os.path.join(LABDIR, "initrd.gz")
+    out_dir = os.path.abspath(args.out or tempfile.mkdtemp(prefix="iblab-out-"))
+    log_dir = os.path.abspath(args.logdir or out_dir)
+    os.makedirs(out_dir, exist_ok=True)
+    os.makedirs(log_dir, exist_ok=True)
+    ctl_dir = tempfile.mkdtemp(prefix="iblab-ctl-")
+    # the socket lives outside the 9p share
+    sock_dir = tempfile.mkdtemp(prefix="iblab-sock-")
+    sock = os.path.join(sock_dir, "ctl.sock")
+    trace_log = os.path.join(log_dir, "qemu-trace.log")
+    marks = os.path.join(log_dir, "marks.tsv")
+    console = os.path.join(log_dir, "console.log")
+    for p in (trace_log, marks):
+        if os.path.exists(p):
+            os.unlink(p)
+    with open(os.path.join(ctl_dir, "cmd.sh"), "w") as f:
+        f.write("#!/bin/sh\n" + " ".join(args.command) + "\n")
+    if args.no_module:
+        open(os.path.join(ctl_dir, "no-module"), "w").close()
+    if args.module_params:
+        with open(os.path.join(ctl_dir, "module-params"), "w") as f:
+            f.write(args.module_params + "\n")
+    cmd = qemu_cmdline(args, kver, initrd, ctl_dir, out_dir, trace_log, sock)
+    with open(os.path.join(log_dir, "qemu-cmdline.txt"), "w") as f:
+        f.write(" ".join(shlex.quote(c) for c in cmd) + "\n")
+    t0 = time.monotonic()
+    qemu = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, start_new_session=True)
+
+    def kill_qemu(*_):
+        try:
+            os.killpg(qemu.pid, signal.SIGKILL)
+        except OSError:
+            pass
+
+    signal.signal(signal.SIGTERM, lambda *a: (kill_qemu(), die(2, "interrupted")))
+    signal.signal(signal.SIGINT, lambda *a: (kill_qemu(), die(2, "interrupted")))
+    marker = MarkServer(sock, trace_log, marks)
+    marker.start()
+    ready_at = None
+    guest_rc = None
+    fail = None
+    last = ""
+    state = {"timed_out": False}
+
+    def on_timeout():
+        state["timed_out"] = True
+        kill_qemu()
+
+    timer = threading.Timer(args.timeout, on_timeout)
+    timer.start()
+    with open(console, "wb") as con:
+        for raw in qemu.stdout:
+            con.write(raw)
+            con.flush()
+            line = raw.decode(errors="replace").rstrip("\r\n")
+            line = re.sub(r"\x1b(\[[0-9;?]*[A-Za-z]|.)", "", line)
+            if line.strip():
+                last = line.strip()
+            if re.search(r"IB-LAB-READY\s*$", line):
+                ready_at = time.monotonic() - t0
+                continue
+            m = re.match(r"IB-LAB-EXIT (\d+)", line)
+            if m:
+                guest_rc = int(m.group(1))
+                continue
+            m = re.match(r"IB-LAB-FAIL (.*)", line)
+            if m:
+                fail = m.group(1)
+                continue
+            if ready_at is not None and guest_rc is None and not args.quiet:
+                print(line, flush=True)
+    qemu.wait()
+    timer.cancel()
+    marker.stop = True
+    wall = time.monotonic() - t0
+    timed_out = state["timed_out"]
+    shutil.rmtree(ctl_dir, ignore_errors=True)
+    shutil.rmtree(sock_dir, ignore_errors=True)
+    with open(os.path.join(log_dir, "lab-run.txt"), "w") as f:
+        f.write(f"kernel={kver}\nmode={args.mode}\ncaching_mode={args.caching_mode}\n"
+                f"smp={args.smp}\nicount={'on' if args.icount else 'off'}\nmem_mb={args.mem}\n"
+                f"boot_s={ready_at if ready_at is not None else 'n/a'}\nwall_s={wall:.1f}\n"
+                f"marks={marker.count}\nguest_rc={guest_rc}\n")
+    if not args.quiet:
+        print(f"{PROG}: qemu-lab ({args.mode}, caching-mode {args.caching_mode}, smp {args.smp}): "
+              f"boot {ready_at or 0:.1f}s, wall {wall:.1f}s, console log {os.path.relpath(console, TOP)}",
+              file=sys.stderr)
+    if timed_out:
+        die(2, f"timeout: the lab run exceeded {args.timeout}s (console log: {console})")
+    if fail:
+        die(2, f"{fail} (console log: {console})")
+    if ready_at is None:
+        die(2, f"boot failed: the guest never became ready; last console line: {last[:200]!r} "
+               f"(console log: {console})")
+    if guest_rc is None:
+        die(2, f"the guest stopped before the command finished; last console line: {last[:200]!r}")
+    return guest_rc
+
+
+def main():
+    ap = argparse.ArgumentParser(prog="lab.py", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="verb", required=True)
+    b = sub.add_parser("build", help="pack the initramfs")
+    b.add_argument("--quiet", action="store_true")
+    e = sub.add_parser("exec", help="boot the lab and run a guest command")
+    e.add_argument("--out", help="host directory mounted at /out (default: a new temp dir)")
+    e.add_argument("--logdir", help="where console.log, qemu-trace.log, marks.tsv go (default: --out)")
+    e.add_argument("--mode", choices=["strict", "lazy", "pt", "off"], default="strict",
+                   help="IOMMU mode on the guest kernel cmdline")
+    e.add_argument("--caching-mode", choices=["on", "off"], default="on")
+    e.add_argument("--iommu", choices=["intel", "none"], default="intel")
+    e.add_argument("--smp", type=int, default=1)
+    e.add_argument("--icount", dest="icount", action="store_true", default=None)
+    e.add_argument("--no-icount", dest="icount", action="store_false")
+    e.add_argument("--mem", type=int, default=2048, help="guest RAM in MiB, split over 2 NUMA nodes")
+    e.add_argument("--hugepages", type=int, default=0, help="2M hugepages reserved at boot")
+    e.add_argument("--edu-dma-mask", default="", help="edu dma_mask property, e.g. 0xffffffffffff")
+    e.add_argument("--module-params", default="", help="insmod parameters for iommubench.ko")
+    e.add_argument("--append", default="", help="extra guest kernel cmdline")
+    e.add_argument("--timeout", type=int, default=900, help="wall-clock limit in seconds")
+    e.add_argument("--no-module", action="store_true")
+    e.add_argument("--panic-on-oops", action="store_true")
+    e.add_argument("--rebuild", action="store_true", help="repack the initramfs first")
+    e.add_argument("--quiet", action="store_true")
+    e.add_argument("command", nargs=argparse.REMAINDER)
+    args = ap.parse_args()
+    if args.verb == "build":
+        build(args)
+        return 0
+    if args.command and args.command[0] == "--":
+        args.command = args.command[1:]
+    if args.icount is None:
+        args.icount = args.smp == 1
+    if args.smp < 1 or args.smp > 8:
+        die(1, f"--smp={args.smp}: expected 1..8")
+    if args.mem < 512 or args.mem > 16384:
+        die(1, f"--mem={args.mem}: expected 512..16384 (MiB)")
+    if not shutil.which("qemu-system-x86_64"):
+        die(3, "qemu-system-x86_64 not installed (run make deps)")
+    return exec_cmd(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# make run SUITE=<name> [TARGET=auto|host|lab]: picks the target, runs the
+# suite with build/iommubench (on the host, or inside the QEMU lab), then
+# merges lab counters and draws the plots and report.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+suite=${1:-smoke}
+target=${2:-auto}
+bin=build/iommubench
+file=bench/suites/$suite.suite
+
+available() { ls bench/suites/*.suite 2>/dev/null | sed 's|.*/||; s|\.suite$||' | paste -sd, | sed 's/,/, /g'; }
+if [[ ! -f $file ]]; then
+	echo "run: SUITE=$suite: unknown suite; available: $(available)" >&2
+	exit 1
+fi
+case $target in auto | host | lab) ;; *)
+	echo "run: TARGET=$target: expected auto, host or lab" >&2
+	exit 1
+	;;
+esac
+
+if [[ -n ${LAB_IOMMU:-} && ${LAB_IOMMU} != intel ]]; then
+	echo "run: LAB_IOMMU=$LAB_IOMMU: expected intel (amd-iommu and virtio-iommu are untried in the lab)" >&2
+	exit 1
+fi
+case ${LAB_MODE:-strict} in strict | lazy | pt | off) ;; *)
+	echo "run: LAB_MODE=$LAB_MODE: expected strict, lazy, pt or off" >&2
+	exit 1
+	;;
+esac
+
+# Why the host cannot run module/IOMMU suites; empty when it can.
+host_reason() {
+	if [[ $(id -u) -ne 0 ]]; then echo "not root"; return; fi
+	if [[ -z $(ls /sys/class/iommu 2>/dev/null) ]]; then echo "no IOMMU (/sys/class/iommu is empty)"; return; fi
+	if [[ -e /dev/iommubench ]]; then return; fi
+	if [[ $(cat /proc/sys/kernel/modules_disabled 2>/dev/null) == 1 ]] || grep -qw nomodule /proc/cmdline; then
+		echo "module loading is disabled on this kernel"; return
+	fi
+	if [[ ! -f kernels/iommubench/iommubench.ko ]] || ! modinfo -F vermagic kernels/iommubench/iommubench.ko 2>/dev/null | grep -q "^$(uname -r) "; then
+		echo "no iommubench.ko built for $(uname -r) (make module)"; return
+	fi
+}
+
+reason=$(host_reason)
+if [[ $target == auto ]]; then
+	if [[ -z $reason ]]; then target=host; else target=lab; fi
+	echo "run: TARGET=auto -> $target${reason:+ (host: $reason)}"
+fi
+
+stamp=$(date -u +%Y%m%dT%H%M%SZ)
+if [[ $target == host ]]; then
+	if [[ -n $reason ]]; then
+		echo "run: TARGET=host: cannot run here: $reason" >&2
+		exit 4
+	fi
+	if [[ ! -e /dev/iommubench ]]; then
+		insmod kernels/iommubench/iommubench.ko || { echo "run: TARGET=host: insmod iommubench.ko failed" >&2; exit 3; }
+		trap 'rmmod iommubench 2>/dev/null' EXIT
+	fi
+	runid="$(hostname -s)-$stamp"
+	"$bin" run --suite "$file" --results-dir results --run-id "$runid" --platform host
+	rc=$?
+	dir=results/$suite/$runid
+else
+	make -s module-lab >/dev/null || { echo "run: building the module for the lab failed (make module-lab)" >&2; exit 2; }
+	python3 scripts/lab/lab.py build --quiet || exit $?
+	runid="qemu-lab-$stamp"
+	dir=results/$suite/$runid
+	mkdir -p "$dir"
+	# Per-suite lab settings ("# lab: --mem 4096 ...") then LAB_* overrides.
+	read -r -a labopts <<<"$(sed -n 's/^# lab: *//p' "$file" | head -n1)"
+	[[ -n ${LAB_MODE:-} ]] && labopts+=(--mode "$LAB_MODE")
+	[[ -n ${LAB_CACHING_MODE:-} ]] && labopts+=(--caching-mode "$LAB_CACHING_MODE")
+	[[ -n ${LAB_MEM:-} ]] && labopts+=(--mem "$LAB_MEM")
+	[[ -n ${LAB_SMP:-} ]] && labopts+=(--smp "$LAB_SMP")
+	[[ -n ${LAB_HUGEPAGES:-} ]] && labopts+=(--hugepages "$LAB_HUGEPAGES")
+	[[ -n ${LAB_TIMEOUT:-} ]] && labopts+=(--timeout "$LAB_TIMEOUT")
+	[[ -n ${LAB_EDU_DMA_MASK:-} ]] && labopts+=(--edu-dma-mask "$LAB_EDU_DMA_MASK")
+	echo "run: booting the qemu-lab (emulated timings; exact counts) for suite $suite"
+	python3 scripts/lab/lab.py exec "${labopts[@]}" --out results --logdir "$dir" -- \
+		IOMMUBENCH_LAB_HOST="$(hostname -s)" iommubench run --suite "/opt/iommubench/suites/$suite.suite" \
+		--results-dir /out --run-id "$runid" --platform qemu-lab --lab-ctl '"$IOMMUBENCH_LAB_CTL"'
+	rc=$?
+	if [[ -f $dir/results.json ]]; then
+		"$bin" lab-merge "$dir" || echo "run: lab-merge failed; counters not attributed" >&2
+	fi
+fi
+if [[ -f $dir/results.json ]]; then
+	"$bin" report "$dir" || echo "run: drawing the report failed" >&2
+	ln -sfn "$runid" "results/$suite/latest"
+	echo "run: results in $dir (report: $dir/report.html)"
+fi
+exit $rc

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# make run's front end on the host: suite/target validation and the host
+# target's refusal on a machine without an IOMMU (exit 4 = skipped).
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+
+out=$(bash scripts/run.sh no-such-suite host 2>&1); rc=$?
+if [[ $rc == 1 && $(wc -l <<<"$out") == 1 && $out == *"SUITE=no-such-suite: unknown suite; available: "*smoke* ]]; then
+	echo "ok - unknown suite: exit 1, one line listing the suites"
+else
+	echo "not ok - unknown suite: rc=$rc out=$out"
+fi
+
+out=$(bash scripts/run.sh smoke nowhere 2>&1); rc=$?
+if [[ $rc == 1 && $out == *"TARGET=nowhere: expected auto, host or lab"* ]]; then
+	echo "ok - bad TARGET: exit 1 naming the allowed values"
+else
+	echo "not ok - bad TARGET: rc=$rc out=$out"
+fi
+
+if [[ -z $(ls /sys/class/iommu 2>/dev/null) ]]; then
+	out=$(bash scripts/run.sh smoke host 2>&1); rc=$?
+	if [[ $rc == 4 && $(wc -l <<<"$out") == 1 && $out == *"no IOMMU"* ]]; then
+		echo "ok - TARGET=host without an IOMMU: exit 4, one line"
+	else
+		echo "not ok - TARGET=host without an IOMMU: rc=$rc out=$out"
+	fi
+else
+	echo "ok - TARGET=host without an IOMMU # SKIP this machine has an IOMMU"
+fi
+
+out=$(LAB_IOMMU=amd bash scripts/run.sh smoke lab 2>&1); rc=$?
+if [[ $rc == 1 && $out == *"LAB_IOMMU=amd: expected intel"* ]]; then
+	echo "ok - bad LAB_IOMMU: exit 1 naming the allowed values"
+else
+	echo "not ok - bad LAB_IOMMU: rc=$rc out=$(tail -n1 <<<"$out")"
+fi
