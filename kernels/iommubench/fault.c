@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * iommubench: counting IOMMU faults per device.
+ *
+ * Linux 6.1 has no generic notification of DMA remapping faults that a
+ * driver can subscribe to for a default (DMA-API) domain:
+ *  - iommu_register_device_fault_handler() only sees recoverable page
+ *    requests (PRI/SVA), not the unrecoverable faults a stray DMA causes;
+ *  - iommu_set_fault_handler() and the iommu:io_page_fault tracepoint are
+ *    fed by report_iommu_fault(), which AMD and ARM SMMU drivers call but
+ *    the Intel VT-d driver does not: dmar_fault() only logs
+ *    "DMAR: [DMA Read NO_PASID] Request device [..] fault addr ..".
+ * So we count in two places and add them up:
+ *  1. a kprobe on the VT-d driver's dmar_fault_do_one(iommu, type, reason,
+ *     pasid, source_id, addr), attributed by source_id (the requester ID);
+ *     if that static function was inlined, a kprobe on dmar_fault() counts
+ *     fault interrupts without attribution (charged to every device);
+ *  2. a probe on the io_page_fault tracepoint (other IOMMU drivers),
+ *     attributed by struct device.
+ * Caveats: dmar_fault() skips dmar_fault_do_one() while its printk is
+ * ratelimited (10 faults per 5 s), so method 1 undercounts bursts; the
+ * dmar_fault() fallback counts interrupts, and one interrupt may carry
+ * several fault records.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/kprobes.h>
+#include <linux/pci.h>
+#include <linux/tracepoint.h>
+
+#include "ib.h"
+
+struct ib_fault_slot {
+	struct pci_dev *pdev; /* NULL: free */
+	u16 rid;
+	atomic64_t count;
+};
+
+static struct ib_fault_slot ib_slots[IOMMUBENCH_MAX_DEVICES];
+static DEFINE_SPINLOCK(ib_slots_lock);
+static atomic64_t ib_unattributed; /* dmar_fault() interrupts (fallback) */
+
+static bool ib_kp_do_one_ok, ib_kp_irq_ok, ib_tp_ok;
+static struct tracepoint *ib_tp_io_page_fault;
+
+static void ib_fault_count_rid(u16 rid)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(ib_slots); i++)
+		if (READ_ONCE(ib_slots[i].pdev) && ib_slots[i].rid == rid)
+			atomic64_inc(&ib_slots[i].count);
+}
+
+static int ib_kp_do_one_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	/* dmar_fault_do_one(iommu, type, fault_reason, pasid, source_id, addr) */
+	ib_fault_count_rid((u16)regs_get_kernel_argument(regs, 4));
+	return 0;
+}
+
+static int ib_kp_irq_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	atomic64_inc(&ib_unattributed);
+	return 0;
+}
+
+static struct kprobe ib_kp_do_one = {
+	.symbol_name = "dmar_fault_do_one",
+	.pre_handler = ib_kp_do_one_pre,
+};
+
+static struct kprobe ib_kp_irq = {
+	.symbol_name = "dmar_fault",
+	.pre_handler = ib_kp_irq_pre,
+};
+
+static void ib_tp_probe(void *data, struct device *dev, unsigned long iova,
+			int flags)
+{
+	struct pci_dev *pdev;
+
+	if (!dev || !dev_is_pci(dev))
+		return;
+	pdev = to_pci_dev(dev);
+	ib_fault_count_rid(pci_dev_id(pdev));
+}
+
+static void ib_find_tp(struct tracepoint *tp, void *priv)
+{
+	if (!strcmp(tp->name, "io_page_fault"))
+		ib_tp_io_page_fault = tp;
+}
+
+int ib_fault_init(void)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(ib_slots); i++)
+		atomic64_set(&ib_slots[i].count, 0);
+	if (IS_ENABLED(CONFIG_KPROBES) && IS_ENABLED(CONFIG_INTEL_IOMMU)) {
+		ib_kp_do_one_ok = !register_kprobe(&ib_kp_do_one);
+		if (!ib_kp_do_one_ok)
+			ib_kp_irq_ok = !register_kprobe(&ib_kp_irq);
+	}
+	for_each_kernel_tracepoint(ib_find_tp, NULL);
+	if (ib_tp_io_page_fault)
+		ib_tp_ok = !tracepoint_probe_register(ib_tp_io_page_fault,
+						      ib_tp_probe, NULL);
+	return 0;
+}
+
+void ib_fault_exit(void)
+{
+	if (ib_kp_do_one_ok)
+		unregister_kprobe(&ib_kp_do_one);
+	if (ib_kp_irq_ok)
+		unregister_kprobe(&ib_kp_irq);
+	if (ib_tp_ok) {
+		tracepoint_probe_unregister(ib_tp_io_page_fault, ib_tp_probe,
+					    NULL);
+		tracepoint_synchronize_unregister();
+	}
+}
+
+int ib_fault_slot_get(struct pci_dev *pdev)
+{
+	int i, slot = -1;
+
+	spin_lock(&ib_slots_lock);
+	for (i = 0; i < ARRAY_SIZE(ib_slots); i++) {
+		if (!ib_slots[i].pdev) {
+			ib_slots[i].rid = pci_dev_id(pdev);
+			atomic64_set(&ib_slots[i].count, 0);
+			WRITE_ONCE(ib_slots[i].pdev, pdev);
+			slot = i;
+			break;
+		}
+	}
+	spin_unlock(&ib_slots_lock);
+	return slot;
+}
+
+void ib_fault_slot_put(int slot)
+{
+	if (slot < 0)
+		return;
+	WRITE_ONCE(ib_slots[slot].pdev, NULL);
+}
+
+u64 ib_fault_count(int slot)
+{
+	u64 n = atomic64_read(&ib_unattributed);
+
+	if (slot >= 0)
+		n += atomic64_read(&ib_slots[slot].count);
+	return n;
+}
+
+const char *ib_fault_method(void)
+{
+	if (ib_kp_do_one_ok)
+		return ib_tp_ok ? "kprobe:dmar_fault_do_one+tracepoint:io_page_"
+				  "fault"
+				: "kprobe:dmar_fault_do_one";
+	if (ib_kp_irq_ok)
+		return ib_tp_ok ? "kprobe:dmar_fault(unattributed)+tracepoint:"
+				  "io_page_fault"
+				: "kprobe:dmar_fault(unattributed)";
+	return ib_tp_ok ? "tracepoint:io_page_fault"
+			: "nothing (faults not counted)";
+}
