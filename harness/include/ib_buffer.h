@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Buffers of a requested page size on a requested NUMA node, and the proof
+ * of what was obtained (smaps / pagemap + kpageflags, move_pages).  Also the
+ * hugepage pool reservation, restored afterwards (also on signals).
+ */
+#ifndef IB_BUFFER_H
+#define IB_BUFFER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct ib_buffer {
+	void *addr;	  /* page-aligned start handed to engines */
+	size_t len;
+	void *map_addr;	  /* what to munmap */
+	size_t map_len;
+	uint64_t page_size_req; /* bytes requested (thp: 2 MiB) */
+	uint64_t page_size_obtained;
+	int mem_node_obtained;	/* -1 = mixed/unknown */
+};
+
+/* Values of one /proc/self/smaps entry (kB fields converted to bytes). */
+struct ib_smaps_entry {
+	uintptr_t start, end;
+	uint64_t size, rss, kernel_page_size, mmu_page_size;
+	uint64_t anon_huge, private_hugetlb, shared_hugetlb;
+	bool found;
+};
+
+/* Parses smaps text for the mapping containing addr.  0 if found. */
+int ib_smaps_parse(const char *text, uintptr_t addr, struct ib_smaps_entry *e);
+
+/*
+ * The page size a mapping shows, from its smaps entry and the requested
+ * kind ("4k", "2m", "1g", "thp").  Returns the obtained size in bytes, and
+ * writes why it differs from the request into why (empty if it matches).
+ */
+uint64_t ib_smaps_page_size(const struct ib_smaps_entry *e, const char *kind,
+			    uint64_t len, char *why, size_t whylen);
+
+/* /proc/self/pagemap entry -> PFN; false if not present. */
+bool ib_pagemap_pfn(uint64_t entry, uint64_t *pfn);
+/* /proc/kpageflags bits -> page size class: 4096, 2097152 (THP/huge head or
+ * tail), 0 if unknown. */
+uint64_t ib_kpageflags_size(uint64_t flags, uint64_t huge_hint);
+
+/* Token -> bytes (4k, 2m, 1g, thp -> 2m). */
+uint64_t ib_page_size_bytes(const char *kind);
+
+/*
+ * Allocates, faults in and verifies.  Returns 0 ok; 1 = skip (not obtained,
+ * why says what was obtained), 3 = resource missing (why says which); -1 =
+ * error.
+ */
+int ib_buffer_alloc(struct ib_buffer *b, const char *kind, uint64_t len,
+		    int node, char *why, size_t whylen);
+void ib_buffer_free(struct ib_buffer *b);
+
+/*
+ * Makes sure `count` free hugepages of `size` bytes exist on node,
+ * growing the pool if needed; the original count is restored by
+ * ib_hugepages_restore_all().  0 ok, -1 with why.
+ */
+int ib_hugepages_reserve(int node, uint64_t size, uint64_t count, char *why,
+			 size_t whylen);
+/* Restores every pool we changed.  Async-signal-safe. */
+void ib_hugepages_restore_all(void);
+
+/* sysfs root for tests ("" = /). */
+extern char ib_sysfs_root[128];
+
+#endif

@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The one declarative option table: it drives the suite parser, the CLI
+ * (--kebab-case), `iommubench help` and every range check.  Names are the
+ * contract names of ARCHITECTURE.md.
+ */
+#ifndef IB_OPTIONS_H
+#define IB_OPTIONS_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum ib_opt_type {
+	IB_OPT_ENUM,	 /* one of .allowed (comma list) */
+	IB_OPT_SIZE,	 /* bytes, k/m/g suffixes */
+	IB_OPT_UINT,	 /* plain integer in [min, max] */
+	IB_OPT_DURATION, /* ns; 1s, 200ms, 50us, 10ns (bare number = s) */
+	IB_OPT_PERCENT,	 /* double, "1" or "0.5%" */
+	IB_OPT_NODE,	 /* node id | local | remote | all */
+	IB_OPT_DEVICE,	 /* PCI BDF | auto */
+	IB_OPT_STR,	 /* free text */
+};
+
+#define IB_OPT_F_NOLIST (1U << 0) /* commas are part of the value */
+#define IB_OPT_F_HARNESS (1U << 1) /* harness option, not a sweep parameter */
+
+enum ib_opt_id {
+	IB_O_ENGINE, IB_O_OP, IB_O_PAGE_SIZE, IB_O_WINDOW, IB_O_XFER_SIZE,
+	IB_O_PATTERN, IB_O_THREADS, IB_O_GRANULE, IB_O_IOMMU_MODE,
+	IB_O_CPU_NODE, IB_O_MEM_NODE, IB_O_DEV_NODE, IB_O_DEVICE,
+	IB_O_DIRECTION, IB_O_ITERATIONS, IB_O_DURATION, IB_O_WARMUP,
+	IB_O_MIN_REPS, IB_O_MAX_REPS, IB_O_MAX_TIME, IB_O_TARGET_CI,
+	IB_O_SEED, IB_O_VERIFY, IB_O_BUF_SIZE, IB_O_COUNTERS,
+	IB_O_DESCRIPTION,
+	IB_O_MAX,
+};
+
+struct ib_option {
+	const char *name;    /* suite key; CLI is --name with '_' -> '-' */
+	enum ib_opt_type type;
+	unsigned int flags;
+	uint64_t min, max;   /* SIZE/UINT/DURATION range (inclusive) */
+	const char *def;     /* default text ("" = unset) */
+	const char *allowed; /* ENUM: comma list */
+	const char *help;
+};
+
+extern const struct ib_option ib_options[IB_O_MAX];
+
+#define IB_VAL_LEN 256
+
+/* A node request: an id, or one of the relative words. */
+enum ib_node_kind { IB_NODE_ID, IB_NODE_LOCAL, IB_NODE_REMOTE, IB_NODE_ALL };
+
+/* One point's parameters: the text as given plus the parsed value. */
+struct ib_params {
+	char raw[IB_O_MAX][IB_VAL_LEN]; /* canonical text of each option */
+	bool given[IB_O_MAX];		/* set explicitly (not a default) */
+	uint64_t u[IB_O_MAX];		/* SIZE/UINT/DURATION/ENUM index/node id */
+	double d[IB_O_MAX];		/* PERCENT */
+	int node_kind[IB_O_MAX];	/* NODE options */
+};
+
+/* Fills every option with its default. */
+void ib_params_defaults(struct ib_params *p);
+
+/* Index of the option called name (suite key or kebab CLI form), -1 if none. */
+int ib_opt_find(const char *name);
+
+/*
+ * Parses and stores one (non-list) value.  On error returns -1 and writes
+ * "key=value: expected ..." into err.
+ */
+int ib_opt_set(struct ib_params *p, int id, const char *value, char *err,
+	       size_t errlen);
+
+/* Checks one value without storing it (same message). */
+int ib_opt_check(int id, const char *value, char *err, size_t errlen);
+
+/* Splits a list value on commas (unless the option is NOLIST): returns the
+ * number of items written to items[] (each trimmed), max nitems. */
+int ib_opt_split(int id, const char *value, char items[][IB_VAL_LEN],
+		 int nitems);
+
+/* Parsers usable on their own. */
+int ib_parse_size(const char *s, uint64_t *out);
+int ib_parse_duration(const char *s, uint64_t *ns);
+
+/* Cross-field checks of a complete point; -1 with a message naming the
+ * fields on error. */
+int ib_params_validate(const struct ib_params *p, char *err, size_t errlen);
+
+/* "expected 4k, 2m, 1g or thp" style text for an option. */
+void ib_opt_expected(int id, char *buf, size_t len);
+
+/* Prints the table (iommubench help). Only those in `only` (comma list of
+ * names) when not NULL. */
+void ib_options_print_help(FILE *stream, const char *only);
+
+#endif

@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* State shared between main.c (signals) and run.c (the point loop). */
+#ifndef IB_RUN_H
+#define IB_RUN_H
+
+#include <signal.h>
+
+/* Set by the SIGINT/SIGTERM handler; the run stops after the current point
+ * when a second signal is not sent. */
+extern volatile sig_atomic_t ib_interrupted;
+
+#endif

@@ -1,0 +1,401 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Buffers: mmap with the requested backing on the requested node, fault in,
+ * then verify what the kernel actually gave us (page size from smaps, node
+ * from move_pages).  A buffer that is not what was asked for is refused:
+ * the point is skipped, never measured on the wrong memory.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <numa.h>
+#include <numaif.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "ib_buffer.h"
+
+#ifndef MAP_HUGE_SHIFT
+#define MAP_HUGE_SHIFT 26
+#endif
+#define MAP_HUGE_2MB_ (21 << MAP_HUGE_SHIFT)
+#define MAP_HUGE_1GB_ (30 << MAP_HUGE_SHIFT)
+#define SZ_2M (2ULL << 20)
+#define SZ_1G (1ULL << 30)
+
+char ib_sysfs_root[128] = "";
+
+uint64_t ib_page_size_bytes(const char *kind)
+{
+	if (!strcmp(kind, "2m") || !strcmp(kind, "thp"))
+		return SZ_2M;
+	if (!strcmp(kind, "1g"))
+		return SZ_1G;
+	return 4096;
+}
+
+int ib_smaps_parse(const char *text, uintptr_t addr, struct ib_smaps_entry *e)
+{
+	const char *line = text;
+	bool in = false;
+
+	memset(e, 0, sizeof(*e));
+	while (line && *line) {
+		unsigned long s, en;
+		char key[64];
+		unsigned long long v;
+		int n = 0;
+
+		if (sscanf(line, "%lx-%lx %n", &s, &en, &n) == 2 && n > 0) {
+			if (in)
+				break;
+			if (addr >= s && addr < en) {
+				in = true;
+				e->start = s;
+				e->end = en;
+				e->found = true;
+			}
+		} else if (in && sscanf(line, "%63[^:]: %llu kB", key, &v) == 2) {
+			uint64_t b = v * 1024;
+
+			if (!strcmp(key, "Size"))
+				e->size = b;
+			else if (!strcmp(key, "Rss"))
+				e->rss = b;
+			else if (!strcmp(key, "KernelPageSize"))
+				e->kernel_page_size = b;
+			else if (!strcmp(key, "MMUPageSize"))
+				e->mmu_page_size = b;
+			else if (!strcmp(key, "AnonHugePages"))
+				e->anon_huge = b;
+			else if (!strcmp(key, "Private_Hugetlb"))
+				e->private_hugetlb = b;
+			else if (!strcmp(key, "Shared_Hugetlb"))
+				e->shared_hugetlb = b;
+		}
+		line = strchr(line, '\n');
+		if (line)
+			line++;
+	}
+	return e->found ? 0 : -1;
+}
+
+uint64_t ib_smaps_page_size(const struct ib_smaps_entry *e, const char *kind,
+			    uint64_t len, char *why, size_t whylen)
+{
+	uint64_t want = ib_page_size_bytes(kind), got;
+
+	why[0] = '\0';
+	if (!e->found) {
+		snprintf(why, whylen, "buffer not found in /proc/self/smaps");
+		return 0;
+	}
+	if (!strcmp(kind, "thp")) {
+		if (e->kernel_page_size != 4096)
+			got = e->kernel_page_size;
+		else
+			got = e->anon_huge >= len ? SZ_2M : 4096;
+		if (got != SZ_2M)
+			snprintf(why, whylen,
+				 "page_size=thp: only %llu of %llu KiB backed by transparent huge pages",
+				 (unsigned long long)(e->anon_huge >> 10),
+				 (unsigned long long)(len >> 10));
+		return got;
+	}
+	got = e->kernel_page_size;
+	if (got == 4096 && e->anon_huge)
+		got = SZ_2M; /* THP crept into a 4k request */
+	if (got != want)
+		snprintf(why, whylen,
+			 "page_size=%s: obtained %llu-byte pages (smaps KernelPageSize %llu kB, AnonHugePages %llu kB)",
+			 kind, (unsigned long long)got,
+			 (unsigned long long)(e->kernel_page_size >> 10),
+			 (unsigned long long)(e->anon_huge >> 10));
+	return got;
+}
+
+bool ib_pagemap_pfn(uint64_t entry, uint64_t *pfn)
+{
+	if (!(entry >> 63 & 1))
+		return false;
+	*pfn = entry & ((1ULL << 55) - 1);
+	return true;
+}
+
+#define KPF_COMPOUND_HEAD 15
+#define KPF_COMPOUND_TAIL 16
+#define KPF_HUGE 17
+#define KPF_THP 22
+
+uint64_t ib_kpageflags_size(uint64_t flags, uint64_t huge_hint)
+{
+	bool compound = flags & (1ULL << KPF_COMPOUND_HEAD | 1ULL << KPF_COMPOUND_TAIL);
+
+	if (flags & (1ULL << KPF_THP))
+		return SZ_2M;
+	if ((flags & (1ULL << KPF_HUGE)) && compound)
+		return huge_hint ? huge_hint : SZ_2M;
+	return compound ? 0 : 4096;
+}
+
+static char *read_all(const char *path, size_t *outlen)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = NULL;
+	size_t cap = 0, len = 0, n;
+
+	if (!f)
+		return NULL;
+	for (;;) {
+		if (cap - len < 4096) {
+			char *nb = realloc(buf, cap + 65536);
+
+			if (!nb) {
+				free(buf);
+				fclose(f);
+				return NULL;
+			}
+			buf = nb;
+			cap += 65536;
+		}
+		n = fread(buf + len, 1, cap - len - 1, f);
+		if (!n)
+			break;
+		len += n;
+	}
+	buf[len] = '\0';
+	fclose(f);
+	if (outlen)
+		*outlen = len;
+	return buf;
+}
+
+/* ---- hugepage pools ---- */
+
+struct pool_restore {
+	char path[512];
+	char orig[32];
+	size_t origlen;
+};
+static struct pool_restore pools[16];
+static volatile int npools;
+
+static void pool_path(char *buf, size_t len, int node, uint64_t size,
+		      const char *file)
+{
+	snprintf(buf, len,
+		 "%s/sys/devices/system/node/node%d/hugepages/hugepages-%llukB/%s",
+		 ib_sysfs_root, node, (unsigned long long)(size >> 10), file);
+	if (access(buf, F_OK))
+		snprintf(buf, len, "%s/sys/kernel/mm/hugepages/hugepages-%llukB/%s",
+			 ib_sysfs_root, (unsigned long long)(size >> 10), file);
+}
+
+static long long read_ll(const char *path)
+{
+	char buf[64];
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	return atoll(buf);
+}
+
+static int write_str(const char *path, const char *s, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_TRUNC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = write(fd, s, len);
+	close(fd);
+	return n == (ssize_t)len ? 0 : -1;
+}
+
+int ib_hugepages_reserve(int node, uint64_t size, uint64_t count, char *why,
+			 size_t whylen)
+{
+	char nr_path[512], free_path[512], val[32];
+	long long nr, fr, want;
+	int i;
+
+	pool_path(nr_path, sizeof(nr_path), node, size, "nr_hugepages");
+	pool_path(free_path, sizeof(free_path), node, size, "free_hugepages");
+	nr = read_ll(nr_path);
+	fr = read_ll(free_path);
+	if (nr < 0 || fr < 0) {
+		snprintf(why, whylen, "no %llu kB hugepage pool on node %d (%s)",
+			 (unsigned long long)(size >> 10), node, nr_path);
+		return -1;
+	}
+	if ((uint64_t)fr >= count)
+		return 0;
+	want = nr + (long long)(count - (uint64_t)fr);
+	for (i = 0; i < npools; i++)
+		if (!strcmp(pools[i].path, nr_path))
+			break;
+	if (i == npools && npools < 16) {
+		snprintf(pools[i].path, sizeof(pools[i].path), "%s", nr_path);
+		pools[i].origlen = (size_t)snprintf(pools[i].orig,
+						    sizeof(pools[i].orig), "%lld\n", nr);
+		npools = i + 1;
+	}
+	snprintf(val, sizeof(val), "%lld\n", want);
+	if (write_str(nr_path, val, strlen(val))) {
+		snprintf(why, whylen,
+			 "cannot reserve %llu hugepages of %llu kB on node %d: %s: %s",
+			 (unsigned long long)count, (unsigned long long)(size >> 10),
+			 node, nr_path, strerror(errno));
+		return -1;
+	}
+	fr = read_ll(free_path);
+	if (fr < 0 || (uint64_t)fr < count) {
+		snprintf(why, whylen,
+			 "only %lld of %llu hugepages of %llu kB could be reserved on node %d",
+			 fr < 0 ? 0 : fr, (unsigned long long)count,
+			 (unsigned long long)(size >> 10), node);
+		return -1;
+	}
+	return 0;
+}
+
+void ib_hugepages_restore_all(void)
+{
+	int i;
+
+	for (i = 0; i < npools; i++)
+		write_str(pools[i].path, pools[i].orig, pools[i].origlen);
+}
+
+/* ---- allocation ---- */
+
+static int check_node(struct ib_buffer *b, int node, char *why, size_t whylen)
+{
+	size_t step = b->page_size_obtained ? b->page_size_obtained : 4096;
+	size_t n = b->len / step, i, stride, cnt = 0, off = 0;
+	void **pages;
+	int *status, first = -2, bad = 0;
+
+	if (n == 0)
+		n = 1;
+	stride = n > 4096 ? n / 4096 : 1;
+	pages = calloc(4097, sizeof(*pages));
+	status = calloc(4097, sizeof(*status));
+	if (!pages || !status) {
+		free(pages);
+		free(status);
+		return -1;
+	}
+	for (i = 0; i < n && cnt < 4096; i += stride)
+		pages[cnt++] = (char *)b->addr + i * step;
+	if (move_pages(0, cnt, pages, NULL, status, 0)) {
+		snprintf(why, whylen, "move_pages: %s", strerror(errno));
+		free(pages);
+		free(status);
+		return -1;
+	}
+	for (i = 0; i < cnt; i++) {
+		if (first == -2)
+			first = status[i];
+		if (status[i] != node)
+			bad++, off = i;
+	}
+	b->mem_node_obtained = bad ? (first == status[off] ? first : -1) : node;
+	if (bad)
+		snprintf(why, whylen,
+			 "mem_node=%d: %d of %zu sampled pages are elsewhere (e.g. node %d)",
+			 node, bad, cnt, status[off]);
+	free(pages);
+	free(status);
+	return bad ? 1 : 0;
+}
+
+int ib_buffer_alloc(struct ib_buffer *b, const char *kind, uint64_t len,
+		    int node, char *why, size_t whylen)
+{
+	uint64_t psz = ib_page_size_bytes(kind);
+	int flags = MAP_PRIVATE | MAP_ANONYMOUS, rc;
+	struct ib_smaps_entry e;
+	char *smaps;
+	struct bitmask *nodes = NULL;
+
+	memset(b, 0, sizeof(*b));
+	why[0] = '\0';
+	b->page_size_req = psz;
+	b->mem_node_obtained = -1;
+	len = (len + psz - 1) / psz * psz;
+	b->len = len;
+	if (!strcmp(kind, "2m") || !strcmp(kind, "1g")) {
+		if (ib_hugepages_reserve(node, psz, len / psz, why, whylen))
+			return 3;
+		flags |= MAP_HUGETLB | (psz == SZ_2M ? MAP_HUGE_2MB_ : MAP_HUGE_1GB_);
+		b->map_len = len;
+	} else if (!strcmp(kind, "thp")) {
+		b->map_len = len + SZ_2M; /* room to align to 2 MiB */
+	} else {
+		b->map_len = len;
+	}
+	b->map_addr = mmap(NULL, b->map_len, PROT_READ | PROT_WRITE, flags, -1, 0);
+	if (b->map_addr == MAP_FAILED) {
+		snprintf(why, whylen, "mmap of %llu bytes (page_size=%s): %s",
+			 (unsigned long long)b->map_len, kind, strerror(errno));
+		b->map_addr = NULL;
+		return 3;
+	}
+	b->addr = b->map_addr;
+	if (!strcmp(kind, "thp")) {
+		uintptr_t a = ((uintptr_t)b->map_addr + SZ_2M - 1) & ~(SZ_2M - 1);
+
+		b->addr = (void *)a;
+		madvise(b->addr, len, MADV_HUGEPAGE);
+	} else if (!strcmp(kind, "4k")) {
+		madvise(b->addr, len, MADV_NOHUGEPAGE);
+	}
+	if (numa_available() >= 0) {
+		nodes = numa_allocate_nodemask();
+		numa_bitmask_setbit(nodes, (unsigned int)node);
+		if (mbind(b->addr, len, MPOL_BIND, nodes->maskp, nodes->size + 1,
+			  MPOL_MF_STRICT)) {
+			snprintf(why, whylen, "mbind to node %d: %s", node,
+				 strerror(errno));
+			numa_free_nodemask(nodes);
+			ib_buffer_free(b);
+			return 3;
+		}
+		numa_free_nodemask(nodes);
+	}
+	memset(b->addr, 0x5a, len); /* fault everything in now */
+
+	smaps = read_all("/proc/self/smaps", NULL);
+	if (!smaps || ib_smaps_parse(smaps, (uintptr_t)b->addr, &e)) {
+		snprintf(why, whylen, "cannot read /proc/self/smaps");
+		free(smaps);
+		return -1;
+	}
+	free(smaps);
+	/* thp mappings are larger than the buffer (alignment slack) */
+	b->page_size_obtained = ib_smaps_page_size(&e, kind, len, why, whylen);
+	if (why[0])
+		return 1;
+	rc = check_node(b, node, why, whylen);
+	if (rc)
+		return rc < 0 ? -1 : 1;
+	return 0;
+}
+
+void ib_buffer_free(struct ib_buffer *b)
+{
+	if (b->map_addr)
+		munmap(b->map_addr, b->map_len);
+	b->map_addr = NULL;
+	b->addr = NULL;
+}

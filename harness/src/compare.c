@@ -1,0 +1,412 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * `iommubench compare A B [C...] [-o compare.csv]`: compares runs (run
+ * directories or results.json paths), each against the first.
+ *
+ * Rows are matched by name.  For every metric present in both, the ratio of
+ * medians (X/A) is reported with both 95% CIs of the median and the range
+ * the ratio can take within them, [low_X/high_A, high_X/low_A] (a
+ * conservative bound, not itself a 95% interval).  A difference is called
+ * significant only when
+ *  - both rows carry raw samples (row.samples.<metric>, an array) and the
+ *    two-sided Mann-Whitney U test gives p < 0.05, or otherwise
+ *  - the two CIs do not overlap.
+ * A CI of fewer than 6 samples is not a 95% interval (ib_ci_median_idx), so
+ * such rows are never called significant by CI.  A statistically
+ * significant difference smaller than --min-effect (default 1%) is reported
+ * as significant but not "called": emulated lab timings, for instance, are
+ * so repeatable that a 1e-6 shift has disjoint CIs (Hoefler & Belli: report
+ * the effect size, not only significance).
+ * Counters are compared as plain ratios (single values, no significance).
+ * A context diff (kernel, cmdline, IOMMU vendor and mode, CPU, hugepages,
+ * THP, platform, hypervisor) says what differs between the machines.
+ * Output: a table on stdout and compare.csv (-o; default ./compare.csv).  Exit 0, 1 on bad input.
+ */
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "ib_commands.h"
+#include "ib_stats.h"
+
+struct run {
+	const char *arg;
+	char path[4096];
+	char id[256];
+	json_t *doc;
+};
+
+static int load_run(const char *arg, struct run *r)
+{
+	struct stat st;
+	json_error_t je;
+	const char *id;
+
+	r->arg = arg;
+	if (!stat(arg, &st) && S_ISDIR(st.st_mode))
+		snprintf(r->path, sizeof(r->path), "%s/results.json", arg);
+	else
+		snprintf(r->path, sizeof(r->path), "%s", arg);
+	r->doc = json_load_file(r->path, 0, &je);
+	if (!r->doc) {
+		fprintf(stderr, "iommubench: compare: %s:%d: %s\n", r->path, je.line, je.text);
+		return -1;
+	}
+	if (!json_is_array(json_object_get(r->doc, "results"))) {
+		fprintf(stderr, "iommubench: compare: %s: results: expected an array\n", r->path);
+		return -1;
+	}
+	id = json_string_value(json_object_get(json_object_get(r->doc, "context"), "run_id"));
+	snprintf(r->id, sizeof(r->id), "%s", id ? id : arg);
+	return 0;
+}
+
+static json_t *find_row(json_t *doc, const char *name)
+{
+	json_t *rows = json_object_get(doc, "results"), *row;
+	size_t i;
+
+	json_array_foreach(rows, i, row) {
+		const char *n = json_string_value(json_object_get(row, "name"));
+
+		if (n && !strcmp(n, name))
+			return row;
+	}
+	return NULL;
+}
+
+static double num(json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+
+	return v && json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+/* Raw samples of a metric, if the row carries them. */
+static double *samples(json_t *row, const char *metric, size_t *n)
+{
+	json_t *a = json_object_get(json_object_get(row, "samples"), metric), *v;
+	double *x;
+	size_t i;
+
+	*n = 0;
+	if (!json_is_array(a) || json_array_size(a) < 2)
+		return NULL;
+	x = malloc(json_array_size(a) * sizeof(*x));
+	if (!x)
+		return NULL;
+	json_array_foreach(a, i, v) {
+		if (!json_is_number(v)) {
+			free(x);
+			return NULL;
+		}
+		x[i] = json_number_value(v);
+	}
+	*n = json_array_size(a);
+	return x;
+}
+
+static void csv_field(FILE *f, const char *s)
+{
+	if (strpbrk(s, ",\"\n")) {
+		fputc('"', f);
+		for (; *s; s++) {
+			if (*s == '"')
+				fputc('"', f);
+			fputc(*s, f);
+		}
+		fputc('"', f);
+	} else {
+		fputs(s, f);
+	}
+}
+
+static void csv_num(FILE *f, double v)
+{
+	if (!isnan(v))
+		fprintf(f, "%.10g", v);
+}
+
+struct cmp_out {
+	FILE *csv;
+	double min_effect; /* relative, e.g. 0.01 */
+	int ratios, significant, called;
+};
+
+static void compare_metric(struct cmp_out *o, const struct run *a, const struct run *b,
+			   const char *name, const char *metric, json_t *ra, json_t *rb)
+{
+	json_t *ma = json_object_get(json_object_get(ra, "metrics"), metric);
+	json_t *mb = json_object_get(json_object_get(rb, "metrics"), metric);
+	double meda = num(ma, "median"), medb = num(mb, "median");
+	double la = num(ma, "ci95_low"), ha = num(ma, "ci95_high");
+	double lb = num(mb, "ci95_low"), hb = num(mb, "ci95_high");
+	double ratio = NAN, rlo = NAN, rhi = NAN, p = NAN;
+	double *xa, *xb;
+	size_t na, nb;
+	const char *method, *unit = json_string_value(json_object_get(ma, "unit"));
+	int sig, called;
+
+	if (meda != 0 && !isnan(meda) && !isnan(medb))
+		ratio = medb / meda;
+	if (!isnan(la) && !isnan(ha) && !isnan(lb) && !isnan(hb) && la > 0 && ha > 0) {
+		rlo = lb / ha;
+		rhi = hb / la;
+	}
+	xa = samples(ra, metric, &na);
+	xb = samples(rb, metric, &nb);
+	if (xa && xb) {
+		method = "mann-whitney";
+		p = ib_mann_whitney_p(xa, na, xb, nb);
+		sig = p < 0.05;
+	} else {
+		method = "ci-overlap";
+		sig = !isnan(la) && !isnan(lb) && (hb < la || ha < lb);
+		if (num(ma, "n") < 6 || num(mb, "n") < 6 || isnan(num(ma, "n")) ||
+		    isnan(num(mb, "n"))) {
+			method = "n<6";
+			sig = 0;
+		}
+	}
+	called = sig && !isnan(ratio) && fabs(ratio - 1) >= o->min_effect;
+	free(xa);
+	free(xb);
+	o->ratios++;
+	o->significant += sig;
+	o->called += called;
+
+	printf("%-48s %-22s %12.6g [%.6g, %.6g]  %12.6g [%.6g, %.6g]  %8.4f  %s\n", name,
+	       metric, meda, la, ha, medb, lb, hb, ratio,
+	       called ? "DIFFERENT" : sig ? "significant, below min-effect" : "-");
+	csv_field(o->csv, a->id);
+	fputc(',', o->csv);
+	csv_field(o->csv, b->id);
+	fputc(',', o->csv);
+	csv_field(o->csv, name);
+	fprintf(o->csv, ",%s,%s,", metric, unit ? unit : "");
+	csv_num(o->csv, meda);
+	fputc(',', o->csv);
+	csv_num(o->csv, la);
+	fputc(',', o->csv);
+	csv_num(o->csv, ha);
+	fputc(',', o->csv);
+	csv_num(o->csv, medb);
+	fputc(',', o->csv);
+	csv_num(o->csv, lb);
+	fputc(',', o->csv);
+	csv_num(o->csv, hb);
+	fputc(',', o->csv);
+	csv_num(o->csv, ratio);
+	fputc(',', o->csv);
+	csv_num(o->csv, rlo);
+	fputc(',', o->csv);
+	csv_num(o->csv, rhi);
+	fprintf(o->csv, ",%s,%s,", sig ? "yes" : "no", method);
+	csv_num(o->csv, p);
+	fprintf(o->csv, ",%s\n", called ? "yes" : "no");
+}
+
+static void compare_counter(struct cmp_out *o, const struct run *a, const struct run *b,
+			    const char *name, const char *counter, json_t *ca, json_t *cb)
+{
+	double va = num(ca, "value"), vb = num(cb, "value");
+	double ratio = va != 0 ? vb / va : NAN;
+
+	printf("%-48s %-22s %12.6g %-18s  %12.6g %-18s  %8.4f  (counter)\n", name,
+	       counter, va, "", vb, "", ratio);
+	csv_field(o->csv, a->id);
+	fputc(',', o->csv);
+	csv_field(o->csv, b->id);
+	fputc(',', o->csv);
+	csv_field(o->csv, name);
+	fprintf(o->csv, ",%s,count,", counter);
+	csv_num(o->csv, va);
+	fputs(",,,", o->csv);
+	csv_num(o->csv, vb);
+	fputs(",,,", o->csv);
+	csv_num(o->csv, ratio);
+	fputs(",,,,counter,,\n", o->csv);
+}
+
+/* Context keys whose differences matter when comparing machines. */
+static const char *const ctx_keys[] = {
+	"platform", "host",	 "kernel", "cmdline",	 "cpu",
+	"iommu",    "hugepages", "thp",	   "hypervisor", "tool_version",
+};
+
+static char *compact(json_t *v)
+{
+	if (!v)
+		return strdup("(absent)");
+	if (json_is_string(v))
+		return strdup(json_string_value(v));
+	return json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+}
+
+static int context_diff(const struct run *a, const struct run *b)
+{
+	json_t *ca = json_object_get(a->doc, "context"), *cb = json_object_get(b->doc, "context");
+	size_t i;
+	int ndiff = 0;
+
+	printf("context: %s vs %s\n", a->id, b->id);
+	for (i = 0; i < sizeof(ctx_keys) / sizeof(ctx_keys[0]); i++) {
+		json_t *va = json_object_get(ca, ctx_keys[i]), *vb = json_object_get(cb, ctx_keys[i]);
+		const char *sub;
+		json_t *x;
+
+		if (json_equal(va, vb) || (!va && !vb))
+			continue;
+		/* objects: name the sub-keys that differ (iommu.vendor, ...) */
+		if (json_is_object(va) && json_is_object(vb)) {
+			json_object_foreach(va, sub, x) {
+				json_t *y = json_object_get(vb, sub);
+				char *sa, *sb;
+
+				if (y && json_equal(x, y))
+					continue;
+				sa = compact(x);
+				sb = compact(y);
+				printf("  %s.%s: %.70s | %.70s\n", ctx_keys[i], sub, sa, sb);
+				free(sa);
+				free(sb);
+				ndiff++;
+			}
+			json_object_foreach(vb, sub, x) {
+				if (json_object_get(va, sub))
+					continue;
+				printf("  %s.%s: (absent) | %.70s\n", ctx_keys[i], sub,
+				       json_is_string(x) ? json_string_value(x) : "(set)");
+				ndiff++;
+			}
+			continue;
+		}
+		{
+			char *sa = compact(va), *sb = compact(vb);
+
+			printf("  %s: %.70s | %.70s\n", ctx_keys[i], sa, sb);
+			free(sa);
+			free(sb);
+			ndiff++;
+		}
+	}
+	if (!ndiff)
+		printf("  (no differences in kernel, IOMMU, CPU, hugepages, platform)\n");
+	return ndiff;
+}
+
+static void compare_pair(struct cmp_out *o, const struct run *a, const struct run *b)
+{
+	json_t *rows = json_object_get(a->doc, "results"), *ra, *rb;
+	size_t i;
+	int only_a = 0, only_b = 0, not_ok = 0;
+
+	printf("\n== %s vs %s (ratio = %s / %s)\n", b->id, a->id, b->id, a->id);
+	context_diff(a, b);
+	printf("%-48s %-22s %-30s  %-30s  %8s  %s\n", "name", "metric", a->id, b->id,
+	       "ratio", "significant");
+	json_array_foreach(rows, i, ra) {
+		const char *name = json_string_value(json_object_get(ra, "name"));
+		const char *key;
+		json_t *m;
+
+		if (!name)
+			continue;
+		rb = find_row(b->doc, name);
+		if (!rb) {
+			only_a++;
+			continue;
+		}
+		if (strcmp(json_string_value(json_object_get(ra, "status")) ?: "", "ok") ||
+		    strcmp(json_string_value(json_object_get(rb, "status")) ?: "", "ok")) {
+			not_ok++;
+			continue;
+		}
+		json_object_foreach(json_object_get(ra, "metrics"), key, m)
+			if (json_object_get(json_object_get(rb, "metrics"), key))
+				compare_metric(o, a, b, name, key, ra, rb);
+		json_object_foreach(json_object_get(ra, "counters"), key, m) {
+			json_t *cb = json_object_get(json_object_get(rb, "counters"), key);
+
+			if (cb)
+				compare_counter(o, a, b, name, key, m, cb);
+		}
+	}
+	json_array_foreach(json_object_get(b->doc, "results"), i, rb) {
+		const char *name = json_string_value(json_object_get(rb, "name"));
+
+		if (name && !find_row(a->doc, name))
+			only_b++;
+	}
+	printf("rows only in %s: %d, only in %s: %d, not ok in either: %d\n", a->id, only_a,
+	       b->id, only_b, not_ok);
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: iommubench compare A B [C...] [-o compare.csv] [--min-effect PCT]\n"
+			"  A, B, ...: run directories or results.json files; each is compared with A\n");
+}
+
+int cmd_compare(int argc, char **argv)
+{
+	struct run *runs = calloc((size_t)argc, sizeof(*runs));
+	const char *out = "compare.csv";
+	struct cmp_out o = { .min_effect = 0.01 };
+	char *end;
+	int n = 0, i, ret = 1;
+
+	if (!runs)
+		return 2;
+	for (i = 1; i < argc; i++) {
+		if ((!strcmp(argv[i], "-o") || !strcmp(argv[i], "--output")) && i + 1 < argc) {
+			out = argv[++i];
+		} else if (!strcmp(argv[i], "--min-effect") && i + 1 < argc) {
+			o.min_effect = strtod(argv[++i], &end) / 100.0;
+			if (*end || o.min_effect < 0) {
+				fprintf(stderr, "iommubench: compare: --min-effect %s: expected a percentage >= 0\n",
+					argv[i]);
+				goto done;
+			}
+		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			usage();
+			ret = 0;
+			goto done;
+		} else if (argv[i][0] == '-') {
+			usage();
+			goto done;
+		} else if (load_run(argv[i], &runs[n++])) {
+			goto done;
+		}
+	}
+	if (n < 2) {
+		usage();
+		goto done;
+	}
+	o.csv = fopen(out, "w");
+	if (!o.csv) {
+		perror(out);
+		goto done;
+	}
+	fputs("run_a,run_b,name,metric,unit,median_a,ci95_low_a,ci95_high_a,median_b,"
+	      "ci95_low_b,ci95_high_b,ratio,ratio_low,ratio_high,significant,method,p_value,"
+	      "called\n",
+	      o.csv);
+	for (i = 1; i < n; i++)
+		compare_pair(&o, &runs[0], &runs[i]);
+	if (fclose(o.csv)) {
+		perror(out);
+		goto done;
+	}
+	printf("\n%d metric comparisons, %d significant, %d of them by at least %.4g%%; written to %s\n",
+	       o.ratios, o.significant, o.called, o.min_effect * 100, out);
+	ret = 0;
+done:
+	for (i = 0; i < n; i++)
+		json_decref(runs[i].doc);
+	free(runs);
+	return ret;
+}

@@ -1,0 +1,485 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * `iommubench lab-merge RUNDIR`: attributes the lab's vIOMMU counters to
+ * measurement points and merges them into RUNDIR/results.json and
+ * results.csv.
+ *
+ * The guest cannot read QEMU's trace events, so the host lab runner
+ * (scripts/lab/lab.py) answers the guest harness's BEGIN/END handshake for
+ * each point and records the byte size of QEMU's trace log at that moment in
+ * RUNDIR/marks.tsv ("BEGIN\t<row>\t<offset>", "END\t<row>\t<offset>").  QEMU's
+ * log backend writes every event before the guest can proceed, so the events
+ * of a point are exactly the lines starting in [BEGIN offset, END offset).
+ * Counting is a pure function of the two files: the same inputs give the
+ * same counts, and merging twice gives the same files.
+ *
+ * QEMU 7.2 "log" backend lines (-D file): "<event> <args>\n", or with
+ * -msg timestamp=on "<pid>@<sec>.<usec>:<event> <args>\n".
+ * Mapping (hw/i386/trace-events):
+ *   vtd_iotlb_page_hit                 -> iotlb_hit
+ *   vtd_iotlb_page_update              -> iotlb_miss (a miss, then the fill)
+ *   hit + update                       -> iotlb_lookup
+ *   vtd_iotlb_cc_hit / vtd_iotlb_cc_update -> ctx_cache_hit / ctx_cache_miss
+ *   vtd_inv_desc_iotlb_{global,domain,pages} -> iommu_invalidations (IOTLB
+ *       invalidation descriptors; vtd_iotlb_reset is not counted because
+ *       QEMU emits it as well for every global invalidation)
+ *   vtd_dmar_fault                     -> io_page_faults, one per faulting
+ *       access of the emulated device (not per DMA), and only when the row
+ *       has no guest-side io_page_faults (the module's count, which the
+ *       isolation verdict uses, is kept).
+ * A counter whose events were not enabled with -trace (per
+ * RUNDIR/qemu-cmdline.txt when present) is not written; it is listed in
+ * context.counters_unavailable instead.
+ */
+#include <errno.h>
+#include <fnmatch.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "ib_commands.h"
+#include "ib_results.h"
+
+enum lab_ev {
+	EV_PAGE_HIT,
+	EV_PAGE_UPDATE,
+	EV_CC_HIT,
+	EV_CC_UPDATE,
+	EV_DMAR_FAULT,
+	EV_INV_GLOBAL,
+	EV_INV_DOMAIN,
+	EV_INV_PAGES,
+	NEV
+};
+
+static const char *const ev_names[NEV] = {
+	"vtd_iotlb_page_hit",	     "vtd_iotlb_page_update",
+	"vtd_iotlb_cc_hit",	     "vtd_iotlb_cc_update",
+	"vtd_dmar_fault",	     "vtd_inv_desc_iotlb_global",
+	"vtd_inv_desc_iotlb_domain", "vtd_inv_desc_iotlb_pages",
+};
+
+struct lab_counter {
+	const char *name, *source;
+	int ev[3]; /* summed events, -1 terminated */
+};
+
+static const struct lab_counter lab_counters[] = {
+	{ "iotlb_hit", "lab:vtd_iotlb_page_hit", { EV_PAGE_HIT, -1 } },
+	{ "iotlb_miss", "lab:vtd_iotlb_page_update", { EV_PAGE_UPDATE, -1 } },
+	{ "iotlb_lookup", "lab:vtd_iotlb_page_hit+vtd_iotlb_page_update",
+	  { EV_PAGE_HIT, EV_PAGE_UPDATE, -1 } },
+	{ "ctx_cache_hit", "lab:vtd_iotlb_cc_hit", { EV_CC_HIT, -1 } },
+	{ "ctx_cache_miss", "lab:vtd_iotlb_cc_update", { EV_CC_UPDATE, -1 } },
+	{ "iommu_invalidations", "lab:vtd_inv_desc_iotlb_global+domain+pages",
+	  { EV_INV_GLOBAL, EV_INV_DOMAIN, EV_INV_PAGES } },
+	{ "io_page_faults", "lab:vtd_dmar_fault", { EV_DMAR_FAULT, -1 } },
+};
+#define NCOUNTERS (sizeof(lab_counters) / sizeof(lab_counters[0]))
+
+struct interval {
+	char *name;
+	uint64_t begin, end;
+	uint64_t n[NEV];
+};
+
+struct marks {
+	struct interval *iv;
+	size_t n, cap;
+};
+
+static int cmp_iv(const void *a, const void *b)
+{
+	const struct interval *x = a, *y = b;
+
+	return x->begin < y->begin ? -1 : x->begin > y->begin;
+}
+
+static void marks_free(struct marks *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->n; i++)
+		free(m->iv[i].name);
+	free(m->iv);
+}
+
+/* Parses marks.tsv into closed intervals, sorted and checked for overlap. */
+static int load_marks(const char *path, struct marks *m)
+{
+	FILE *f = fopen(path, "r");
+	char *line = NULL, *kind, *name, *off, *end, *save;
+	size_t cap = 0, i;
+	long lineno = 0;
+	int ret = -1, open_idx = -1;
+
+	if (!f) {
+		fprintf(stderr, "iommubench: lab-merge: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	while (getline(&line, &cap, f) > 0) {
+		unsigned long long o;
+
+		lineno++;
+		line[strcspn(line, "\r\n")] = 0;
+		if (!line[0])
+			continue;
+		kind = strtok_r(line, "\t", &save);
+		name = strtok_r(NULL, "\t", &save);
+		off = strtok_r(NULL, "\t", &save);
+		errno = 0;
+		o = off ? strtoull(off, &end, 10) : 0;
+		if (!kind || !name || !off || errno || *end || end == off) {
+			fprintf(stderr, "iommubench: lab-merge: %s:%ld: expected BEGIN|END<TAB>row<TAB>offset\n",
+				path, lineno);
+			goto out;
+		}
+		if (!strcmp(kind, "BEGIN")) {
+			if (open_idx >= 0) {
+				fprintf(stderr, "iommubench: lab-merge: %s:%ld: BEGIN %s while %s is open\n",
+					path, lineno, name, m->iv[open_idx].name);
+				goto out;
+			}
+			if (m->n == m->cap) {
+				struct interval *n;
+
+				m->cap = m->cap ? 2 * m->cap : 64;
+				n = realloc(m->iv, m->cap * sizeof(*n));
+				if (!n)
+					goto out;
+				m->iv = n;
+			}
+			memset(&m->iv[m->n], 0, sizeof(m->iv[0]));
+			m->iv[m->n].name = strdup(name);
+			m->iv[m->n].begin = o;
+			open_idx = (int)m->n++;
+		} else if (!strcmp(kind, "END")) {
+			if (open_idx < 0 || strcmp(m->iv[open_idx].name, name)) {
+				fprintf(stderr, "iommubench: lab-merge: %s:%ld: END %s without its BEGIN\n",
+					path, lineno, name);
+				goto out;
+			}
+			if (o < m->iv[open_idx].begin) {
+				fprintf(stderr, "iommubench: lab-merge: %s:%ld: END offset %llu before BEGIN offset %" PRIu64 "\n",
+					path, lineno, o, m->iv[open_idx].begin);
+				goto out;
+			}
+			m->iv[open_idx].end = o;
+			open_idx = -1;
+		} else {
+			fprintf(stderr, "iommubench: lab-merge: %s:%ld: %s: expected BEGIN or END\n",
+				path, lineno, kind);
+			goto out;
+		}
+	}
+	if (open_idx >= 0) {
+		/* an interrupted run: the open point has no complete count */
+		fprintf(stderr, "iommubench: lab-merge: %s: %s has BEGIN but no END; not attributed\n",
+			path, m->iv[open_idx].name);
+		free(m->iv[open_idx].name);
+		m->n--;
+	}
+	qsort(m->iv, m->n, sizeof(m->iv[0]), cmp_iv);
+	for (i = 1; i < m->n; i++)
+		if (m->iv[i].begin < m->iv[i - 1].end) {
+			fprintf(stderr, "iommubench: lab-merge: %s: %s and %s overlap\n",
+				path, m->iv[i - 1].name, m->iv[i].name);
+			goto out;
+		}
+	ret = 0;
+out:
+	free(line);
+	fclose(f);
+	return ret;
+}
+
+/* Event name of a log-backend line, after an optional "pid@sec.usec:". */
+static int line_event(const char *line)
+{
+	const char *p = line, *q;
+	size_t len;
+	int e;
+
+	q = p;
+	while (*q >= '0' && *q <= '9')
+		q++;
+	if (q > p && *q == '@') {
+		q = strchr(q, ':');
+		if (!q)
+			return -1;
+		p = q + 1;
+	}
+	len = strcspn(p, " \n");
+	for (e = 0; e < NEV; e++)
+		if (strlen(ev_names[e]) == len && !strncmp(p, ev_names[e], len))
+			return e;
+	return -1;
+}
+
+static int count_trace(const char *path, struct marks *m)
+{
+	FILE *f = fopen(path, "r");
+	char *line = NULL;
+	size_t cap = 0, lo, hi, mid;
+	ssize_t len;
+	uint64_t off = 0;
+	int e;
+
+	if (!f) {
+		fprintf(stderr, "iommubench: lab-merge: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	while ((len = getline(&line, &cap, f)) > 0) {
+		/* the interval with the largest begin <= off */
+		lo = 0;
+		hi = m->n;
+		while (lo < hi) {
+			mid = (lo + hi) / 2;
+			if (m->iv[mid].begin <= off)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo > 0 && off < m->iv[lo - 1].end) {
+			e = line_event(line);
+			if (e >= 0)
+				m->iv[lo - 1].n[e]++;
+		}
+		off += (uint64_t)len;
+	}
+	free(line);
+	fclose(f);
+	if (m->n && m->iv[m->n - 1].end > off) {
+		fprintf(stderr, "iommubench: lab-merge: %s: %" PRIu64 " bytes, but %s ends at offset %" PRIu64 " (truncated log?)\n",
+			path, off, m->iv[m->n - 1].name, m->iv[m->n - 1].end);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Which events QEMU traced, from "-trace enable=PATTERN" or "-trace PATTERN"
+ * in qemu-cmdline.txt (globs as QEMU accepts them).  No file: all assumed.
+ */
+static void enabled_events(const char *path, int enabled[NEV])
+{
+	char *buf = NULL, *p, *tok, *save = NULL;
+	size_t cap = 0;
+	int e, next_is_trace = 0;
+	FILE *f = fopen(path, "r");
+
+	if (!f) {
+		for (e = 0; e < NEV; e++)
+			enabled[e] = 1;
+		return;
+	}
+	for (e = 0; e < NEV; e++)
+		enabled[e] = 0;
+	while (getline(&buf, &cap, f) > 0) {
+		for (tok = strtok_r(buf, " \t\n'\"", &save); tok;
+		     tok = strtok_r(NULL, " \t\n'\"", &save)) {
+			if (!next_is_trace) {
+				next_is_trace = !strcmp(tok, "-trace") || !strcmp(tok, "--trace");
+				continue;
+			}
+			next_is_trace = 0;
+			p = tok;
+			if (!strncmp(p, "enable=", 7))
+				p += 7;
+			else if (strchr(p, '='))
+				continue; /* events=FILE, file=...: not followed */
+			for (e = 0; e < NEV; e++)
+				if (!fnmatch(p, ev_names[e], 0))
+					enabled[e] = 1;
+		}
+	}
+	free(buf);
+	fclose(f);
+}
+
+static json_t *find_row(json_t *rows, const char *name)
+{
+	json_t *row;
+	size_t i;
+
+	json_array_foreach(rows, i, row) {
+		const char *n = json_string_value(json_object_get(row, "name"));
+
+		if (n && !strcmp(n, name))
+			return row;
+	}
+	return NULL;
+}
+
+static int write_atomic(const char *dir, json_t *doc)
+{
+	char tmp[4200], path[4200];
+
+	snprintf(tmp, sizeof(tmp), "%s/.results.json.lab-merge.tmp", dir);
+	snprintf(path, sizeof(path), "%s/results.json", dir);
+	if (json_dump_file(doc, tmp, JSON_INDENT(1) | JSON_PRESERVE_ORDER |
+					     JSON_REAL_PRECISION(10)) ||
+	    rename(tmp, path))
+		return -1;
+	snprintf(tmp, sizeof(tmp), "%s/.results.csv.lab-merge.tmp", dir);
+	snprintf(path, sizeof(path), "%s/results.csv", dir);
+	if (ib_results_write_csv(tmp, doc) || rename(tmp, path))
+		return -1;
+	return 0;
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: iommubench lab-merge RUNDIR [--trace FILE] [--marks FILE]\n"
+			"  merges QEMU vIOMMU trace counts per point (RUNDIR/qemu-trace.log,\n"
+			"  RUNDIR/marks.tsv) into RUNDIR/results.json and results.csv\n");
+}
+
+int cmd_lab_merge(int argc, char **argv)
+{
+	const char *dir = NULL, *trace = NULL, *marks_path = NULL;
+	char tpath[4096], mpath[4096], rpath[4096], cpath[4096], err[512];
+	struct marks m = { 0 };
+	int enabled[NEV], i, ret = 1, rows_merged = 0;
+	json_t *doc = NULL, *rows, *ctx, *ua, *u;
+	json_error_t je;
+	size_t k, j;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--trace") && i + 1 < argc)
+			trace = argv[++i];
+		else if (!strcmp(argv[i], "--marks") && i + 1 < argc)
+			marks_path = argv[++i];
+		else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			usage();
+			return 0;
+		} else if (argv[i][0] == '-' || dir) {
+			usage();
+			return 1;
+		} else
+			dir = argv[i];
+	}
+	if (!dir) {
+		usage();
+		return 1;
+	}
+	snprintf(tpath, sizeof(tpath), "%s/qemu-trace.log", dir);
+	snprintf(mpath, sizeof(mpath), "%s/marks.tsv", dir);
+	snprintf(rpath, sizeof(rpath), "%s/results.json", dir);
+	snprintf(cpath, sizeof(cpath), "%s/qemu-cmdline.txt", dir);
+	if (!trace)
+		trace = tpath;
+	if (!marks_path)
+		marks_path = mpath;
+
+	if (load_marks(marks_path, &m) || count_trace(trace, &m))
+		goto out;
+	enabled_events(cpath, enabled);
+	doc = json_load_file(rpath, 0, &je);
+	if (!doc) {
+		fprintf(stderr, "iommubench: lab-merge: %s:%d: %s\n", rpath, je.line, je.text);
+		goto out;
+	}
+	rows = json_object_get(doc, "results");
+	ctx = json_object_get(doc, "context");
+	if (!json_is_array(rows) || !json_is_object(ctx)) {
+		fprintf(stderr, "iommubench: lab-merge: %s: no results array or context object\n", rpath);
+		goto out;
+	}
+
+	for (k = 0; k < m.n; k++) {
+		json_t *row, *counters;
+		uint64_t tot[NEV] = { 0 };
+		int e;
+
+		/* a row measured in several intervals: first one merges all */
+		for (j = 0; j < k; j++)
+			if (!strcmp(m.iv[j].name, m.iv[k].name))
+				break;
+		if (j < k)
+			continue;
+		row = find_row(rows, m.iv[k].name);
+		if (!row) {
+			fprintf(stderr, "iommubench: lab-merge: marks name %s, which is not a row of %s\n",
+				m.iv[k].name, rpath);
+			continue;
+		}
+		for (j = k; j < m.n; j++)
+			if (!strcmp(m.iv[j].name, m.iv[k].name))
+				for (e = 0; e < NEV; e++)
+					tot[e] += m.iv[j].n[e];
+		counters = json_object_get(row, "counters");
+		if (!json_is_object(counters)) {
+			counters = json_object();
+			json_object_set_new(row, "counters", counters);
+		}
+		for (j = 0; j < NCOUNTERS; j++) {
+			const struct lab_counter *c = &lab_counters[j];
+			json_t *old = json_object_get(counters, c->name), *o;
+			const char *osrc = json_string_value(json_object_get(old, "source"));
+			uint64_t v = 0;
+			int x, all = 1;
+
+			for (x = 0; x < 3 && c->ev[x] >= 0; x++) {
+				all &= enabled[c->ev[x]];
+				v += tot[c->ev[x]];
+			}
+			if (!all)
+				continue;
+			if (old && !(osrc && !strncmp(osrc, "lab:", 4)))
+				continue; /* a guest-side count of the same name wins */
+			o = json_object();
+			json_object_set_new(o, "value", json_integer((json_int_t)v));
+			json_object_set_new(o, "source", json_string(c->source));
+			json_object_set_new(counters, c->name, o);
+		}
+		rows_merged++;
+	}
+
+	/* context: unavailable lab counters (replacing an earlier merge's) */
+	ua = json_object_get(ctx, "counters_unavailable");
+	if (!json_is_array(ua)) {
+		ua = json_array();
+		json_object_set_new(ctx, "counters_unavailable", ua);
+	}
+	for (k = json_array_size(ua); k-- > 0;) {
+		const char *n = json_string_value(json_object_get(json_array_get(ua, k), "name"));
+
+		if (n && !strncmp(n, "lab:", 4))
+			json_array_remove(ua, k);
+	}
+	for (j = 0; j < NCOUNTERS; j++) {
+		const struct lab_counter *c = &lab_counters[j];
+		int x;
+
+		for (x = 0; x < 3 && c->ev[x] >= 0; x++)
+			if (!enabled[c->ev[x]])
+				break;
+		if (x < 3 && c->ev[x] >= 0) {
+			u = json_object();
+			json_object_set_new(u, "name", json_string(c->source));
+			snprintf(err, sizeof(err), "%s: %s not enabled with -trace (qemu-cmdline.txt)",
+				 c->name, ev_names[c->ev[x]]);
+			json_object_set_new(u, "reason", json_string(err));
+			json_array_append_new(ua, u);
+		}
+	}
+	json_object_set_new(ctx, "counter_attribution",
+			    json_string("lab: QEMU trace events between the BEGIN/END handshake offsets of each point (marks.tsv)"));
+
+	if (write_atomic(dir, doc)) {
+		fprintf(stderr, "iommubench: lab-merge: writing %s: %s\n", rpath, strerror(errno));
+		ret = 2;
+		goto out;
+	}
+	fprintf(stderr, "iommubench: lab-merge: %d rows from %zu marked intervals merged into %s\n",
+		rows_merged, m.n, rpath);
+	ret = 0;
+out:
+	json_decref(doc);
+	marks_free(&m);
+	return ret;
+}

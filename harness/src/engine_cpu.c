@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Engine `cpu`: memcpy with the same window/xfer_size/pattern/direction
+ * semantics as the DMA engines, from worker threads bound to cpu_node.  The
+ * baseline and the calibration: what moving the bytes costs without a
+ * device or an IOMMU.  to_device reads the buffer into a per-thread scratch
+ * block, from_device writes it, bidir alternates.
+ */
+#include <pthread.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ib_engine.h"
+
+struct worker {
+	struct ib_run_ctx *ctx;
+	int tid;
+	int *go; /* 0 wait, 1 run, -1 abort */
+	struct ib_metric_data lat;
+	uint64_t copies, verify_errors;
+	uint64_t t_start, t_end;
+	int failed;
+};
+
+static uint64_t xorshift64s(uint64_t *s)
+{
+	uint64_t x = *s;
+
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	*s = x;
+	return x * 0x2545F4914F6CDD1DULL;
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	const struct ib_params *p = &w->ctx->pt->p;
+	char *base = w->ctx->buf->addr;
+	uint64_t xfer = p->u[IB_O_XFER_SIZE], window = p->u[IB_O_WINDOW];
+	uint64_t slots = window / xfer, n = p->u[IB_O_ITERATIONS];
+	uint64_t dur = p->u[IB_O_DURATION], i, slot, seed;
+	int dir = (int)p->u[IB_O_DIRECTION], rand = (int)p->u[IB_O_PATTERN];
+	bool verify = p->u[IB_O_VERIFY];
+	char *scratch;
+
+	ib_topo_bind_thread(w->ctx->topo, w->ctx->pt->cpu_node);
+	scratch = aligned_alloc(4096, (xfer + 4095) / 4096 * 4096);
+	if (!scratch) {
+		w->failed = 1;
+		return NULL;
+	}
+	memset(scratch, w->tid, xfer);
+	seed = (p->u[IB_O_SEED] + 1) * 0x9E3779B97F4A7C15ULL ^ (uint64_t)w->tid;
+	if (!seed)
+		seed = 1;
+	/* threads start spread over the window; seq continues where the
+	 * previous repetition stopped, so repetitions sweep the whole window */
+	slot = (uint64_t)w->tid * (slots / (uint64_t)p->u[IB_O_THREADS] ?: 1) +
+	       w->ctx->rep * n;
+	seed ^= w->ctx->rep * 0xD1B54A32D192ED03ULL;
+	while (!__atomic_load_n(w->go, __ATOMIC_ACQUIRE))
+		sched_yield();
+	if (__atomic_load_n(w->go, __ATOMIC_ACQUIRE) < 0) {
+		free(scratch);
+		return NULL;
+	}
+	w->t_start = ib_now_ns();
+	for (i = 0; dur ? 1 : i < n; i++) {
+		uint64_t a, b, off;
+		bool to_dev = dir == 0 || (dir == 2 && !(i & 1));
+
+		off = rand ? (xorshift64s(&seed) % slots) * xfer :
+			     ((slot + i) % slots) * xfer;
+		a = ib_now_ns();
+		if (to_dev)
+			memcpy(scratch, base + off, xfer);
+		else
+			memcpy(base + off, scratch, xfer);
+		__asm__ __volatile__("" ::: "memory");
+		b = ib_now_ns();
+		if (verify && memcmp(scratch, base + off, xfer))
+			w->verify_errors++;
+		if (ib_metric_push(&w->lat, (double)(b - a))) {
+			w->failed = 1;
+			break;
+		}
+		w->copies++;
+		if (dur && b - w->t_start >= dur)
+			break;
+	}
+	w->t_end = ib_now_ns();
+	free(scratch);
+	return NULL;
+}
+
+static const char *cpu_supported(const struct ib_point *pt, char *buf, size_t len)
+{
+	return NULL;
+}
+
+static int cpu_run(struct ib_run_ctx *ctx, struct ib_rep *rep, char *err,
+		   size_t errlen)
+{
+	const struct ib_params *p = &ctx->pt->p;
+	int nt = (int)p->u[IB_O_THREADS], i, rc = 0, started = 0;
+	struct worker *w = calloc((size_t)nt, sizeof(*w));
+	pthread_t *th = calloc((size_t)nt, sizeof(*th));
+	int go = 0;
+	uint64_t t0 = UINT64_MAX, t1 = 0;
+
+	if (!w || !th) {
+		free(w);
+		free(th);
+		snprintf(err, errlen, "out of memory");
+		return 2;
+	}
+	for (i = 0; i < nt; i++) {
+		w[i].ctx = ctx;
+		w[i].tid = i;
+		w[i].go = &go;
+		if (pthread_create(&th[i], NULL, worker_main, &w[i])) {
+			snprintf(err, errlen, "threads=%d: cannot start thread %d",
+				 nt, i);
+			rc = 2;
+			break;
+		}
+		started++;
+	}
+	__atomic_store_n(&go, rc ? -1 : 1, __ATOMIC_RELEASE);
+	for (i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+	for (i = 0; i < started; i++) {
+		size_t k;
+
+		if (w[i].failed && !rc) {
+			snprintf(err, errlen, "worker %d failed (out of memory)", i);
+			rc = 2;
+		}
+		for (k = 0; k < w[i].lat.n; k++)
+			ib_metric_push(&rep->m[IB_M_DMA_LATENCY], w[i].lat.v[k]);
+		free(w[i].lat.v);
+		rep->bytes_moved += w[i].copies * p->u[IB_O_XFER_SIZE];
+		rep->verify_errors += (uint32_t)w[i].verify_errors;
+		if (!w[i].copies)
+			continue;
+		if (w[i].t_start < t0)
+			t0 = w[i].t_start;
+		if (w[i].t_end > t1)
+			t1 = w[i].t_end;
+	}
+	rep->elapsed_ns = t1 > t0 ? t1 - t0 : 0;
+	free(w);
+	free(th);
+	if (!rc && rep->verify_errors) {
+		snprintf(err, errlen, "verify: %u copies did not match",
+			 rep->verify_errors);
+		rc = 2;
+	}
+	return rc;
+}
+
+const struct ib_engine ib_engine_cpu = {
+	.name = "cpu",
+	.help = "memcpy baseline: bandwidth and per-copy latency (dma_latency_ns) "
+		"within the window, same pattern semantics as the DMA engines",
+	.params = "page_size,window,xfer_size,pattern,threads,direction,cpu_node,"
+		  "mem_node,iterations,duration,seed,verify,buf_size",
+	.supported = cpu_supported,
+	.run = cpu_run,
+};

@@ -1,0 +1,929 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * `iommubench run` and `iommubench rerun`: validate everything, plan, then
+ * for each point: place (buffer on mem_node, workers on cpu_node), set the
+ * IOMMU mode, run the engine repeatedly (warm-up discarded, adaptive
+ * repetitions until the CI of the median is tight enough), summarise, and
+ * rewrite results.json/.csv so an interrupted run keeps its finished rows.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ib_buffer.h"
+#include "ib_commands.h"
+#include "ib_counters.h"
+#include "ib_engine.h"
+#include "ib_iommu_mode.h"
+#include "ib_module.h"
+#include "ib_plan.h"
+#include "ib_results.h"
+#include "ib_run.h"
+#include "ib_stats.h"
+#include "ib_sysinfo.h"
+
+struct run_cfg {
+	const char *results_dir;
+	const char *run_id;
+	const char *platform;
+	const char *lab_ctl;
+	bool dry_run;
+	const char *papi_events;
+};
+
+/* ---- lab handshake ---- */
+
+volatile sig_atomic_t ib_interrupted;
+
+static int lab_fd = -1;
+
+static int lab_mark(const char *kind, const char *name)
+{
+	char line[IB_NAME_LEN + 16], c, ack[64];
+	size_t n = 0;
+	int len;
+
+	if (lab_fd < 0)
+		return 0;
+	len = snprintf(line, sizeof(line), "%s %s\n", kind, name);
+	if (write(lab_fd, line, (size_t)len) != len)
+		return -1;
+	for (;;) {
+		ssize_t r = read(lab_fd, &c, 1);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		if (c == '\r')
+			continue;
+		if (c == '\n') {
+			ack[n] = '\0';
+			if (!strcmp(ack, "ACK"))
+				return 0;
+			n = 0;
+			continue;
+		}
+		if (n < sizeof(ack) - 1)
+			ack[n++] = c;
+	}
+}
+
+/* ---- accumulation over repetitions ---- */
+
+struct acc {
+	struct ib_metric_data m[IB_M_MAX];
+	uint64_t *hist[IB_M_MAX];
+	uint64_t h_count[IB_M_MAX], h_sum[IB_M_MAX], h_min[IB_M_MAX], h_max[IB_M_MAX];
+	struct ib_metric_data bw;
+	uint64_t reps;
+};
+
+static int acc_add(struct acc *a, const struct ib_rep *r)
+{
+	int i;
+	size_t k;
+
+	for (i = 0; i < IB_M_MAX; i++) {
+		const struct ib_metric_data *m = &r->m[i];
+
+		for (k = 0; k < m->n; k++)
+			if (ib_metric_push(&a->m[i], m->v[k]))
+				return -1;
+		if (m->hist && m->h_count) {
+			if (!a->hist[i]) {
+				a->hist[i] = calloc(IOMMUBENCH_HIST_BUCKETS, sizeof(uint64_t));
+				if (!a->hist[i])
+					return -1;
+				a->h_min[i] = UINT64_MAX;
+			}
+			ib_hist_merge(a->hist[i], m->hist);
+			a->h_count[i] += m->h_count;
+			a->h_sum[i] += m->h_sum;
+			if (m->h_min < a->h_min[i])
+				a->h_min[i] = m->h_min;
+			if (m->h_max > a->h_max[i])
+				a->h_max[i] = m->h_max;
+		}
+	}
+	if (r->bytes_moved && r->elapsed_ns &&
+	    ib_metric_push(&a->bw, (double)r->bytes_moved * 1e9 / (double)r->elapsed_ns))
+		return -1;
+	a->reps++;
+	return 0;
+}
+
+static void acc_free(struct acc *a)
+{
+	int i;
+
+	for (i = 0; i < IB_M_MAX; i++) {
+		free(a->m[i].v);
+		free(a->hist[i]);
+	}
+	free(a->bw.v);
+	memset(a, 0, sizeof(*a));
+}
+
+/* Summary of metric i: samples, or the histogram (samples folded in). */
+static int acc_summary(struct acc *a, int i, struct ib_summary *s)
+{
+	size_t k;
+
+	if (!a->hist[i])
+		return a->m[i].n ? ib_stats_from_samples(a->m[i].v, a->m[i].n, s) : -1;
+	for (k = 0; k < a->m[i].n; k++) {
+		uint64_t v = (uint64_t)a->m[i].v[k];
+
+		a->hist[i][ib_hist_bucket(v)]++;
+		a->h_count[i]++;
+		a->h_sum[i] += v;
+		if (v < a->h_min[i])
+			a->h_min[i] = v;
+		if (v > a->h_max[i])
+			a->h_max[i] = v;
+	}
+	a->m[i].n = 0;
+	return ib_stats_from_hist(a->hist[i], a->h_count[i], a->h_sum[i],
+				  a->h_min[i], a->h_max[i], s);
+}
+
+static int primary_metric(struct acc *a)
+{
+	static const int order[] = { IB_M_DMA_LATENCY, IB_M_MAP, IB_M_UNMAP,
+				     IB_M_OVERHEAD, IB_M_PIN, IB_M_REGISTER };
+	size_t i;
+
+	for (i = 0; i < sizeof(order) / sizeof(order[0]); i++)
+		if (a->m[order[i]].n || a->h_count[order[i]])
+			return order[i];
+	return -1;
+}
+
+/* ---- rows ---- */
+
+static void set_params(json_t *params, const struct ib_point *pt)
+{
+	const struct ib_params *p = &pt->p;
+	int id;
+
+	for (id = 0; id < IB_O_MAX; id++) {
+		const struct ib_option *o = &ib_options[id];
+		json_t *v;
+
+		if (id == IB_O_CPU_NODE || id == IB_O_MEM_NODE || id == IB_O_DEV_NODE) {
+			int n = id == IB_O_CPU_NODE ? pt->cpu_node :
+				id == IB_O_MEM_NODE ? pt->mem_node : pt->dev_node;
+
+			json_object_set_new(params, o->name,
+					    n >= 0 ? json_integer(n) : json_null());
+			if (p->node_kind[id] != IB_NODE_ID) {
+				char key[64];
+
+				snprintf(key, sizeof(key), "%s_requested", o->name);
+				json_object_set_new(params, key, json_string(p->raw[id]));
+			}
+			continue;
+		}
+		if (id == IB_O_DEVICE) {
+			json_object_set_new(params, "device",
+					    pt->device[0] ? json_string(pt->device) : json_null());
+			continue;
+		}
+		if (!p->raw[id][0])
+			continue;
+		if (o->type == IB_OPT_SIZE || o->type == IB_OPT_UINT)
+			v = json_integer((json_int_t)p->u[id]);
+		else
+			v = json_string(p->raw[id]);
+		json_object_set_new(params, o->name, v);
+	}
+	if (!p->raw[IB_O_BUF_SIZE][0])
+		json_object_set_new(params, "buf_size",
+				    json_integer((json_int_t)p->u[IB_O_WINDOW]));
+	json_object_set_new(params, "numa_distance",
+			    pt->numa_distance ? json_integer(pt->numa_distance) : json_null());
+	json_object_set_new(params, "numa_distance_cpu_mem",
+			    json_integer(pt->dist_cpu_mem));
+	if (pt->dev_node >= 0)
+		json_object_set_new(params, "numa_distance_dev_mem",
+				    json_integer(pt->dist_dev_mem));
+}
+
+static void row_status(json_t *row, const char *status, const char *reason)
+{
+	json_object_set_new(row, "status", json_string(status));
+	if (reason && reason[0])
+		json_object_set_new(row, "reason", json_string(reason));
+}
+
+static void human(double v, const char *unit, char *buf, size_t len)
+{
+	if (!strcmp(unit, "bytes_per_s"))
+		snprintf(buf, len, v >= 1e9 ? "%.2f GB/s" : v >= 1e6 ? "%.2f MB/s" : "%.2f kB/s",
+			 v >= 1e9 ? v / 1e9 : v >= 1e6 ? v / 1e6 : v / 1e3);
+	else if (v >= 1e6)
+		snprintf(buf, len, "%.2f ms", v / 1e6);
+	else if (v >= 1e4)
+		snprintf(buf, len, "%.1f us", v / 1e3);
+	else
+		snprintf(buf, len, "%.0f ns", v);
+}
+
+enum { ROW_OK, ROW_SKIP, ROW_SKIP_RESOURCE, ROW_ERROR };
+
+static int run_point(const struct ib_point *pt, const struct ib_topo *topo,
+		     struct ib_counters *ctr, json_t *row, char *brief, size_t blen)
+{
+	const struct ib_params *p = &pt->p;
+	const struct ib_engine *e = ib_engine_find(p->raw[IB_O_ENGINE]);
+	json_t *params = json_object(), *metrics = json_object(),
+	       *counters = json_object();
+	char why[1024] = "", eff[32] = "", tmp[64];
+	struct ib_buffer buf = { 0 };
+	struct ib_run_ctx ctx = { .pt = pt, .buf = &buf, .topo = topo };
+	struct ib_rep rep;
+	struct acc acc;
+	struct ib_counter_set cset = { 0 };
+	struct ib_summary s;
+	uint64_t t0, buf_len, i;
+	int rc = ROW_OK, erc, pm, k;
+	bool converged = false, facts = false;
+	struct ib_rep last;
+
+	memset(&rep, 0, sizeof(rep));
+	memset(&acc, 0, sizeof(acc));
+	memset(&last, 0, sizeof(last));
+	json_object_set_new(row, "name", json_string(pt->name));
+	json_object_set_new(row, "bench", json_string(pt->job));
+	json_object_set_new(row, "engine", json_string(p->raw[IB_O_ENGINE]));
+	json_object_set_new(row, "run_type", json_string("measured"));
+	set_params(params, pt);
+	json_object_set_new(row, "params", params);
+	json_object_set_new(row, "metrics", metrics);
+	json_object_set_new(row, "counters", counters);
+	if (p->raw[IB_O_DESCRIPTION][0])
+		json_object_set_new(row, "description", json_string(p->raw[IB_O_DESCRIPTION]));
+	brief[0] = '\0';
+
+	if (pt->skip[0]) {
+		snprintf(why, sizeof(why), "%s", pt->skip);
+		rc = ROW_SKIP;
+		goto out;
+	}
+	if (e->supported && e->supported(pt, why, sizeof(why))) {
+		rc = ROW_SKIP;
+		goto out;
+	}
+	if (e->flags & IB_ENG_DEVICE) {
+		if (ib_iommu_mode_apply(pt->device, p->raw[IB_O_IOMMU_MODE], eff,
+					sizeof(eff), why, sizeof(why))) {
+			rc = ROW_SKIP;
+			goto out;
+		}
+		json_object_set_new(params, "iommu_mode_effective", json_string(eff));
+	}
+	buf_len = p->raw[IB_O_BUF_SIZE][0] ? p->u[IB_O_BUF_SIZE] : p->u[IB_O_WINDOW];
+	erc = ib_buffer_alloc(&buf, p->raw[IB_O_PAGE_SIZE], buf_len, pt->mem_node,
+			      why, sizeof(why));
+	if (buf.page_size_obtained)
+		json_object_set_new(params, "page_size_obtained",
+				    json_integer((json_int_t)buf.page_size_obtained));
+	if (buf.mem_node_obtained >= 0 || erc == 0)
+		json_object_set_new(params, "mem_node_obtained",
+				    json_integer(buf.mem_node_obtained));
+	if (erc) {
+		rc = erc == 3 ? ROW_SKIP_RESOURCE : erc == 1 ? ROW_SKIP : ROW_ERROR;
+		goto out;
+	}
+
+	if (lab_mark("BEGIN", pt->name)) {
+		snprintf(why, sizeof(why), "lab-ctl: BEGIN handshake failed");
+		rc = ROW_ERROR;
+		goto out;
+	}
+	if (ctr)
+		ib_counters_start(ctr);
+	t0 = ib_now_ns();
+	for (i = 0; i < p->u[IB_O_WARMUP]; i++) {
+		ib_rep_reset(&rep);
+		erc = e->run(&ctx, &rep, why, sizeof(why));
+		ctx.rep++;
+		if (erc)
+			break;
+	}
+	if (!erc) {
+		t0 = ib_now_ns();
+		for (;;) {
+			ib_rep_reset(&rep);
+			erc = e->run(&ctx, &rep, why, sizeof(why));
+			ctx.rep++;
+			if (erc)
+				break;
+			if (acc_add(&acc, &rep)) {
+				snprintf(why, sizeof(why), "out of memory for samples");
+				erc = 2;
+				break;
+			}
+			if (rep.have_facts) {
+				facts = true;
+				last = rep;
+			}
+			pm = primary_metric(&acc);
+			if (acc.reps >= p->u[IB_O_MIN_REPS] && pm >= 0) {
+				double tgt = p->d[IB_O_TARGET_CI] / 100.0;
+				struct ib_summary sb;
+
+				/* every reported figure must be tight, bandwidth too */
+				if (!acc_summary(&acc, pm, &s) &&
+				    ib_ci_converged(&s, tgt) &&
+				    (!acc.bw.n ||
+				     (!ib_stats_from_samples(acc.bw.v, acc.bw.n, &sb) &&
+				      ib_ci_converged(&sb, tgt)))) {
+					converged = true;
+					break;
+				}
+			}
+			if (acc.reps >= p->u[IB_O_MAX_REPS] ||
+			    ib_now_ns() - t0 >= p->u[IB_O_MAX_TIME] || ib_interrupted)
+				break;
+		}
+	}
+	if (ctr)
+		ib_counters_stop(ctr, &cset);
+	if (lab_mark("END", pt->name) && !erc) {
+		snprintf(why, sizeof(why), "lab-ctl: END handshake failed");
+		erc = 2;
+	}
+	if (erc) {
+		rc = erc == 4 ? ROW_SKIP : erc == 3 ? ROW_SKIP_RESOURCE : ROW_ERROR;
+		goto out;
+	}
+
+	for (k = 0; k < IB_M_MAX; k++) {
+		if (acc_summary(&acc, k, &s))
+			continue;
+		json_object_set_new(metrics, ib_metric_names[k], ib_metric_json(&s, "ns"));
+		if (!brief[0] || k == IB_M_DMA_LATENCY) {
+			human(s.median, "ns", tmp, sizeof(tmp));
+			snprintf(brief, blen, "%s median %s (n=%llu, ci95 +-%.2f%%)",
+				 ib_metric_names[k], tmp, (unsigned long long)s.n,
+				 s.median ? 50.0 * (s.ci95_high - s.ci95_low) / s.median : 0);
+		}
+	}
+	if (acc.bw.n && !ib_stats_from_samples(acc.bw.v, acc.bw.n, &s)) {
+		size_t off = strlen(brief);
+
+		json_object_set_new(metrics, "bandwidth_bytes_per_s",
+				    ib_metric_json(&s, "bytes_per_s"));
+		human(s.median, "bytes_per_s", tmp, sizeof(tmp));
+		snprintf(brief + off, blen - off, "%sbandwidth %s", off ? ", " : "", tmp);
+	}
+	if (facts) {
+		json_t *sizes = json_array();
+
+		for (k = 12; k < 64; k++)
+			if (last.iommu_pgsizes_used & (1ULL << k))
+				json_array_append_new(sizes, json_integer(1LL << k));
+		json_object_set_new(params, "iommu_page_sizes", sizes);
+		json_object_set_new(params, "dma_segments", json_integer(last.dma_segments));
+		json_object_set_new(params, "iommu_mode_effective",
+				    json_string(ib_domain_type_mode(last.domain_type)));
+		if (p->u[IB_O_OP] == IOMMUBENCH_OP_ISOLATION) {
+			json_t *c = json_object();
+
+			json_object_set_new(row, "verdict",
+					    json_string(last.verdict == IOMMUBENCH_VERDICT_ISOLATED ?
+								"isolated" :
+							last.verdict == IOMMUBENCH_VERDICT_NOT_ISOLATED ?
+								"not_isolated" :
+								"none"));
+			json_object_set_new(c, "value", json_integer(last.io_page_faults));
+			json_object_set_new(c, "source", json_string("module:iommubench/fault"));
+			json_object_set_new(counters, "io_page_faults", c);
+			snprintf(brief, blen, "verdict %s, %u IOMMU faults",
+				 json_string_value(json_object_get(row, "verdict")),
+				 last.io_page_faults);
+		}
+	}
+	for (k = 0; k < cset.n; k++) {
+		json_t *c = json_object();
+
+		json_object_set_new(c, "value", json_integer((json_int_t)cset.c[k].value));
+		json_object_set_new(c, "source", json_string(cset.c[k].source));
+		json_object_set_new(counters, cset.c[k].name, c);
+	}
+	json_object_set_new(row, "repetitions", json_integer((json_int_t)acc.reps));
+	json_object_set_new(row, "converged", json_boolean(converged));
+	if (!json_object_size(metrics) && p->u[IB_O_OP] != IOMMUBENCH_OP_ISOLATION) {
+		snprintf(why, sizeof(why), "engine %s produced no samples", e->name);
+		rc = ROW_ERROR;
+	}
+out:
+	if (rc == ROW_OK)
+		row_status(row, "ok", NULL);
+	else
+		row_status(row, rc == ROW_ERROR ? "error" : "skipped", why);
+	if (rc != ROW_OK)
+		snprintf(brief, blen, "%s", why);
+	ib_rep_free(&rep);
+	acc_free(&acc);
+	ib_buffer_free(&buf);
+	ib_hugepages_restore_all();
+	return rc;
+}
+
+/* The results on stdout: one line per row, medians with their CI. */
+static void print_table(json_t *doc)
+{
+	json_t *row;
+	size_t i;
+
+	json_array_foreach(json_object_get(doc, "results"), i, row) {
+		const char *st = json_string_value(json_object_get(row, "status"));
+		const char *key;
+		json_t *m;
+
+		printf("%s: %s", json_string_value(json_object_get(row, "name")), st);
+		if (strcmp(st, "ok")) {
+			printf(": %s\n", json_string_value(json_object_get(row, "reason")));
+			continue;
+		}
+		if (json_object_get(row, "verdict"))
+			printf(", verdict %s", json_string_value(json_object_get(row, "verdict")));
+		json_object_foreach(json_object_get(row, "metrics"), key, m) {
+			char a[32], b[32], c[32];
+			const char *unit = json_string_value(json_object_get(m, "unit"));
+
+			human(json_number_value(json_object_get(m, "median")), unit, a, sizeof(a));
+			human(json_number_value(json_object_get(m, "ci95_low")), unit, b, sizeof(b));
+			human(json_number_value(json_object_get(m, "ci95_high")), unit, c, sizeof(c));
+			printf("\n    %-22s median %s (95%% CI %s .. %s, n=%lld)", key, a, b, c,
+			       (long long)json_integer_value(json_object_get(m, "n")));
+		}
+		printf("\n    page_size_obtained %lld, mem_node_obtained %lld, repetitions %lld%s\n",
+		       (long long)json_integer_value(json_object_get(json_object_get(row, "params"),
+								       "page_size_obtained")),
+		       (long long)json_integer_value(json_object_get(json_object_get(row, "params"),
+								       "mem_node_obtained")),
+		       (long long)json_integer_value(json_object_get(row, "repetitions")),
+		       json_is_true(json_object_get(row, "converged")) ? "" : " (not converged)");
+	}
+}
+
+static void fmt_eta(double s, char *buf, size_t len)
+{
+	long t = (long)(s + 0.5);
+
+	snprintf(buf, len, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
+}
+
+static int run_plan(const struct run_cfg *cfg, struct ib_plan *plan,
+		    const char *suite, const struct ib_topo *topo, int argc,
+		    char **argv)
+{
+	char dir[1500], suite_dir[1024], host[256] = "", run_id[512], msg[1600];
+	struct ib_counter_unavail_list unavail = { 0 };
+	struct ib_counters_cfg ccfg = { .papi_events = cfg->papi_events, .tracefs = 1 };
+	struct ib_counters *ctr;
+	json_t *ctx, *doc, *ua;
+	int i, nok = 0, nskip = 0, nres = 0, nerr = 0, rc;
+	uint64_t t0 = ib_now_ns();
+	struct stat st;
+
+	if (cfg->dry_run) {
+		for (i = 0; i < plan->n; i++) {
+			const struct ib_point *pt = &plan->pts[i];
+
+			printf("%s\tcpu_node=%d mem_node=%d dev_node=%d device=%s distance=%u%s%s\n",
+			       pt->name, pt->cpu_node, pt->mem_node, pt->dev_node,
+			       pt->device[0] ? pt->device : "-", pt->numa_distance,
+			       pt->skip[0] ? "\tskip: " : "", pt->skip);
+		}
+		printf("%d points\n", plan->n);
+		return 0;
+	}
+	gethostname(host, sizeof(host) - 1);
+	if (cfg->run_id)
+		snprintf(run_id, sizeof(run_id), "%s", cfg->run_id);
+	else
+		ib_run_id(run_id, sizeof(run_id), host, time(NULL));
+	snprintf(suite_dir, sizeof(suite_dir), "%s/%s", cfg->results_dir, suite);
+	snprintf(dir, sizeof(dir), "%s/%.400s", suite_dir, run_id);
+	/* an automatic run-id has 1 s resolution: wait for a free one */
+	for (i = 0; !cfg->run_id && i < 3 && !stat(dir, &st); i++) {
+		sleep(1);
+		ib_run_id(run_id, sizeof(run_id), host, time(NULL));
+		snprintf(dir, sizeof(dir), "%s/%.400s", suite_dir, run_id);
+	}
+	if (!stat(dir, &st) && !access(strcat(strcpy(msg, dir), "/results.json"), F_OK)) {
+		fprintf(stderr, "iommubench: run-id %s: %s already holds a run\n",
+			run_id, dir);
+		return 1;
+	}
+	if (ib_mkdir_p(dir)) {
+		fprintf(stderr, "iommubench: --results-dir %s: cannot create %s: %s\n",
+			cfg->results_dir, dir, strerror(errno));
+		return 3;
+	}
+	if (cfg->lab_ctl) {
+		lab_fd = open(cfg->lab_ctl, O_RDWR | O_NOCTTY | O_CLOEXEC);
+		if (lab_fd < 0) {
+			fprintf(stderr, "iommubench: --lab-ctl %s: %s\n", cfg->lab_ctl,
+				strerror(errno));
+			return 3;
+		}
+	}
+	ctx = ib_sysinfo_context(cfg->platform, suite, run_id, argc, argv, topo);
+	ib_sysinfo_capture(dir, topo);
+	ctr = ib_counters_open(&ccfg, &unavail);
+	ua = json_array();
+	for (i = 0; i < unavail.n; i++) {
+		json_t *u = json_object();
+
+		json_object_set_new(u, "name", json_string(unavail.u[i].name));
+		json_object_set_new(u, "reason", json_string(unavail.u[i].reason));
+		json_array_append_new(ua, u);
+	}
+	json_object_set_new(ctx, "counters_unavailable", ua);
+	doc = ib_results_new(ctx);
+	ib_results_write(dir, doc, false);
+
+	for (i = 0; i < plan->n && !ib_interrupted; i++) {
+		const struct ib_point *pt = &plan->pts[i];
+		json_t *row = json_object();
+		char brief[512], eta[32];
+		double per;
+
+		rc = run_point(pt, topo, ctr, row, brief, sizeof(brief));
+		json_array_append_new(json_object_get(doc, "results"), row);
+		nok += rc == ROW_OK;
+		nskip += rc == ROW_SKIP;
+		nres += rc == ROW_SKIP_RESOURCE;
+		nerr += rc == ROW_ERROR;
+		if (ib_results_write(dir, doc, false))
+			fprintf(stderr, "iommubench: writing %s/results.json: %s\n", dir,
+				strerror(errno));
+		per = (double)(ib_now_ns() - t0) / 1e9 / (i + 1);
+		fmt_eta(per * (plan->n - i - 1), eta, sizeof(eta));
+		fprintf(stderr, "[%d/%d] %s: %s: %s (ETA %s)\n", i + 1, plan->n,
+			pt->name, json_string_value(json_object_get(row, "status")),
+			brief, eta);
+	}
+	ib_results_write(dir, doc, !ib_interrupted);
+	ib_results_link_latest(suite_dir, run_id);
+	if (ctr)
+		ib_counters_close(ctr);
+	if (lab_fd >= 0)
+		close(lab_fd);
+	lab_fd = -1;
+	print_table(doc);
+	printf("%s: %d ok, %d skipped, %d errors%s; results in %s\n", suite, nok,
+	       nskip + nres, nerr, ib_interrupted ? " (interrupted)" : "", dir);
+	json_decref(doc);
+	if (ib_interrupted)
+		return 2;
+	if (nerr)
+		return 2;
+	if (nok || !plan->n)
+		return 0;
+	return nres ? 3 : 4;
+}
+
+/* ---- argument parsing shared by run and rerun ---- */
+
+static int common_opt(struct run_cfg *cfg, const char *key, const char *val)
+{
+	if (!strcmp(key, "results-dir"))
+		cfg->results_dir = val;
+	else if (!strcmp(key, "run-id"))
+		cfg->run_id = val;
+	else if (!strcmp(key, "platform"))
+		cfg->platform = val;
+	else if (!strcmp(key, "lab-ctl"))
+		cfg->lab_ctl = val;
+	else
+		return 0;
+	return 1;
+}
+
+static int check_cfg(const struct run_cfg *cfg)
+{
+	if (strcmp(cfg->platform, "host") && strcmp(cfg->platform, "qemu-lab")) {
+		fprintf(stderr, "iommubench: --platform=%s: expected host or qemu-lab\n",
+			cfg->platform);
+		return 1;
+	}
+	if (cfg->run_id && (strchr(cfg->run_id, '/') || !cfg->run_id[0])) {
+		fprintf(stderr, "iommubench: --run-id=%s: expected a name without '/'\n",
+			cfg->run_id);
+		return 1;
+	}
+	return 0;
+}
+
+static void list_suites(const char *dir, char *out, size_t len)
+{
+	char cmd[800];
+	FILE *p;
+	size_t n;
+
+	snprintf(cmd, sizeof(cmd),
+		 "ls -1 '%s' 2>/dev/null | sed -n 's/\\.suite$//p' | paste -sd, | sed 's/,/, /g'",
+		 dir);
+	out[0] = '\0';
+	p = popen(cmd, "r");
+	if (!p)
+		return;
+	n = fread(out, 1, len - 1, p);
+	out[n] = '\0';
+	if (n && out[n - 1] == '\n')
+		out[n - 1] = '\0';
+	pclose(p);
+}
+
+/* Finds a suite by path or by name in bench/suites (cwd, then next to the
+ * binary: ../bench/suites, ../suites). */
+static int find_suite(const char *arg, char *path, size_t len)
+{
+	char exe[512], cand[1024];
+	ssize_t n;
+	const char *dirs[] = { "bench/suites", NULL, NULL };
+	char d1[600], d2[600];
+	int i;
+
+	if (!access(arg, R_OK)) {
+		snprintf(path, len, "%s", arg);
+		return 0;
+	}
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		*strrchr(exe, '/') = '\0';
+		snprintf(d1, sizeof(d1), "%s/../bench/suites", exe);
+		snprintf(d2, sizeof(d2), "%s/../suites", exe);
+		dirs[1] = d1;
+		dirs[2] = d2;
+	}
+	for (i = 0; i < 3; i++) {
+		if (!dirs[i])
+			continue;
+		snprintf(cand, sizeof(cand), "%s/%s%s", dirs[i], arg,
+			 strstr(arg, ".suite") ? "" : ".suite");
+		if (!access(cand, R_OK)) {
+			snprintf(path, len, "%s", cand);
+			return 0;
+		}
+	}
+	list_suites(!access("bench/suites", F_OK) ? "bench/suites" : d1, cand,
+		    sizeof(cand));
+	fprintf(stderr, "iommubench: --suite %s: no such suite file; available: %s\n",
+		arg, cand[0] ? cand : "(none found in bench/suites)");
+	return 1;
+}
+
+static int load_topology(struct ib_topo *topo)
+{
+	char err[512];
+	struct iommubench_info info;
+
+	if (ib_topo_load(topo, getenv("IOMMUBENCH_TOPOLOGY_XML"), err, sizeof(err))) {
+		fprintf(stderr, "iommubench: %s\n", err);
+		return 3;
+	}
+	if (!ib_module_info(&info, err, sizeof(err)))
+		ib_module_add_devices(topo, &info);
+	return 0;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct run_cfg cfg = { .results_dir = "results", .platform = "host" };
+	static struct ib_suite suite;
+	static struct ib_job cli;
+	struct ib_topo topo;
+	struct ib_plan plan;
+	const char *suite_arg = NULL, *only = NULL;
+	char err[1200], path[1024], where[140];
+	int i, rc;
+	bool adhoc;
+
+	memset(&cli, 0, sizeof(cli));
+	for (i = 1; i < argc; i++) {
+		char key[128], *eq;
+		const char *val;
+
+		if (strncmp(argv[i], "--", 2)) {
+			fprintf(stderr, "iommubench: run: %s: unexpected argument; see iommubench help\n",
+				argv[i]);
+			return 1;
+		}
+		snprintf(key, sizeof(key), "%s", argv[i] + 2);
+		eq = strchr(key, '=');
+		if (!strcmp(key, "dry-run")) {
+			cfg.dry_run = true;
+			continue;
+		}
+		if (eq) {
+			*eq = '\0';
+			val = argv[i] + 2 + (eq - key) + 1;
+		} else if (i + 1 < argc) {
+			val = argv[++i];
+		} else {
+			fprintf(stderr, "iommubench: run: --%s: missing value\n", key);
+			return 1;
+		}
+		if (common_opt(&cfg, key, val))
+			continue;
+		if (!strcmp(key, "suite")) {
+			suite_arg = val;
+			continue;
+		}
+		if (!strcmp(key, "only")) {
+			only = val;
+			continue;
+		}
+		if (ib_opt_find(key) < 0 || strchr(key, '_')) {
+			fprintf(stderr, "iommubench: run: --%s: unknown option; see iommubench help\n",
+				key);
+			return 1;
+		}
+		snprintf(where, sizeof(where), "--%s", key);
+		if (ib_job_set(&cli, key, val, where, 0, err, sizeof(err))) {
+			fprintf(stderr, "iommubench: %s\n", err);
+			return 1;
+		}
+	}
+	if ((rc = check_cfg(&cfg)))
+		return rc;
+	adhoc = !suite_arg;
+	if (suite_arg) {
+		if (find_suite(suite_arg, path, sizeof(path)))
+			return 1;
+		if (ib_suite_load(path, &suite, err, sizeof(err))) {
+			fprintf(stderr, "iommubench: %s\n", err);
+			return 1;
+		}
+	} else {
+		const char *eng = cli.set[IB_O_ENGINE] ? cli.value[IB_O_ENGINE] : "null";
+
+		memset(&suite, 0, sizeof(suite));
+		snprintf(suite.name, sizeof(suite.name), "adhoc");
+		snprintf(suite.file, sizeof(suite.file), "command line");
+		suite.njobs = 1;
+		snprintf(suite.jobs[0].name, sizeof(suite.jobs[0].name), "%.63s",
+			 strchr(eng, ',') ? "adhoc" : eng);
+		if (only && strcmp(only, suite.jobs[0].name)) {
+			fprintf(stderr, "iommubench: --only %s: no suite given\n", only);
+			return 1;
+		}
+	}
+	if ((rc = load_topology(&topo)))
+		return rc;
+	if (ib_plan_expand(&suite, &cli, only, &topo, adhoc, &plan, err, sizeof(err))) {
+		fprintf(stderr, "iommubench: %s\n", err);
+		ib_topo_free(&topo);
+		return 1;
+	}
+	{
+		const char *pe = cli.set[IB_O_COUNTERS] ? cli.value[IB_O_COUNTERS] :
+				 suite.global.set[IB_O_COUNTERS] ?
+						  suite.global.value[IB_O_COUNTERS] :
+						  NULL;
+
+		cfg.papi_events = pe;
+	}
+	rc = run_plan(&cfg, &plan, suite.name, &topo, argc, argv);
+	ib_plan_free(&plan);
+	ib_topo_free(&topo);
+	return rc;
+}
+
+/* A job reproducing one row's parameters exactly. */
+static int job_from_row(json_t *row, struct ib_job *j, char *err, size_t errlen)
+{
+	json_t *params = json_object_get(row, "params");
+	int id;
+
+	memset(j, 0, sizeof(*j));
+	snprintf(j->name, sizeof(j->name), "%s",
+		 json_string_value(json_object_get(row, "bench")) ?:
+			 json_string_value(json_object_get(row, "engine")));
+	for (id = 0; id < IB_O_MAX; id++) {
+		json_t *v = json_object_get(params, ib_options[id].name);
+		char val[IB_LIST_VAL_LEN];
+
+		if (!v || json_is_null(v))
+			continue;
+		if (json_is_integer(v))
+			snprintf(val, sizeof(val), "%lld", (long long)json_integer_value(v));
+		else if (json_is_string(v))
+			snprintf(val, sizeof(val), "%s", json_string_value(v));
+		else
+			continue;
+		if (ib_job_set(j, ib_options[id].name, val, "results.json", 0, err, errlen))
+			return -1;
+	}
+	return 0;
+}
+
+int cmd_rerun(int argc, char **argv)
+{
+	struct run_cfg cfg = { .results_dir = "results", .platform = "host" };
+	static struct ib_suite suite;
+	const char *file = NULL, *only_row = NULL, *sname;
+	struct ib_topo topo;
+	struct ib_plan plan = { 0 }, one;
+	char err[1200];
+	json_t *doc, *row;
+	size_t i;
+	int k, rc;
+
+	for (k = 1; k < argc; k++) {
+		if (!strncmp(argv[k], "--", 2)) {
+			if (k + 1 >= argc) {
+				fprintf(stderr, "iommubench: rerun: %s: missing value\n", argv[k]);
+				return 1;
+			}
+			if (!strcmp(argv[k], "--row"))
+				only_row = argv[++k];
+			else if (!common_opt(&cfg, argv[k] + 2, argv[k + 1])) {
+				fprintf(stderr,
+					"iommubench: rerun: %s: unknown option; expected --row, --results-dir, --run-id, --platform or --lab-ctl\n",
+					argv[k]);
+				return 1;
+			} else
+				k++;
+		} else if (!file) {
+			file = argv[k];
+		} else {
+			fprintf(stderr, "iommubench: rerun: %s: unexpected argument\n", argv[k]);
+			return 1;
+		}
+	}
+	if (!file) {
+		fprintf(stderr, "iommubench: rerun: usage: iommubench rerun results.json [--row NAME]\n");
+		return 1;
+	}
+	if ((rc = check_cfg(&cfg)))
+		return rc;
+	doc = ib_results_load(file, err, sizeof(err));
+	if (!doc) {
+		fprintf(stderr, "iommubench: rerun: %s\n", err);
+		return 1;
+	}
+	sname = json_string_value(json_object_get(json_object_get(doc, "context"), "suite"));
+	memset(&suite, 0, sizeof(suite));
+	snprintf(suite.name, sizeof(suite.name), "%s", sname ? sname : "rerun");
+	snprintf(suite.file, sizeof(suite.file), "%s", file);
+	if ((rc = load_topology(&topo))) {
+		json_decref(doc);
+		return rc;
+	}
+	json_array_foreach(json_object_get(doc, "results"), i, row) {
+		const char *name = json_string_value(json_object_get(row, "name"));
+		json_t *rt = json_object_get(row, "run_type");
+
+		if (only_row && strcmp(only_row, name))
+			continue;
+		if (rt && !strcmp(json_string_value(rt) ?: "", "derived"))
+			continue;
+		suite.njobs = 1;
+		if (job_from_row(row, &suite.jobs[0], err, sizeof(err)) ||
+		    ib_plan_expand(&suite, NULL, NULL, &topo, false, &one, err, sizeof(err))) {
+			fprintf(stderr, "iommubench: rerun: row %s: %s\n", name, err);
+			rc = 1;
+			goto out;
+		}
+		for (k = 0; k < one.n; k++) {
+			snprintf(one.pts[k].name, sizeof(one.pts[k].name), "%s", name);
+			if (plan.n == plan.cap) {
+				plan.cap = plan.cap ? plan.cap * 2 : 64;
+				plan.pts = realloc(plan.pts, (size_t)plan.cap * sizeof(*plan.pts));
+				if (!plan.pts) {
+					rc = 2;
+					goto out;
+				}
+			}
+			plan.pts[plan.n++] = one.pts[k];
+		}
+		ib_plan_free(&one);
+	}
+	if (only_row && !plan.n) {
+		fprintf(stderr, "iommubench: rerun: --row %s: no such row in %s\n", only_row, file);
+		rc = 1;
+		goto out;
+	}
+	rc = run_plan(&cfg, &plan, suite.name, &topo, argc, argv);
+out:
+	ib_plan_free(&plan);
+	ib_topo_free(&topo);
+	json_decref(doc);
+	return rc;
+}

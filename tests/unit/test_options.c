@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The option table: parsers, messages naming the field, defaults, checks. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "ib_options.h"
+
+static void test_sizes(void **state)
+{
+	uint64_t v;
+
+	assert_int_equal(ib_parse_size("4k", &v), 0);
+	assert_int_equal(v, 4096);
+	assert_int_equal(ib_parse_size("64m", &v), 0);
+	assert_int_equal(v, 64ULL << 20);
+	assert_int_equal(ib_parse_size("1G", &v), 0);
+	assert_int_equal(v, 1ULL << 30);
+	assert_int_equal(ib_parse_size("2MiB", &v), 0);
+	assert_int_equal(v, 2ULL << 20);
+	assert_int_equal(ib_parse_size("123", &v), 0);
+	assert_int_equal(v, 123);
+	assert_int_equal(ib_parse_size("3x", &v), -1);
+	assert_int_equal(ib_parse_size("", &v), -1);
+	assert_int_equal(ib_parse_size("-1", &v), -1);
+	assert_int_equal(ib_parse_size("99999999999999999999g", &v), -1);
+}
+
+static void test_durations(void **state)
+{
+	uint64_t v;
+
+	assert_int_equal(ib_parse_duration("1s", &v), 0);
+	assert_int_equal(v, 1000000000ULL);
+	assert_int_equal(ib_parse_duration("200ms", &v), 0);
+	assert_int_equal(v, 200000000ULL);
+	assert_int_equal(ib_parse_duration("50us", &v), 0);
+	assert_int_equal(v, 50000);
+	assert_int_equal(ib_parse_duration("2", &v), 0);
+	assert_int_equal(v, 2000000000ULL);
+	assert_int_equal(ib_parse_duration("1.5s", &v), 0);
+	assert_int_equal(v, 1500000000ULL);
+	assert_int_equal(ib_parse_duration("1h", &v), -1);
+}
+
+static void test_messages(void **state)
+{
+	char err[512];
+	struct ib_params p;
+
+	ib_params_defaults(&p);
+	assert_int_equal(ib_opt_set(&p, IB_O_PAGE_SIZE, "3m", err, sizeof(err)), -1);
+	assert_string_equal(err, "page_size=3m: expected 4k, 2m, 1g or thp");
+	assert_int_equal(ib_opt_set(&p, IB_O_PATTERN, "zigzag", err, sizeof(err)), -1);
+	assert_string_equal(err, "pattern=zigzag: expected seq or rand");
+	assert_int_equal(ib_opt_set(&p, IB_O_IOMMU_MODE, "strict", err, sizeof(err)), -1);
+	assert_string_equal(err, "iommu_mode=strict: expected identity, dma-strict, dma-lazy, off or current");
+	assert_int_equal(ib_opt_set(&p, IB_O_THREADS, "0", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "threads=0: expected an integer 1..1024"));
+	assert_int_equal(ib_opt_set(&p, IB_O_CPU_NODE, "near", err, sizeof(err)), -1);
+	assert_string_equal(err, "cpu_node=near: expected a node id, local, remote or all");
+	assert_int_equal(ib_opt_set(&p, IB_O_DEVICE, "00:03.0", err, sizeof(err)), -1);
+	assert_int_equal(ib_opt_set(&p, IB_O_WINDOW, "1k", err, sizeof(err)), -1); /* < 4k */
+	assert_int_equal(ib_opt_set(&p, IB_O_VERIFY, "2", err, sizeof(err)), -1);
+	assert_int_equal(ib_opt_set(&p, IB_O_TARGET_CI, "0", err, sizeof(err)), -1);
+	assert_int_equal(ib_opt_set(&p, IB_O_DURATION, "400s", err, sizeof(err)), -1);
+}
+
+static void test_set_and_defaults(void **state)
+{
+	char err[256];
+	struct ib_params p;
+
+	ib_params_defaults(&p);
+	assert_string_equal(p.raw[IB_O_PAGE_SIZE], "4k");
+	assert_string_equal(p.raw[IB_O_ENGINE], "null");
+	assert_int_equal(p.u[IB_O_WINDOW], 2 << 20);
+	assert_true(p.d[IB_O_TARGET_CI] == 1.0);
+	assert_int_equal(p.node_kind[IB_O_CPU_NODE], IB_NODE_LOCAL);
+	assert_int_equal(ib_opt_set(&p, IB_O_PAGE_SIZE, "thp", err, sizeof(err)), 0);
+	assert_int_equal(p.u[IB_O_PAGE_SIZE], 3);
+	assert_int_equal(ib_opt_set(&p, IB_O_MEM_NODE, "3", err, sizeof(err)), 0);
+	assert_int_equal(p.node_kind[IB_O_MEM_NODE], IB_NODE_ID);
+	assert_int_equal(p.u[IB_O_MEM_NODE], 3);
+	assert_int_equal(ib_opt_set(&p, IB_O_DEVICE, "0000:00:03.0", err, sizeof(err)), 0);
+	assert_int_equal(ib_opt_set(&p, IB_O_TARGET_CI, "0.5%", err, sizeof(err)), 0);
+	assert_true(p.d[IB_O_TARGET_CI] == 0.5);
+	assert_int_equal(ib_opt_set(&p, IB_O_COUNTERS, "PAPI_TOT_CYC,PAPI_TLB_DM", err, sizeof(err)), 0);
+}
+
+static void test_find_and_split(void **state)
+{
+	char items[8][IB_VAL_LEN];
+
+	assert_int_equal(ib_opt_find("page_size"), IB_O_PAGE_SIZE);
+	assert_int_equal(ib_opt_find("page-size"), IB_O_PAGE_SIZE);
+	assert_int_equal(ib_opt_find("nope"), -1);
+	assert_int_equal(ib_opt_split(IB_O_PAGE_SIZE, "4k, 2m,1g", items, 8), 3);
+	assert_string_equal(items[1], "2m");
+	assert_int_equal(ib_opt_split(IB_O_COUNTERS, "A,B", items, 8), 1);
+	assert_string_equal(items[0], "A,B");
+}
+
+static void test_validate(void **state)
+{
+	char err[256];
+	struct ib_params p;
+
+	ib_params_defaults(&p);
+	assert_int_equal(ib_params_validate(&p, err, sizeof(err)), 0);
+	ib_opt_set(&p, IB_O_XFER_SIZE, "4m", err, sizeof(err));
+	assert_int_equal(ib_params_validate(&p, err, sizeof(err)), -1);
+	assert_string_equal(err, "xfer_size=4m: must not exceed window=2m");
+	ib_params_defaults(&p);
+	ib_opt_set(&p, IB_O_ENGINE, "edu", err, sizeof(err));
+	ib_opt_set(&p, IB_O_XFER_SIZE, "4096", err, sizeof(err));
+	assert_int_equal(ib_params_validate(&p, err, sizeof(err)), -1);
+	ib_params_defaults(&p);
+	ib_opt_set(&p, IB_O_OP, "isolation", err, sizeof(err));
+	assert_int_equal(ib_params_validate(&p, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "op=isolation"));
+	ib_params_defaults(&p);
+	ib_opt_set(&p, IB_O_MIN_REPS, "50", err, sizeof(err));
+	assert_int_equal(ib_params_validate(&p, err, sizeof(err)), -1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sizes),	  cmocka_unit_test(test_durations),
+		cmocka_unit_test(test_messages),  cmocka_unit_test(test_set_and_defaults),
+		cmocka_unit_test(test_find_and_split), cmocka_unit_test(test_validate),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The planner: cross products, row names, placement triples on the XML
+ * fixture (GPU on node 1, NIC on node 2), and refusals. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "ib_plan.h"
+
+#define FIXTURE "tests/fixtures/topology/2pkg-4numa-gpu-nic.xml"
+
+static struct ib_topo t;
+static struct ib_suite s;
+
+static int setup(void **state)
+{
+	char err[256];
+	struct ib_topo_dev *d;
+	int i;
+
+	if (ib_topo_load(&t, FIXTURE, err, sizeof(err)))
+		return -1;
+	/* as if both were bound to the module with the map engine */
+	for (i = 0; i < t.ndevs; i++) {
+		d = &t.devs[i];
+		d->engines = 1;
+	}
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	ib_topo_free(&t);
+	return 0;
+}
+
+static void plan_of(const char *text, struct ib_plan *p)
+{
+	char err[512];
+
+	assert_int_equal(ib_suite_load_string(text, "t.suite", &s, err, sizeof(err)), 0);
+	if (ib_plan_expand(&s, NULL, NULL, &t, false, p, err, sizeof(err)))
+		fail_msg("plan: %s", err);
+}
+
+static void test_cross_product(void **state)
+{
+	struct ib_plan p;
+
+	plan_of("[global]\nengine=cpu\n[pages]\npage_size=4k,2m\nwindow=2m,4m\nthreads=2\n", &p);
+	assert_int_equal(p.n, 4);
+	assert_string_equal(p.pts[0].name, "pages/page_size:4k/window:2m");
+	assert_string_equal(p.pts[1].name, "pages/page_size:4k/window:4m");
+	assert_string_equal(p.pts[3].name, "pages/page_size:2m/window:4m");
+	assert_int_equal(p.pts[3].p.u[IB_O_WINDOW], 4 << 20);
+	assert_int_equal(p.pts[3].p.u[IB_O_THREADS], 2);
+	/* cpu engine: anchored on the first node, local memory */
+	assert_int_equal(p.pts[0].cpu_node, 0);
+	assert_int_equal(p.pts[0].mem_node, 0);
+	assert_int_equal(p.pts[0].dev_node, -1);
+	assert_int_equal(p.pts[0].numa_distance, 10);
+	ib_plan_free(&p);
+}
+
+static void test_cpu_all_mem_remote(void **state)
+{
+	struct ib_plan p;
+	int i;
+
+	plan_of("[numa]\nengine=cpu\ncpu_node=all\nmem_node=remote\n", &p);
+	assert_int_equal(p.n, 4);
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(p.pts[i].cpu_node, i);
+		assert_int_equal(p.pts[i].numa_distance, 20);
+	}
+	assert_int_equal(p.pts[0].mem_node, 2);
+	assert_int_equal(p.pts[2].mem_node, 0);
+	assert_string_equal(p.pts[1].name, "numa/cpu_node:1");
+	ib_plan_free(&p);
+}
+
+static void test_device_anchor(void **state)
+{
+	struct ib_plan p;
+
+	/* GPU on node 1: cpu local to it, memory on the far package */
+	plan_of("[g]\nengine=map\ndevice=0000:41:00.0\nmem_node=remote\n", &p);
+	assert_int_equal(p.n, 1);
+	assert_string_equal(p.pts[0].device, "0000:41:00.0");
+	assert_int_equal(p.pts[0].dev_node, 1);
+	assert_int_equal(p.pts[0].cpu_node, 1);
+	assert_int_equal(p.pts[0].mem_node, 2);
+	assert_int_equal(p.pts[0].dist_dev_mem, 20);
+	assert_int_equal(p.pts[0].numa_distance, 20);
+	assert_string_equal(p.pts[0].skip, "");
+	ib_plan_free(&p);
+
+	/* every node that has a device: the GPU's and the NIC's */
+	plan_of("[d]\nengine=map\ndev_node=all\nmem_node=local,remote\n", &p);
+	assert_int_equal(p.n, 4);
+	assert_string_equal(p.pts[0].name, "d/mem_node:local/dev_node:1");
+	assert_string_equal(p.pts[0].device, "0000:41:00.0");
+	assert_int_equal(p.pts[0].mem_node, 1);
+	assert_int_equal(p.pts[0].numa_distance, 10);
+	assert_string_equal(p.pts[1].device, "0000:81:00.0");
+	assert_int_equal(p.pts[1].cpu_node, 2);
+	assert_int_equal(p.pts[3].mem_node, 0); /* remote from node 2 */
+	ib_plan_free(&p);
+
+	/* a device on another node than asked: skipped with the reason */
+	plan_of("[x]\nengine=map\ndevice=0000:81:00.0\ndev_node=1\n", &p);
+	assert_int_equal(p.n, 1);
+	assert_string_equal(p.pts[0].skip, "device 0000:81:00.0 is on node 2, not dev_node=1");
+	ib_plan_free(&p);
+
+	/* no device on node 3 */
+	plan_of("[y]\nengine=map\ndev_node=3\n", &p);
+	assert_non_null(strstr(p.pts[0].skip, "no device for engine map"));
+	ib_plan_free(&p);
+}
+
+static void test_refusals(void **state)
+{
+	struct ib_plan p;
+	char err[512];
+
+	assert_int_equal(ib_suite_load_string("[a]\nengine=cpu\nxfer_size=4m\nwindow=2m\n",
+					      "t.suite", &s, err, sizeof(err)), 0);
+	assert_int_equal(ib_plan_expand(&s, NULL, NULL, &t, false, &p, err, sizeof(err)), -1);
+	assert_string_equal(err, "t.suite: [a] xfer_size=4m: must not exceed window=2m");
+	assert_int_equal(ib_suite_load_string("[a]\nengine=cpu\n", "t.suite", &s, err,
+					      sizeof(err)), 0);
+	assert_int_equal(ib_plan_expand(&s, NULL, "b", &t, false, &p, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "--only b: no such job"));
+	/* nonexistent node: skipped, not an error */
+	plan_of("[a]\nengine=cpu\nmem_node=7\n", &p);
+	assert_string_equal(p.pts[0].skip, "mem_node=7: no such NUMA node here");
+	ib_plan_free(&p);
+}
+
+static void test_cli_overrides(void **state)
+{
+	struct ib_plan p;
+	struct ib_job cli;
+	char err[512];
+
+	memset(&cli, 0, sizeof(cli));
+	assert_int_equal(ib_suite_load_string("[a]\nengine=cpu\npage_size=4k,2m\n[b]\nengine=null\n",
+					      "t.suite", &s, err, sizeof(err)), 0);
+	assert_int_equal(ib_job_set(&cli, "iterations", "10", "--iterations", 0, err, sizeof(err)), 0);
+	assert_int_equal(ib_plan_expand(&s, &cli, "a", &t, false, &p, err, sizeof(err)), 0);
+	assert_int_equal(p.n, 2);
+	assert_int_equal(p.pts[1].p.u[IB_O_ITERATIONS], 10);
+	ib_plan_free(&p);
+	/* adhoc: rows named after every given parameter */
+	memset(&cli, 0, sizeof(cli));
+	ib_job_set(&cli, "engine", "cpu", "--engine", 0, err, sizeof(err));
+	ib_job_set(&cli, "page-size", "2m", "--page-size", 0, err, sizeof(err));
+	ib_job_set(&cli, "window", "64m", "--window", 0, err, sizeof(err));
+	memset(&s, 0, sizeof(s));
+	s.njobs = 1;
+	strcpy(s.jobs[0].name, "cpu");
+	assert_int_equal(ib_plan_expand(&s, &cli, NULL, &t, true, &p, err, sizeof(err)), 0);
+	assert_string_equal(p.pts[0].name, "cpu/page_size:2m/window:64m");
+	ib_plan_free(&p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_cross_product),
+		cmocka_unit_test(test_cpu_all_mem_remote),
+		cmocka_unit_test(test_device_anchor),
+		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_cli_overrides),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
