@@ -166,7 +166,7 @@ def build(args):
         for d in ("bin", "sbin", "proc", "sys", "dev", "etc", "tmp", "root",
                   "opt/lab", "opt/iommubench/bin", "opt/iommubench/labtools",
                   "opt/iommubench/suites", "opt/iommubench/tests/lab/guest",
-                  "opt/iommubench/plots"):
+                  "opt/iommubench/plots", "opt/iommubench/include"):
             os.makedirs(os.path.join(root, d), exist_ok=True)
         shutil.copy2(bb, os.path.join(root, "bin", "busybox"))
         with open(os.path.join(root, "init"), "w") as f:
@@ -206,6 +206,8 @@ def build(args):
         if os.path.exists("/lib64/ld-linux-x86-64.so.2"):
             os.makedirs(root + "/lib64", exist_ok=True)
             shutil.copy2("/lib64/ld-linux-x86-64.so.2", root + "/lib64/")
+        shutil.copy2(os.path.join(TOP, "kernels", "include", "uapi", "iommubench.h"),
+                     os.path.join(root, "opt/iommubench/include"))
         for s in glob.glob(os.path.join(TOP, "bench", "suites", "*.suite")):
             shutil.copy2(s, os.path.join(root, "opt/iommubench/suites"))
         for s in glob.glob(os.path.join(TOP, "tests", "lab", "guest", "*")):
