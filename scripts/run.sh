@@ -63,6 +63,9 @@ if [[ $target == host ]]; then
 	"$bin" run --suite "$file" --results-dir results --run-id "$runid" --platform host
 	rc=$?
 	dir=results/$suite/$runid
+	if [[ -f $dir/results.json ]]; then
+		"$bin" derive "$dir" || echo "run: derive failed; no derived rows" >&2
+	fi
 else
 	make -s module-lab >/dev/null || { echo "run: building the module for the lab failed (make module-lab)" >&2; exit 2; }
 	python3 scripts/lab/lab.py build --quiet || exit $?
@@ -80,11 +83,13 @@ else
 	[[ -n ${LAB_EDU_DMA_MASK:-} ]] && labopts+=(--edu-dma-mask "$LAB_EDU_DMA_MASK")
 	echo "run: booting the qemu-lab (emulated timings; exact counts) for suite $suite"
 	python3 scripts/lab/lab.py exec "${labopts[@]}" --out results --logdir "$dir" -- \
-		IOMMUBENCH_LAB_HOST="$(hostname -s)" iommubench run --suite "/opt/iommubench/suites/$suite.suite" \
+		IOMMUBENCH_LAB_HOST="$(hostname -s)" IOMMUBENCH_GIT_SHA="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)" \
+		iommubench run --suite "/opt/iommubench/suites/$suite.suite" \
 		--results-dir /out --run-id "$runid" --platform qemu-lab --lab-ctl '"$IOMMUBENCH_LAB_CTL"'
 	rc=$?
 	if [[ -f $dir/results.json ]]; then
 		"$bin" lab-merge "$dir" || echo "run: lab-merge failed; counters not attributed" >&2
+		"$bin" derive "$dir" || echo "run: derive failed; no derived rows" >&2
 	fi
 fi
 if [[ -f $dir/results.json ]]; then

@@ -61,6 +61,7 @@ static void usage(FILE *f)
 		"  compare A B...\n"
 		"  lab-merge RUNDIR\n"
 		"  report RUNDIR\n"
+		"  derive RUNDIR    # derived rows: IOTLB reach per page size\n"
 		"Exit codes: 0 ok, 1 usage, 2 a benchmark failed, 3 resource missing, 4 skipped.\n");
 }
 
@@ -166,7 +167,7 @@ int main(int argc, char **argv)
 		{ "run", cmd_run },	    { "rerun", cmd_rerun },
 		{ "info", cmd_info },	    { "help", cmd_help },
 		{ "compare", cmd_compare }, { "lab-merge", cmd_lab_merge },
-		{ "report", cmd_report },
+		{ "report", cmd_report },   { "derive", cmd_derive },
 	};
 	struct sigaction sa;
 	size_t i;
@@ -191,7 +192,7 @@ int main(int argc, char **argv)
 		if (!strcmp(argv[1], cmds[i].name))
 			return cmds[i].fn(argc - 1, argv + 1);
 	fprintf(stderr,
-		"iommubench: %s: unknown command; expected run, rerun, info, help, compare, lab-merge or report\n",
+		"iommubench: %s: unknown command; expected run, rerun, info, help, compare, lab-merge, report or derive\n",
 		argv[1]);
 	return 1;
 }

@@ -1,0 +1,600 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * `iommubench derive RUNDIR`: derived rows ("run_type": "derived"), drawn
+ * from the measured rows after their counters are final (in the lab, after
+ * `iommubench lab-merge`).  Rewrites results.json and results.csv
+ * atomically with the results.c writers; idempotent (the derived rows it
+ * owns are replaced, never duplicated).
+ *
+ * IOTLB reach.  For each page size with a window sweep of DMA rows that
+ * carry the iotlb_miss counter:
+ *  1. DMAs counted: the counters of a point cover its warm-up repetitions
+ *     as well as the measured ones (run.c starts them before the warm-up),
+ *     so dmas = n(dma_latency_ns) x (warmup + repetitions) / repetitions.
+ *  2. Compulsory misses: every repetition maps the buffer afresh (one
+ *     IOMMUBENCH_RUN each) and unmapping invalidates its IOTLB entries, so
+ *     each repetition misses once on every IOMMU page it touches: seq
+ *     touches min(pages, DMAs per thread x xfer / page), rand the expected
+ *     number of distinct pages P(1 - (1 - 1/P)^N).
+ *  3. Capacity misses per DMA = max(0, misses - compulsory) / dmas: ~0 while
+ *     the window's IOPTEs fit in the IOTLB, a plateau well above 0 past its
+ *     reach.
+ *  4. The knee is the change point of a least-squares two-level step fit
+ *     of that curve against the window (robust to one noisy point), accepted
+ *     only when the level after it is >= 0.02 misses/DMA and >= 4x the level
+ *     before it (ib_knee_find).
+ *  5. Entries = the last window below the knee / IOMMU page size; the 95%
+ *     bounds are the bracket [last window below, knee window] / page size.
+ * Without a knee the row is skipped with "no knee up to <max window>"; with
+ * capacity misses from the smallest window on, "reach below <min window>";
+ * without iotlb_miss counters, skipped with the counters' reason.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "ib_commands.h"
+#include "ib_derive.h"
+#include "ib_results.h"
+#include "ib_stats.h"
+
+#define REACH_PREFIX "iotlb_reach/"
+
+static const char *const method_text =
+	"knee of capacity IOTLB misses per DMA vs window: misses (warm-up "
+	"included) minus one compulsory miss per IOMMU page touched per "
+	"repetition, divided by the DMAs counted; change point of a "
+	"least-squares two-level step fit, accepted when the level after it is "
+	">= 0.02 misses/DMA and >= 4x the level before; entries = last window "
+	"below the knee / IOMMU page size, bounds = [last window below, knee "
+	"window] / page size";
+
+/* ---- the knee ---- */
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median_of(const double *v, size_t n)
+{
+	double *t, r;
+
+	if (!n)
+		return 0;
+	t = malloc(n * sizeof(*t));
+	if (!t)
+		return v[0];
+	memcpy(t, v, n * sizeof(*t));
+	qsort(t, n, sizeof(*t), cmp_double);
+	r = n % 2 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2;
+	free(t);
+	return r;
+}
+
+static double sse_of(const double *v, size_t n)
+{
+	double mean = 0, s = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		mean += v[i];
+	mean /= (double)n;
+	for (i = 0; i < n; i++)
+		s += (v[i] - mean) * (v[i] - mean);
+	return s;
+}
+
+int ib_knee_find(const double *m, size_t n, struct ib_knee *k)
+{
+	double best = INFINITY, e;
+	size_t i, at = 1;
+
+	memset(k, 0, sizeof(*k));
+	if (n < 2)
+		return -1;
+	for (i = 1; i < n; i++) {
+		e = sse_of(m, i) + sse_of(m + i, n - i);
+		/* strictly better only: ties keep the smallest window */
+		if (e < best - 1e-12) {
+			best = e;
+			at = i;
+		}
+	}
+	k->idx = at;
+	k->before = median_of(m, at);
+	k->after = median_of(m + at, n - at);
+	k->found = k->after >= IB_KNEE_MIN_MISSES &&
+		   k->after >= IB_KNEE_MIN_RATIO * k->before &&
+		   m[at] >= k->after / 2;
+	return 0;
+}
+
+unsigned long long ib_derive_page_bytes(const char *t)
+{
+	if (!t)
+		return 0;
+	if (!strcmp(t, "4k"))
+		return 4096ULL;
+	if (!strcmp(t, "2m") || !strcmp(t, "thp"))
+		return 2ULL << 20;
+	if (!strcmp(t, "1g"))
+		return 1ULL << 30;
+	return 0;
+}
+
+/* ---- rows ---- */
+
+struct pt {
+	json_t *row;
+	double window, misses, dmas, compulsory;
+	double raw, cap; /* misses per DMA: all, capacity */
+	bool have_miss;
+};
+
+struct series {
+	char key[600];
+	struct pt *p;
+	size_t n, cap;
+	unsigned int nwin;
+	bool translated, seq, all_miss;
+};
+
+struct group {
+	char ps[16];
+	struct series *s;
+	size_t n, cap;
+};
+
+static void size_text(double b, char *buf, size_t len)
+{
+	static const char *const u[] = { "bytes", "KiB", "MiB", "GiB", "TiB" };
+	int i = 0;
+
+	while (b >= 1024 && i < 4 && fmod(b, 1024) == 0) {
+		b /= 1024;
+		i++;
+	}
+	snprintf(buf, len, "%.0f %s", b, u[i]);
+}
+
+static const char *str_of(json_t *o, const char *k)
+{
+	return json_string_value(json_object_get(o, k));
+}
+
+static double num_of(json_t *o, const char *k, double dflt)
+{
+	json_t *v = json_object_get(o, k);
+
+	return json_is_number(v) ? json_number_value(v) : dflt;
+}
+
+/* The row's name without its "/window:<v>" component. */
+static void series_key(const char *name, char *key, size_t len)
+{
+	const char *w = strstr(name, "/window:");
+
+	if (!w) {
+		snprintf(key, len, "%s", name);
+		return;
+	}
+	snprintf(key, len, "%.*s%s", (int)(w - name), name, w + strcspn(w + 1, "/") + 1);
+}
+
+/* A measured, ok row of a DMA engine with a window. */
+static bool dma_row(json_t *row)
+{
+	const char *rt = str_of(row, "run_type"), *st = str_of(row, "status");
+	const char *eng = str_of(row, "engine");
+	json_t *params = json_object_get(row, "params");
+	const char *op = str_of(params, "op");
+
+	if ((rt && !strcmp(rt, "derived")) || !st || strcmp(st, "ok") || !eng)
+		return false;
+	if (!strcmp(eng, "cpu") || !strcmp(eng, "null") || !strcmp(eng, "map"))
+		return false;
+	if (op && strcmp(op, "bench"))
+		return false;
+	if (!json_object_get(json_object_get(row, "metrics"), "dma_latency_ns"))
+		return false;
+	return num_of(params, "window", 0) > 0 && str_of(params, "page_size");
+}
+
+/* The IOMMU page size the row's mapping used (largest IOPTE size). */
+static double iommu_page(json_t *params)
+{
+	json_t *a = json_object_get(params, "iommu_page_sizes"), *v;
+	double best = 0;
+	size_t i;
+
+	json_array_foreach(a, i, v)
+		if (json_is_number(v) && json_number_value(v) > best)
+			best = json_number_value(v);
+	if (best > 0)
+		return best;
+	best = num_of(params, "page_size_obtained", 0);
+	if (best > 0)
+		return best;
+	return (double)ib_derive_page_bytes(str_of(params, "page_size"));
+}
+
+static void fill_point(struct pt *p, json_t *row)
+{
+	json_t *params = json_object_get(row, "params");
+	json_t *c = json_object_get(json_object_get(row, "counters"), "iotlb_miss");
+	json_t *lat = json_object_get(json_object_get(row, "metrics"), "dma_latency_ns");
+	double reps = num_of(row, "repetitions", 0), warm = num_of(params, "warmup", 0);
+	double n = num_of(lat, "n", 0), pg = iommu_page(params);
+	double xfer = num_of(params, "xfer_size", 0), thr = num_of(params, "threads", 1);
+	double pages, per_rep, touched;
+	const char *pat = str_of(params, "pattern");
+
+	memset(p, 0, sizeof(*p));
+	p->row = row;
+	p->window = num_of(params, "window", 0);
+	p->have_miss = json_is_integer(json_object_get(c, "value"));
+	if (!p->have_miss)
+		return;
+	p->misses = (double)json_integer_value(json_object_get(c, "value"));
+	if (reps < 1) {
+		/* no repetition count: assume the counters saw only n DMAs */
+		reps = 1;
+		warm = 0;
+	}
+	p->dmas = n * (warm + reps) / reps;
+	if (p->dmas <= 0 || pg <= 0)
+		return;
+	pages = ceil(p->window / pg);
+	per_rep = p->dmas / (warm + reps);
+	if (thr < 1)
+		thr = 1;
+	if (pat && !strcmp(pat, "rand"))
+		touched = pages * (1 - pow(1 - 1 / pages, per_rep));
+	else
+		touched = fmin(pages, ceil(per_rep / thr * fmax(xfer, 1) / pg));
+	p->compulsory = touched * (warm + reps);
+	p->raw = p->misses / p->dmas;
+	p->cap = fmax(0, p->misses - p->compulsory) / p->dmas;
+}
+
+static int push_pt(struct series *s, json_t *row)
+{
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 16;
+		struct pt *n = realloc(s->p, cap * sizeof(*n));
+
+		if (!n)
+			return -1;
+		s->p = n;
+		s->cap = cap;
+	}
+	fill_point(&s->p[s->n++], row);
+	return 0;
+}
+
+static struct series *find_series(struct group *g, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < g->n; i++)
+		if (!strcmp(g->s[i].key, key))
+			return &g->s[i];
+	if (g->n == g->cap) {
+		size_t cap = g->cap ? 2 * g->cap : 4;
+		struct series *n = realloc(g->s, cap * sizeof(*n));
+
+		if (!n)
+			return NULL;
+		g->s = n;
+		g->cap = cap;
+	}
+	memset(&g->s[g->n], 0, sizeof(g->s[0]));
+	snprintf(g->s[g->n].key, sizeof(g->s[0].key), "%s", key);
+	return &g->s[g->n++];
+}
+
+static int cmp_pt(const void *a, const void *b)
+{
+	const struct pt *x = a, *y = b;
+
+	return x->window < y->window ? -1 : x->window > y->window;
+}
+
+static void series_facts(struct series *s)
+{
+	json_t *params = json_object_get(s->p[0].row, "params");
+	const char *eff = str_of(params, "iommu_mode_effective");
+	const char *pat = str_of(params, "pattern");
+	size_t i;
+
+	qsort(s->p, s->n, sizeof(s->p[0]), cmp_pt);
+	s->nwin = 0;
+	s->all_miss = true;
+	for (i = 0; i < s->n; i++) {
+		if (!i || s->p[i].window != s->p[i - 1].window)
+			s->nwin++;
+		s->all_miss &= s->p[i].have_miss;
+	}
+	s->translated = !eff || (strcmp(eff, "identity") && strcmp(eff, "off"));
+	s->seq = !pat || !strcmp(pat, "seq");
+}
+
+/* Better series for the reach: translated, counted, seq, most windows. */
+static bool better(const struct series *a, const struct series *b)
+{
+	if (a->translated != b->translated)
+		return a->translated;
+	if (a->all_miss != b->all_miss)
+		return a->all_miss;
+	if (a->seq != b->seq)
+		return a->seq;
+	return a->nwin > b->nwin;
+}
+
+/* Why iotlb_miss is absent: context.counters_unavailable, if it says. */
+static void missing_reason(json_t *doc, char *buf, size_t len)
+{
+	json_t *ua = json_object_get(json_object_get(doc, "context"), "counters_unavailable");
+	json_t *u;
+	size_t i, off;
+
+	off = (size_t)snprintf(buf, len, "no iotlb_miss counter in the window sweep");
+	json_array_foreach(ua, i, u) {
+		const char *n = str_of(u, "name"), *r = str_of(u, "reason");
+
+		if (!r || !n)
+			continue;
+		if (strstr(n, "iotlb") || strstr(r, "iotlb") || !strncmp(n, "perf", 4)) {
+			snprintf(buf + off, len - off, " (%s: %s)", n, r);
+			return;
+		}
+	}
+	snprintf(buf + off, len - off,
+		 " (no IOMMU PMU or lab trace counted it; see context.counters_unavailable)");
+}
+
+static json_t *dbl_array(const struct pt *p, size_t n, int what)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		double v = what == 0 ? p[i].window : what == 1 ? p[i].raw : p[i].cap;
+
+		json_array_append_new(a, what == 0 ? json_integer((json_int_t)v) :
+						     json_real(round(v * 1e6) / 1e6));
+	}
+	return a;
+}
+
+static json_t *reach_row(json_t *doc, struct group *g, struct series *s)
+{
+	json_t *row = json_object(), *params = json_object(), *metrics = json_object();
+	json_t *src = json_object_get(s->p[0].row, "params");
+	char reason[768] = "", a[32], b[32];
+	double *w = NULL, *m = NULL, pg = iommu_page(src);
+	size_t i, n = 0;
+	struct ib_knee k;
+	char name[64];
+
+	snprintf(name, sizeof(name), REACH_PREFIX "page_size:%s", g->ps);
+	json_object_set_new(row, "name", json_string(name));
+	json_object_set_new(row, "bench", json_string("derive"));
+	json_object_set_new(row, "engine", json_string(str_of(s->p[0].row, "engine")));
+	json_object_set_new(row, "run_type", json_string("derived"));
+	json_object_set_new(params, "page_size", json_string(g->ps));
+	json_object_set_new(params, "iotlb_page_bytes", json_integer((json_int_t)pg));
+	json_object_set_new(params, "method", json_string(method_text));
+	json_object_set_new(params, "source_series", json_string(s->key));
+
+	if (!s->all_miss) {
+		missing_reason(doc, reason, sizeof(reason));
+		goto out;
+	}
+	/* one value per window (repeated windows, e.g. per node: their mean) */
+	w = calloc(s->n, sizeof(*w));
+	m = calloc(s->n, sizeof(*m));
+	if (!w || !m) {
+		snprintf(reason, sizeof(reason), "out of memory");
+		goto out;
+	}
+	for (i = 0; i < s->n;) {
+		size_t j = i;
+		double sum = 0;
+
+		while (j < s->n && s->p[j].window == s->p[i].window)
+			sum += s->p[j++].cap;
+		w[n] = s->p[i].window;
+		m[n++] = sum / (double)(j - i);
+		i = j;
+	}
+	json_object_set_new(params, "windows", dbl_array(s->p, s->n, 0));
+	json_object_set_new(params, "iotlb_misses_per_dma", dbl_array(s->p, s->n, 1));
+	json_object_set_new(params, "capacity_misses_per_dma", dbl_array(s->p, s->n, 2));
+	ib_knee_find(m, n, &k);
+	if (!k.found) {
+		size_text(w[n - 1], a, sizeof(a));
+		size_text(w[0], b, sizeof(b));
+		if (median_of(m, n) >= IB_KNEE_MIN_MISSES && m[0] >= IB_KNEE_MIN_MISSES)
+			snprintf(reason, sizeof(reason),
+				 "no knee: capacity misses from the smallest window (%s) on; reach below %s",
+				 b, b);
+		else
+			snprintf(reason, sizeof(reason), "no knee up to %s", a);
+		json_object_set_new(params, "max_window", json_integer((json_int_t)w[n - 1]));
+		goto out;
+	}
+	{
+		struct ib_summary sm = { 0 };
+
+		sm.n = n;
+		sm.median = sm.mean = sm.p90 = sm.p99 = sm.p999 = w[k.idx - 1] / pg;
+		sm.min = sm.ci95_low = w[k.idx - 1] / pg;
+		sm.max = sm.ci95_high = w[k.idx] / pg;
+		json_object_set_new(metrics, "iotlb_entries", ib_metric_json(&sm, "entries"));
+		json_object_set_new(params, "knee_window", json_integer((json_int_t)w[k.idx]));
+		json_object_set_new(params, "window_below_knee",
+				    json_integer((json_int_t)w[k.idx - 1]));
+		json_object_set_new(params, "misses_per_dma_before", json_real(k.before));
+		json_object_set_new(params, "misses_per_dma_after", json_real(k.after));
+	}
+out:
+	free(w);
+	free(m);
+	json_object_set_new(row, "status", json_string(reason[0] ? "skipped" : "ok"));
+	if (reason[0])
+		json_object_set_new(row, "reason", json_string(reason));
+	json_object_set_new(row, "params", params);
+	json_object_set_new(row, "metrics", metrics);
+	json_object_set_new(row, "counters", json_object());
+	return row;
+}
+
+int ib_derive_iotlb_reach(json_t *doc, char *err, size_t errlen)
+{
+	json_t *rows = json_object_get(doc, "results"), *row;
+	struct group *g = NULL;
+	size_t ng = 0, i, j, gi;
+	int written = 0, ret = -1;
+
+	if (!json_is_array(rows)) {
+		snprintf(err, errlen, "results: expected an array");
+		return -1;
+	}
+	/* idempotent: drop the rows an earlier derive wrote */
+	for (i = json_array_size(rows); i-- > 0;) {
+		const char *n = str_of(json_array_get(rows, i), "name");
+		const char *rt = str_of(json_array_get(rows, i), "run_type");
+
+		if (n && rt && !strcmp(rt, "derived") && !strncmp(n, REACH_PREFIX, strlen(REACH_PREFIX)))
+			json_array_remove(rows, i);
+	}
+	json_array_foreach(rows, i, row) {
+		const char *ps = str_of(json_object_get(row, "params"), "page_size");
+		char key[600];
+		struct series *s;
+
+		if (!dma_row(row))
+			continue;
+		for (gi = 0; gi < ng; gi++)
+			if (!strcmp(g[gi].ps, ps))
+				break;
+		if (gi == ng) {
+			struct group *n = realloc(g, (ng + 1) * sizeof(*n));
+
+			if (!n)
+				goto nomem;
+			g = n;
+			memset(&g[ng], 0, sizeof(g[0]));
+			snprintf(g[ng].ps, sizeof(g[0].ps), "%s", ps);
+			ng++;
+		}
+		series_key(json_string_value(json_object_get(row, "name")), key, sizeof(key));
+		s = find_series(&g[gi], key);
+		if (!s || push_pt(s, row))
+			goto nomem;
+	}
+	for (gi = 0; gi < ng; gi++) {
+		struct series *best = NULL;
+
+		for (j = 0; j < g[gi].n; j++) {
+			series_facts(&g[gi].s[j]);
+			if (g[gi].s[j].nwin < 2)
+				continue;
+			if (!best || better(&g[gi].s[j], best))
+				best = &g[gi].s[j];
+		}
+		if (!best)
+			continue; /* no window sweep at this page size */
+		json_array_append_new(rows, reach_row(doc, &g[gi], best));
+		written++;
+	}
+	ret = written;
+	goto out;
+nomem:
+	snprintf(err, errlen, "out of memory");
+out:
+	for (gi = 0; gi < ng; gi++) {
+		for (j = 0; j < g[gi].n; j++)
+			free(g[gi].s[j].p);
+		free(g[gi].s);
+	}
+	free(g);
+	return ret;
+}
+
+/* ---- the command ---- */
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: iommubench derive RUNDIR\n"
+		   "  adds derived rows (iotlb_reach/page_size:<ps>) to RUNDIR/results.json\n"
+		   "  and results.csv; run it after the counters are final (lab-merge)\n");
+}
+
+int cmd_derive(int argc, char **argv)
+{
+	char path[4096], err[512];
+	json_t *doc, *rows, *row;
+	bool complete;
+	struct stat st;
+	size_t i;
+	int n;
+
+	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+		usage(stdout);
+		return 0;
+	}
+	if (argc != 2 || argv[1][0] == '-') {
+		usage(stderr);
+		return 1;
+	}
+	if (stat(argv[1], &st) || !S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "iommubench: derive: RUNDIR %s: not a directory\n", argv[1]);
+		return 1;
+	}
+	snprintf(path, sizeof(path), "%s/results.json", argv[1]);
+	doc = ib_results_load(path, err, sizeof(err));
+	if (!doc) {
+		fprintf(stderr, "iommubench: derive: %s\n", err);
+		return 1;
+	}
+	complete = json_is_true(json_object_get(doc, "complete"));
+	n = ib_derive_iotlb_reach(doc, err, sizeof(err));
+	if (n < 0) {
+		fprintf(stderr, "iommubench: derive: %s\n", err);
+		json_decref(doc);
+		return 2;
+	}
+	if (ib_results_write(argv[1], doc, complete)) {
+		fprintf(stderr, "iommubench: derive: writing %s: %s\n", path, strerror(errno));
+		json_decref(doc);
+		return 2;
+	}
+	rows = json_object_get(doc, "results");
+	json_array_foreach(rows, i, row) {
+		const char *name = str_of(row, "name"), *rt = str_of(row, "run_type");
+		json_t *e = json_object_get(json_object_get(row, "metrics"), "iotlb_entries");
+		char a[32];
+
+		if (!rt || strcmp(rt, "derived") || strncmp(name, REACH_PREFIX, strlen(REACH_PREFIX)))
+			continue;
+		if (e) {
+			size_text(num_of(json_object_get(row, "params"), "knee_window", 0), a, sizeof(a));
+			printf("%s: %.0f entries (bounds %.0f .. %.0f), knee at window %s\n", name,
+			       num_of(e, "median", 0), num_of(e, "ci95_low", 0),
+			       num_of(e, "ci95_high", 0), a);
+		} else {
+			printf("%s: skipped: %s\n", name, str_of(row, "reason"));
+		}
+	}
+	fprintf(stderr, "iommubench: derive: %d derived row(s) in %s\n", n, path);
+	json_decref(doc);
+	return 0;
+}
