@@ -15,11 +15,13 @@ extern const struct ib_engine ib_engine_cpu;
 extern const struct ib_engine ib_engine_map;
 extern const struct ib_engine ib_engine_edu;
 extern const struct ib_engine ib_engine_dmaengine;
+extern const struct ib_engine ib_engine_cuda;
 
 static const struct ib_engine *const registry[] = {
 	&ib_engine_map,
 	&ib_engine_edu,
 	&ib_engine_dmaengine,
+	&ib_engine_cuda,
 	&ib_engine_cpu,
 	&ib_engine_null,
 	NULL,

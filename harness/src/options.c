@@ -18,7 +18,7 @@
 
 const struct ib_option ib_options[IB_O_MAX] = {
 	[IB_O_ENGINE] = { "engine", IB_OPT_ENUM, 0, 0, 0, "null",
-			  "map,edu,dmaengine,cpu,null",
+			  "map,edu,dmaengine,cuda,cpu,null",
 			  "what moves the bytes (see iommubench help ENGINE)" },
 	[IB_O_OP] = { "op", IB_OPT_ENUM, 0, 0, 0, "bench", "bench,isolation",
 		      "timed benchmark, or the isolation check" },
