@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * `iommubench report RUN_DIR` (report.c): figures from results.csv through
+ * the plots/ gnuplot scripts, and a self-contained report.html.  The pure pieces (CSV
+ * reading, HTML escaping, labels, figure data extraction) are exported for
+ * the unit tests and for compare.c's overlay plots.  See docs/report.md.
+ */
+#ifndef IB_REPORT_H
+#define IB_REPORT_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdio.h>
+
+/* An RFC 4180 table: the header row and the data rows, all as strings. */
+struct ib_csv {
+	size_t ncols, nrows;
+	char **cols;   /* ncols names */
+	char ***rows;  /* nrows x ncols cells; a short line's missing cells are "" */
+};
+
+/* Parses text.  0, or -1 with "line N: why" in err. */
+int ib_csv_parse(const char *text, struct ib_csv *csv, char *err, size_t errlen);
+void ib_csv_free(struct ib_csv *csv);
+/* Column index of name, or -1. */
+int ib_csv_col(const struct ib_csv *csv, const char *name);
+/* Cell of row r in column name; "" when the column is absent. */
+const char *ib_csv_get(const struct ib_csv *csv, size_t r, const char *name);
+
+/* s with & < > " ' escaped (malloc'd; NULL only when out of memory). */
+char *ib_html_escape(const char *s);
+/* The same, written to f. */
+void ib_html_put(FILE *f, const char *s);
+
+/* "emulated (qemu-lab), host X" for qemu-lab, else "host X". */
+void ib_report_platform_label(char *buf, size_t len, const char *platform,
+			      const char *host);
+
+/* s as a gnuplot single-quoted string literal ('' doubles a quote). */
+void ib_gp_quote(char *buf, size_t len, const char *s);
+
+/* Shell-quoted argv ("a 'b c'"), for the reproduce line. */
+void ib_shell_join(char *buf, size_t len, const char *const *argv, size_t argc);
+
+/*
+ * Figure data, extracted from results.csv (extra, optional: results.json
+ * for what the CSV lacks; see docs/report.md).  Each writes gnuplot data to
+ * f and returns the number of series (or categories) written, 0 when there
+ * is nothing to draw, with the reason in why.
+ */
+/* metric vs window, one block per series (page size + whatever varies). */
+int ib_fig_window(const struct ib_csv *csv, const char *metric, FILE *f,
+		  char *why, size_t whylen);
+/* "knee_window page_size entries" of the ok derived iotlb_reach rows. */
+int ib_fig_knees(const struct ib_csv *csv, FILE *f);
+/* iotlb_miss per DMA vs window; doc supplies repetitions/warmup (may be NULL). */
+int ib_fig_misses(const struct ib_csv *csv, json_t *doc, FILE *f, char *why,
+		  size_t whylen);
+/* map_ns/unmap_ns p50/p90/p99 per mode (category per line). */
+int ib_fig_mapunmap(const struct ib_csv *csv, FILE *f, char *why, size_t whylen);
+/* "cpu_node mem_node median" per dev_node block; label gets the shared
+ * parameters, devs the blocks' dev_node ids ("-" for none), space-separated. */
+int ib_fig_numa(const struct ib_csv *csv, FILE *f, char *label, size_t labellen,
+		char *devs, size_t devslen, char *why, size_t whylen);
+/* dma_latency_ns CDF per row, from percentiles or doc's raw samples. */
+int ib_fig_cdf(const struct ib_csv *csv, json_t *doc, FILE *f, char *why,
+	       size_t whylen);
+
+/*
+ * Overlay plots for compare: for each metric in compare_csv (compare.c's
+ * output), medians of every run per row with CI error bars, drawn to
+ * <compare_csv without .csv>-<metric>.svg/.png.  docs[i] are the runs'
+ * results (for the titles).  Returns the number of figures drawn, -1 when
+ * gnuplot or the scripts are missing (reason in msg).
+ */
+int ib_report_compare_overlay(const char *compare_csv, json_t *const *docs,
+			      size_t ndocs, char *msg, size_t msglen);
+
+#endif
