@@ -18,7 +18,9 @@
  *     number of distinct pages P(1 - (1 - 1/P)^N).
  *  3. Capacity misses per DMA = max(0, misses - compulsory) / dmas: ~0 while
  *     the window's IOPTEs fit in the IOTLB, a plateau well above 0 past its
- *     reach.
+ *     reach.  Only windows whose repetitions revisit pages can show capacity
+ *     misses (seq: a thread's DMAs cover >= 2 windows; rand: DMAs >= pages);
+ *     the others are listed in params.windows_not_revisited and left out.
  *  4. The knee is the change point of a least-squares two-level step fit
  *     of that curve against the window (robust to one noisy point), accepted
  *     only when the level after it is >= 0.02 misses/DMA and >= 4x the level
@@ -46,7 +48,9 @@
 static const char *const method_text =
 	"knee of capacity IOTLB misses per DMA vs window: misses (warm-up "
 	"included) minus one compulsory miss per IOMMU page touched per "
-	"repetition, divided by the DMAs counted; change point of a "
+	"repetition, divided by the DMAs counted, over the windows whose "
+	"repetitions revisit pages (seq: iterations x xfer_size >= 2 x window; "
+	"rand: iterations >= pages); change point of a "
 	"least-squares two-level step fit, accepted when the level after it is "
 	">= 0.02 misses/DMA and >= 4x the level before; entries = last window "
 	"below the knee / IOMMU page size, bounds = [last window below, knee "
@@ -135,14 +139,15 @@ struct pt {
 	double window, misses, dmas, compulsory;
 	double raw, cap; /* misses per DMA: all, capacity */
 	bool have_miss;
+	bool informative; /* a repetition revisits pages: capacity can show */
 };
 
 struct series {
 	char key[600];
 	struct pt *p;
 	size_t n, cap;
-	unsigned int nwin;
-	bool translated, seq, all_miss;
+	unsigned int nwin, ninf;
+	bool translated, seq, all_miss, knee;
 };
 
 struct group {
@@ -254,10 +259,13 @@ static void fill_point(struct pt *p, json_t *row)
 	per_rep = p->dmas / (warm + reps);
 	if (thr < 1)
 		thr = 1;
-	if (pat && !strcmp(pat, "rand"))
+	if (pat && !strcmp(pat, "rand")) {
 		touched = pages * (1 - pow(1 - 1 / pages, per_rep));
-	else
+		p->informative = per_rep >= pages;
+	} else {
 		touched = fmin(pages, ceil(per_rep / thr * fmax(xfer, 1) / pg));
+		p->informative = per_rep / thr * fmax(xfer, 1) >= 2 * p->window;
+	}
 	p->compulsory = touched * (warm + reps);
 	p->raw = p->misses / p->dmas;
 	p->cap = fmax(0, p->misses - p->compulsory) / p->dmas;
@@ -306,13 +314,46 @@ static int cmp_pt(const void *a, const void *b)
 	return x->window < y->window ? -1 : x->window > y->window;
 }
 
-static void series_facts(struct series *s)
+/*
+ * The curve of a series: one capacity-misses-per-DMA value per informative
+ * window (repeated windows, e.g. one per node: their mean).  w and m hold
+ * s->n entries; returns how many were filled.
+ */
+static size_t series_curve(const struct series *s, double *w, double *m)
+{
+	size_t i, j, n = 0;
+
+	for (i = 0; i < s->n; i = j) {
+		double sum = 0;
+		size_t cnt = 0;
+
+		for (j = i; j < s->n && s->p[j].window == s->p[i].window; j++)
+			if (s->p[j].informative) {
+				sum += s->p[j].cap;
+				cnt++;
+			}
+		if (!cnt)
+			continue;
+		w[n] = s->p[i].window;
+		m[n++] = sum / (double)cnt;
+	}
+	return n;
+}
+
+static int series_facts(struct series *s)
 {
 	json_t *params = json_object_get(s->p[0].row, "params");
 	const char *eff = str_of(params, "iommu_mode_effective");
 	const char *pat = str_of(params, "pattern");
+	double *w = calloc(s->n, sizeof(*w)), *m = calloc(s->n, sizeof(*m));
+	struct ib_knee k;
 	size_t i;
 
+	if (!w || !m) {
+		free(w);
+		free(m);
+		return -1;
+	}
 	qsort(s->p, s->n, sizeof(s->p[0]), cmp_pt);
 	s->nwin = 0;
 	s->all_miss = true;
@@ -323,17 +364,29 @@ static void series_facts(struct series *s)
 	}
 	s->translated = !eff || (strcmp(eff, "identity") && strcmp(eff, "off"));
 	s->seq = !pat || !strcmp(pat, "seq");
+	s->ninf = s->all_miss ? (unsigned int)series_curve(s, w, m) : 0;
+	s->knee = s->ninf >= 2 && !ib_knee_find(m, s->ninf, &k) && k.found;
+	free(w);
+	free(m);
+	return 0;
 }
 
-/* Better series for the reach: translated, counted, seq, most windows. */
+/*
+ * Better series for the reach: translated, counted, with a knee, seq, most
+ * informative windows, most windows.
+ */
 static bool better(const struct series *a, const struct series *b)
 {
 	if (a->translated != b->translated)
 		return a->translated;
 	if (a->all_miss != b->all_miss)
 		return a->all_miss;
+	if (a->knee != b->knee)
+		return a->knee;
 	if (a->seq != b->seq)
 		return a->seq;
+	if (a->ninf != b->ninf)
+		return a->ninf > b->ninf;
 	return a->nwin > b->nwin;
 }
 
@@ -397,26 +450,33 @@ static json_t *reach_row(json_t *doc, struct group *g, struct series *s)
 		missing_reason(doc, reason, sizeof(reason));
 		goto out;
 	}
-	/* one value per window (repeated windows, e.g. per node: their mean) */
 	w = calloc(s->n, sizeof(*w));
 	m = calloc(s->n, sizeof(*m));
 	if (!w || !m) {
 		snprintf(reason, sizeof(reason), "out of memory");
 		goto out;
 	}
-	for (i = 0; i < s->n;) {
-		size_t j = i;
-		double sum = 0;
-
-		while (j < s->n && s->p[j].window == s->p[i].window)
-			sum += s->p[j++].cap;
-		w[n] = s->p[i].window;
-		m[n++] = sum / (double)(j - i);
-		i = j;
-	}
+	n = series_curve(s, w, m);
 	json_object_set_new(params, "windows", dbl_array(s->p, s->n, 0));
 	json_object_set_new(params, "iotlb_misses_per_dma", dbl_array(s->p, s->n, 1));
 	json_object_set_new(params, "capacity_misses_per_dma", dbl_array(s->p, s->n, 2));
+	{
+		json_t *u = json_array();
+
+		for (i = 0; i < s->n; i++)
+			if (!s->p[i].informative)
+				json_array_append_new(u, json_integer((json_int_t)s->p[i].window));
+		json_object_set_new(params, "windows_not_revisited", u);
+	}
+	if (n < 2) {
+		json_t *r = json_object_get(src, "xfer_size");
+
+		snprintf(reason, sizeof(reason),
+			 "no knee: fewer than 2 windows whose repetitions revisit pages "
+			 "(seq needs iterations x xfer_size >= 2 x window; xfer_size %lld)",
+			 (long long)json_integer_value(r));
+		goto out;
+	}
 	ib_knee_find(m, n, &k);
 	if (!k.found) {
 		size_text(w[n - 1], a, sizeof(a));
@@ -504,7 +564,8 @@ int ib_derive_iotlb_reach(json_t *doc, char *err, size_t errlen)
 		struct series *best = NULL;
 
 		for (j = 0; j < g[gi].n; j++) {
-			series_facts(&g[gi].s[j]);
+			if (series_facts(&g[gi].s[j]))
+				goto nomem;
 			if (g[gi].s[j].nwin < 2)
 				continue;
 			if (!best || better(&g[gi].s[j], best))
