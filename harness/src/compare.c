@@ -20,7 +20,8 @@
  * Counters are compared as plain ratios (single values, no significance).
  * A context diff (kernel, cmdline, IOMMU vendor and mode, CPU, hugepages,
  * THP, platform, hypervisor) says what differs between the machines.
- * Output: a table on stdout and compare.csv (-o; default ./compare.csv).  Exit 0, 1 on bad input.
+ * Output: a table on stdout and compare.csv (-o; default ./compare.csv), plus
+ * overlay plots next to it (ib_report_compare_overlay).  Exit 0, 1 on bad input.
  */
 #include <jansson.h>
 #include <math.h>
@@ -30,6 +31,7 @@
 #include <sys/stat.h>
 
 #include "ib_commands.h"
+#include "ib_report.h"
 #include "ib_stats.h"
 
 struct run {
@@ -345,6 +347,26 @@ static void compare_pair(struct cmp_out *o, const struct run *a, const struct ru
 	       b->id, only_b, not_ok);
 }
 
+/* Overlay plots (report.c) next to the CSV; never changes the exit code. */
+static void overlay_plots(const char *csv, const struct run *runs, int n)
+{
+	json_t **docs = calloc((size_t)n, sizeof(*docs));
+	char msg[512];
+	int i, drawn;
+
+	if (!docs)
+		return;
+	for (i = 0; i < n; i++)
+		docs[i] = runs[i].doc;
+	drawn = ib_report_compare_overlay(csv, docs, (size_t)n, msg, sizeof(msg));
+	if (drawn < 0)
+		printf("overlay plots not drawn: %s\n", msg);
+	else
+		printf("overlay plots: %d metric(s), <compare csv stem>-<metric>.svg/.png%s%s\n", drawn,
+		       msg[0] ? "; " : "", msg);
+	free(docs);
+}
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: iommubench compare A B [C...] [-o compare.csv] [--min-effect PCT]\n"
@@ -403,6 +425,7 @@ int cmd_compare(int argc, char **argv)
 	}
 	printf("\n%d metric comparisons, %d significant, %d of them by at least %.4g%%; written to %s\n",
 	       o.ratios, o.significant, o.called, o.min_effect * 100, out);
+	overlay_plots(out, runs, n);
 	ret = 0;
 done:
 	for (i = 0; i < n; i++)

@@ -2197,8 +2197,163 @@ out:
 
 /* ---- compare overlay ---- */
 
+/*
+ * One data file per metric of compare.csv: an index block per run (A, then
+ * each B) of "row_index median ci_low ci_high \"row name\"", rows in the
+ * order compare.csv lists them (A's order).
+ */
+static int overlay_data(const struct ib_csv *c, const char *metric, FILE *f, int *nrows,
+			int *nruns)
+{
+	char **names = calloc(c->nrows + 1, sizeof(*names));
+	char **runs = calloc(c->nrows + 2, sizeof(*runs));
+	size_t r, i, k, nn = 0, nr = 0;
+
+	*nrows = *nruns = 0;
+	if (!names || !runs) {
+		free(names);
+		free(runs);
+		return -1;
+	}
+	for (r = 0; r < c->nrows; r++) {
+		const char *rb = ib_csv_get(c, r, "run_b"), *name = ib_csv_get(c, r, "name");
+
+		if (strcmp(ib_csv_get(c, r, "metric"), metric) ||
+		    !strcmp(ib_csv_get(c, r, "method"), "counter"))
+			continue;
+		if (!nr)
+			runs[nr++] = (char *)ib_csv_get(c, r, "run_a");
+		for (k = 0; k < nr && strcmp(runs[k], rb); k++)
+			;
+		if (k == nr)
+			runs[nr++] = (char *)rb;
+		for (k = 0; k < nn && strcmp(names[k], name); k++)
+			;
+		if (k == nn)
+			names[nn++] = (char *)name;
+	}
+	for (k = 0; k < nr; k++) {
+		fprintf(f, "%s\"%s\"\n", k ? "\n\n" : "", runs[k]);
+		for (i = 0; i < nn; i++) {
+			for (r = 0; r < c->nrows; r++) {
+				if (strcmp(ib_csv_get(c, r, "metric"), metric) ||
+				    strcmp(ib_csv_get(c, r, "name"), names[i]) ||
+				    (k && strcmp(ib_csv_get(c, r, "run_b"), runs[k])))
+					continue;
+				break;
+			}
+			if (r == c->nrows)
+				continue;
+			fprintf(f, "%zu %s %s %s \"%s\"\n", i,
+				stat_or_dash(c, r, k ? "median_b" : "median_a"),
+				stat_or_dash(c, r, k ? "ci95_low_b" : "ci95_low_a"),
+				stat_or_dash(c, r, k ? "ci95_high_b" : "ci95_high_a"), names[i]);
+		}
+	}
+	*nrows = (int)nn;
+	*nruns = (int)nr;
+	free(names);
+	free(runs);
+	return 0;
+}
+
 int ib_report_compare_overlay(const char *compare_csv, json_t *const *docs, size_t ndocs,
 			      char *msg, size_t msglen)
 {
-	return 0;
+	struct draw d = { 0 };
+	struct ib_csv c = { 0 };
+	char stem[PATH_MAX], plats[1024] = "", *text, *slash;
+	char **metrics = NULL;
+	size_t i, k, nm = 0, o = 0;
+	int drawn = 0;
+
+	msg[0] = '\0';
+	if (!find_gnuplot(d.gnuplot, sizeof(d.gnuplot))) {
+		fmt(msg, msglen, "gnuplot unavailable (not in PATH; install gnuplot-nox)");
+		return -1;
+	}
+	if (!find_plots_dir(d.plots, sizeof(d.plots))) {
+		fmt(msg, msglen, "gnuplot scripts unavailable (no plots/common.gp)");
+		return -1;
+	}
+	text = slurp(compare_csv, NULL);
+	if (!text || ib_csv_parse(text, &c, msg, msglen)) {
+		if (!text)
+			fmt(msg, msglen, "%s: %s", compare_csv, strerror(errno));
+		free(text);
+		return -1;
+	}
+	free(text);
+	fmt(stem, sizeof(stem), "%s", compare_csv);
+	if (strlen(stem) > 4 && !strcmp(stem + strlen(stem) - 4, ".csv"))
+		stem[strlen(stem) - 4] = '\0';
+	fmt(d.outdir, sizeof(d.outdir), "%s", stem);
+	slash = strrchr(d.outdir, '/');
+	if (slash)
+		*slash = '\0';
+	else
+		fmt(d.outdir, sizeof(d.outdir), ".");
+	fmt(d.log, sizeof(d.log), "%s-gnuplot.log", stem);
+	unlink(d.log);
+	for (i = 0; i < ndocs; i++) {
+		json_t *ctx = json_object_get(docs[i], "context");
+		char one[300];
+
+		ib_report_platform_label(one, sizeof(one),
+					 json_string_value(json_object_get(ctx, "platform")),
+					 json_string_value(json_object_get(ctx, "lab_host")) ?:
+						 json_string_value(json_object_get(ctx, "host")));
+		o += (size_t)fmt(plats + o, o < sizeof(plats) ? sizeof(plats) - o : 0, "%s%s",
+				 i ? " vs " : "", one);
+		if (o >= sizeof(plats))
+			o = sizeof(plats) - 1;
+	}
+	metrics = calloc(c.nrows + 1, sizeof(*metrics));
+	if (!metrics)
+		goto out;
+	for (i = 0; i < c.nrows; i++) {
+		const char *m = ib_csv_get(&c, i, "metric");
+
+		if (!*m || !strcmp(ib_csv_get(&c, i, "method"), "counter"))
+			continue;
+		for (k = 0; k < nm && strcmp(metrics[k], m); k++)
+			;
+		if (k == nm)
+			metrics[nm++] = (char *)m;
+	}
+	for (k = 0; k < nm; k++) {
+		char *data = NULL, path[PATH_MAX + 64], id[PATH_MAX], qp[2 * PATH_MAX + 160];
+		char title[1400], qt[3000], *vars;
+		size_t dlen = 0, base;
+		int nrows, nruns;
+		FILE *f = open_memstream(&data, &dlen);
+
+		if (!f)
+			break;
+		overlay_data(&c, metrics[k], f, &nrows, &nruns);
+		fclose(f);
+		base = strlen(d.outdir) + 1;
+		fmt(id, sizeof(id), "%s-%s", stem + (slash ? base : 0), metrics[k]);
+		fmt(path, sizeof(path), "%s/%s.dat", d.outdir, id);
+		if (nrows < 1 || nruns < 2 || write_atomic(path, data, dlen)) {
+			free(data);
+			continue;
+		}
+		free(data);
+		ib_gp_quote(qp, sizeof(qp), path);
+		fmt(title, sizeof(title), "%s per row, medians with 95%% CI - %s", metrics[k], plats);
+		ib_gp_quote(qt, sizeof(qt), title);
+		base = strlen(qp) + strlen(qt) + 64;
+		vars = malloc(base);
+		if (!vars)
+			break;
+		fmt(vars, base, "datafile=%s; titletext=%s; nrows=%d", qp, qt, nrows);
+		if (!draw_figure(&d, "compare.gp", id, vars, msg, msglen))
+			drawn++;
+		free(vars);
+	}
+out:
+	free(metrics);
+	ib_csv_free(&c);
+	return drawn;
 }

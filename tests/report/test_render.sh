@@ -170,3 +170,25 @@ one_line_err "gnuplot missing: exit 3, one line saying unavailable" 3 "gnuplot u
 	env IOMMUBENCH_GNUPLOT=/nonexistent/gnuplot "$bin" report "$tmp/nogp"
 check "gnuplot missing: report.html still written, figures not drawn" \
 	bash -c "grep -q 'not drawn: gnuplot unavailable' '$tmp/nogp/report.html'"
+
+# compare's overlay plots (report.c's ib_report_compare_overlay).
+cmpd=$tmp/cmp
+mkdir -p "$cmpd"
+out=$("$bin" compare tests/fixtures/compare/a tests/fixtures/compare/b/results.json -o "$cmpd/compare.csv" 2>&1); rc=$?
+bad=$(python3 - "$cmpd" <<'PY'
+import sys, os, xml.etree.ElementTree as ET
+d = sys.argv[1]; bad = []
+for m in ("dma_latency_ns", "map_ns", "unmap_ns"):
+    for ext in ("svg", "png"):
+        p = os.path.join(d, f"compare-{m}.{ext}")
+        if not os.path.getsize(p) if os.path.exists(p) else True: bad.append(p + " missing")
+    p = os.path.join(d, f"compare-{m}.svg")
+    if os.path.exists(p):
+        t = " ".join(ET.parse(p).getroot().itertext())
+        if "labA-20261124T070000Z" not in t or "labB-20261124T080000Z" not in t or "emulated (qemu-lab)" not in t:
+            bad.append(p + ": no run names / emulated title")
+print("; ".join(bad))
+PY
+)
+check "compare draws overlay plots A vs B with CI bars (rc=$rc)${bad:+: $bad}" \
+	bash -c "[[ $rc == 0 && -z '$bad' ]] && grep -q 'overlay plots: 4 metric' <<<'$out'"
