@@ -2164,6 +2164,12 @@ int cmd_report(int argc, char **argv)
 	unlink(R->draw.log);
 
 	figures(R);
+	{
+		struct stat st;
+
+		if (!stat(R->draw.log, &st) && !st.st_size)
+			unlink(R->draw.log); /* gnuplot said nothing */
+	}
 	if (write_html(R, err, sizeof(err))) {
 		fprintf(stderr, "iommubench: report: %s\n", err);
 		ret = 2;
@@ -2351,6 +2357,12 @@ int ib_report_compare_overlay(const char *compare_csv, json_t *const *docs, size
 		if (!draw_figure(&d, "compare.gp", id, vars, msg, msglen))
 			drawn++;
 		free(vars);
+	}
+	{
+		struct stat st;
+
+		if (!stat(d.log, &st) && !st.st_size)
+			unlink(d.log);
 	}
 out:
 	free(metrics);
