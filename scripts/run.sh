@@ -73,7 +73,9 @@ else
 	dir=results/$suite/$runid
 	mkdir -p "$dir"
 	# Per-suite lab settings ("# lab: --mem 4096 ...") then LAB_* overrides.
-	read -r -a labopts <<<"$(sed -n 's/^# lab: *//p' "$file" | head -n1)"
+	# (shell-quoted, e.g. --append "hugepagesz=1G hugepages=2"; split by shlex, never eval'd)
+	mapfile -t labopts < <(sed -n 's/^# lab: *//p' "$file" | head -n1 |
+		python3 -c 'import shlex, sys; [print(a) for a in shlex.split(sys.stdin.read())]')
 	[[ -n ${LAB_MODE:-} ]] && labopts+=(--mode "$LAB_MODE")
 	[[ -n ${LAB_CACHING_MODE:-} ]] && labopts+=(--caching-mode "$LAB_CACHING_MODE")
 	[[ -n ${LAB_MEM:-} ]] && labopts+=(--mem "$LAB_MEM")
