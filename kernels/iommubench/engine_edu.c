@@ -352,8 +352,13 @@ static int ib_edu_isolation(struct ib_run_ctx *ctx)
 	if (ret)
 		goto out;
 	base = r->iova_base;
-	sg = sg_last(ctx->sgt.sgl, ctx->sgt.nents);
-	end = sg_dma_address(sg) + sg_dma_len(sg);
+	/*
+	 * The end of the mapping: the highest DMA segment end.  Not sg_last():
+	 * after an IOMMU merged the segments, nents < orig_nents and the last
+	 * DMA segment is not the list's end marker (sg_last() BUG()s on that).
+	 */
+	for_each_sgtable_dma_sg(&ctx->sgt, sg, i)
+		end = max_t(u64, end, sg_dma_address(sg) + sg_dma_len(sg));
 
 	/* the device works at all: a legitimate round trip */
 	ret = ib_edu_xfer(ctx, 0, IB_ISO_LEN, false);

@@ -6,12 +6,13 @@
 # kernel logged no BUG/WARNING/Oops and that no pinned page leaked.
 # Output: TAP-ish lines (ok - / not ok - / # SKIP).
 set -uo pipefail
+shopt -s extglob
 cd "$(dirname "$0")/../.."
 python3 scripts/lab/lab.py build --quiet || { echo "not ok - lab initramfs: lab.py build failed"; exit 2; }
 work=$(mktemp -d /tmp/iblab-tests.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 declare -A groups=()
-for s in tests/lab/guest/*.sh; do
+for s in tests/lab/guest/${LAB_GUEST:-*}.sh; do
 	[[ -f $s ]] || continue
 	opts=$(sed -n 's/^# lab: *//p' "$s" | head -n1)
 	groups["$opts"]+="$(basename "$s") "
@@ -23,7 +24,7 @@ for opts in "${!groups[@]}"; do
 	mkdir -p "$out"
 	cmd='for s in '"${groups[$opts]}"'; do echo "# $s"; IB=/opt/iommubench/bin/iommubench TOOLS=/opt/iommubench/labtools sh /opt/iommubench/tests/lab/guest/$s > /out/${s%.sh}.log 2>&1; echo "# $s exit $?" >> /out/${s%.sh}.log; done;'
 	cmd+=' if dmesg | grep -E "BUG|WARNING|Oops|general protection" > /out/dmesg-bad.txt; then echo "not ok - guest dmesg clean: $(head -n1 /out/dmesg-bad.txt)"; else echo "ok - guest dmesg clean"; fi > /out/zz-boot.log;'
-	cmd+=' a=$(sed -n "s/^nr_foll_pin_acquired //p" /proc/vmstat); r=$(sed -n "s/^nr_foll_pin_released //p" /proc/vmstat);'
+	cmd+=' echo 1 > /proc/sys/vm/stat_refresh 2>/dev/null; a=$(sed -n "s/^nr_foll_pin_acquired //p" /proc/vmstat); r=$(sed -n "s/^nr_foll_pin_released //p" /proc/vmstat);'
 	cmd+=' if [ "$a" = "$r" ]; then echo "ok - no pinned-page leak (acquired=$a released=$r)"; else echo "not ok - pinned-page leak: acquired=$a released=$r"; fi >> /out/zz-boot.log;'
 	cmd+=' dmesg > /out/dmesg.txt'
 	echo "# boot $i: ${opts:-defaults}: ${groups[$opts]}"
@@ -33,8 +34,8 @@ for opts in "${!groups[@]}"; do
 		continue
 	fi
 	for l in "$out"/*.log; do
-		case $(basename "$l") in console.log | host.log) continue ;; esac
+		case $(basename "$l") in console.log | host.log | qemu-trace.log) continue ;; esac
 		sed "s/^\(not \)\{0,1\}ok - /&[${opts:-defaults}] /" "$l"
 	done
-	mkdir -p build/test-logs/lab-boot$i && cp "$out"/*.log "$out"/*.txt build/test-logs/lab-boot$i/ 2>/dev/null
+	mkdir -p build/test-logs/lab-boot$i && find "$out" -maxdepth 1 -type f \( -name '*.log' -o -name '*.txt' \) ! -name qemu-trace.log -exec cp {} build/test-logs/lab-boot$i/ \;
 done
