@@ -347,6 +347,13 @@ static void compare_pair(struct cmp_out *o, const struct run *a, const struct ru
 	       b->id, only_b, not_ok);
 }
 
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && !strcmp(s + n - m, suffix);
+}
+
 /* Overlay plots (report.c) next to the CSV; never changes the exit code. */
 static void overlay_plots(const char *csv, const struct run *runs, int n)
 {
@@ -362,7 +369,8 @@ static void overlay_plots(const char *csv, const struct run *runs, int n)
 	if (drawn < 0)
 		printf("overlay plots not drawn: %s\n", msg);
 	else
-		printf("overlay plots: %d metric(s), <compare csv stem>-<metric>.svg/.png%s%s\n", drawn,
+		printf("overlay plots: %d metric(s), %.*s-<metric>.svg/.png%s%s\n", drawn,
+		       (int)(strlen(csv) - (ends_with(csv, ".csv") ? 4 : 0)), csv,
 		       msg[0] ? "; " : "", msg);
 	free(docs);
 }

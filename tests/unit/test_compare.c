@@ -67,6 +67,22 @@ static int count(const char *hay, const char *needle)
 	return n;
 }
 
+/* A private directory for compare.csv and its overlay plots. */
+static int tmpdir_csv(char *dir, char *csvp)
+{
+	assert_non_null(mkdtemp(dir));
+	snprintf(csvp, 64, "%s/compare.csv", dir);
+	return open(csvp, O_CREAT | O_WRONLY, 0600);
+}
+
+static void rm_tmpdir(const char *dir)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 /* Runs compare with stdout captured into *out. */
 static int run(char **argv, int argc, char **out)
 {
@@ -88,10 +104,10 @@ static int run(char **argv, int argc, char **out)
 
 static void test_two_runs(void **state)
 {
-	char csvp[] = "/tmp/ib-test-compare-XXXXXX";
-	int fd = mkstemp(csvp);
+	char dir[] = "/tmp/ib-test-compare-XXXXXX", csvp[64];
+	int fd = tmpdir_csv(dir, csvp);
 	char *argv[] = { "compare", A, B, "-o", csvp, NULL };
-	char *out, *csv;
+	char *out, *csv, plot[96];
 
 	close(fd);
 	assert_int_equal(run(argv, 5, &out), 0);
@@ -107,6 +123,10 @@ static void test_two_runs(void **state)
 	assert_null(strstr(csv, "skipped/1g"));
 	assert_non_null(strstr(csv, IDS "pin/n1,pin_ns,ns,100,100,100,200,200,200,2,2,2,no,n<6,,no\n"));
 	assert_int_equal(count(csv, "\n"), 6); /* header + 4 metrics + 1 counter */
+	/* overlay plots next to the CSV, one per metric */
+	snprintf(plot, sizeof(plot), "%s/compare-map_ns.svg", dir);
+	assert_int_equal(access(plot, R_OK), 0);
+	assert_non_null(strstr(out, "overlay plots: 4 metric(s), "));
 
 	/* context diff names what differs and only that */
 	assert_non_null(strstr(out, "  kernel: 6.1.0-56-amd64 | 6.1.0-57-amd64\n"));
@@ -118,7 +138,7 @@ static void test_two_runs(void **state)
 	assert_non_null(strstr(out, "4 metric comparisons, 2 significant, 2 of them by at least 1%"));
 	free(out);
 	free(csv);
-	unlink(csvp);
+	rm_tmpdir(dir);
 }
 
 /* N runs: each is compared with the first.  A vs A: 5 metrics (map_ns,
@@ -128,8 +148,8 @@ static void test_two_runs(void **state)
  * significant but are not called different. */
 static void test_n_runs_and_errors(void **state)
 {
-	char csvp[] = "/tmp/ib-test-compare-XXXXXX";
-	int fd = mkstemp(csvp);
+	char dir[] = "/tmp/ib-test-compare-XXXXXX", csvp[64];
+	int fd = tmpdir_csv(dir, csvp);
 	char *argv[] = { "compare", A, A, B, "-o", csvp, NULL };
 	char *bad[] = { "compare", A, "tests/fixtures/compare/nope", NULL };
 	char *one[] = { "compare", A, NULL };
@@ -151,7 +171,7 @@ static void test_n_runs_and_errors(void **state)
 	csv = slurp(csvp);
 	assert_non_null(strstr(csv, "1.535353535,yes,ci-overlap,,no\n"));
 	free(csv);
-	unlink(csvp);
+	rm_tmpdir(dir);
 	assert_int_equal(run(bad, 3, &out), 1);
 	free(out);
 	assert_int_equal(run(one, 2, &out), 1);
