@@ -9,7 +9,8 @@
 #  3. iommubench compare on the two runs: exit 0 and a ratio table.
 #  4. make run SUITE=hugepage TARGET=lab: report.html and plots exist and
 #     parse (SKIP while report.c is missing); 2m misses far less than 4k.
-# About 3-4 minutes of lab time on a 2-core machine; one QEMU at a time.
+# About 5 minutes of lab time on a 2-core machine (hugepage: 3.5 min); one
+# QEMU at a time.
 set -uo pipefail
 cd "$(dirname "$0")/../../.."
 out=$(mktemp -d /tmp/ib-lab-suites-XXXXXX)
