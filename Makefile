@@ -89,7 +89,8 @@ plots:
 
 compare: build
 	@test -n "$(A)" -a -n "$(B)" || { echo "compare: set A=<run dir> B=<run dir>"; exit 1; }
-	$(BIN) compare "$(A)" "$(B)"
+	@d=results/compare/$$(basename "$(A)")-vs-$$(basename "$(B)"); mkdir -p "$$d" && \
+	$(BIN) compare "$(A)" "$(B)" -o "$$d/compare.csv"
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

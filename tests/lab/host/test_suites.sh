@@ -101,7 +101,7 @@ PY
 
 # ---- 3. compare on the two lab runs ----
 if [[ -f $out/window/w1/results.json && -f $out/window/w2/results.json ]]; then
-	build/iommubench compare "$out/window/w1" "$out/window/w2" >"$out/compare.txt" 2>&1
+	build/iommubench compare "$out/window/w1" "$out/window/w2" -o "$out/compare.csv" >"$out/compare.txt" 2>&1
 	rc=$?
 	if ((rc == 0)) && grep -qiE 'ratio' "$out/compare.txt" && grep -q 'window-4k/window:4m' "$out/compare.txt"; then
 		ok "compare on two lab runs exits 0 with a ratio table"
