@@ -14,6 +14,12 @@
 
 #define IB_SCHEMA "iommubench/1"
 
+/* One CSV field, quoted (RFC 4180) when it holds , " CR or LF; NULL: empty. */
+void ib_csv_put(FILE *f, const char *s);
+
+/* The row named name in a results array, or NULL. */
+json_t *ib_results_find_row(json_t *rows, const char *name);
+
 /* New document around a context object (reference stolen). */
 json_t *ib_results_new(json_t *context);
 

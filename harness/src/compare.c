@@ -32,6 +32,7 @@
 
 #include "ib_commands.h"
 #include "ib_report.h"
+#include "ib_results.h"
 #include "ib_stats.h"
 
 struct run {
@@ -66,20 +67,6 @@ static int load_run(const char *arg, struct run *r)
 	return 0;
 }
 
-static json_t *find_row(json_t *doc, const char *name)
-{
-	json_t *rows = json_object_get(doc, "results"), *row;
-	size_t i;
-
-	json_array_foreach(rows, i, row) {
-		const char *n = json_string_value(json_object_get(row, "name"));
-
-		if (n && !strcmp(n, name))
-			return row;
-	}
-	return NULL;
-}
-
 static double num(json_t *o, const char *key)
 {
 	json_t *v = json_object_get(o, key);
@@ -109,21 +96,6 @@ static double *samples(json_t *row, const char *metric, size_t *n)
 	}
 	*n = json_array_size(a);
 	return x;
-}
-
-static void csv_field(FILE *f, const char *s)
-{
-	if (strpbrk(s, ",\"\n")) {
-		fputc('"', f);
-		for (; *s; s++) {
-			if (*s == '"')
-				fputc('"', f);
-			fputc(*s, f);
-		}
-		fputc('"', f);
-	} else {
-		fputs(s, f);
-	}
 }
 
 static void csv_num(FILE *f, double v)
@@ -183,11 +155,11 @@ static void compare_metric(struct cmp_out *o, const struct run *a, const struct 
 	printf("%-48s %-22s %12.6g [%.6g, %.6g]  %12.6g [%.6g, %.6g]  %8.4f  %s\n", name,
 	       metric, meda, la, ha, medb, lb, hb, ratio,
 	       called ? "DIFFERENT" : sig ? "significant, below min-effect" : "-");
-	csv_field(o->csv, a->id);
+	ib_csv_put(o->csv, a->id);
 	fputc(',', o->csv);
-	csv_field(o->csv, b->id);
+	ib_csv_put(o->csv, b->id);
 	fputc(',', o->csv);
-	csv_field(o->csv, name);
+	ib_csv_put(o->csv, name);
 	fprintf(o->csv, ",%s,%s,", metric, unit ? unit : "");
 	csv_num(o->csv, meda);
 	fputc(',', o->csv);
@@ -219,11 +191,11 @@ static void compare_counter(struct cmp_out *o, const struct run *a, const struct
 
 	printf("%-48s %-22s %12.6g %-18s  %12.6g %-18s  %8.4f  (counter)\n", name,
 	       counter, va, "", vb, "", ratio);
-	csv_field(o->csv, a->id);
+	ib_csv_put(o->csv, a->id);
 	fputc(',', o->csv);
-	csv_field(o->csv, b->id);
+	ib_csv_put(o->csv, b->id);
 	fputc(',', o->csv);
-	csv_field(o->csv, name);
+	ib_csv_put(o->csv, name);
 	fprintf(o->csv, ",%s,count,", counter);
 	csv_num(o->csv, va);
 	fputs(",,,", o->csv);
@@ -317,7 +289,7 @@ static void compare_pair(struct cmp_out *o, const struct run *a, const struct ru
 
 		if (!name)
 			continue;
-		rb = find_row(b->doc, name);
+		rb = ib_results_find_row(json_object_get(b->doc, "results"), name);
 		if (!rb) {
 			only_a++;
 			continue;
@@ -340,7 +312,7 @@ static void compare_pair(struct cmp_out *o, const struct run *a, const struct ru
 	json_array_foreach(json_object_get(b->doc, "results"), i, rb) {
 		const char *name = json_string_value(json_object_get(rb, "name"));
 
-		if (name && !find_row(a->doc, name))
+		if (name && !ib_results_find_row(json_object_get(a->doc, "results"), name))
 			only_b++;
 	}
 	printf("rows only in %s: %d, only in %s: %d, not ok in either: %d\n", a->id, only_a,

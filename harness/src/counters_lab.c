@@ -300,37 +300,6 @@ static void enabled_events(const char *path, int enabled[NEV])
 	fclose(f);
 }
 
-static json_t *find_row(json_t *rows, const char *name)
-{
-	json_t *row;
-	size_t i;
-
-	json_array_foreach(rows, i, row) {
-		const char *n = json_string_value(json_object_get(row, "name"));
-
-		if (n && !strcmp(n, name))
-			return row;
-	}
-	return NULL;
-}
-
-static int write_atomic(const char *dir, json_t *doc)
-{
-	char tmp[4200], path[4200];
-
-	snprintf(tmp, sizeof(tmp), "%s/.results.json.lab-merge.tmp", dir);
-	snprintf(path, sizeof(path), "%s/results.json", dir);
-	if (json_dump_file(doc, tmp, JSON_INDENT(1) | JSON_PRESERVE_ORDER |
-					     JSON_REAL_PRECISION(10)) ||
-	    rename(tmp, path))
-		return -1;
-	snprintf(tmp, sizeof(tmp), "%s/.results.csv.lab-merge.tmp", dir);
-	snprintf(path, sizeof(path), "%s/results.csv", dir);
-	if (ib_results_write_csv(tmp, doc) || rename(tmp, path))
-		return -1;
-	return 0;
-}
-
 static void usage(void)
 {
 	fprintf(stderr, "usage: iommubench lab-merge RUNDIR [--trace FILE] [--marks FILE]\n"
@@ -401,7 +370,7 @@ int cmd_lab_merge(int argc, char **argv)
 				break;
 		if (j < k)
 			continue;
-		row = find_row(rows, m.iv[k].name);
+		row = ib_results_find_row(rows, m.iv[k].name);
 		if (!row) {
 			fprintf(stderr, "iommubench: lab-merge: marks name %s, which is not a row of %s\n",
 				m.iv[k].name, rpath);
@@ -470,7 +439,7 @@ int cmd_lab_merge(int argc, char **argv)
 	json_object_set_new(ctx, "counter_attribution",
 			    json_string("lab: QEMU trace events between the BEGIN/END handshake offsets of each point (marks.tsv)"));
 
-	if (write_atomic(dir, doc)) {
+	if (ib_results_write(dir, doc, json_is_true(json_object_get(doc, "complete")))) {
 		fprintf(stderr, "iommubench: lab-merge: writing %s: %s\n", rpath, strerror(errno));
 		ret = 2;
 		goto out;

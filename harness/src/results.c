@@ -87,7 +87,21 @@ static const char *const csv_cols[] = {
 	"stddev", "cov", "ci95_low", "ci95_high", "source", NULL
 };
 
-static void csv_str(FILE *f, const char *s)
+json_t *ib_results_find_row(json_t *rows, const char *name)
+{
+	json_t *row;
+	size_t i;
+
+	json_array_foreach(rows, i, row) {
+		const char *n = json_string_value(json_object_get(row, "name"));
+
+		if (n && name && !strcmp(n, name))
+			return row;
+	}
+	return NULL;
+}
+
+void ib_csv_put(FILE *f, const char *s)
 {
 	if (!s)
 		return;
@@ -112,7 +126,7 @@ static void csv_json(FILE *f, json_t *v)
 	if (!v || json_is_null(v))
 		return;
 	if (json_is_string(v)) {
-		csv_str(f, json_string_value(v));
+		ib_csv_put(f, json_string_value(v));
 	} else if (json_is_integer(v)) {
 		fprintf(f, "%lld", (long long)json_integer_value(v));
 	} else if (json_is_real(v)) {
@@ -189,7 +203,7 @@ int ib_results_write_csv(const char *path, json_t *doc)
 
 			csv_prefix(f, ctx, row);
 			fputc(',', f);
-			csv_str(f, key);
+			ib_csv_put(f, key);
 			fputc(',', f);
 			csv_json(f, json_object_get(m, "unit"));
 			for (k = 0; k < sizeof(st) / sizeof(st[0]); k++) {
@@ -204,7 +218,7 @@ int ib_results_write_csv(const char *path, json_t *doc)
 
 			csv_prefix(f, ctx, row);
 			fputc(',', f);
-			csv_str(f, key);
+			ib_csv_put(f, key);
 			fputs(",count,1,", f);
 			csv_json(f, v);
 			fputc(',', f);

@@ -31,30 +31,11 @@
 #include <cmocka.h>
 
 #include "ib_commands.h"
+#include "test_util.h"
 
 #define A "tests/fixtures/compare/a"
 #define B "tests/fixtures/compare/b/results.json"
 #define IDS "labA-20261124T070000Z,labB-20261124T080000Z,"
-
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *buf;
-	long n;
-
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	buf = calloc(1, (size_t)n + 1);
-	if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-		free(buf);
-		buf = NULL;
-	}
-	fclose(f);
-	return buf;
-}
 
 static int count(const char *hay, const char *needle)
 {

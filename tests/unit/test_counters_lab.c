@@ -30,6 +30,7 @@
 #include <cmocka.h>
 
 #include "ib_commands.h"
+#include "test_util.h"
 
 #define R1 "hugepage/page_size:4k/window:64k"
 #define R2 "hugepage/page_size:2m/window:64k"
@@ -84,26 +85,6 @@ static long long cval(json_t *counters, const char *name)
 static const char *csrc(json_t *counters, const char *name)
 {
 	return json_string_value(json_object_get(json_object_get(counters, name), "source"));
-}
-
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *buf;
-	long n;
-
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	buf = calloc(1, (size_t)n + 1);
-	if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-		free(buf);
-		buf = NULL;
-	}
-	fclose(f);
-	return buf;
 }
 
 static void test_merge_counts(void **state)

@@ -20,28 +20,9 @@
 
 #include "ib_report.h"
 #include "ib_results.h"
+#include "test_util.h"
 
 #define FIX "tests/fixtures/report/run"
-
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *buf;
-	long n;
-
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	buf = calloc(1, (size_t)n + 1);
-	if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-		free(buf);
-		buf = NULL;
-	}
-	fclose(f);
-	return buf;
-}
 
 static void test_csv_quoting(void **state)
 {
