@@ -223,8 +223,12 @@ int ib_module_run_point(struct ib_run_ctx *ctx, int engine, struct ib_rep *rep,
 		snprintf(err, errlen, "IOMMUBENCH_RUN (engine %s): %s%s",
 			 engine_names[engine], strerror(e),
 			 e == ENODEV ? " (no usable device or channel)" :
-			 e == EINVAL ? " (see dmesg for the field)" : "");
-		rc = e == ENODEV ? 4 : 2;
+			 e == EINVAL ? " (see dmesg for the field)" :
+			 e == EADDRNOTAVAIL ? " (the device's DMA mask does not reach the "
+					      "buffer and nothing translates it)" :
+			 e == ENOSPC ? " (no IOVA space left under the device's DMA mask)" : "");
+		/* docs/abi.md: these say the point cannot run here */
+		rc = e == ENODEV || e == EADDRNOTAVAIL ? 4 : e == ENOSPC ? 3 : 2;
 		goto out;
 	}
 	for (i = 0; i < IOMMUBENCH_METRIC_MAX; i++) {

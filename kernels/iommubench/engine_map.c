@@ -48,9 +48,7 @@ static int ib_map_prepare(struct ib_run_ctx *ctx)
 		return ret;
 	ret = dma_map_sgtable(ctx->dev, &sgt, ctx->dir, 0);
 	if (ret) {
-		pr_err_ratelimited(
-			"device=%s: dma_map_sgtable of %u pages failed: %d\n",
-			dev_name(ctx->dev), ctx->run->granule, ret);
+		ret = ib_map_errno(ctx->dev, ret, ctx->run->granule);
 		goto out;
 	}
 	ib_describe_mapping(ctx, &sgt);
@@ -99,12 +97,8 @@ static int ib_map_iter(struct ib_thread *t, bool record)
 	t0 = ktime_get_ns();
 	ret = dma_map_sgtable(ctx->dev, &mt->sgt, ctx->dir, 0);
 	t1 = ktime_get_ns();
-	if (ret) {
-		pr_err_ratelimited(
-			"device=%s: dma_map_sgtable failed in thread %u: %d\n",
-			dev_name(ctx->dev), t->idx, ret);
-		return ret;
-	}
+	if (ret)
+		return ib_map_errno(ctx->dev, ret, ctx->run->granule);
 	dma_unmap_sgtable(ctx->dev, &mt->sgt, ctx->dir, 0);
 	t2 = ktime_get_ns();
 	if (record) {

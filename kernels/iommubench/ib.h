@@ -149,6 +149,7 @@ int ib_copy_in(void *dst, size_t ksize, size_t v1size, const void __user *uarg,
 long ib_ioctl_run(void __user *uarg);
 void ib_record(struct ib_thread *t, enum iommubench_metric m, u64 ns);
 u64 ib_next_offset(struct ib_thread *t);
+int ib_map_errno(struct device *dev, int ret, unsigned int npages);
 int ib_map_buffer(struct ib_run_ctx *ctx, struct device *dev,
 		  enum dma_data_direction dir, unsigned int npages);
 void ib_buf_sync(struct ib_run_ctx *ctx, u64 off, u64 len, bool for_cpu);

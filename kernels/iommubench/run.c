@@ -146,6 +146,30 @@ u64 ib_buf_check(struct ib_run_ctx *ctx, u64 off, u64 len, u64 gen)
 }
 
 /* Map the whole pinned buffer once (DMA engines). */
+/*
+ * A failed dma_map_sgtable() of npages pages: one log line, and an errno
+ * that tells the harness this point cannot run here (docs/abi.md), rather
+ * than that the benchmark broke:
+ *  -EIO    -> -EADDRNOTAVAIL: the device cannot address the buffer (no
+ *             translation and the pages lie above its DMA mask, nothing to
+ *             bounce through);
+ *  -ENOMEM -> -ENOSPC: no IOVA space left under the DMA mask (e.g. lazy
+ *             mode still holds freed IOVAs in its flush queue).
+ * Anything else is passed through.
+ */
+int ib_map_errno(struct device *dev, int ret, unsigned int npages)
+{
+	pr_err_ratelimited("device=%s: dma_map_sgtable of %u pages failed: %d "
+			   "(dma_mask 0x%llx)\n",
+			   dev_name(dev), npages, ret,
+			   (unsigned long long)dma_get_mask(dev));
+	if (ret == -EIO)
+		return -EADDRNOTAVAIL;
+	if (ret == -ENOMEM)
+		return -ENOSPC;
+	return ret;
+}
+
 int ib_map_buffer(struct ib_run_ctx *ctx, struct device *dev,
 		  enum dma_data_direction dir, unsigned int npages)
 {
@@ -158,12 +182,8 @@ int ib_map_buffer(struct ib_run_ctx *ctx, struct device *dev,
 		return ret;
 	ctx->sgt_alloc = true;
 	ret = dma_map_sgtable(dev, &ctx->sgt, dir, 0);
-	if (ret) {
-		pr_err_ratelimited(
-			"device=%s: dma_map_sgtable of %u pages failed: %d\n",
-			dev_name(dev), npages, ret);
-		return ret;
-	}
+	if (ret)
+		return ib_map_errno(dev, ret, npages);
 	ctx->sgt_mapped = true;
 	ctx->sgt_dir = dir;
 	ctx->dev = dev;
