@@ -8,6 +8,7 @@ suite=${1:-smoke}
 target=${2:-auto}
 bin=build/iommubench
 file=bench/suites/$suite.suite
+res=${RESULTS:-results} # RESULTS=<dir>: another results root (tests use one)
 
 available() { ls bench/suites/*.suite 2>/dev/null | sed 's|.*/||; s|\.suite$||' | paste -sd, | sed 's/,/, /g'; }
 if [[ ! -f $file ]]; then
@@ -60,9 +61,9 @@ if [[ $target == host ]]; then
 		trap 'rmmod iommubench 2>/dev/null' EXIT
 	fi
 	runid="$(hostname -s)-$stamp"
-	"$bin" run --suite "$file" --results-dir results --run-id "$runid" --platform host
+	"$bin" run --suite "$file" --results-dir "$res" --run-id "$runid" --platform host
 	rc=$?
-	dir=results/$suite/$runid
+	dir=$res/$suite/$runid
 	if [[ -f $dir/results.json ]]; then
 		"$bin" derive "$dir" || echo "run: derive failed; no derived rows" >&2
 	fi
@@ -70,7 +71,7 @@ else
 	make -s module-lab >/dev/null || { echo "run: building the module for the lab failed (make module-lab)" >&2; exit 2; }
 	python3 scripts/lab/lab.py build --quiet || exit $?
 	runid="qemu-lab-$stamp"
-	dir=results/$suite/$runid
+	dir=$res/$suite/$runid
 	mkdir -p "$dir"
 	# Per-suite lab settings ("# lab: --mem 4096 ...") then LAB_* overrides.
 	# (shell-quoted, e.g. --append "hugepagesz=1G hugepages=2"; split by shlex, never eval'd)
@@ -84,7 +85,7 @@ else
 	[[ -n ${LAB_TIMEOUT:-} ]] && labopts+=(--timeout "$LAB_TIMEOUT")
 	[[ -n ${LAB_EDU_DMA_MASK:-} ]] && labopts+=(--edu-dma-mask "$LAB_EDU_DMA_MASK")
 	echo "run: booting the qemu-lab (emulated timings; exact counts) for suite $suite"
-	python3 scripts/lab/lab.py exec "${labopts[@]}" --out results --logdir "$dir" -- \
+	python3 scripts/lab/lab.py exec "${labopts[@]}" --out "$res" --logdir "$dir" -- \
 		IOMMUBENCH_LAB_HOST="$(hostname -s)" IOMMUBENCH_GIT_SHA="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)" \
 		iommubench run --suite "/opt/iommubench/suites/$suite.suite" \
 		--results-dir /out --run-id "$runid" --platform qemu-lab --lab-ctl '"$IOMMUBENCH_LAB_CTL"'
@@ -96,7 +97,7 @@ else
 fi
 if [[ -f $dir/results.json ]]; then
 	"$bin" report "$dir" || echo "run: drawing the report failed" >&2
-	ln -sfn "$runid" "results/$suite/latest"
+	ln -sfn "$runid" "$res/$suite/latest"
 	echo "run: results in $dir (report: $dir/report.html)"
 fi
 exit $rc

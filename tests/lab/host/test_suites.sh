@@ -24,12 +24,12 @@ python3 scripts/lab/lab.py build --quiet || { nok "lab build failed"; exit 1; }
 
 # ---- 1. smoke through make run ----
 t0=$SECONDS
-make -s run SUITE=smoke TARGET=lab >"$out/smoke.log" 2>&1
+make -s run SUITE=smoke TARGET=lab RESULTS="$out/results" >"$out/smoke.log" 2>&1
 rc=$?
 dt=$((SECONDS - t0))
 if ((rc == 0)); then ok "make run SUITE=smoke TARGET=lab exits 0 (${dt}s)"; else nok "make run SUITE=smoke TARGET=lab exited $rc: $(tail -n2 "$out/smoke.log" | tr '\n' ' ')"; fi
 ((dt < 60)) && ok "smoke under a minute (${dt}s)" || nok "smoke took ${dt}s (CI budget: 60 s)"
-python3 - results/smoke/latest/results.json "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)" <<'PY'
+python3 - "$out/results/smoke/latest/results.json" "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)" <<'PY'
 import json, sys
 ok = lambda c, m: print(("ok - " if c else "not ok - ") + m)
 try:
@@ -114,10 +114,10 @@ fi
 
 # ---- 4. hugepage through make run: report files and the 2m vs 4k misses ----
 t0=$SECONDS
-make -s run SUITE=hugepage TARGET=lab >"$out/hugepage.log" 2>&1
+make -s run SUITE=hugepage TARGET=lab RESULTS="$out/results" >"$out/hugepage.log" 2>&1
 rc=$?
 dt=$((SECONDS - t0))
-hp=results/hugepage/latest
+hp=$out/results/hugepage/latest
 if ((rc == 0)); then ok "make run SUITE=hugepage TARGET=lab exits 0 (${dt}s)"; else nok "make run SUITE=hugepage TARGET=lab exited $rc: $(tail -n2 "$out/hugepage.log" | tr '\n' ' ')"; fi
 python3 - "$hp/results.json" <<'PY'
 import json, sys
