@@ -319,7 +319,7 @@ def qemu_cmdline(args, kver, initrd, ctl_dir, out_dir, trace_log, sock):
             "-chardev", f"socket,id=ibctl,path={sock},server=on,wait=off",
             "-device", "virtserialport,chardev=ibctl,name=iommubench.ctl"]
     if args.icount:
-        cmd += ["-icount", "shift=auto,sleep=off"]
+        cmd += ["-icount", f"shift={args.icount_shift},sleep=off"]
     cmd += ["-D", trace_log] + [a for e in TRACE_EVENTS for a in ("-trace", f"enable={e}")]
     append = ["console=ttyS0", "quiet", "loglevel=4", "panic=-1", "oops=panic" if args.panic_on_oops else ""]
     append += {"strict": ["intel_iommu=on", "iommu.strict=1"],
@@ -429,7 +429,7 @@ def exec_cmd(args):
     shutil.rmtree(sock_dir, ignore_errors=True)
     with open(os.path.join(log_dir, "lab-run.txt"), "w") as f:
         f.write(f"kernel={kver}\nmode={args.mode}\ncaching_mode={args.caching_mode}\n"
-                f"smp={args.smp}\nicount={'on' if args.icount else 'off'}\nmem_mb={args.mem}\n"
+                f"smp={args.smp}\nicount={('shift=' + args.icount_shift) if args.icount else 'off'}\nmem_mb={args.mem}\n"
                 f"boot_s={ready_at if ready_at is not None else 'n/a'}\nwall_s={wall:.1f}\n"
                 f"marks={marker.count}\nguest_rc={guest_rc}\n")
     if not args.quiet:
@@ -464,6 +464,9 @@ def main():
     e.add_argument("--smp", type=int, default=1)
     e.add_argument("--icount", dest="icount", action="store_true", default=None)
     e.add_argument("--no-icount", dest="icount", action="store_false")
+    e.add_argument("--icount-shift", default=os.environ.get("LAB_ICOUNT_SHIFT", "0"),
+                   help="-icount shift: N (each guest instruction takes 2^N ns of virtual "
+                        "time: emulated timings independent of host load) or auto")
     e.add_argument("--mem", type=int, default=2048, help="guest RAM in MiB, split over 2 NUMA nodes")
     e.add_argument("--hugepages", type=int, default=0, help="2M hugepages reserved at boot")
     e.add_argument("--hugepages-1g", type=int, default=0,
@@ -487,6 +490,8 @@ def main():
         args.icount = args.smp == 1
     if args.smp < 1 or args.smp > 8:
         die(1, f"--smp={args.smp}: expected 1..8")
+    if not (args.icount_shift == "auto" or (args.icount_shift.isdigit() and int(args.icount_shift) <= 10)):
+        die(1, f"--icount-shift={args.icount_shift}: expected auto or 0..10")
     if args.mem < 512 or args.mem > 16384:
         die(1, f"--mem={args.mem}: expected 512..16384 (MiB)")
     if args.hugepages_1g < 0 or args.hugepages_1g * 1024 + 512 > args.mem:
