@@ -93,37 +93,8 @@ check "figure data derived into plots/data" test -s "$run/plots/data/iotlb_misse
 
 # Rendering in headless Chromium: a screenshot, and every figure loaded
 # with a size (a probe script records naturalWidth/Height before the dump).
-chrome=$(command -v chromium || command -v chromium-browser || true)
-if [[ -z $chrome ]]; then
-	echo "ok - chromium render # SKIP chromium not installed (make deps)"
-else
-	copts=(--headless --no-sandbox --disable-gpu --disable-dev-shm-usage --user-data-dir="$tmp/chrome")
-	timeout 120 "$chrome" "${copts[@]}" --screenshot="$tmp/shot.png" --window-size=1280,4000 \
-		"file://$(realpath "$html")" >"$tmp/chrome.log" 2>&1
-	size=$(stat -c %s "$tmp/shot.png" 2>/dev/null || echo 0)
-	check "chromium screenshot exists and is not blank-sized (${size} bytes)" test "$size" -gt 50000
-	sed 's|</body>|<script>window.addEventListener("load",()=>{for(const i of document.images){i.dataset.nw=i.naturalWidth;i.dataset.nh=i.naturalHeight;const r=i.getBoundingClientRect();i.dataset.rw=Math.round(r.width);i.dataset.rh=Math.round(r.height)}document.body.dataset.probed="1"})</script></body>|' \
-		"$html" >"$run/probe.html"
-	timeout 120 "$chrome" "${copts[@]}" --window-size=1280,4000 --virtual-time-budget=5000 --dump-dom \
-		"file://$(realpath "$run/probe.html")" >"$tmp/dom.html" 2>>"$tmp/chrome.log"
-	verdict=$(python3 - "$tmp/dom.html" <<'PY'
-import sys, html.parser
-class P(html.parser.HTMLParser):
-    def __init__(self):
-        super().__init__(); self.imgs = []; self.probed = False
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        if tag == "body" and a.get("data-probed") == "1": self.probed = True
-        if tag == "img": self.imgs.append(a)
-p = P(); p.feed(open(sys.argv[1], encoding="utf-8", errors="replace").read())
-bad = [i.get("alt") for i in p.imgs if not all(int(i.get(k, "0") or 0) > 0 for k in ("data-nw", "data-nh", "data-rw", "data-rh"))]
-if not p.probed: print("probe script did not run")
-elif len(p.imgs) != 6: print(f"{len(p.imgs)} <img> in the rendered DOM, expected 6")
-elif bad: print("figures without a size: " + ", ".join(map(str, bad)))
-PY
-)
-	check "chromium: six figures rendered with nonzero size${verdict:+: $verdict}" test -z "$verdict"
-fi
+. tests/lib/chromium-render.sh
+chromium_render "$html" "$tmp/chromium" 6 "fixture report"
 
 # Re-running is idempotent and make plots goes through the same command.
 out=$(make -s plots RUN="$run" 2>&1); rc=$?

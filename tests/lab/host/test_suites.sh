@@ -181,3 +181,9 @@ for s in pngs:
 ok(svgs and pngs and not bad, "hugepage plots parse: %d svg, %d png %s" % (len(svgs), len(pngs), "; ".join(bad)))
 PY
 fi
+# ---- 5. the real hugepage report renders in headless Chromium ----
+if [[ -f $hp/report.html ]]; then
+	. tests/lib/chromium-render.sh
+	nfig=$(ls "$hp"/plots/*.svg 2>/dev/null | wc -l)
+	chromium_render "$hp/report.html" "$out/chromium" "$nfig" "hugepage report"
+fi
