@@ -441,20 +441,46 @@ static bool varies(const struct ib_csv *c, const size_t *idx, size_t n, const ch
 	return false;
 }
 
-/* Label of row r: the dims that vary over idx, minus those in skip; the
- * page size (when varying and not skipped) comes bare, first. */
+/* Whether dim d's value follows from dim by's over idx (same by, same d):
+ * then d adds nothing to a label that already shows by. */
+static bool determined_by(const struct ib_csv *c, const size_t *idx, size_t n,
+			  const char *d, const char *by)
+{
+	char a[128], b[128], x[128], y[128];
+	size_t i, j;
+
+	for (i = 0; i < n; i++)
+		for (j = i + 1; j < n; j++)
+			if (!strcmp(dim_val(c, idx[i], by, a, sizeof(a)),
+				    dim_val(c, idx[j], by, b, sizeof(b))) &&
+			    strcmp(dim_val(c, idx[i], d, x, sizeof(x)),
+				   dim_val(c, idx[j], d, y, sizeof(y))))
+				return false;
+	return true;
+}
+
+/* Label of row r: the dims that vary over idx, minus those in skip and
+ * those that follow from a dim already shown (e.g. job "window-4k" next to
+ * page size 4k); the page size (when varying and not skipped) comes bare,
+ * first. */
 static void series_label(const struct ib_csv *c, const size_t *idx, size_t n,
 			 size_t r, const char *const *skip, char *buf, size_t len)
 {
-	size_t i, o = 0;
+	const char *shown[ARRAY_SIZE(dims)];
+	size_t i, k, nshown = 0, o = 0;
 
 	buf[0] = '\0';
 	for (i = 0; i < ARRAY_SIZE(dims); i++) {
 		char vb[128];
 		const char *v = dim_val(c, r, dims[i], vb, sizeof(vb));
+		bool redundant = false;
 		int w;
 
 		if (in_list(dims[i], skip) || !varies(c, idx, n, dims[i]))
+			continue;
+		for (k = 0; k < nshown && !redundant; k++)
+			redundant = determined_by(c, idx, n, dims[i], shown[k]);
+		if (redundant)
 			continue;
 		/* the effective mode is shown as "mode" when both vary alike */
 		if (!strcmp(dims[i], "iommu_mode_effective") &&
@@ -468,6 +494,7 @@ static void series_label(const struct ib_csv *c, const size_t *idx, size_t n,
 		if (w < 0 || (size_t)w >= len - o)
 			break;
 		o += (size_t)w;
+		shown[nshown++] = dims[i];
 	}
 	for (i = 0; buf[i]; i++) /* gnuplot reads the label as a "..." string */
 		if (buf[i] == '"' || buf[i] == '\\')
