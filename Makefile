@@ -75,8 +75,11 @@ test: deps
 	@$(MAKE) --no-print-directory build module-lab unit labtools
 	@bash tests/run.sh
 
+# make itself exits 2 on any failure; its "Error N" line carries the
+# contract code (1 bad input, 2 failed, 3 resource missing, 4 skipped), and
+# scripts/run.sh returns N directly.
 run: deps
-	@$(MAKE) --no-print-directory build
+	@$(MAKE) -s --no-print-directory build
 	@bash scripts/run.sh "$(SUITE)" "$(TARGET)"
 
 lab: deps

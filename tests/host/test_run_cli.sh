@@ -35,3 +35,14 @@ if [[ $rc == 1 && $out == *"LAB_IOMMU=amd: expected intel"* ]]; then
 else
 	echo "not ok - bad LAB_IOMMU: rc=$rc out=$(tail -n1 <<<"$out")"
 fi
+
+# The same through make: the one-line reason, and make's own line carrying
+# the contract code (make itself exits 2).
+if [[ -z $(ls /sys/class/iommu 2>/dev/null) ]]; then
+	out=$(make -s --no-print-directory run SUITE=smoke TARGET=host 2>&1); rc=$?
+	if [[ $rc == 2 && $out == *"run: TARGET=host: cannot run here: no IOMMU"* && $out == *"] Error 4"* ]]; then
+		echo "ok - make run TARGET=host without an IOMMU: one-line reason, make reports Error 4"
+	else
+		echo "not ok - make run TARGET=host without an IOMMU: rc=$rc out=$out"
+	fi
+fi
