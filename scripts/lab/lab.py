@@ -383,8 +383,18 @@ def exec_cmd(args):
         except OSError:
             pass
 
-    signal.signal(signal.SIGTERM, lambda *a: (kill_qemu(), die(2, "interrupted")))
-    signal.signal(signal.SIGINT, lambda *a: (kill_qemu(), die(2, "interrupted")))
+    def interrupted(*_):
+        # Kill and reap QEMU; the timeout timer is a daemon thread, so the
+        # exit does not wait for it (it used to: Ctrl-C hung for --timeout).
+        kill_qemu()
+        try:
+            qemu.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            pass
+        die(2, "interrupted")
+
+    signal.signal(signal.SIGTERM, interrupted)
+    signal.signal(signal.SIGINT, interrupted)
     marker = MarkServer(sock, trace_log, marks)
     marker.start()
     ready_at = None
@@ -398,6 +408,7 @@ def exec_cmd(args):
         kill_qemu()
 
     timer = threading.Timer(args.timeout, on_timeout)
+    timer.daemon = True
     timer.start()
     with open(console, "wb") as con:
         for raw in qemu.stdout:
