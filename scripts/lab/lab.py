@@ -285,7 +285,8 @@ class MarkServer(threading.Thread):
                     marks.write(f"{kind}\t{name}\t{off}\n")
                     marks.flush()
                     self.count += 1
-                    s.sendall(b"ACK\n")
+                    # the host's clock: the guest's is virtual (progress ETAs)
+                    s.sendall(f"ACK {time.monotonic_ns()}\n".encode())
         s.close()
 
 
