@@ -392,6 +392,8 @@ def exec_cmd(args):
             qemu.wait(timeout=10)
         except subprocess.TimeoutExpired:
             pass
+        shutil.rmtree(ctl_dir, ignore_errors=True)
+        shutil.rmtree(sock_dir, ignore_errors=True)
         die(2, "interrupted")
 
     signal.signal(signal.SIGTERM, interrupted)
