@@ -46,6 +46,12 @@ TRACE_EVENTS = ["vtd_iotlb_page_hit", "vtd_iotlb_page_update", "vtd_iotlb_cc_hit
                 "vtd_inv_desc_cc_global", "vtd_inv_desc_cc_device"]
 
 
+def shown(path):
+    """A path as the user would type it: relative to the checkout when inside it."""
+    rel = os.path.relpath(path, TOP)
+    return path if rel.startswith("..") else rel
+
+
 def die(code, msg):
     print(f"{PROG}: {msg}", file=sys.stderr)
     sys.exit(code)
@@ -448,7 +454,7 @@ def exec_cmd(args):
                 f"marks={marker.count}\nguest_rc={guest_rc}\n")
     if not args.quiet:
         print(f"{PROG}: qemu-lab ({args.mode}, caching-mode {args.caching_mode}, smp {args.smp}): "
-              f"boot {ready_at or 0:.1f}s, wall {wall:.1f}s, console log {os.path.relpath(console, TOP)}",
+              f"boot {ready_at or 0:.1f}s, wall {wall:.1f}s, console log {shown(console)}",
               file=sys.stderr)
     if timed_out:
         die(2, f"timeout: the lab run exceeded {args.timeout}s (console log: {console})")
