@@ -19,7 +19,6 @@ json_t *ib_sysinfo_context(const char *platform, const char *suite,
 void ib_sysinfo_capture(const char *dir, const struct ib_topo *t);
 
 /* Helpers also used elsewhere. */
-int ib_read_file(const char *path, char *buf, size_t len); /* trims \n */
 const char *ib_git_sha(char *buf, size_t len);
 
 #endif

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "ib_buffer.h"
+#include "ib_fileio.h"
 
 #ifndef MAP_HUGE_SHIFT
 #define MAP_HUGE_SHIFT 26
@@ -138,38 +139,6 @@ uint64_t ib_kpageflags_size(uint64_t flags, uint64_t huge_hint)
 	if ((flags & (1ULL << KPF_HUGE)) && compound)
 		return huge_hint ? huge_hint : SZ_2M;
 	return compound ? 0 : 4096;
-}
-
-static char *read_all(const char *path, size_t *outlen)
-{
-	FILE *f = fopen(path, "r");
-	char *buf = NULL;
-	size_t cap = 0, len = 0, n;
-
-	if (!f)
-		return NULL;
-	for (;;) {
-		if (cap - len < 4096) {
-			char *nb = realloc(buf, cap + 65536);
-
-			if (!nb) {
-				free(buf);
-				fclose(f);
-				return NULL;
-			}
-			buf = nb;
-			cap += 65536;
-		}
-		n = fread(buf + len, 1, cap - len - 1, f);
-		if (!n)
-			break;
-		len += n;
-	}
-	buf[len] = '\0';
-	fclose(f);
-	if (outlen)
-		*outlen = len;
-	return buf;
 }
 
 /* ---- hugepage pools ---- */
@@ -375,7 +344,7 @@ int ib_buffer_alloc(struct ib_buffer *b, const char *kind, uint64_t len,
 	}
 	memset(b->addr, 0x5a, len); /* fault everything in now */
 
-	smaps = read_all("/proc/self/smaps", NULL);
+	smaps = ib_read_all("/proc/self/smaps", NULL);
 	if (!smaps || ib_smaps_parse(smaps, (uintptr_t)b->addr, &e)) {
 		snprintf(why, whylen, "cannot read /proc/self/smaps");
 		free(smaps);

@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "counters_sources.h"
+#include "ib_fileio.h"
 
 #define MAX_PMUS 16
 #define MAX_RAW 8
@@ -125,24 +126,6 @@ int ib_pmu_parse_format(const char *s, int *field, uint64_t *mask)
 	return *p ? -1 : 0;
 }
 
-static int read_line(const char *path, char *buf, size_t len)
-{
-	FILE *f = fopen(path, "r");
-	size_t n;
-
-	if (!f)
-		return -1;
-	if (!fgets(buf, (int)len, f)) {
-		fclose(f);
-		return -1;
-	}
-	fclose(f);
-	n = strlen(buf);
-	while (n && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
-		buf[--n] = 0;
-	return 0;
-}
-
 static int cmp_fmt(const void *a, const void *b)
 {
 	return strcmp(((const struct ib_pmu_format *)a)->name,
@@ -166,7 +149,7 @@ int ib_pmu_load(const char *dir, const char *name, struct ib_pmu *pmu,
 	memset(pmu, 0, sizeof(*pmu));
 	snprintf(pmu->name, sizeof(pmu->name), "%s", name);
 	snprintf(path, sizeof(path), "%s/type", dir);
-	if (read_line(path, buf, sizeof(buf))) {
+	if (ib_read_file(path, buf, sizeof(buf))) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
@@ -176,7 +159,7 @@ int ib_pmu_load(const char *dir, const char *name, struct ib_pmu *pmu,
 		return -1;
 	}
 	snprintf(path, sizeof(path), "%s/cpumask", dir);
-	if (!read_line(path, buf, sizeof(buf)))
+	if (!ib_read_file(path, buf, sizeof(buf)))
 		pmu->cpu = atoi(buf); /* "0" or "0-3": the first CPU */
 
 	snprintf(path, sizeof(path), "%s/format", dir);
@@ -197,7 +180,7 @@ int ib_pmu_load(const char *dir, const char *name, struct ib_pmu *pmu,
 		    snprintf(f->name, sizeof(f->name), "%s", de->d_name) >=
 			    (int)sizeof(f->name))
 			continue;
-		if (read_line(fpath, buf, sizeof(buf)) ||
+		if (ib_read_file(fpath, buf, sizeof(buf)) ||
 		    ib_pmu_parse_format(buf, &f->field, &f->mask)) {
 			snprintf(err, errlen, "%s: '%s': expected config[12]:lo-hi",
 				 fpath, buf);
@@ -226,7 +209,7 @@ int ib_pmu_load(const char *dir, const char *name, struct ib_pmu *pmu,
 			    snprintf(e->name, sizeof(e->name), "%s", de->d_name) >=
 				    (int)sizeof(e->name))
 				continue;
-			if (read_line(fpath, e->terms, sizeof(e->terms)))
+			if (ib_read_file(fpath, e->terms, sizeof(e->terms)))
 				continue;
 			pmu->nevents++;
 		}

@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "counters_sources.h"
+#include "ib_fileio.h"
 
 /* 6.1 TP_printk formats:
  *   map:           "IOMMU: iova=0x%016llx - 0x%016llx paddr=0x%016llx size=%zu"
@@ -82,23 +83,6 @@ struct trace_src {
 	int have[NEV];
 	char tracing_on[16], buffer_kb[32];
 };
-
-static int read_str(const char *path, char *buf, size_t len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return -1;
-	buf[n] = 0;
-	while (n && buf[n - 1] == '\n')
-		buf[--n] = 0;
-	return 0;
-}
 
 static int write_str(const char *path, const char *s)
 {
@@ -166,7 +150,7 @@ static void *trace_open(const struct ib_counters_cfg *cfg,
 
 		snprintf(name, sizeof(name), "tracefs:iommu/%s", events[i]);
 		snprintf(path, sizeof(path), "%s/events/iommu/%s/enable", t->dir, events[i]);
-		if (read_str(path, buf, sizeof(buf))) {
+		if (ib_read_file(path, buf, sizeof(buf))) {
 			ib_unavail_add(u, name, "%s: %s", path, strerror(errno));
 			continue;
 		}
@@ -183,10 +167,10 @@ static void *trace_open(const struct ib_counters_cfg *cfg,
 		return NULL;
 	}
 	snprintf(path, sizeof(path), "%s/tracing_on", t->dir);
-	if (!read_str(path, t->tracing_on, sizeof(t->tracing_on)))
+	if (!ib_read_file(path, t->tracing_on, sizeof(t->tracing_on)))
 		write_str(path, "1");
 	snprintf(path, sizeof(path), "%s/buffer_size_kb", t->dir);
-	if (!read_str(path, t->buffer_kb, sizeof(t->buffer_kb)) &&
+	if (!ib_read_file(path, t->buffer_kb, sizeof(t->buffer_kb)) &&
 	    atoi(t->buffer_kb) < BUFFER_KB) {
 		snprintf(buf, sizeof(buf), "%d", BUFFER_KB);
 		write_str(path, buf);

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "ib_buffer.h"
+#include "ib_fileio.h"
 #include "ib_iommu_mode.h"
 
 #define PCI "/sys/bus/pci"
@@ -44,23 +45,6 @@ static int wr(const char *path, const char *s)
 	n = write(fd, s, (size_t)len);
 	close(fd);
 	return n == len ? 0 : -1;
-}
-
-static int rd(const char *path, char *buf, size_t len)
-{
-	int fd = open(path, O_RDONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return -1;
-	buf[n] = '\0';
-	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
-		buf[--n] = '\0';
-	return 0;
 }
 
 const char *ib_iommu_type_to_mode(const char *type)
@@ -93,7 +77,7 @@ const char *ib_iommu_mode_read(const char *bdf, char *buf, size_t len)
 
 	snprintf(path, sizeof(path), "%s" PCI "/devices/%s/iommu_group/type",
 		 ib_sysfs_root, bdf);
-	if (rd(path, type, sizeof(type))) {
+	if (ib_read_file(path, type, sizeof(type))) {
 		snprintf(path, sizeof(path), "%s" PCI "/devices/%s/iommu_group",
 			 ib_sysfs_root, bdf);
 		snprintf(buf, len, "%s", access(path, F_OK) ? "off" : "unknown");
@@ -143,9 +127,9 @@ static struct saved_group *save_group(const char *bdf)
 		 "%.60s" PCI "/devices/%.15s/iommu_group/type", ib_sysfs_root, bdf);
 	snprintf(g->override_path, sizeof(g->override_path),
 		 "%.60s" PCI "/devices/%.15s/driver_override", ib_sysfs_root, bdf);
-	if (rd(g->type_path, g->orig_type, sizeof(g->orig_type)))
+	if (ib_read_file(g->type_path, g->orig_type, sizeof(g->orig_type)))
 		return NULL;
-	if (rd(g->override_path, g->orig_override, sizeof(g->orig_override)) ||
+	if (ib_read_file(g->override_path, g->orig_override, sizeof(g->orig_override)) ||
 	    !strcmp(g->orig_override, "(null)"))
 		g->orig_override[0] = '\0';
 	snprintf(link, sizeof(link), "%s" PCI "/devices/%s/driver", ib_sysfs_root,
@@ -166,7 +150,7 @@ static void restore_one(const struct saved_group *g)
 	char cur[32];
 
 	wr(g->unbind_cur, g->bdf);
-	if (!rd(g->type_path, cur, sizeof(cur)) && strcmp(cur, g->orig_type))
+	if (!ib_read_file(g->type_path, cur, sizeof(cur)) && strcmp(cur, g->orig_type))
 		wr(g->type_path, g->orig_type);
 	wr(g->override_path, g->orig_override[0] ? g->orig_override : "\n");
 	if (g->bind_path[0])
@@ -240,7 +224,7 @@ int ib_iommu_mode_apply(const char *bdf, const char *mode, char *eff,
 		return 1;
 	}
 	ib_iommu_mode_read(bdf, eff, efflen);
-	if (rd(g->type_path, cur, sizeof(cur)) || strcmp(eff, mode)) {
+	if (ib_read_file(g->type_path, cur, sizeof(cur)) || strcmp(eff, mode)) {
 		snprintf(why, whylen, "iommu_mode=%s: effective mode is %s after the switch",
 			 mode, eff);
 		return 1;

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "ib_commands.h"
+#include "ib_fileio.h"
 #include "ib_report.h"
 #include "ib_results.h"
 
@@ -1123,44 +1124,6 @@ out:
 
 /* ---- files, gnuplot ---- */
 
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	size_t cap = 0, n = 0, got;
-
-	if (!f)
-		return NULL;
-	for (;;) {
-		if (n + 4096 + 1 > cap) {
-			char *nb = realloc(buf, cap = (cap ? cap * 2 : 8192));
-
-			if (!nb) {
-				free(buf);
-				fclose(f);
-				errno = ENOMEM;
-				return NULL;
-			}
-			buf = nb;
-		}
-		got = fread(buf + n, 1, cap - n - 1, f);
-		n += got;
-		if (!got)
-			break;
-	}
-	if (ferror(f)) {
-		free(buf);
-		fclose(f);
-		errno = EIO;
-		return NULL;
-	}
-	fclose(f);
-	buf[n] = '\0';
-	if (len)
-		*len = n;
-	return buf;
-}
-
 /* Writes data to path through a temporary name. */
 static int write_atomic(const char *path, const char *data, size_t len)
 {
@@ -1286,7 +1249,7 @@ static int gp_exec(const char *gnuplot, const char *vars, const char *script,
 	if (WIFEXITED(st) && !WEXITSTATUS(st))
 		return 0;
 	{
-		char *text = slurp(log, NULL), *last = NULL, *s;
+		char *text = ib_read_all(log, NULL), *last = NULL, *s;
 
 		if (text) {
 			for (s = strtok(text, "\n"); s; s = strtok(NULL, "\n"))
@@ -1748,7 +1711,7 @@ static void html_figures(FILE *f, struct report *R)
 		if (!g->drawn)
 			continue;
 		fmt(path, sizeof(path), "%s/%s.svg", R->draw.outdir, g->id);
-		svg = slurp(path, &len);
+		svg = ib_read_all(path, &len);
 		if (!svg) {
 			g->drawn = false;
 			fmt(g->why, sizeof(g->why), "%s: %s", path, strerror(errno));
@@ -2106,7 +2069,7 @@ static int load(struct report *R, char *err, size_t errlen)
 	}
 	R->ctx = json_object_get(R->doc, "context");
 	fmt(path, sizeof(path), "%s/results.csv", R->dir);
-	text = slurp(path, NULL);
+	text = ib_read_all(path, NULL);
 	if (!text) {
 		fmt(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
@@ -2309,7 +2272,7 @@ int ib_report_compare_overlay(const char *compare_csv, json_t *const *docs, size
 		fmt(msg, msglen, "gnuplot scripts unavailable (no plots/common.gp)");
 		return -1;
 	}
-	text = slurp(compare_csv, NULL);
+	text = ib_read_all(compare_csv, NULL);
 	if (!text || ib_csv_parse(text, &c, msg, msglen)) {
 		if (!text)
 			fmt(msg, msglen, "%s: %s", compare_csv, strerror(errno));

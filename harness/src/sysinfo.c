@@ -13,25 +13,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ib_fileio.h"
 #include "ib_module.h"
 #include "ib_results.h"
 #include "ib_sysinfo.h"
-
-int ib_read_file(const char *path, char *buf, size_t len)
-{
-	FILE *f = fopen(path, "r");
-	size_t n;
-
-	buf[0] = '\0';
-	if (!f)
-		return -1;
-	n = fread(buf, 1, len - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
-		buf[--n] = '\0';
-	return 0;
-}
 
 static int run_cmd(const char *cmd, char *buf, size_t len)
 {
