@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # make test: unit tests (cmocka), host tests, report render test, then the
 # lab integration tests.  Ends with "N passed, N failed, N skipped".
-# TESTS=unit|host|report|lab (comma list) limits what runs.
+# TESTS=unit|host|reliability|report|lab (comma list) limits what runs.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-want=${TESTS:-unit,host,report,lab}
+want=${TESTS:-unit,host,reliability,report,lab}
 pass=0 fail=0 skip=0
 failed_names=()
 logdir=build/test-logs
@@ -62,6 +62,15 @@ if [[ ,$want, == *,host,* ]]; then
 	for t in tests/host/*.sh; do
 		[[ -f $t ]] || continue
 		run_tap "host/$(basename "$t" .sh)" bash "$t"
+	done
+fi
+
+# Reliability: hostile input, full disks, concurrency, signals, recovery
+# (issue 8).  Each script prints TAP-ish lines like the host tests.
+if [[ ,$want, == *,reliability,* ]]; then
+	for t in tests/reliability/test_*.sh; do
+		[[ -f $t ]] || continue
+		run_tap "reliability/$(basename "$t" .sh)" bash "$t"
 	done
 fi
 
