@@ -7,7 +7,7 @@
 # SIGINT leaving a valid results.json with "complete": false, and rerun.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
-bin=build/iommubench
+bin=${IB_BIN:-build/iommubench}
 tmp=$(mktemp -d /tmp/ib-host-XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 pool=/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages
