@@ -297,7 +297,7 @@ int ib_hugepages_reserve(int node, uint64_t size, uint64_t count, char *why,
 	if (!st || ib_state_load(st, why, whylen))
 		goto out;
 	/* what killed runs left is not our baseline */
-	ib_hugepages_reap(st, stderr, "iommubench: ");
+	ib_hugepages_reap(st, stderr, "iommubench: left by a killed run: ");
 	nr = ib_sigsafe_read_ll(nr_path);
 	fr = ib_sigsafe_read_ll(free_path);
 	if (nr >= 0 && fr >= 0 && (uint64_t)fr >= count) {

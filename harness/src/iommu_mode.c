@@ -254,7 +254,7 @@ static struct saved_group *save_group(const char *bdf, const char *mode, char *w
 		goto out;
 	r = record_find(st, bdf);
 	if (r) { /* left by a dead run (or an earlier us): its original stands */
-		restore_record(r, stderr, "iommubench: ");
+		restore_record(r, stderr, "iommubench: left by a killed run: ");
 		ib_state_group_drop(st, r);
 	}
 	for (i = 0; i < nsaved; i++)
