@@ -69,6 +69,14 @@ const char *ib_state_dir(void);
  */
 int ib_state_lock(bool create, char *why, size_t whylen);
 void ib_state_unlock(void);
+/*
+ * Keeps the lock but lets signals in again, for long work that is no
+ * ledger update (faulting in a hugetlb buffer): a signal then is handled
+ * at once instead of waiting, and two signals are not merged into one.
+ * The handler skips the lock while we hold it this way.  A nested
+ * ib_state_lock() blocks them again.
+ */
+void ib_state_open_signals(void);
 
 /* Under the lock: read / write the ledger.  A missing file is empty; an
  * empty ledger removes the file.  0 ok, -1 with why. */
@@ -100,7 +108,8 @@ int ib_state_reap(FILE *out, const char *prefix, char *why, size_t whylen);
 
 /*
  * For signal handlers: the precomputed lock path taken with open + flock
- * (returns the fd, or -1; close() it).  Async-signal-safe.
+ * (returns the fd, or -1 when there is none or we hold it with signals
+ * open; close() it).  Async-signal-safe.
  */
 int ib_state_lock_signal(void);
 

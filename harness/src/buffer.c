@@ -485,6 +485,8 @@ static int buffer_alloc(struct ib_buffer *b, const char *kind, uint64_t len,
 	if (!strcmp(kind, "2m") || !strcmp(kind, "1g")) {
 		if (ib_hugepages_reserve(node, psz, len / psz, why, whylen))
 			return 3;
+		/* the ledger is written: signals may come in during the fault-in */
+		ib_state_open_signals();
 		flags |= MAP_HUGETLB | (psz == SZ_2M ? MAP_HUGE_2MB_ : MAP_HUGE_1GB_);
 		b->map_len = len;
 	} else if (!strcmp(kind, "thp")) {

@@ -32,6 +32,10 @@ static char state_path[300];
 static int lock_fd = -1;
 static int lock_depth;
 static sigset_t lock_saved_mask;
+static bool lock_blocks_signals;
+/* We hold the lock with signals open (ib_state_open_signals): a handler
+ * must not flock again, it would wait for itself. */
+static volatile sig_atomic_t lock_held_open;
 
 const char *ib_state_dir(void)
 {
@@ -59,6 +63,11 @@ int ib_state_lock(bool create, char *why, size_t whylen)
 	int fd;
 
 	if (lock_depth) {
+		if (!lock_blocks_signals) {
+			block_signals(NULL);
+			lock_blocks_signals = true;
+			lock_held_open = 0;
+		}
 		lock_depth++;
 		return 0;
 	}
@@ -88,16 +97,30 @@ int ib_state_lock(bool create, char *why, size_t whylen)
 	}
 	lock_fd = fd;
 	lock_saved_mask = old;
+	lock_blocks_signals = true;
 	lock_depth = 1;
 	return 0;
+}
+
+void ib_state_open_signals(void)
+{
+	if (!lock_depth || !lock_blocks_signals)
+		return;
+	lock_held_open = 1;
+	lock_blocks_signals = false;
+	pthread_sigmask(SIG_SETMASK, &lock_saved_mask, NULL);
 }
 
 void ib_state_unlock(void)
 {
 	if (!lock_depth || --lock_depth)
 		return;
+	if (!lock_blocks_signals)
+		block_signals(NULL);
+	lock_held_open = 0;
 	close(lock_fd);
 	lock_fd = -1;
+	lock_blocks_signals = false;
 	pthread_sigmask(SIG_SETMASK, &lock_saved_mask, NULL);
 }
 
@@ -105,7 +128,7 @@ int ib_state_lock_signal(void)
 {
 	int fd;
 
-	if (!lock_path[0])
+	if (!lock_path[0] || lock_held_open)
 		return -1;
 	fd = open(lock_path, O_RDWR | O_CLOEXEC);
 	if (fd < 0)

@@ -25,6 +25,7 @@
 static const int handled_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
 static pid_t main_pid;			/* a forked child restores nothing */
 static volatile sig_atomic_t stop_after_point; /* run, rerun */
+static int signals_seen; /* atomic: handlers may run in two threads at once */
 
 /* Normal exit path (atexit): restore and settle the state ledger. */
 static void restore_machine(void)
@@ -63,13 +64,14 @@ static void on_signal(int sig)
 	static const char msg[] = "iommubench: interrupted; restored IOMMU groups "
 				  "and hugepage pools, stopping after this point "
 				  "(results marked incomplete; a second signal kills)\n";
-	int saved_errno = errno;
+	int saved_errno = errno, earlier;
 
 	if (getpid() != main_pid)
 		die_of(sig);
+	earlier = __atomic_fetch_add(&signals_seen, 1, __ATOMIC_SEQ_CST);
 	ib_iommu_mode_restore_signal();
 	ib_hugepages_restore_signal();
-	if (!stop_after_point || ib_interrupted)
+	if (!stop_after_point || earlier)
 		die_of(sig);
 	ib_interrupted = 1;
 	if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0) {
@@ -90,8 +92,15 @@ static void install_signals(bool run)
 	sigemptyset(&sa.sa_mask);
 	for (i = 0; i < n; i++)
 		sigaddset(&sa.sa_mask, handled_signals[i]);
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
+		struct sigaction old;
+
+		/* ignored from the start (nohup, a background job of a script)
+		 * stays ignored: that was the caller's choice */
+		if (!sigaction(handled_signals[i], NULL, &old) && old.sa_handler == SIG_IGN)
+			continue;
 		sigaction(handled_signals[i], &sa, NULL);
+	}
 	if (run) {
 		/* a dead reader (`| tee` gone with the ssh session) must not
 		 * kill a run before it restores: writes fail with EPIPE */
