@@ -287,6 +287,13 @@ int ib_hugepages_reserve(int node, uint64_t size, uint64_t count, char *why,
 		rc = 0;
 		goto out;
 	}
+	if (!locked && access(nr_path, W_OK)) {
+		snprintf(why, whylen,
+			 "cannot reserve %llu hugepages of %llu kB on node %d: %s: %s",
+			 (unsigned long long)count, (unsigned long long)(size >> 10),
+			 node, nr_path, strerror(errno));
+		goto out;
+	}
 	if (!locked) {
 		snprintf(why, whylen,
 			 "cannot grow the %llu kB hugepage pool on node %d without the state ledger: %s (set IOMMUBENCH_STATE_DIR)",

@@ -110,6 +110,31 @@ static void install_signals(bool run)
 	}
 }
 
+/* What runs still alive hold: not restored, but said. */
+static void print_live_holders(void)
+{
+	struct ib_state *st = calloc(1, sizeof(*st));
+	char why[512];
+	int i, j;
+
+	if (!st || ib_state_lock(false, why, sizeof(why))) {
+		free(st);
+		return;
+	}
+	if (!ib_state_load(st, why, sizeof(why))) {
+		for (i = 0; i < st->npools; i++)
+			for (j = 0; j < st->pool[i].nholders; j++)
+				printf("left alone: %s: %lld pages held by running iommubench pid %d\n",
+				       st->pool[i].path, st->pool[i].h[j].added,
+				       st->pool[i].h[j].proc.pid);
+		for (i = 0; i < st->ngroups; i++)
+			printf("left alone: group %d (%s) is being switched by iommubench pid %d\n",
+			       st->group[i].group, st->group[i].bdf, st->group[i].proc.pid);
+	}
+	ib_state_unlock();
+	free(st);
+}
+
 /* `iommubench restore`: undoes what runs that died left on this machine. */
 static int cmd_restore(int argc, char **argv)
 {
@@ -127,6 +152,7 @@ static int cmd_restore(int argc, char **argv)
 	}
 	if (!n)
 		printf("nothing to restore (state in %s)\n", ib_state_dir());
+	print_live_holders();
 	return 0;
 }
 
