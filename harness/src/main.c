@@ -95,9 +95,12 @@ static void install_signals(bool run)
 	for (i = 0; i < n; i++) {
 		struct sigaction old;
 
-		/* ignored from the start (nohup, a background job of a script)
-		 * stays ignored: that was the caller's choice */
-		if (!sigaction(handled_signals[i], NULL, &old) && old.sa_handler == SIG_IGN)
+		/* SIGHUP ignored from the start (nohup) stays ignored: the
+		 * caller asked the run to outlive its terminal.  SIGINT and
+		 * SIGQUIT, which scripts' background jobs inherit ignored, are
+		 * taken: `kill -INT` must stop a run started with `&`. */
+		if (handled_signals[i] == SIGHUP &&
+		    !sigaction(SIGHUP, NULL, &old) && old.sa_handler == SIG_IGN)
 			continue;
 		sigaction(handled_signals[i], &sa, NULL);
 	}

@@ -42,12 +42,11 @@ trap cleanup EXIT
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
 # start_run ID SECONDS [OPTION...]: a 2m run whose one point lasts about
-# SECONDS; sets $pid.  SIGINT/SIGQUIT back to default: a script's background
-# jobs inherit them ignored, and the harness keeps an inherited SIG_IGN.
+# SECONDS; sets $pid.
 start_run() {
 	local id=$1 secs=$2
 	shift 2
-	env --default-signal=INT,QUIT "$bin" run --engine cpu --page-size 2m --window 64m \
+	"$bin" run --engine cpu --page-size 2m --window 64m \
 		--iterations 2000 --min-reps 100000 --max-reps 100000 --max-time "${secs}s" "$@" \
 		--results-dir "$tmp" --run-id "$id" >"$tmp/$id.out" 2>"$tmp/$id.err" &
 	pid=$!
@@ -202,7 +201,7 @@ for i in range(20000):
         w.writerow(r)
 EOF
 for sig in TERM INT; do
-	env --default-signal=INT "$bin" report "$big" >"$tmp/report-$sig.out" 2>&1 &
+	"$bin" report "$big" >"$tmp/report-$sig.out" 2>&1 &
 	pid=$!
 	pids+=("$pid")
 	sleep 1
