@@ -378,6 +378,8 @@ void ib_hugepages_restore_all(void)
 		if (lrc < 0)
 			fprintf(stderr, "iommubench: %s\n", why);
 		ib_hugepages_restore_signal();
+		for (i = 0; i < nholds; i++)
+			holds[i].recorded = false;
 		return;
 	}
 	me = ib_state_self();
