@@ -2,7 +2,9 @@
 /*
  * Buffers of a requested page size on a requested NUMA node, and the proof
  * of what was obtained (smaps / pagemap + kpageflags, move_pages).  Also the
- * hugepage pool reservation, restored afterwards (also on signals).
+ * hugepage pool reservation, shared by overlapping runs through the state
+ * ledger and restored afterwards (also on signals, and after a kill by the
+ * next run or `iommubench restore`).
  */
 #ifndef IB_BUFFER_H
 #define IB_BUFFER_H
@@ -10,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 struct ib_buffer {
 	void *addr;	  /* page-aligned start handed to engines */
@@ -59,14 +62,30 @@ int ib_buffer_alloc(struct ib_buffer *b, const char *kind, uint64_t len,
 void ib_buffer_free(struct ib_buffer *b);
 
 /*
- * Makes sure `count` free hugepages of `size` bytes exist on node,
- * growing the pool if needed; the original count is restored by
- * ib_hugepages_restore_all().  0 ok, -1 with why.
+ * Makes sure `count` free hugepages of `size` bytes exist on node, growing
+ * the pool if needed.  What we add is recorded in the state ledger
+ * (ib_machine_state.h) and given back by ib_hugepages_restore_all().
+ * 0 ok, -1 with why.
  */
 int ib_hugepages_reserve(int node, uint64_t size, uint64_t count, char *why,
 			 size_t whylen);
-/* Restores every pool we changed.  Async-signal-safe. */
+/*
+ * Gives back every page we added and drops our ledger records; a pool with
+ * no iommubench holder left goes back to its original count, one with other
+ * live holders keeps what they hold.  Not async-signal-safe (takes the
+ * ledger lock with signals blocked); called after each point and at exit.
+ */
 void ib_hugepages_restore_all(void);
+/* The signal handler's part: subtracts what we added from each pool with
+ * open/read/write/close only; the ledger is settled later by
+ * ib_hugepages_restore_all() or, if we die first, by the reaper. */
+void ib_hugepages_restore_signal(void);
+
+struct ib_state;
+/* Ledger: drops dead holders and settles their pools (ib_state_reap()).
+ * Prints "PREFIXrestored PATH OLD -> NEW" to out (may be NULL); returns the
+ * number of pools written. */
+int ib_hugepages_reap(struct ib_state *st, FILE *out, const char *prefix);
 
 /* sysfs root for tests ("" = /). */
 extern char ib_sysfs_root[128];

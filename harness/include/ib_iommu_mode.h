@@ -2,12 +2,15 @@
 /*
  * IOMMU mode per point: the group type switch (unbind -> write type -> bind
  * with driver_override=iommubench), the effective mode read back, and the
- * restoration of the original type and binding (at exit and on signals).
+ * restoration of the original type and binding (at exit, on signals, and
+ * after a kill from the state ledger).  A group a live run has switched is
+ * refused to other runs: "group N is being switched by iommubench pid P".
  */
 #ifndef IB_IOMMU_MODE_H
 #define IB_IOMMU_MODE_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 /*
  * Sets mode (identity, dma-strict, dma-lazy, off, current) on bdf's group.
@@ -22,7 +25,19 @@ const char *ib_iommu_mode_read(const char *bdf, char *buf, size_t len);
 /* sysfs type text -> mode name ("DMA-FQ" -> "dma-lazy"). */
 const char *ib_iommu_type_to_mode(const char *type);
 
-/* Puts every group we changed back.  Async-signal-safe. */
+/*
+ * Puts every group we changed back and drops our ledger records (a record
+ * whose type did not come back is kept for the reaper).  Takes the ledger
+ * lock: not for signal handlers.
+ */
 void ib_iommu_mode_restore_all(void);
+/* The signal handler's part: the same writes, open/read/write/close only;
+ * the ledger is settled later by ib_iommu_mode_restore_all(). */
+void ib_iommu_mode_restore_signal(void);
+
+struct ib_state;
+/* Ledger: restores and drops the records of dead runs (ib_state_reap()).
+ * "PREFIXrestored PATH OLD -> NEW" per type written; returns their number. */
+int ib_iommu_mode_reap(struct ib_state *st, FILE *out, const char *prefix);
 
 #endif

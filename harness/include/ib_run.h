@@ -5,8 +5,8 @@
 
 #include <signal.h>
 
-/* Set by the SIGINT/SIGTERM handler; the run stops after the current point
- * when a second signal is not sent. */
+/* Set by the signal handler (SIGINT, SIGTERM, SIGHUP, SIGQUIT); the run
+ * stops after the current point unless a second signal kills it. */
 extern volatile sig_atomic_t ib_interrupted;
 
 #endif

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <numa.h>
 #include <numaif.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 
 #include "ib_buffer.h"
 #include "ib_fileio.h"
+#include "ib_machine_state.h"
 
 #ifndef MAP_HUGE_SHIFT
 #define MAP_HUGE_SHIFT 26
@@ -141,15 +143,25 @@ uint64_t ib_kpageflags_size(uint64_t flags, uint64_t huge_hint)
 	return compound ? 0 : 4096;
 }
 
-/* ---- hugepage pools ---- */
+/* ---- hugepage pools ----
+ *
+ * A pool is raised only by what a point lacks, and given back when the
+ * point is done.  The ledger (machine_state.c) records, per pool, the
+ * count before any iommubench run raised it and what each live run added,
+ * so overlapping runs end in any order with the original count, and what
+ * a killed run added is found and undone later.  Release writes the
+ * absolute target (original + what live holders still hold), never a
+ * difference, so doing it twice, or after the signal handler already gave
+ * our pages back, is harmless.
+ */
 
-struct pool_restore {
-	char path[512];
-	char orig[32];
-	size_t origlen;
+struct pool_hold {
+	char path[512];			/* nr_hugepages */
+	volatile sig_atomic_t added;	/* pages we added, not yet given back */
+	bool recorded;			/* we have a hold record in the ledger */
 };
-static struct pool_restore pools[16];
-static volatile int npools;
+static struct pool_hold holds[16];
+static volatile sig_atomic_t nholds;
 
 static void pool_path(char *buf, size_t len, int node, uint64_t size,
 		      const char *file)
@@ -162,87 +174,263 @@ static void pool_path(char *buf, size_t len, int node, uint64_t size,
 			 ib_sysfs_root, (unsigned long long)(size >> 10), file);
 }
 
-static long long read_ll(const char *path)
+static int write_ll(const char *path, long long v)
 {
-	char buf[64];
-	int fd = open(path, O_RDONLY);
-	ssize_t n;
+	char val[32];
+	size_t n = ib_sigsafe_fmt_ll(v, val, sizeof(val));
 
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	return atoll(buf);
+	return ib_sigsafe_write(path, val, n);
 }
 
-static int write_str(const char *path, const char *s, size_t len)
+static struct pool_hold *hold_find(const char *path, bool create)
 {
-	int fd = open(path, O_WRONLY | O_TRUNC);
-	ssize_t n;
+	int i;
 
-	if (fd < 0)
-		return -1;
-	n = write(fd, s, len);
-	close(fd);
-	return n == (ssize_t)len ? 0 : -1;
+	for (i = 0; i < nholds; i++)
+		if (!strcmp(holds[i].path, path))
+			return &holds[i];
+	if (!create || nholds >= (int)(sizeof(holds) / sizeof(holds[0])))
+		return NULL;
+	snprintf(holds[i].path, sizeof(holds[i].path), "%s", path);
+	holds[i].added = 0;
+	holds[i].recorded = false;
+	nholds = i + 1;
+	return &holds[i];
+}
+
+static struct ib_state_holder *holder_find(struct ib_state_pool *p,
+					   const struct ib_state_proc *who)
+{
+	int i;
+
+	for (i = 0; i < p->nholders; i++)
+		if (p->h[i].proc.pid == who->pid && p->h[i].proc.start == who->start)
+			return &p->h[i];
+	return NULL;
+}
+
+static void holder_drop(struct ib_state_pool *p, struct ib_state_holder *h)
+{
+	int i = (int)(h - p->h);
+
+	memmove(h, h + 1, (size_t)(p->nholders - i - 1) * sizeof(*h));
+	p->nholders--;
+}
+
+/*
+ * Brings a pool to what its remaining holders need: the original count
+ * when none is left (the entry is dropped), else lowers it to original +
+ * their pages if it is above that.  Returns 1 if it wrote, else 0.
+ */
+static int pool_settle(struct ib_state *st, struct ib_state_pool *p, FILE *out,
+		       const char *prefix)
+{
+	long long cur = ib_sigsafe_read_ll(p->path), target;
+	int wrote = 0;
+
+	target = p->orig + ib_state_pool_held(p, NULL);
+	if (cur >= 0 && ((!p->nholders && cur != target) || cur > target)) {
+		if (!write_ll(p->path, target)) {
+			wrote = 1;
+			if (out)
+				fprintf(out, "%srestored %s %lld -> %lld\n", prefix, p->path,
+					cur, target);
+		} else if (out) {
+			fprintf(out, "%scannot restore %s %lld -> %lld: %s\n", prefix,
+				p->path, cur, target, strerror(errno));
+		}
+	}
+	if (!p->nholders)
+		ib_state_pool_drop(st, p);
+	return wrote;
+}
+
+/* Drops dead holders (killed runs), then settles each pool. */
+int ib_hugepages_reap(struct ib_state *st, FILE *out, const char *prefix)
+{
+	int i, j, n = 0;
+
+	for (i = st->npools - 1; i >= 0; i--) {
+		struct ib_state_pool *p = &st->pool[i];
+
+		for (j = p->nholders - 1; j >= 0; j--)
+			if (!ib_state_proc_alive(&p->h[j].proc))
+				holder_drop(p, &p->h[j]);
+		n += pool_settle(st, p, out, prefix);
+	}
+	return n;
 }
 
 int ib_hugepages_reserve(int node, uint64_t size, uint64_t count, char *why,
 			 size_t whylen)
 {
-	char nr_path[512], free_path[512], val[32];
-	long long nr, fr, want;
-	int i;
+	char nr_path[512], free_path[512], lockwhy[256] = "";
+	struct ib_state *st = NULL;
+	struct ib_state_pool *sp;
+	struct ib_state_holder *h;
+	struct ib_state_proc me;
+	struct pool_hold *ours;
+	long long nr, fr, nr2;
+	int rc = -1, locked;
 
 	pool_path(nr_path, sizeof(nr_path), node, size, "nr_hugepages");
 	pool_path(free_path, sizeof(free_path), node, size, "free_hugepages");
-	nr = read_ll(nr_path);
-	fr = read_ll(free_path);
+	locked = ib_state_lock(true, lockwhy, sizeof(lockwhy)) == 0;
+	nr = ib_sigsafe_read_ll(nr_path);
+	fr = ib_sigsafe_read_ll(free_path);
 	if (nr < 0 || fr < 0) {
 		snprintf(why, whylen, "no %llu kB hugepage pool on node %d (%s)",
 			 (unsigned long long)(size >> 10), node, nr_path);
-		return -1;
+		goto out;
 	}
-	if ((uint64_t)fr >= count)
-		return 0;
-	want = nr + (long long)(count - (uint64_t)fr);
-	for (i = 0; i < npools; i++)
-		if (!strcmp(pools[i].path, nr_path))
-			break;
-	if (i == npools && npools < 16) {
-		snprintf(pools[i].path, sizeof(pools[i].path), "%s", nr_path);
-		pools[i].origlen = (size_t)snprintf(pools[i].orig,
-						    sizeof(pools[i].orig), "%lld\n", nr);
-		npools = i + 1;
+	if ((uint64_t)fr >= count) {
+		rc = 0;
+		goto out;
 	}
-	snprintf(val, sizeof(val), "%lld\n", want);
-	if (write_str(nr_path, val, strlen(val))) {
+	if (!locked && access(nr_path, W_OK)) {
 		snprintf(why, whylen,
 			 "cannot reserve %llu hugepages of %llu kB on node %d: %s: %s",
 			 (unsigned long long)count, (unsigned long long)(size >> 10),
 			 node, nr_path, strerror(errno));
-		return -1;
+		goto out;
 	}
-	fr = read_ll(free_path);
+	if (!locked) {
+		snprintf(why, whylen,
+			 "cannot grow the %llu kB hugepage pool on node %d without the state ledger: %s (set IOMMUBENCH_STATE_DIR)",
+			 (unsigned long long)(size >> 10), node, lockwhy);
+		goto out;
+	}
+	st = calloc(1, sizeof(*st));
+	if (!st || ib_state_load(st, why, whylen))
+		goto out;
+	/* what killed runs left is not our baseline */
+	ib_hugepages_reap(st, stderr, "iommubench: left by a killed run: ");
+	nr = ib_sigsafe_read_ll(nr_path);
+	fr = ib_sigsafe_read_ll(free_path);
+	if (nr >= 0 && fr >= 0 && (uint64_t)fr >= count) {
+		rc = ib_state_save(st, why, whylen);
+		goto out;
+	}
+	me = ib_state_self();
+	ours = hold_find(nr_path, true);
+	sp = ib_state_pool_find(st, nr_path, true, nr);
+	h = sp ? holder_find(sp, &me) : NULL;
+	if (sp && !h && sp->nholders < IB_STATE_MAX_HOLDERS) {
+		h = &sp->h[sp->nholders++];
+		h->proc = me;
+		h->added = 0;
+	}
+	if (!ours || !h) {
+		snprintf(why, whylen, "state ledger full: too many pools or runs at once");
+		goto out;
+	}
+	if (write_ll(nr_path, nr + (long long)(count - (uint64_t)fr))) {
+		snprintf(why, whylen,
+			 "cannot reserve %llu hugepages of %llu kB on node %d: %s: %s",
+			 (unsigned long long)count, (unsigned long long)(size >> 10),
+			 node, nr_path, strerror(errno));
+		if (!h->added)
+			holder_drop(sp, h);
+		if (!sp->nholders)
+			ib_state_pool_drop(st, sp);
+		ib_state_save(st, lockwhy, sizeof(lockwhy));
+		goto out;
+	}
+	nr2 = ib_sigsafe_read_ll(nr_path);
+	if (nr2 > nr) {
+		h->added += nr2 - nr;
+		ours->added += (sig_atomic_t)(nr2 - nr);
+	}
+	ours->recorded = true;
+	if (ib_state_save(st, why, whylen))
+		goto out;
+	fr = ib_sigsafe_read_ll(free_path);
 	if (fr < 0 || (uint64_t)fr < count) {
 		snprintf(why, whylen,
 			 "only %lld of %llu hugepages of %llu kB could be reserved on node %d",
 			 fr < 0 ? 0 : fr, (unsigned long long)count,
 			 (unsigned long long)(size >> 10), node);
-		return -1;
+		goto out;
 	}
-	return 0;
+	rc = 0;
+out:
+	free(st);
+	if (locked)
+		ib_state_unlock();
+	return rc;
 }
 
 void ib_hugepages_restore_all(void)
 {
-	int i;
+	struct ib_state *st = NULL;
+	struct ib_state_proc me;
+	char why[512];
+	int i, lrc;
 
-	for (i = 0; i < npools; i++)
-		write_str(pools[i].path, pools[i].orig, pools[i].origlen);
+	for (i = 0; i < nholds; i++)
+		if (holds[i].recorded)
+			break;
+	if (i == nholds)
+		return;
+	lrc = ib_state_lock(false, why, sizeof(why));
+	if (lrc) {
+		/* the ledger is gone: give back what we added, at least */
+		if (lrc < 0)
+			fprintf(stderr, "iommubench: %s\n", why);
+		ib_hugepages_restore_signal();
+		for (i = 0; i < nholds; i++)
+			holds[i].recorded = false;
+		return;
+	}
+	me = ib_state_self();
+	st = calloc(1, sizeof(*st));
+	if (!st || ib_state_load(st, why, sizeof(why))) {
+		fprintf(stderr, "iommubench: %s\n", st ? why : "out of memory");
+		ib_hugepages_restore_signal();
+		goto out;
+	}
+	for (i = 0; i < nholds; i++) {
+		struct ib_state_pool *sp;
+		struct ib_state_holder *h;
+
+		if (!holds[i].recorded)
+			continue;
+		sp = ib_state_pool_find(st, holds[i].path, false, 0);
+		h = sp ? holder_find(sp, &me) : NULL;
+		if (h)
+			holder_drop(sp, h);
+		if (sp)
+			pool_settle(st, sp, NULL, "");
+		holds[i].added = 0;
+		holds[i].recorded = false;
+	}
+	if (ib_state_save(st, why, sizeof(why)))
+		fprintf(stderr, "iommubench: %s\n", why);
+out:
+	free(st);
+	ib_state_unlock();
+}
+
+void ib_hugepages_restore_signal(void)
+{
+	int i, fd = -1;
+
+	for (i = 0; i < nholds; i++) {
+		long long cur, v;
+
+		if (holds[i].added <= 0)
+			continue;
+		if (fd < 0)
+			fd = ib_state_lock_signal();
+		cur = ib_sigsafe_read_ll(holds[i].path);
+		if (cur < 0)
+			continue;
+		v = cur - holds[i].added;
+		if (!write_ll(holds[i].path, v < 0 ? 0 : v))
+			holds[i].added = 0;
+	}
+	if (fd >= 0)
+		close(fd);
 }
 
 /* ---- allocation ---- */
@@ -288,8 +476,8 @@ static int check_node(struct ib_buffer *b, int node, char *why, size_t whylen)
 	return bad ? 1 : 0;
 }
 
-int ib_buffer_alloc(struct ib_buffer *b, const char *kind, uint64_t len,
-		    int node, char *why, size_t whylen)
+static int buffer_alloc(struct ib_buffer *b, const char *kind, uint64_t len,
+			int node, char *why, size_t whylen)
 {
 	uint64_t psz = ib_page_size_bytes(kind);
 	int flags = MAP_PRIVATE | MAP_ANONYMOUS, rc;
@@ -306,6 +494,8 @@ int ib_buffer_alloc(struct ib_buffer *b, const char *kind, uint64_t len,
 	if (!strcmp(kind, "2m") || !strcmp(kind, "1g")) {
 		if (ib_hugepages_reserve(node, psz, len / psz, why, whylen))
 			return 3;
+		/* the ledger is written: signals may come in during the fault-in */
+		ib_state_open_signals();
 		flags |= MAP_HUGETLB | (psz == SZ_2M ? MAP_HUGE_2MB_ : MAP_HUGE_1GB_);
 		b->map_len = len;
 	} else if (!strcmp(kind, "thp")) {
@@ -359,6 +549,27 @@ int ib_buffer_alloc(struct ib_buffer *b, const char *kind, uint64_t len,
 	if (rc)
 		return rc < 0 ? -1 : 1;
 	return 0;
+}
+
+/*
+ * hugetlb buffers are reserved, mapped and faulted in under the state
+ * lock: free_hugepages still counts pages that are mapped but not yet
+ * touched, so another run reserving in between would count them as its own
+ * and one of the two mmaps would fail.
+ */
+int ib_buffer_alloc(struct ib_buffer *b, const char *kind, uint64_t len,
+		    int node, char *why, size_t whylen)
+{
+	char lockwhy[256];
+	bool locked = false;
+	int rc;
+
+	if (!strcmp(kind, "2m") || !strcmp(kind, "1g"))
+		locked = ib_state_lock(true, lockwhy, sizeof(lockwhy)) == 0;
+	rc = buffer_alloc(b, kind, len, node, why, whylen);
+	if (locked)
+		ib_state_unlock();
+	return rc;
 }
 
 void ib_buffer_free(struct ib_buffer *b)

@@ -3,48 +3,86 @@
  * IOMMU mode control through sysfs.  A group's default-domain type can only
  * change while no driver is bound, so: unbind, write the type, bind to
  * iommubench via driver_override.  The original type, driver and override
- * are saved first and put back by ib_iommu_mode_restore_all(), which
- * main.c calls at exit and from its SIGINT/SIGTERM handler; so it only uses
- * open/write/close on strings prepared in advance.
+ * are saved first, in memory and in the state ledger (machine_state.c), and
+ * put back by ib_iommu_mode_restore_all() at exit.  main.c's signal handler
+ * calls ib_iommu_mode_restore_signal(), which only uses open/read/write/
+ * close on strings prepared in advance.  A run killed before either is
+ * undone from the ledger by the next run or `iommubench restore`; a group
+ * held by a live run is refused to the others.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "ib_buffer.h"
 #include "ib_fileio.h"
 #include "ib_iommu_mode.h"
+#include "ib_machine_state.h"
 
 #define PCI "/sys/bus/pci"
 #define MAX_SAVED 16
 
 struct saved_group {
+	char root[128];
 	char bdf[16];
-	char unbind_cur[256]; /* path to unbind from whatever is bound */
-	char type_path[256];
+	int group;
+	char unbind_cur[512]; /* path to unbind from whatever is bound */
+	char type_path[512];
 	char orig_type[32];
-	char override_path[256];
+	char override_path[512];
 	char orig_override[64];
-	char bind_path[256]; /* "" = was unbound */
+	char driver[128];
+	char bind_path[512]; /* "" = was unbound */
+	volatile sig_atomic_t restored; /* put back (by the handler, say) */
+	bool recorded;			/* we hold its record in the ledger */
 };
 
 static struct saved_group saved[MAX_SAVED];
-static volatile int nsaved;
+static volatile sig_atomic_t nsaved;
 
 static int wr(const char *path, const char *s)
 {
-	int fd = open(path, O_WRONLY | O_TRUNC);
-	ssize_t n, len = (ssize_t)strlen(s);
+	return ib_sigsafe_write(path, s, strlen(s));
+}
 
-	if (fd < 0)
+/* The sysfs paths of a group's device under root (the ledger records the
+ * root, so a fake tree's record is restored in the fake tree). */
+static void group_paths(struct saved_group *g, const char *root, const char *bdf,
+			const char *driver)
+{
+	snprintf(g->root, sizeof(g->root), "%s", root);
+	snprintf(g->bdf, sizeof(g->bdf), "%.15s", bdf);
+	snprintf(g->unbind_cur, sizeof(g->unbind_cur),
+		 "%s" PCI "/devices/%s/driver/unbind", root, g->bdf);
+	snprintf(g->type_path, sizeof(g->type_path),
+		 "%s" PCI "/devices/%s/iommu_group/type", root, g->bdf);
+	snprintf(g->override_path, sizeof(g->override_path),
+		 "%s" PCI "/devices/%s/driver_override", root, g->bdf);
+	snprintf(g->driver, sizeof(g->driver), "%s", driver);
+	g->bind_path[0] = '\0';
+	if (driver[0])
+		snprintf(g->bind_path, sizeof(g->bind_path),
+			 "%s" PCI "/drivers/%s/bind", root, driver);
+}
+
+static int group_number(const char *root, const char *bdf)
+{
+	char link[512], target[512];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "%s" PCI "/devices/%s/iommu_group", root, bdf);
+	n = readlink(link, target, sizeof(target) - 1);
+	if (n <= 0)
 		return -1;
-	n = write(fd, s, (size_t)len);
-	close(fd);
-	return n == len ? 0 : -1;
+	target[n] = '\0';
+	return atoi(basename(target));
 }
 
 const char *ib_iommu_type_to_mode(const char *type)
@@ -106,63 +144,249 @@ static int group_ndevices(const char *bdf)
 	return n;
 }
 
-static struct saved_group *save_group(const char *bdf)
+static struct ib_state_group *record_find(struct ib_state *st, const char *bdf)
 {
-	struct saved_group *g;
-	char link[512], target[512];
-	ssize_t n;
 	int i;
 
-	for (i = 0; i < nsaved; i++)
-		if (!strcmp(saved[i].bdf, bdf))
-			return &saved[i];
-	if (nsaved >= MAX_SAVED)
-		return NULL;
-	g = &saved[nsaved];
-	memset(g, 0, sizeof(*g));
-	snprintf(g->bdf, sizeof(g->bdf), "%.15s", bdf);
-	snprintf(g->unbind_cur, sizeof(g->unbind_cur),
-		 "%.60s" PCI "/devices/%.15s/driver/unbind", ib_sysfs_root, bdf);
-	snprintf(g->type_path, sizeof(g->type_path),
-		 "%.60s" PCI "/devices/%.15s/iommu_group/type", ib_sysfs_root, bdf);
-	snprintf(g->override_path, sizeof(g->override_path),
-		 "%.60s" PCI "/devices/%.15s/driver_override", ib_sysfs_root, bdf);
-	if (ib_read_file(g->type_path, g->orig_type, sizeof(g->orig_type)))
-		return NULL;
-	if (ib_read_file(g->override_path, g->orig_override, sizeof(g->orig_override)) ||
-	    !strcmp(g->orig_override, "(null)"))
-		g->orig_override[0] = '\0';
-	snprintf(link, sizeof(link), "%s" PCI "/devices/%s/driver", ib_sysfs_root,
-		 bdf);
-	n = readlink(link, target, sizeof(target) - 1);
-	if (n > 0) {
-		target[n] = '\0';
-		snprintf(g->bind_path, sizeof(g->bind_path),
-			 "%.60s" PCI "/drivers/%.100s/bind", ib_sysfs_root,
-			 basename(target));
-	}
-	nsaved++;
-	return g;
+	for (i = 0; i < st->ngroups; i++)
+		if (!strcmp(st->group[i].bdf, bdf) && !strcmp(st->group[i].root, ib_sysfs_root))
+			return &st->group[i];
+	return NULL;
 }
 
-static void restore_one(const struct saved_group *g)
+/* Puts a group back: unbind, original type, original override, rebind.
+ * open/read/write/close only: the signal handler calls it. */
+static void restore_one(struct saved_group *g)
 {
 	char cur[32];
 
 	wr(g->unbind_cur, g->bdf);
-	if (!ib_read_file(g->type_path, cur, sizeof(cur)) && strcmp(cur, g->orig_type))
+	if (!ib_sigsafe_read(g->type_path, cur, sizeof(cur)) && strcmp(cur, g->orig_type))
 		wr(g->type_path, g->orig_type);
 	wr(g->override_path, g->orig_override[0] ? g->orig_override : "\n");
 	if (g->bind_path[0])
 		wr(g->bind_path, g->bdf);
+	g->restored = 1;
 }
 
-void ib_iommu_mode_restore_all(void)
+/* Restores a group from its ledger record (a run that died); 1 if the
+ * type had to be written. */
+static int restore_record(const struct ib_state_group *r, FILE *out,
+			  const char *prefix)
+{
+	struct saved_group g;
+	char cur[32];
+
+	memset(&g, 0, sizeof(g));
+	group_paths(&g, r->root, r->bdf, r->driver);
+	snprintf(g.orig_type, sizeof(g.orig_type), "%s", r->orig_type);
+	snprintf(g.orig_override, sizeof(g.orig_override), "%s", r->orig_override);
+	if (ib_sigsafe_read(g.type_path, cur, sizeof(cur))) {
+		if (out)
+			fprintf(out, "%sforgot %s: %s\n", prefix, g.type_path, strerror(errno));
+		return 0;
+	}
+	restore_one(&g);
+	if (!strcmp(cur, g.orig_type))
+		return 0;
+	if (out)
+		fprintf(out, "%srestored %s %s -> %s\n", prefix, g.type_path, cur,
+			g.orig_type);
+	return 1;
+}
+
+int ib_iommu_mode_reap(struct ib_state *st, FILE *out, const char *prefix)
+{
+	int i, n = 0;
+
+	for (i = st->ngroups - 1; i >= 0; i--) {
+		if (ib_state_proc_alive(&st->group[i].proc))
+			continue;
+		n += restore_record(&st->group[i], out, prefix);
+		ib_state_group_drop(st, &st->group[i]);
+	}
+	return n;
+}
+
+/* Another live run's record for bdf's group, with the refusal in why. */
+static bool busy_elsewhere(struct ib_state *st, const char *bdf, const char *mode,
+			   char *why, size_t whylen)
+{
+	struct ib_state_group *r = record_find(st, bdf);
+
+	if (!r || !ib_state_proc_alive(&r->proc) || ib_state_proc_is_self(&r->proc))
+		return false;
+	snprintf(why, whylen, "iommu_mode=%s: group %d is being switched by iommubench pid %d",
+		 mode, r->group, r->proc.pid);
+	return true;
+}
+
+/*
+ * Saves what to put back and records it in the ledger, where it also
+ * guards the group: while a live run holds it, other runs refuse to
+ * switch it (their first type would be our temporary one).  A record left
+ * by a dead run is restored first, so its original is the one kept.
+ */
+static struct saved_group *save_group(const char *bdf, const char *mode, char *why,
+				      size_t whylen)
+{
+	struct ib_state *st = NULL;
+	struct ib_state_group *r;
+	struct saved_group *g = NULL, *ret = NULL;
+	char link[512], target[512], lockwhy[256];
+	ssize_t n;
+	int i;
+
+	for (i = 0; i < nsaved; i++)
+		if (!strcmp(saved[i].bdf, bdf) && saved[i].recorded)
+			return &saved[i];
+	if (ib_state_lock(true, lockwhy, sizeof(lockwhy))) {
+		snprintf(why, whylen, "iommu_mode=%s: cannot record the switch: %s", mode,
+			 lockwhy);
+		return NULL;
+	}
+	st = calloc(1, sizeof(*st));
+	if (!st || ib_state_load(st, lockwhy, sizeof(lockwhy))) {
+		snprintf(why, whylen, "iommu_mode=%s: %s", mode, st ? lockwhy : "out of memory");
+		goto out;
+	}
+	if (busy_elsewhere(st, bdf, mode, why, whylen))
+		goto out;
+	r = record_find(st, bdf);
+	if (r) { /* left by a dead run (or an earlier us): its original stands */
+		restore_record(r, stderr, "iommubench: left by a killed run: ");
+		ib_state_group_drop(st, r);
+	}
+	for (i = 0; i < nsaved; i++)
+		if (!strcmp(saved[i].bdf, bdf))
+			break;
+	if (i >= MAX_SAVED || st->ngroups >= IB_STATE_MAX_GROUPS) {
+		snprintf(why, whylen, "iommu_mode=%s: too many groups switched at once", mode);
+		goto out;
+	}
+	g = &saved[i];
+	memset(g, 0, sizeof(*g));
+	snprintf(link, sizeof(link), "%s" PCI "/devices/%s/driver", ib_sysfs_root, bdf);
+	n = readlink(link, target, sizeof(target) - 1);
+	if (n > 0)
+		target[n] = '\0';
+	group_paths(g, ib_sysfs_root, bdf, n > 0 ? basename(target) : "");
+	g->group = group_number(ib_sysfs_root, bdf);
+	if (ib_sigsafe_read(g->type_path, g->orig_type, sizeof(g->orig_type))) {
+		snprintf(why, whylen, "iommu_mode=%s: cannot read the group type of %s",
+			 mode, bdf);
+		goto out;
+	}
+	if (ib_sigsafe_read(g->override_path, g->orig_override, sizeof(g->orig_override)) ||
+	    !strcmp(g->orig_override, "(null)"))
+		g->orig_override[0] = '\0';
+	if (strpbrk(g->orig_type, "\t\n") || strpbrk(g->orig_override, "\t\n") ||
+	    strpbrk(ib_sysfs_root, "\t\n")) {
+		snprintf(why, whylen, "iommu_mode=%s: %s: unexpected characters in sysfs",
+			 mode, bdf);
+		goto out;
+	}
+	r = &st->group[st->ngroups++];
+	memset(r, 0, sizeof(*r));
+	snprintf(r->root, sizeof(r->root), "%s", g->root);
+	snprintf(r->bdf, sizeof(r->bdf), "%s", g->bdf);
+	r->group = g->group;
+	r->proc = ib_state_self();
+	snprintf(r->orig_type, sizeof(r->orig_type), "%s", g->orig_type);
+	snprintf(r->orig_override, sizeof(r->orig_override), "%s", g->orig_override);
+	snprintf(r->driver, sizeof(r->driver), "%s", g->driver);
+	if (ib_state_save(st, lockwhy, sizeof(lockwhy))) {
+		snprintf(why, whylen, "iommu_mode=%s: %s", mode, lockwhy);
+		goto out;
+	}
+	g->recorded = true;
+	if (i == nsaved)
+		nsaved = i + 1;
+	ret = g;
+out:
+	free(st);
+	ib_state_unlock();
+	return ret;
+}
+
+/* Whether another live run holds bdf's group (why says which). */
+static bool group_busy(const char *bdf, const char *mode, char *why, size_t whylen)
+{
+	struct ib_state *st;
+	char lwhy[256];
+	bool busy = false;
+	int i;
+
+	for (i = 0; i < nsaved; i++)
+		if (!strcmp(saved[i].bdf, bdf) && saved[i].recorded)
+			return false;
+	if (ib_state_lock(false, lwhy, sizeof(lwhy)))
+		return false;
+	st = calloc(1, sizeof(*st));
+	if (st && !ib_state_load(st, lwhy, sizeof(lwhy)))
+		busy = busy_elsewhere(st, bdf, mode, why, whylen);
+	free(st);
+	ib_state_unlock();
+	return busy;
+}
+
+void ib_iommu_mode_restore_signal(void)
 {
 	int i;
 
 	for (i = 0; i < nsaved; i++)
-		restore_one(&saved[i]);
+		if (saved[i].recorded && !saved[i].restored)
+			restore_one(&saved[i]);
+}
+
+void ib_iommu_mode_restore_all(void)
+{
+	struct ib_state *st = NULL;
+	struct ib_state_proc me;
+	char why[512], cur[32];
+	int i, lrc;
+
+	for (i = 0; i < nsaved; i++)
+		if (saved[i].recorded)
+			break;
+	if (i == nsaved)
+		return;
+	/* under the lock: signals are blocked, the handler cannot interleave */
+	lrc = ib_state_lock(false, why, sizeof(why));
+	ib_iommu_mode_restore_signal();
+	if (lrc) {
+		if (lrc < 0)
+			fprintf(stderr, "iommubench: %s\n", why);
+		return;
+	}
+	me = ib_state_self();
+	st = calloc(1, sizeof(*st));
+	if (!st || ib_state_load(st, why, sizeof(why))) {
+		fprintf(stderr, "iommubench: %s\n", st ? why : "out of memory");
+		goto out;
+	}
+	for (i = 0; i < nsaved; i++) {
+		struct saved_group *g = &saved[i];
+		struct ib_state_group *r;
+
+		if (!g->recorded)
+			continue;
+		r = record_find(st, g->bdf);
+		if (ib_sigsafe_read(g->type_path, cur, sizeof(cur)) || strcmp(cur, g->orig_type)) {
+			/* kept: the reaper retries once we are gone */
+			fprintf(stderr, "iommubench: %s: type is %s, could not put back %s\n",
+				g->type_path, cur, g->orig_type);
+			continue;
+		}
+		if (r && r->proc.pid == me.pid && r->proc.start == me.start)
+			ib_state_group_drop(st, r);
+		g->recorded = false;
+	}
+	if (ib_state_save(st, why, sizeof(why)))
+		fprintf(stderr, "iommubench: %s\n", why);
+out:
+	free(st);
+	ib_state_unlock();
 }
 
 int ib_iommu_mode_apply(const char *bdf, const char *mode, char *eff,
@@ -175,7 +399,11 @@ int ib_iommu_mode_apply(const char *bdf, const char *mode, char *eff,
 
 	why[0] = '\0';
 	ib_iommu_mode_read(bdf, eff, efflen);
-	if (!strcmp(mode, "current") || !strcmp(eff, mode))
+	if (!strcmp(mode, "current"))
+		return 0;
+	if (group_busy(bdf, mode, why, whylen))
+		return 1;
+	if (!strcmp(eff, mode))
 		return 0;
 	if (!strcmp(mode, "off")) {
 		snprintf(why, whylen,
@@ -196,12 +424,10 @@ int ib_iommu_mode_apply(const char *bdf, const char *mode, char *eff,
 			 mode, bdf, n);
 		return 1;
 	}
-	g = save_group(bdf);
-	if (!g) {
-		snprintf(why, whylen, "iommu_mode=%s: cannot read the group type of %s",
-			 mode, bdf);
+	g = save_group(bdf, mode, why, whylen);
+	if (!g)
 		return 1;
-	}
+	g->restored = 0;
 	snprintf(unbind, sizeof(unbind), "%s" PCI "/devices/%s/driver/unbind",
 		 ib_sysfs_root, bdf);
 	if (!access(unbind, F_OK) && wr(unbind, bdf)) {

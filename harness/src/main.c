@@ -2,8 +2,11 @@
 /*
  * iommubench: the CLI.  Dispatches sub-commands, and owns process-wide
  * safety: whatever the harness changed on the machine (IOMMU group types
- * and bindings, hugepage pools) is put back at exit and on SIGINT/SIGTERM.
+ * and bindings, hugepage pools) is put back at any exit and on SIGINT,
+ * SIGTERM, SIGHUP and SIGQUIT; what a killed run left is undone by the
+ * next run or `iommubench restore` from the state ledger.
  */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,38 +17,158 @@
 #include "ib_commands.h"
 #include "ib_engine.h"
 #include "ib_iommu_mode.h"
+#include "ib_machine_state.h"
 #include "ib_module.h"
 #include "ib_options.h"
 #include "ib_run.h"
 
+static const int handled_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+static pid_t main_pid;			/* a forked child restores nothing */
+static volatile sig_atomic_t stop_after_point; /* run, rerun */
+static int signals_seen; /* atomic: handlers may run in two threads at once */
 
-
+/* Normal exit path (atexit): restore and settle the state ledger. */
 static void restore_machine(void)
 {
+	if (getpid() != main_pid)
+		return;
 	ib_iommu_mode_restore_all();
 	ib_hugepages_restore_all();
 }
 
+/* Dies of sig with its default action (termination, or a core for SIGQUIT). */
+static void die_of(int sig)
+{
+	struct sigaction sa;
+	sigset_t s;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	sigaction(sig, &sa, NULL);
+	sigemptyset(&s);
+	sigaddset(&s, sig);
+	sigprocmask(SIG_UNBLOCK, &s, NULL);
+	raise(sig);
+	_exit(128 + sig);
+}
+
 /*
- * First signal: put the machine back now (async-signal-safe writes), then
- * let the run loop finish the current point's bookkeeping and stop; the
- * results already on disk say "complete": false.  A second signal kills.
+ * Every signal first puts the machine back now, with open/read/write/close
+ * on prepared paths only (the ledger is settled on the exit path, or by the
+ * reaper if we die first).  Then run and rerun set ib_interrupted: the loop
+ * stops after the current point and the results say "complete": false; a
+ * second signal kills.  Any other command dies at once of the signal.
  */
 static void on_signal(int sig)
 {
-	static const char msg[] = "iommubench: interrupted; restoring IOMMU groups "
-				  "and hugepage pools, results marked incomplete\n";
+	static const char msg[] = "iommubench: interrupted; restored IOMMU groups "
+				  "and hugepage pools, stopping after this point "
+				  "(results marked incomplete; a second signal kills)\n";
+	int saved_errno = errno, earlier;
 
-	restore_machine();
-	if (ib_interrupted) {
-		signal(sig, SIG_DFL);
-		raise(sig);
-		return;
-	}
+	if (getpid() != main_pid)
+		die_of(sig);
+	earlier = __atomic_fetch_add(&signals_seen, 1, __ATOMIC_SEQ_CST);
+	ib_iommu_mode_restore_signal();
+	ib_hugepages_restore_signal();
+	if (!stop_after_point || earlier)
+		die_of(sig);
 	ib_interrupted = 1;
 	if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0) {
 		/* nothing to do */
 	}
+	errno = saved_errno;
+}
+
+static void install_signals(bool run)
+{
+	struct sigaction sa;
+	size_t i, n = sizeof(handled_signals) / sizeof(handled_signals[0]);
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	/* the run loop polls ib_interrupted: let interrupted syscalls resume */
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < n; i++)
+		sigaddset(&sa.sa_mask, handled_signals[i]);
+	for (i = 0; i < n; i++) {
+		struct sigaction old;
+
+		/* SIGHUP ignored from the start (nohup) stays ignored: the
+		 * caller asked the run to outlive its terminal.  SIGINT and
+		 * SIGQUIT, which scripts' background jobs inherit ignored, are
+		 * taken: `kill -INT` must stop a run started with `&`. */
+		if (handled_signals[i] == SIGHUP &&
+		    !sigaction(SIGHUP, NULL, &old) && old.sa_handler == SIG_IGN)
+			continue;
+		sigaction(handled_signals[i], &sa, NULL);
+	}
+	if (run) {
+		/* a dead reader (`| tee` gone with the ssh session) must not
+		 * kill a run before it restores: writes fail with EPIPE */
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = SIG_IGN;
+		sigaction(SIGPIPE, &sa, NULL);
+	}
+}
+
+/* What runs still alive hold: not restored, but said. */
+static void print_live_holders(void)
+{
+	struct ib_state *st = calloc(1, sizeof(*st));
+	char why[512];
+	int i, j;
+
+	if (!st || ib_state_lock(false, why, sizeof(why))) {
+		free(st);
+		return;
+	}
+	if (!ib_state_load(st, why, sizeof(why))) {
+		for (i = 0; i < st->npools; i++)
+			for (j = 0; j < st->pool[i].nholders; j++)
+				printf("left alone: %s: %lld pages held by running iommubench pid %d\n",
+				       st->pool[i].path, st->pool[i].h[j].added,
+				       st->pool[i].h[j].proc.pid);
+		for (i = 0; i < st->ngroups; i++)
+			printf("left alone: group %d (%s) is being switched by iommubench pid %d\n",
+			       st->group[i].group, st->group[i].bdf, st->group[i].proc.pid);
+	}
+	ib_state_unlock();
+	free(st);
+}
+
+/* `iommubench restore`: undoes what runs that died left on this machine. */
+static int cmd_restore(int argc, char **argv)
+{
+	char why[512];
+	int n;
+
+	if (argc > 1) {
+		fprintf(stderr, "iommubench: restore: %s: takes no arguments\n", argv[1]);
+		return 1;
+	}
+	n = ib_state_reap(stdout, "", why, sizeof(why));
+	if (n < 0) {
+		fprintf(stderr, "iommubench: restore: %s\n", why);
+		return 2;
+	}
+	if (!n)
+		printf("nothing to restore (state in %s)\n", ib_state_dir());
+	print_live_holders();
+	return 0;
+}
+
+/* Before a run: what killed runs left is not this run's baseline. */
+static void reap_leftovers(void)
+{
+	char why[512];
+
+	if (access(ib_state_dir(), W_OK))
+		return; /* none recorded, or not ours to fix (not root) */
+	if (ib_state_reap(stderr, "iommubench: left by a killed run: ", why,
+			  sizeof(why)) < 0)
+		fprintf(stderr, "iommubench: %s\n", why);
 }
 
 static void usage(FILE *f)
@@ -62,6 +185,7 @@ static void usage(FILE *f)
 		"  lab-merge RUNDIR\n"
 		"  report RUNDIR\n"
 		"  derive RUNDIR    # derived rows: IOTLB reach per page size\n"
+		"  restore          # undo hugepage pools and IOMMU group types left by killed runs\n"
 		"Exit codes: 0 ok, 1 usage, 2 a benchmark failed, 3 resource missing, 4 skipped.\n");
 }
 
@@ -168,8 +292,8 @@ int main(int argc, char **argv)
 		{ "info", cmd_info },	    { "help", cmd_help },
 		{ "compare", cmd_compare }, { "lab-merge", cmd_lab_merge },
 		{ "report", cmd_report },   { "derive", cmd_derive },
+		{ "restore", cmd_restore },
 	};
-	struct sigaction sa;
 	size_t i;
 
 	if (argc < 2) {
@@ -182,17 +306,18 @@ int main(int argc, char **argv)
 		printf("iommubench %s\n", IB_VERSION);
 		return 0;
 	}
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	main_pid = getpid();
+	stop_after_point = !strcmp(argv[1], "run") || !strcmp(argv[1], "rerun");
+	install_signals(stop_after_point);
 	atexit(restore_machine);
 	setvbuf(stderr, NULL, _IOLBF, 0);
+	if (stop_after_point)
+		reap_leftovers();
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (!strcmp(argv[1], cmds[i].name))
 			return cmds[i].fn(argc - 1, argv + 1);
 	fprintf(stderr,
-		"iommubench: %s: unknown command; expected run, rerun, info, help, compare, lab-merge, report or derive\n",
+		"iommubench: %s: unknown command; expected run, rerun, info, help, compare, lab-merge, report, derive or restore\n",
 		argv[1]);
 	return 1;
 }

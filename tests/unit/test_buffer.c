@@ -122,6 +122,8 @@ static void test_reserve_restore(void **state)
 	snprintf(path, sizeof(path), "%s/free_hugepages", dir);
 	put(path, "40\n"); /* a fake tree does not react to writes: claim enough */
 	snprintf(ib_sysfs_root, sizeof(ib_sysfs_root), "%s", root);
+	snprintf(path, sizeof(path), "%s/state", root); /* not /run/iommubench */
+	setenv("IOMMUBENCH_STATE_DIR", path, 1);
 	assert_int_equal(ib_hugepages_reserve(0, 2 << 20, 32, why, sizeof(why)), 0);
 	snprintf(path, sizeof(path), "%s/free_hugepages", dir);
 	put(path, "1\n");
@@ -140,6 +142,7 @@ static void test_reserve_restore(void **state)
 	assert_int_equal(ib_hugepages_reserve(5, 1 << 30, 1, why, sizeof(why)), -1);
 	assert_non_null(strstr(why, "no 1048576 kB hugepage pool on node 5"));
 	ib_sysfs_root[0] = '\0';
+	unsetenv("IOMMUBENCH_STATE_DIR");
 	snprintf(path, sizeof(path), "rm -rf %s", root);
 	assert_int_equal(system(path), 0);
 }

@@ -16,7 +16,7 @@
 #include "ib_buffer.h"
 #include "ib_iommu_mode.h"
 
-static char root[64];
+static char root[64], statedir[128];
 
 static void sh(const char *fmt, const char *arg)
 {
@@ -60,6 +60,8 @@ static int setup(void **state)
 	   "ln -s ../../../../kernel/iommu_groups/4 sys/bus/pci/devices/0000:00:04.0/iommu_group && "
 	   "ln -s ../../drivers/edu_drv sys/bus/pci/devices/0000:00:03.0/driver", root);
 	snprintf(ib_sysfs_root, sizeof(ib_sysfs_root), "%s", root);
+	snprintf(statedir, sizeof(statedir), "%s/state", root); /* not /run/iommubench */
+	setenv("IOMMUBENCH_STATE_DIR", statedir, 1);
 	return 0;
 }
 
@@ -67,6 +69,7 @@ static int teardown(void **state)
 {
 	sh("rm -rf %s", root);
 	ib_sysfs_root[0] = '\0';
+	unsetenv("IOMMUBENCH_STATE_DIR");
 	return 0;
 }
 

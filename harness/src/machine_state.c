@@ -1,0 +1,472 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The machine-state ledger (see ib_machine_state.h): the lock, the state
+ * file's text format, process identity by pid + start time, and the reaper
+ * that undoes what dead runs left.  The pool and group specifics live with
+ * the code that changes them (buffer.c, iommu_mode.c).
+ *
+ * The state file, one record per line, tab-separated, "-" for empty:
+ *   pool   PATH ORIG
+ *   hold   PATH PID START ADDED
+ *   group  ROOT BDF GROUP PID START ORIG_TYPE ORIG_OVERRIDE DRIVER
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ib_buffer.h"
+#include "ib_iommu_mode.h"
+#include "ib_machine_state.h"
+
+#define DEFAULT_DIR "/run/iommubench"
+
+static char dir_path[256];
+static char lock_path[300];  /* read by signal handlers: set before use */
+static char state_path[300];
+static int lock_fd = -1;
+static int lock_depth;
+static sigset_t lock_saved_mask;
+static bool lock_blocks_signals;
+/* We hold the lock with signals open (ib_state_open_signals): a handler
+ * must not flock again, it would wait for itself. */
+static volatile sig_atomic_t lock_held_open;
+
+const char *ib_state_dir(void)
+{
+	const char *env = getenv("IOMMUBENCH_STATE_DIR");
+
+	snprintf(dir_path, sizeof(dir_path), "%s", env && *env ? env : DEFAULT_DIR);
+	return dir_path;
+}
+
+static void block_signals(sigset_t *old)
+{
+	sigset_t s;
+
+	sigemptyset(&s);
+	sigaddset(&s, SIGINT);
+	sigaddset(&s, SIGTERM);
+	sigaddset(&s, SIGHUP);
+	sigaddset(&s, SIGQUIT);
+	pthread_sigmask(SIG_BLOCK, &s, old);
+}
+
+int ib_state_lock(bool create, char *why, size_t whylen)
+{
+	sigset_t old;
+	int fd;
+
+	if (lock_depth) {
+		if (!lock_blocks_signals) {
+			block_signals(NULL);
+			lock_blocks_signals = true;
+			lock_held_open = 0;
+		}
+		lock_depth++;
+		return 0;
+	}
+	ib_state_dir();
+	if (strlen(dir_path) > sizeof(lock_path) - 8) {
+		snprintf(why, whylen, "state dir %s: path too long", dir_path);
+		return -1;
+	}
+	snprintf(lock_path, sizeof(lock_path), "%s/lock", dir_path);
+	snprintf(state_path, sizeof(state_path), "%s/state", dir_path);
+	if (access(dir_path, F_OK)) {
+		if (!create)
+			return 1;
+		if (mkdir(dir_path, 0755) && errno != EEXIST) {
+			snprintf(why, whylen, "state dir %s: %s", dir_path, strerror(errno));
+			return -1;
+		}
+	}
+	block_signals(&old);
+	fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0 || flock(fd, LOCK_EX)) {
+		snprintf(why, whylen, "state lock %s: %s", lock_path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		return -1;
+	}
+	lock_fd = fd;
+	lock_saved_mask = old;
+	lock_blocks_signals = true;
+	lock_depth = 1;
+	return 0;
+}
+
+void ib_state_open_signals(void)
+{
+	if (!lock_depth || !lock_blocks_signals)
+		return;
+	lock_held_open = 1;
+	lock_blocks_signals = false;
+	pthread_sigmask(SIG_SETMASK, &lock_saved_mask, NULL);
+}
+
+void ib_state_unlock(void)
+{
+	if (!lock_depth || --lock_depth)
+		return;
+	if (!lock_blocks_signals)
+		block_signals(NULL);
+	lock_held_open = 0;
+	close(lock_fd);
+	lock_fd = -1;
+	lock_blocks_signals = false;
+	pthread_sigmask(SIG_SETMASK, &lock_saved_mask, NULL);
+}
+
+int ib_state_lock_signal(void)
+{
+	int fd;
+
+	if (!lock_path[0] || lock_held_open)
+		return -1;
+	fd = open(lock_path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	/* flock is a plain syscall; our own thread never holds the lock here
+	 * (signals are blocked while it does), another thread may: wait. */
+	while (flock(fd, LOCK_EX) && errno == EINTR)
+		;
+	return fd;
+}
+
+/* ---- process identity ---- */
+
+static unsigned long long proc_start(int pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long start = 0;
+	int fd, i;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	/* comm may hold spaces and ')': fields restart after the last ')' */
+	p = strrchr(buf, ')');
+	if (!p)
+		return 0;
+	p++;
+	/* field 3 (state) follows; start time is field 22 */
+	for (i = 3; i < 22 && p; i++)
+		p = strchr(p + 1, ' ');
+	if (p)
+		start = strtoull(p + 1, NULL, 10);
+	return start;
+}
+
+struct ib_state_proc ib_state_self(void)
+{
+	struct ib_state_proc p = { .pid = getpid() };
+
+	p.start = proc_start(p.pid);
+	return p;
+}
+
+bool ib_state_proc_alive(const struct ib_state_proc *p)
+{
+	return p->pid > 0 && proc_start(p->pid) == p->start && p->start;
+}
+
+bool ib_state_proc_is_self(const struct ib_state_proc *p)
+{
+	struct ib_state_proc me = ib_state_self();
+
+	return p->pid == me.pid && p->start == me.start;
+}
+
+/* ---- the state file ---- */
+
+static const char *field(const char *s)
+{
+	return s[0] ? s : "-";
+}
+
+static void unfield(char *dst, size_t len, const char *s)
+{
+	snprintf(dst, len, "%s", strcmp(s, "-") ? s : "");
+}
+
+struct ib_state_pool *ib_state_pool_find(struct ib_state *st, const char *path,
+					 bool create, long long orig)
+{
+	struct ib_state_pool *p;
+	int i;
+
+	for (i = 0; i < st->npools; i++)
+		if (!strcmp(st->pool[i].path, path))
+			return &st->pool[i];
+	if (!create || st->npools >= IB_STATE_MAX_POOLS)
+		return NULL;
+	p = &st->pool[st->npools++];
+	memset(p, 0, sizeof(*p));
+	snprintf(p->path, sizeof(p->path), "%s", path);
+	p->orig = orig;
+	return p;
+}
+
+long long ib_state_pool_held(const struct ib_state_pool *p,
+			     const struct ib_state_proc *except)
+{
+	long long sum = 0;
+	int i;
+
+	for (i = 0; i < p->nholders; i++)
+		if (!except || p->h[i].proc.pid != except->pid ||
+		    p->h[i].proc.start != except->start)
+			sum += p->h[i].added;
+	return sum;
+}
+
+void ib_state_pool_drop(struct ib_state *st, struct ib_state_pool *p)
+{
+	int i = (int)(p - st->pool);
+
+	memmove(p, p + 1, (size_t)(st->npools - i - 1) * sizeof(*p));
+	st->npools--;
+}
+
+void ib_state_group_drop(struct ib_state *st, struct ib_state_group *g)
+{
+	int i = (int)(g - st->group);
+
+	memmove(g, g + 1, (size_t)(st->ngroups - i - 1) * sizeof(*g));
+	st->ngroups--;
+}
+
+static int parse_line(struct ib_state *st, char *line)
+{
+	char *f[10], *save = NULL, *tok;
+	int n = 0;
+
+	for (tok = strtok_r(line, "\t\n", &save); tok && n < 10;
+	     tok = strtok_r(NULL, "\t\n", &save))
+		f[n++] = tok;
+	if (!n)
+		return 0;
+	if (!strcmp(f[0], "pool") && n == 3) {
+		if (!ib_state_pool_find(st, f[1], true, atoll(f[2])))
+			return -1;
+		return 0;
+	}
+	if (!strcmp(f[0], "hold") && n == 5) {
+		struct ib_state_pool *p = ib_state_pool_find(st, f[1], false, 0);
+		struct ib_state_holder *h;
+
+		if (!p || p->nholders >= IB_STATE_MAX_HOLDERS)
+			return -1;
+		h = &p->h[p->nholders++];
+		h->proc.pid = atoi(f[2]);
+		h->proc.start = strtoull(f[3], NULL, 10);
+		h->added = atoll(f[4]);
+		return 0;
+	}
+	if (!strcmp(f[0], "group") && n == 9) {
+		struct ib_state_group *g;
+
+		if (st->ngroups >= IB_STATE_MAX_GROUPS)
+			return -1;
+		g = &st->group[st->ngroups++];
+		memset(g, 0, sizeof(*g));
+		unfield(g->root, sizeof(g->root), f[1]);
+		unfield(g->bdf, sizeof(g->bdf), f[2]);
+		g->group = atoi(f[3]);
+		g->proc.pid = atoi(f[4]);
+		g->proc.start = strtoull(f[5], NULL, 10);
+		unfield(g->orig_type, sizeof(g->orig_type), f[6]);
+		unfield(g->orig_override, sizeof(g->orig_override), f[7]);
+		unfield(g->driver, sizeof(g->driver), f[8]);
+		return 0;
+	}
+	return -1;
+}
+
+int ib_state_load(struct ib_state *st, char *why, size_t whylen)
+{
+	FILE *f;
+	char line[1024];
+	int lineno = 0;
+
+	memset(st, 0, sizeof(*st));
+	f = fopen(state_path, "re");
+	if (!f) {
+		if (errno == ENOENT)
+			return 0;
+		snprintf(why, whylen, "state file %s: %s", state_path, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		lineno++;
+		if (line[0] == '#')
+			continue;
+		if (!strchr(line, '\n') && !feof(f)) {
+			snprintf(why, whylen, "state file %s:%d: line too long", state_path,
+				 lineno);
+			fclose(f);
+			return -1;
+		}
+		if (parse_line(st, line)) {
+			snprintf(why, whylen,
+				 "state file %s:%d: cannot parse it; check and remove the file",
+				 state_path, lineno);
+			fclose(f);
+			return -1;
+		}
+	}
+	fclose(f);
+	return 0;
+}
+
+int ib_state_save(const struct ib_state *st, char *why, size_t whylen)
+{
+	char tmp[320];
+	FILE *f;
+	int i, j, bad;
+
+	if (!st->npools && !st->ngroups) {
+		if (unlink(state_path) && errno != ENOENT) {
+			snprintf(why, whylen, "state file %s: %s", state_path, strerror(errno));
+			return -1;
+		}
+		return 0;
+	}
+	snprintf(tmp, sizeof(tmp), "%s.tmp", state_path);
+	f = fopen(tmp, "we");
+	if (!f) {
+		snprintf(why, whylen, "state file %s: %s", tmp, strerror(errno));
+		return -1;
+	}
+	fprintf(f, "# iommubench machine state: what runs changed here (docs/harness.md)\n");
+	for (i = 0; i < st->npools; i++) {
+		const struct ib_state_pool *p = &st->pool[i];
+
+		fprintf(f, "pool\t%s\t%lld\n", p->path, p->orig);
+		for (j = 0; j < p->nholders; j++)
+			fprintf(f, "hold\t%s\t%d\t%llu\t%lld\n", p->path, p->h[j].proc.pid,
+				p->h[j].proc.start, p->h[j].added);
+	}
+	for (i = 0; i < st->ngroups; i++) {
+		const struct ib_state_group *g = &st->group[i];
+
+		fprintf(f, "group\t%s\t%s\t%d\t%d\t%llu\t%s\t%s\t%s\n", field(g->root),
+			field(g->bdf), g->group, g->proc.pid, g->proc.start,
+			field(g->orig_type), field(g->orig_override), field(g->driver));
+	}
+	bad = fflush(f) || ferror(f) || fsync(fileno(f));
+	if (fclose(f))
+		bad = 1;
+	if (bad || rename(tmp, state_path)) {
+		snprintf(why, whylen, "state file %s: %s", state_path, strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+int ib_state_reap(FILE *out, const char *prefix, char *why, size_t whylen)
+{
+	struct ib_state *st;
+	int rc, n = 0, m;
+
+	rc = ib_state_lock(false, why, whylen);
+	if (rc)
+		return rc > 0 ? 0 : -1;
+	st = calloc(1, sizeof(*st));
+	if (!st) {
+		snprintf(why, whylen, "out of memory");
+		ib_state_unlock();
+		return -1;
+	}
+	rc = ib_state_load(st, why, whylen);
+	if (!rc) {
+		n = ib_hugepages_reap(st, out, prefix);
+		m = ib_iommu_mode_reap(st, out, prefix);
+		n += m;
+		rc = ib_state_save(st, why, whylen);
+	}
+	free(st);
+	ib_state_unlock();
+	return rc ? -1 : n;
+}
+
+/* ---- async-signal-safe helpers ---- */
+
+int ib_sigsafe_read(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	buf[0] = '\0';
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -1;
+	buf[n] = '\0';
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+		buf[--n] = '\0';
+	return 0;
+}
+
+long long ib_sigsafe_read_ll(const char *path)
+{
+	char buf[32], *p = buf;
+	long long v = 0;
+
+	if (ib_sigsafe_read(path, buf, sizeof(buf)) || *p < '0' || *p > '9')
+		return -1;
+	while (*p >= '0' && *p <= '9')
+		v = v * 10 + (*p++ - '0');
+	return v;
+}
+
+size_t ib_sigsafe_fmt_ll(long long v, char *buf, size_t len)
+{
+	char tmp[24];
+	size_t n = 0, i;
+	bool neg = v < 0;
+	unsigned long long u = neg ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+
+	do {
+		tmp[n++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u && n < sizeof(tmp));
+	if (neg && n < sizeof(tmp))
+		tmp[n++] = '-';
+	if (n + 2 > len)
+		return 0;
+	for (i = 0; i < n; i++)
+		buf[i] = tmp[n - 1 - i];
+	buf[n++] = '\n';
+	buf[n] = '\0';
+	return n;
+}
+
+int ib_sigsafe_write(const char *path, const char *s, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = write(fd, s, len);
+	close(fd);
+	return n == (ssize_t)len ? 0 : -1;
+}

@@ -1,0 +1,230 @@
+#!/usr/bin/env bash
+# Reliability (issue 8, item 4): the machine is put back under every ending.
+# On this host's real 2 MiB hugepage pool, with the cpu engine and
+# --page-size 2m --window 64m (32 pages per run):
+#  - two overlapping runs, ending in either order -> pool back to the original
+#  - SIGHUP / SIGQUIT mid-run -> prompt exit 2, pool restored, complete:false
+#  - SIGTERM twice -> killed by the second, pool restored, nothing left over
+#  - SIGKILL mid-run -> pool left raised; `iommubench restore` undoes it, and
+#    (separately) the next run does
+#  - `report` (a non-run command) dies of SIGTERM / SIGINT at once, without
+#    "results marked incomplete"
+# Needs root.  The original nr_hugepages is written back on exit, whatever.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+bin=$PWD/build/iommubench
+pool=/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages
+freep=/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages
+need=32 # 64 MiB of 2 MiB pages
+
+[[ -x $bin ]] || { echo "not ok - $bin missing (make build)"; exit 1; }
+if [[ $(id -u) != 0 || ! -w $pool ]]; then
+	echo "state restore: needs root and $pool"
+	exit 4
+fi
+orig=$(cat $pool)
+if (($(cat $freep) >= need)); then
+	echo "state restore: the 2 MiB pool already has $(cat $freep) free pages; runs would not raise it"
+	exit 4
+fi
+tmp=$(mktemp -d /tmp/ib-rel-state-XXXXXX)
+pids=()
+cleanup() {
+	local p
+	for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	"$bin" restore >/dev/null 2>&1
+	echo "$orig" >$pool
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+# start_run ID SECONDS [OPTION...]: a 2m run whose one point lasts about
+# SECONDS; sets $pid.
+start_run() {
+	local id=$1 secs=$2
+	shift 2
+	"$bin" run --engine cpu --page-size 2m --window 64m \
+		--iterations 2000 --min-reps 100000 --max-reps 100000 --max-time "${secs}s" "$@" \
+		--results-dir "$tmp" --run-id "$id" >"$tmp/$id.out" 2>"$tmp/$id.err" &
+	pid=$!
+	pids+=("$pid")
+}
+
+# wait_pool N: until nr_hugepages >= N (10 s at most)
+wait_pool() {
+	local i
+	for ((i = 0; i < 100; i++)); do
+		(($(cat $pool) >= $1)) && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+row_status() { # run-id -> "complete status"
+	python3 -c "import json; d=json.load(open('$tmp/adhoc/$1/results.json')); print(d.get('complete'), ' '.join(r['status'] for r in d['results']))" 2>/dev/null
+}
+
+# ---- two overlapping runs, both orders ----
+overlap() { # label secsA secsB
+	local a b rca rcb peak=-1
+	start_run "$1-a" "$2"
+	a=$pid
+	wait_pool $((orig + need)) || { echo "not ok - overlap $1: first run never raised the pool"; return; }
+	start_run "$1-b" "$3"
+	b=$pid
+	wait_pool $((orig + 2 * need)) && peak=$(cat $pool)
+	wait "$a"; rca=$?
+	wait "$b"; rcb=$?
+	local now
+	now=$(cat $pool)
+	if [[ $rca == 0 && $rcb == 0 && $now == "$orig" && $peak -ge $((orig + 2 * need)) &&
+		$(row_status "$1-a") == "True ok" && $(row_status "$1-b") == "True ok" ]]; then
+		echo "ok - overlapping 2m runs, $1: pool $orig -> $peak while both ran -> $now after both, both rows ok"
+	else
+		echo "not ok - overlapping 2m runs, $1: rc $rca/$rcb, peak $peak, pool now $now (was $orig), rows '$(row_status "$1-a")' '$(row_status "$1-b")': $(tail -n1 "$tmp/$1-b.err")"
+	fi
+}
+overlap "first-ends-first" 2 4
+overlap "second-ends-first" 5 1
+
+# ---- SIGHUP / SIGQUIT mid-run ----
+for sig in HUP QUIT; do
+	start_run "sig$sig" 20
+	if ! wait_pool $((orig + need)); then
+		echo "not ok - SIG$sig: the run never raised the pool"
+		continue
+	fi
+	sleep 0.3
+	t0=$(now_ms)
+	kill -$sig "$pid"
+	wait "$pid"; rc=$?
+	ms=$(($(now_ms) - t0))
+	now=$(cat $pool)
+	st=$(row_status "sig$sig")
+	if [[ $rc == 2 && $ms -lt 3000 && $now == "$orig" && $st == False* ]] &&
+		grep -q "interrupted" "$tmp/sig$sig.err"; then
+		echo "ok - SIG$sig mid-run: exit 2 after $ms ms, pool $((orig + need)) -> $now, results.json complete:false ($st)"
+	else
+		echo "not ok - SIG$sig mid-run: rc=$rc after $ms ms, pool $now (was $orig), results '$st': $(tail -n1 "$tmp/sig$sig.err")"
+	fi
+done
+
+# ---- a second signal kills; the handler has already put the pool back ----
+# 3 s repetitions: the first signal stops the run only after the current one
+start_run "twice" 20 --duration 3s
+if wait_pool $((orig + need)); then
+	sleep 0.3
+	kill -TERM "$pid"
+	sleep 0.3
+	kill -TERM "$pid"
+	wait "$pid"; rc=$?
+	now=$(cat $pool)
+	out=$("$bin" restore 2>&1); rrc=$?
+	if [[ $rc == 143 && $now == "$orig" && $rrc == 0 && $out == "nothing to restore"* ]]; then
+		echo "ok - SIGTERM twice: exit $rc, pool $now, restore after it: '$out'"
+	else
+		echo "not ok - SIGTERM twice: rc=$rc, pool $now (was $orig), restore rc=$rrc '$out'"
+	fi
+else
+	echo "not ok - SIGTERM twice: the run never raised the pool"
+fi
+
+# ---- SIGKILL, then `iommubench restore` ----
+start_run "kill1" 20
+if wait_pool $((orig + need)); then
+	kill -KILL "$pid"
+	wait "$pid" 2>/dev/null
+	left=$(cat $pool)
+	out=$("$bin" restore 2>&1); rc=$?
+	now=$(cat $pool)
+	again=$("$bin" restore 2>&1)
+	if [[ $left == $((orig + need)) && $rc == 0 && $now == "$orig" &&
+		$out =~ ^restored\ /sys/.*/hugepages-2048kB/nr_hugepages\ $left\ -\>\ $orig$ &&
+		$again == "nothing to restore"* ]]; then
+		echo "ok - SIGKILL then 'iommubench restore': pool left at $left; '$out'; then '$again'"
+	else
+		echo "not ok - SIGKILL then restore: left $left, rc=$rc, pool now $now (was $orig), out '$out', again '$again'"
+	fi
+else
+	echo "not ok - SIGKILL then restore: the run never raised the pool"
+fi
+
+# ---- SIGKILL, then the next run ----
+start_run "kill2" 20
+if wait_pool $((orig + need)); then
+	kill -KILL "$pid"
+	wait "$pid" 2>/dev/null
+	left=$(cat $pool)
+	start_run "after-kill" 1
+	wait "$pid"; rc=$?
+	now=$(cat $pool)
+	if [[ $left == $((orig + need)) && $rc == 0 && $now == "$orig" ]] &&
+		grep -q "left by a killed run: restored .*nr_hugepages $left -> $orig" "$tmp/after-kill.err"; then
+		echo "ok - SIGKILL then the next 2m run: pool left at $left, the next run reaped it first and ended at $now"
+	else
+		echo "not ok - SIGKILL then next run: left $left, rc=$rc, pool now $now (was $orig): $(head -n1 "$tmp/after-kill.err")"
+	fi
+else
+	echo "not ok - SIGKILL then next run: the run never raised the pool"
+fi
+
+# ---- a slow non-run command dies of the signal at once ----
+# A large run directory (20,000 rows) built from a real one.
+"$bin" run --engine null --results-dir "$tmp" --run-id seed >/dev/null 2>&1
+big=$tmp/adhoc/big
+mkdir -p "$big"
+python3 - "$tmp/adhoc/seed" "$big" <<'EOF'
+import copy, csv, json, sys
+src, dst = sys.argv[1], sys.argv[2]
+d = json.load(open(src + "/results.json"))
+row = d["results"][0]
+rows = []
+for i in range(20000):
+    r = copy.deepcopy(row)
+    r["name"] = "null/window:%d" % (i + 1)
+    r["params"]["window"] = (i + 1) * 4096
+    rows.append(r)
+d["results"] = rows
+json.dump(d, open(dst + "/results.json", "w"))
+lines = list(csv.reader(open(src + "/results.csv")))
+hdr, body = lines[0], lines[1:]
+ni, wi = hdr.index("name"), hdr.index("window")
+w = csv.writer(open(dst + "/results.csv", "w", newline=""))
+w.writerow(hdr)
+for i in range(20000):
+    for r in body:
+        r = list(r)
+        r[ni], r[wi] = "null/window:%d" % (i + 1), str((i + 1) * 4096)
+        w.writerow(r)
+EOF
+for sig in TERM INT; do
+	"$bin" report "$big" >"$tmp/report-$sig.out" 2>&1 &
+	pid=$!
+	pids+=("$pid")
+	sleep 1
+	if ! kill -0 "$pid" 2>/dev/null; then
+		wait "$pid"
+		echo "ok - report killed by SIG$sig # SKIP report finished within 1 s (exit $?): nothing to interrupt"
+		continue
+	fi
+	t0=$(now_ms)
+	kill -$sig "$pid"
+	wait "$pid"; rc=$?
+	ms=$(($(now_ms) - t0))
+	want=$((128 + $(kill -l $sig)))
+	if [[ $rc == "$want" && $ms -lt 1000 ]] && ! grep -q "incomplete\|interrupted" "$tmp/report-$sig.out"; then
+		echo "ok - report on 20000 rows, SIG$sig: died of the signal (exit $rc) after $ms ms, no 'results marked incomplete'"
+	else
+		echo "not ok - report SIG$sig: rc=$rc (want $want) after $ms ms: $(tail -n1 "$tmp/report-$sig.out")"
+	fi
+done
+
+out=$("$bin" restore 2>&1); rc=$?
+if [[ $rc == 0 && $out == "nothing to restore"* && $(cat $pool) == "$orig" ]]; then
+	echo "ok - at the end: '$out', pool $orig"
+else
+	echo "not ok - at the end: restore rc=$rc '$out', pool $(cat $pool) (was $orig)"
+fi
