@@ -12,7 +12,7 @@
 # Needs root.  The original nr_hugepages is written back on exit, whatever.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
-bin=$PWD/build/iommubench
+bin=${IB_BIN:-$PWD/build/iommubench}
 pool=/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages
 freep=/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages
 need=32 # 64 MiB of 2 MiB pages
