@@ -74,6 +74,10 @@ link_latest() {
 	ln -sfn "$runid" "$tmp" && mv -Tf "$tmp" "$res/$suite/latest" || rm -f "$tmp"
 }
 
+# results.json worth post-processing: there, and not left behind by a run
+# that stopped because its results could not be written (exit 3, incomplete)
+saved() { [[ -f $dir/results.json ]] && { ((rc != 3)) || grep -q '"complete": true' "$dir/results.json"; }; }
+
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 if [[ $target == host ]]; then
 	if [[ -n $reason ]]; then
@@ -87,7 +91,7 @@ if [[ $target == host ]]; then
 	claim_run_dir "$(hostname -s)-$stamp" || exit $?
 	"$bin" run --suite "$file" --results-dir "$res" --claimed-run-id "$runid" --platform host
 	rc=$?
-	if [[ -f $dir/results.json ]]; then
+	if saved; then
 		"$bin" derive "$dir" || echo "run: derive failed; no derived rows" >&2
 	fi
 else
@@ -111,16 +115,16 @@ else
 		iommubench run --suite "/opt/iommubench/suites/$suite.suite" \
 		--results-dir /out --claimed-run-id "$runid" --platform qemu-lab --lab-ctl '"$IOMMUBENCH_LAB_CTL"'
 	rc=$?
-	if [[ -f $dir/results.json ]]; then
+	if saved; then
 		"$bin" lab-merge "$dir" || echo "run: lab-merge failed; counters not attributed" >&2
 		"$bin" derive "$dir" || echo "run: derive failed; no derived rows" >&2
 	fi
 fi
-if [[ -f $dir/results.json ]]; then
+if saved; then
 	"$bin" report "$dir" || echo "run: drawing the report failed" >&2
 	link_latest
 	echo "run: results in $dir (report: $dir/report.html)"
-else
+elif [[ ! -e $dir/results.json ]]; then
 	rmdir "$dir" 2>/dev/null # claimed but never used (nothing was written)
 fi
 exit $rc
