@@ -8,8 +8,11 @@ BUILD    ?= build
 BIN      := $(BUILD)/iommubench
 PKGS     := hwloc numa jansson inih papi
 CC       ?= cc
+# User CFLAGS (environment or `make CFLAGS=...`) pick the optimisation and
+# debug flags; the project's own flags are always appended (override), so a
+# command-line CFLAGS never loses the include paths or -Werror.
 CFLAGS   ?= -O2 -g
-CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
+override CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
             -Iharness/include -Ikernels/include/uapi -D_GNU_SOURCE \
             -DIB_VERSION=\"$(shell cat VERSION 2>/dev/null || echo 0.0.0)\" \
             $(shell pkg-config --cflags $(PKGS) 2>/dev/null)

@@ -50,6 +50,34 @@ if [[ $target == auto ]]; then
 	echo "run: TARGET=auto -> $target${reason:+ (host: $reason)}"
 fi
 
+# The run directory <res>/<suite>/<id>, claimed atomically: mkdir without
+# -p fails when another run got there first (two `make run` in the same
+# second), and the id then gets -2, -3, ...  The harness is told the id with
+# --claimed-run-id, so it writes into this directory instead of making one.
+claim_run_dir() { # base-id; sets runid and dir
+	local base=$1 n=1
+	mkdir -p "$res/$suite" || { echo "run: cannot create $res/$suite" >&2; return 3; }
+	runid=$base
+	while ! mkdir "$res/$suite/$runid" 2>/dev/null; do
+		if [[ ! -e $res/$suite/$runid && ! -L $res/$suite/$runid ]] || ((n >= 1000)); then
+			echo "run: cannot create $res/$suite/$runid" >&2
+			return 3
+		fi
+		n=$((n + 1)) runid=$base-$n
+	done
+	dir=$res/$suite/$runid
+}
+
+# latest -> runid, replaced with one rename(2) (ln -sfn unlinks first)
+link_latest() {
+	local tmp=$res/$suite/.latest.$BASHPID.tmp
+	ln -sfn "$runid" "$tmp" && mv -Tf "$tmp" "$res/$suite/latest" || rm -f "$tmp"
+}
+
+# results.json worth post-processing: there, and not left behind by a run
+# that stopped because its results could not be written (exit 3, incomplete)
+saved() { [[ -f $dir/results.json ]] && { ((rc != 3)) || grep -q '"complete": true' "$dir/results.json"; }; }
+
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 if [[ $target == host ]]; then
 	if [[ -n $reason ]]; then
@@ -60,19 +88,16 @@ if [[ $target == host ]]; then
 		insmod kernels/iommubench/iommubench.ko || { echo "run: TARGET=host: insmod iommubench.ko failed" >&2; exit 3; }
 		trap 'rmmod iommubench 2>/dev/null' EXIT
 	fi
-	runid="$(hostname -s)-$stamp"
-	"$bin" run --suite "$file" --results-dir "$res" --run-id "$runid" --platform host
+	claim_run_dir "$(hostname -s)-$stamp" || exit $?
+	"$bin" run --suite "$file" --results-dir "$res" --claimed-run-id "$runid" --platform host
 	rc=$?
-	dir=$res/$suite/$runid
-	if [[ -f $dir/results.json ]]; then
+	if saved; then
 		"$bin" derive "$dir" || echo "run: derive failed; no derived rows" >&2
 	fi
 else
 	make -s module-lab >/dev/null || { echo "run: building the module for the lab failed (make module-lab)" >&2; exit 2; }
 	python3 scripts/lab/lab.py build --quiet || exit $?
-	runid="qemu-lab-$stamp"
-	dir=$res/$suite/$runid
-	mkdir -p "$dir"
+	claim_run_dir "qemu-lab-$stamp" || exit $?
 	# Per-suite lab settings ("# lab: --mem 4096 ...") then LAB_* overrides.
 	# (shell-quoted, e.g. --append "hugepagesz=1G hugepages=2"; split by shlex, never eval'd)
 	mapfile -t labopts < <(sed -n 's/^# lab: *//p' "$file" | head -n1 |
@@ -88,16 +113,18 @@ else
 	python3 scripts/lab/lab.py exec "${labopts[@]}" --out "$res" --logdir "$dir" -- \
 		IOMMUBENCH_LAB_HOST="$(hostname -s)" IOMMUBENCH_GIT_SHA="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)" \
 		iommubench run --suite "/opt/iommubench/suites/$suite.suite" \
-		--results-dir /out --run-id "$runid" --platform qemu-lab --lab-ctl '"$IOMMUBENCH_LAB_CTL"'
+		--results-dir /out --claimed-run-id "$runid" --platform qemu-lab --lab-ctl '"$IOMMUBENCH_LAB_CTL"'
 	rc=$?
-	if [[ -f $dir/results.json ]]; then
+	if saved; then
 		"$bin" lab-merge "$dir" || echo "run: lab-merge failed; counters not attributed" >&2
 		"$bin" derive "$dir" || echo "run: derive failed; no derived rows" >&2
 	fi
 fi
-if [[ -f $dir/results.json ]]; then
+if saved; then
 	"$bin" report "$dir" || echo "run: drawing the report failed" >&2
-	ln -sfn "$runid" "$res/$suite/latest"
+	link_latest
 	echo "run: results in $dir (report: $dir/report.html)"
+elif [[ ! -e $dir/results.json ]]; then
+	rmdir "$dir" 2>/dev/null # claimed but never used (nothing was written)
 fi
 exit $rc

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * results.json (schema iommubench/1, see ARCHITECTURE.md) and results.csv
- * (docs/results-csv.md): building rows, atomic writing, loading, checking.
+ * (docs/results-csv.md): building rows, atomic writing, loading, checking;
+ * run ids, suite names and the run directories named by them.
  */
 #ifndef IB_RESULTS_H
 #define IB_RESULTS_H
@@ -13,6 +14,11 @@
 #include "ib_stats.h"
 
 #define IB_SCHEMA "iommubench/1"
+
+/* Run ids and suite names: 1..IB_NAME_MAX of [A-Za-z0-9._+-]. */
+#define IB_NAME_MAX 128
+/* An automatic run id that exists gets -2, -3, ... up to this. */
+#define IB_CLAIM_TRIES 1000
 
 /* One CSV field, quoted (RFC 4180) when it holds , " CR or LF; NULL: empty. */
 void ib_csv_put(FILE *f, const char *s);
@@ -26,11 +32,18 @@ json_t *ib_results_new(json_t *context);
 /* Metric object {unit, n, median, ...} from a summary. */
 json_t *ib_metric_json(const struct ib_summary *s, const char *unit);
 
-/* Writes dir/results.json and dir/results.csv atomically (tmp + rename),
- * with "complete": complete.  0 ok, -1 with errno. */
+/*
+ * Writes dir/results.json and dir/results.csv with "complete": complete.
+ * Both are rendered from doc in memory, written to temporary names (every
+ * write checked, fsync'ed) and renamed, JSON first; on any failure neither
+ * temporary file is left.  0, or -1 with errno and, when failed is not NULL,
+ * the path that could not be written (or dir) in failed.
+ */
+int ib_results_write_at(const char *dir, json_t *doc, bool complete,
+			char *failed, size_t flen);
 int ib_results_write(const char *dir, json_t *doc, bool complete);
 
-/* results.csv alone. */
+/* results.csv alone (checked, no partial file left).  0, or -1 with errno. */
 int ib_results_write_csv(const char *path, json_t *doc);
 
 /* Loads a results.json.  NULL with a message. */
@@ -39,13 +52,34 @@ json_t *ib_results_load(const char *path, char *err, size_t errlen);
 /* Checks the contract shape; -1 with the first problem. */
 int ib_results_check(json_t *doc, char *err, size_t errlen);
 
-/* "<host>-<UTC yyyymmddThhmmssZ>" */
+/*
+ * A run id or suite name (field names it in the message): 1..IB_NAME_MAX
+ * characters of A-Z a-z 0-9 . _ + -, not starting with '.' or '-' (so not
+ * "." or ".."), and not "latest".  0, or -1 with a one-line message.
+ */
+int ib_name_check(const char *field, const char *name, char *err, size_t errlen);
+
+/* "<host>-<UTC yyyymmddThhmmssZ>"; characters of host outside the name set
+ * become '_'. */
 void ib_run_id(char *buf, size_t len, const char *host, time_t t);
 
-/* results/<suite>/latest -> run_id (relative symlink, replaced atomically). */
+/*
+ * Claims suite_dir/run_id with mkdir() (atomic: one of any number of
+ * concurrent callers wins).  exact: EEXIST returns 1.  Otherwise an existing
+ * id is retried as run_id-2, run_id-3, ...  The claimed directory in dir,
+ * its id in id.  0, 1 (exists), or 3 with errno.
+ */
+int ib_run_dir_claim(const char *suite_dir, const char *run_id, bool exact,
+		     char *dir, size_t dirlen, char *id, size_t idlen);
+
+/* path resolves (realpath) to root or below.  0, or -1 with a message. */
+int ib_results_confined(const char *root, const char *path, char *err, size_t errlen);
+
+/* results/<suite>/latest -> run_id (relative symlink, replaced atomically
+ * through a per-process temporary name).  0, or -1 with errno. */
 int ib_results_link_latest(const char *suite_dir, const char *run_id);
 
-/* mkdir -p */
+/* mkdir -p; -1 with errno (ENAMETOOLONG beyond PATH_MAX). */
 int ib_mkdir_p(const char *path);
 
 #endif

@@ -358,7 +358,7 @@ int ib_opt_set(struct ib_params *p, int id, const char *value, char *err,
 
 void ib_params_defaults(struct ib_params *p)
 {
-	char err[256];
+	char err[2 * IB_VAL_LEN + 64]; /* fail_msg's "name=value: expected" */
 	int i;
 
 	memset(p, 0, sizeof(*p));

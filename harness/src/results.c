@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Results: the contract JSON (jansson) and CSV.  Files are written to a
- * temporary name and renamed, so a reader (or an interrupted run) always
- * sees a complete, valid file; the runner rewrites them after every point
- * with "complete": false and once more at the end with true.
+ * Results: the contract JSON (jansson) and CSV, and the run directories
+ * that hold them.  Both files are rendered in memory from one document,
+ * written to temporary names with every write checked (and fsync'ed), and
+ * only then renamed, so a reader (or an interrupted run) always sees a
+ * complete, valid pair; the runner rewrites them after every point with
+ * "complete": false and once more at the end with true.
  */
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ib_fileio.h"
 #include "ib_results.h"
 
 json_t *ib_results_new(json_t *context)
@@ -58,9 +62,10 @@ json_t *ib_metric_json(const struct ib_summary *s, const char *unit)
 
 int ib_mkdir_p(const char *path)
 {
-	char tmp[1024], *p;
+	char tmp[PATH_MAX], *p;
 
-	snprintf(tmp, sizeof(tmp), "%s", path);
+	if (ib_pathf(tmp, sizeof(tmp), "%s", path))
+		return -1;
 	for (p = tmp + 1; *p; p++) {
 		if (*p != '/')
 			continue;
@@ -174,16 +179,14 @@ static void csv_prefix(FILE *f, json_t *ctx, json_t *row)
 	}
 }
 
-int ib_results_write_csv(const char *path, json_t *doc)
+/* The whole CSV for doc into f (a memory stream). */
+static void csv_render(FILE *f, json_t *doc)
 {
 	json_t *ctx = json_object_get(doc, "context");
 	json_t *rows = json_object_get(doc, "results"), *row;
 	size_t i;
 	int c;
-	FILE *f = fopen(path, "w");
 
-	if (!f)
-		return -1;
 	for (c = 0; csv_cols[c]; c++)
 		fprintf(f, "%s%s", c ? "," : "", csv_cols[c]);
 	fputc('\n', f);
@@ -237,28 +240,117 @@ int ib_results_write_csv(const char *path, json_t *doc)
 			fputs(",,,,,,,,,,,,,,,\n", f);
 		}
 	}
-	if (fclose(f))
+}
+
+/* The CSV as a malloc'd string; NULL with errno (ENOMEM). */
+static char *csv_string(json_t *doc, size_t *len)
+{
+	char *buf = NULL;
+	FILE *f = open_memstream(&buf, len);
+	int bad;
+
+	if (!f)
+		return NULL;
+	csv_render(f, doc);
+	bad = ferror(f);
+	if (fclose(f) || bad) {
+		free(buf);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return buf;
+}
+
+int ib_results_write_csv(const char *path, json_t *doc)
+{
+	size_t len = 0;
+	char *csv = csv_string(doc, &len);
+	int rc;
+
+	if (!csv)
 		return -1;
-	return 0;
+	rc = ib_write_file(path, csv, len, false);
+	free(csv);
+	return rc;
+}
+
+#define JSON_FLAGS (JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10))
+
+int ib_results_write_at(const char *dir, json_t *doc, bool complete,
+			char *failed, size_t flen)
+{
+	char jtmp[PATH_MAX], jpath[PATH_MAX], ctmp[PATH_MAX], cpath[PATH_MAX];
+	char *json = NULL, *csv = NULL;
+	const char *at;
+	size_t clen = 0;
+	int rc = -1, err = 0;
+
+	json_object_set_new(doc, "complete", json_boolean(complete));
+	at = dir;
+	if (ib_pathf(jtmp, sizeof(jtmp), "%s/.results.json.tmp", dir) ||
+	    ib_pathf(jpath, sizeof(jpath), "%s/results.json", dir) ||
+	    ib_pathf(ctmp, sizeof(ctmp), "%s/.results.csv.tmp", dir) ||
+	    ib_pathf(cpath, sizeof(cpath), "%s/results.csv", dir)) {
+		err = errno;
+		goto out;
+	}
+	/* both renderings first: nothing is replaced unless both exist */
+	at = jpath;
+	json = json_dumps(doc, JSON_FLAGS);
+	if (!json) {
+		err = ENOMEM;
+		goto out;
+	}
+	at = cpath;
+	csv = csv_string(doc, &clen);
+	if (!csv) {
+		err = errno;
+		goto out;
+	}
+	at = jpath;
+	if (ib_write_file(jtmp, json, strlen(json), true)) {
+		err = errno;
+		goto out;
+	}
+	at = cpath;
+	if (ib_write_file(ctmp, csv, clen, true)) {
+		err = errno;
+		goto out;
+	}
+	/* JSON is the source of truth: it is replaced first, the CSV derived
+	 * from the same document right after */
+	at = jpath;
+	if (rename(jtmp, jpath)) {
+		err = errno;
+		goto out;
+	}
+	at = cpath;
+	if (rename(ctmp, cpath)) {
+		err = errno;
+		goto out;
+	}
+	at = dir;
+	if (ib_fsync_dir(dir)) {
+		err = errno;
+		goto out;
+	}
+	rc = 0;
+out:
+	if (rc) {
+		unlink(jtmp);
+		unlink(ctmp);
+		if (failed && flen)
+			snprintf(failed, flen, "%s", at);
+	}
+	free(json);
+	free(csv);
+	errno = err;
+	return rc;
 }
 
 int ib_results_write(const char *dir, json_t *doc, bool complete)
 {
-	char tmp[1100], path[1100];
-
-	json_object_set_new(doc, "complete", json_boolean(complete));
-	snprintf(tmp, sizeof(tmp), "%s/.results.json.tmp", dir);
-	snprintf(path, sizeof(path), "%s/results.json", dir);
-	if (json_dump_file(doc, tmp, JSON_INDENT(1) | JSON_PRESERVE_ORDER |
-					     JSON_REAL_PRECISION(10)))
-		return -1;
-	if (rename(tmp, path))
-		return -1;
-	snprintf(tmp, sizeof(tmp), "%s/.results.csv.tmp", dir);
-	snprintf(path, sizeof(path), "%s/results.csv", dir);
-	if (ib_results_write_csv(tmp, doc) || rename(tmp, path))
-		return -1;
-	return 0;
+	return ib_results_write_at(dir, doc, complete, NULL, 0);
 }
 
 json_t *ib_results_load(const char *path, char *err, size_t errlen)
@@ -367,24 +459,137 @@ int ib_results_check(json_t *doc, char *err, size_t errlen)
 	return 0;
 }
 
+/* ---- names and run directories ---- */
+
+static bool name_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '+' || c == '-';
+}
+
+/* value for an error message: printable ASCII only, at most 64 characters */
+static void shown(const char *v, char *buf, size_t len)
+{
+	size_t i, n = 0;
+
+	for (i = 0; v[i] && n + 4 < len && i < 64; i++)
+		buf[n++] = v[i] >= 0x20 && v[i] < 0x7f ? v[i] : '?';
+	if (v[i] && n + 4 <= len) {
+		memcpy(buf + n, "...", 3);
+		n += 3;
+	}
+	buf[n] = '\0';
+}
+
+int ib_name_check(const char *field, const char *name, char *err, size_t errlen)
+{
+	char why[64] = "", v[72];
+	size_t i, n = name ? strlen(name) : 0;
+
+	if (!n)
+		snprintf(why, sizeof(why), "empty");
+	else if (n > IB_NAME_MAX)
+		snprintf(why, sizeof(why), "%zu characters", n);
+	else if (name[0] == '.' || name[0] == '-')
+		snprintf(why, sizeof(why), "starts with '%c'", name[0]);
+	else if (!strcmp(name, "latest"))
+		snprintf(why, sizeof(why), "reserved for the link to the last run");
+	for (i = 0; !why[0] && i < n; i++) {
+		if (name_char(name[i]))
+			continue;
+		if (name[i] > 0x20 && name[i] < 0x7f)
+			snprintf(why, sizeof(why), "character '%c' not allowed", name[i]);
+		else
+			snprintf(why, sizeof(why), "space or control character not allowed");
+	}
+	if (!why[0])
+		return 0;
+	shown(name ? name : "", v, sizeof(v));
+	snprintf(err, errlen,
+		 "%s=%s: %s; expected 1-%d characters of A-Z a-z 0-9 . _ + -, "
+		 "not starting with '.' or '-', and not 'latest'",
+		 field, v, why, IB_NAME_MAX);
+	return -1;
+}
+
 void ib_run_id(char *buf, size_t len, const char *host, time_t t)
 {
 	struct tm tm;
-	char ts[32];
+	char ts[32], h[65];
+	size_t i;
 
+	/* a host name is not ours to trust: map it onto the name characters */
+	snprintf(h, sizeof(h), "%s", host && host[0] ? host : "host");
+	for (i = 0; h[i]; i++)
+		if (!name_char(h[i]) || (!i && (h[i] == '.' || h[i] == '-')))
+			h[i] = '_';
 	gmtime_r(&t, &tm);
 	strftime(ts, sizeof(ts), "%Y%m%dT%H%M%SZ", &tm);
-	snprintf(buf, len, "%s-%s", host, ts);
+	snprintf(buf, len, "%s-%s", h, ts);
+}
+
+int ib_results_confined(const char *root, const char *path, char *err, size_t errlen)
+{
+	char r[PATH_MAX], p[PATH_MAX];
+	size_t n;
+
+	if (!realpath(root, r)) {
+		snprintf(err, errlen, "%s: %s", root, strerror(errno));
+		return -1;
+	}
+	if (!realpath(path, p)) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	n = strlen(r);
+	if (!strcmp(r, "/"))
+		return 0;
+	if (strncmp(p, r, n) || (p[n] != '/' && p[n] != '\0')) {
+		snprintf(err, errlen, "%s resolves to %s, outside %s", path, p, r);
+		return -1;
+	}
+	return 0;
+}
+
+int ib_run_dir_claim(const char *suite_dir, const char *run_id, bool exact,
+		     char *dir, size_t dirlen, char *id, size_t idlen)
+{
+	int k;
+
+	for (k = 1; k <= IB_CLAIM_TRIES; k++) {
+		if (k == 1 ? ib_pathf(id, idlen, "%s", run_id) :
+			     ib_pathf(id, idlen, "%s-%d", run_id, k))
+			return 3;
+		if (ib_pathf(dir, dirlen, "%s/%s", suite_dir, id))
+			return 3;
+		if (!mkdir(dir, 0755))
+			return 0;
+		if (errno != EEXIST)
+			return 3;
+		if (exact)
+			return 1;
+	}
+	errno = EEXIST;
+	return 3;
 }
 
 int ib_results_link_latest(const char *suite_dir, const char *run_id)
 {
-	char tmp[1100], path[1100];
+	char tmp[PATH_MAX], path[PATH_MAX];
+	int err;
 
-	snprintf(tmp, sizeof(tmp), "%s/.latest.tmp", suite_dir);
-	snprintf(path, sizeof(path), "%s/latest", suite_dir);
+	/* a private temporary name: concurrent runs each rename their own */
+	if (ib_pathf(tmp, sizeof(tmp), "%s/.latest.%ld.tmp", suite_dir, (long)getpid()) ||
+	    ib_pathf(path, sizeof(path), "%s/latest", suite_dir))
+		return -1;
 	unlink(tmp);
 	if (symlink(run_id, tmp))
 		return -1;
-	return rename(tmp, path);
+	if (rename(tmp, path)) {
+		err = errno;
+		unlink(tmp);
+		errno = err;
+		return -1;
+	}
+	return 0;
 }

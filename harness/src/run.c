@@ -6,8 +6,10 @@
  * repetitions until the CI of the median is tight enough), summarise, and
  * rewrite results.json/.csv so an interrupted run keeps its finished rows.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +22,7 @@
 #include "ib_commands.h"
 #include "ib_counters.h"
 #include "ib_engine.h"
+#include "ib_fileio.h"
 #include "ib_iommu_mode.h"
 #include "ib_module.h"
 #include "ib_plan.h"
@@ -31,6 +34,7 @@
 struct run_cfg {
 	const char *results_dir;
 	const char *run_id;
+	bool run_id_claimed; /* --claimed-run-id: the caller made the directory */
 	const char *platform;
 	const char *lab_ctl;
 	bool dry_run;
@@ -492,18 +496,84 @@ static void fmt_eta(double s, char *buf, size_t len)
 	snprintf(buf, len, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
 }
 
+/*
+ * Claims results_dir/suite/<run-id> for this run (see ib_run_dir_claim):
+ * the id and directory in run_id and dir, the suite directory in suite_dir.
+ * 0, or the exit code after a one-line message.
+ */
+static int claim_run_dir(const struct run_cfg *cfg, const char *suite,
+			 char *suite_dir, size_t sdlen, char *dir, size_t dlen,
+			 char *run_id, size_t idlen)
+{
+	char want[IB_NAME_MAX + 1], host[256] = "", err[2 * PATH_MAX + 64];
+	struct stat st;
+	int rc;
+
+	if (cfg->run_id) {
+		snprintf(want, sizeof(want), "%s", cfg->run_id); /* checked: <= IB_NAME_MAX */
+	} else {
+		gethostname(host, sizeof(host) - 1);
+		ib_run_id(want, sizeof(want), host, time(NULL));
+	}
+	if (ib_pathf(suite_dir, sdlen, "%s/%s", cfg->results_dir, suite) ||
+	    ib_mkdir_p(suite_dir)) {
+		fprintf(stderr, "iommubench: --results-dir: cannot create %s/%s: %s\n",
+			cfg->results_dir, suite, strerror(errno));
+		return 3;
+	}
+	/* suite is one validated name, but <dir>/<suite> may be a symlink */
+	if (ib_results_confined(cfg->results_dir, suite_dir, err, sizeof(err))) {
+		fprintf(stderr, "iommubench: --results-dir %s: %s\n", cfg->results_dir, err);
+		return 1;
+	}
+	if (cfg->run_id_claimed) {
+		/* made (mkdir, atomically) by the caller, e.g. scripts/run.sh */
+		if (ib_pathf(run_id, idlen, "%s", want) ||
+		    ib_pathf(dir, dlen, "%s/%s", suite_dir, want) ||
+		    (mkdir(dir, 0755) && errno != EEXIST)) {
+			fprintf(stderr, "iommubench: --results-dir: cannot create %s/%s: %s\n",
+				suite_dir, want, strerror(errno));
+			return 3;
+		}
+		if (lstat(dir, &st) || !S_ISDIR(st.st_mode)) {
+			fprintf(stderr, "iommubench: --claimed-run-id=%s: %s is not a directory\n",
+				want, dir);
+			return 1;
+		}
+		if (ib_pathf(err, sizeof(err), "%s/results.json", dir) || !lstat(err, &st)) {
+			fprintf(stderr, "iommubench: --claimed-run-id=%s: %s already holds a run\n",
+				want, dir);
+			return 1;
+		}
+		return 0;
+	}
+	rc = ib_run_dir_claim(suite_dir, want, cfg->run_id, dir, dlen, run_id, idlen);
+	if (rc == 1) {
+		fprintf(stderr,
+			"iommubench: --run-id=%s: %s/%s already exists; give a new id, or none for an automatic one\n",
+			want, suite_dir, want);
+		return 1;
+	}
+	if (rc) {
+		fprintf(stderr, "iommubench: --results-dir: cannot create %s/%s: %s\n",
+			suite_dir, want, strerror(errno));
+		return 3;
+	}
+	return 0;
+}
+
 static int run_plan(const struct run_cfg *cfg, struct ib_plan *plan,
 		    const char *suite, const struct ib_topo *topo, int argc,
 		    char **argv)
 {
-	char dir[1500], suite_dir[1024], host[256] = "", run_id[512], msg[1600];
+	char dir[PATH_MAX], suite_dir[PATH_MAX], run_id[IB_NAME_MAX + 16];
+	char failed[PATH_MAX + 16] = ""; /* a file in dir, or suite_dir/latest */
 	struct ib_counter_unavail_list unavail = { 0 };
 	struct ib_counters_cfg ccfg = { .papi_events = cfg->papi_events, .tracefs = 1 };
-	struct ib_counters *ctr;
-	json_t *ctx, *doc, *ua;
-	int i, nok = 0, nskip = 0, nres = 0, nerr = 0, rc;
+	struct ib_counters *ctr = NULL;
+	json_t *ctx, *doc = NULL, *ua;
+	int i, nok = 0, nskip = 0, nres = 0, nerr = 0, rc, werr = 0;
 	uint64_t t0 = ib_now_ns();
-	struct stat st;
 
 	if (cfg->dry_run) {
 		for (i = 0; i < plan->n; i++) {
@@ -517,29 +587,10 @@ static int run_plan(const struct run_cfg *cfg, struct ib_plan *plan,
 		printf("%d points\n", plan->n);
 		return 0;
 	}
-	gethostname(host, sizeof(host) - 1);
-	if (cfg->run_id)
-		snprintf(run_id, sizeof(run_id), "%s", cfg->run_id);
-	else
-		ib_run_id(run_id, sizeof(run_id), host, time(NULL));
-	snprintf(suite_dir, sizeof(suite_dir), "%s/%s", cfg->results_dir, suite);
-	snprintf(dir, sizeof(dir), "%s/%.400s", suite_dir, run_id);
-	/* an automatic run-id has 1 s resolution: wait for a free one */
-	for (i = 0; !cfg->run_id && i < 3 && !stat(dir, &st); i++) {
-		sleep(1);
-		ib_run_id(run_id, sizeof(run_id), host, time(NULL));
-		snprintf(dir, sizeof(dir), "%s/%.400s", suite_dir, run_id);
-	}
-	if (!stat(dir, &st) && !access(strcat(strcpy(msg, dir), "/results.json"), F_OK)) {
-		fprintf(stderr, "iommubench: run-id %s: %s already holds a run\n",
-			run_id, dir);
-		return 1;
-	}
-	if (ib_mkdir_p(dir)) {
-		fprintf(stderr, "iommubench: --results-dir %s: cannot create %s: %s\n",
-			cfg->results_dir, dir, strerror(errno));
-		return 3;
-	}
+	rc = claim_run_dir(cfg, suite, suite_dir, sizeof(suite_dir), dir, sizeof(dir),
+			   run_id, sizeof(run_id));
+	if (rc)
+		return rc;
 	if (cfg->lab_ctl) {
 		lab_fd = open(cfg->lab_ctl, O_RDWR | O_NOCTTY | O_CLOEXEC);
 		if (lab_fd < 0) {
@@ -561,12 +612,16 @@ static int run_plan(const struct run_cfg *cfg, struct ib_plan *plan,
 	}
 	json_object_set_new(ctx, "counters_unavailable", ua);
 	doc = ib_results_new(ctx);
-	ib_results_write(dir, doc, false);
+	/* nothing is measured unless its results can be kept */
+	if (ib_results_write_at(dir, doc, false, failed, sizeof(failed))) {
+		werr = errno;
+		goto out;
+	}
 
 	for (i = 0; i < plan->n && !ib_interrupted; i++) {
 		const struct ib_point *pt = &plan->pts[i];
 		json_t *row = json_object();
-		char brief[512], eta[32];
+		char brief[1024], eta[32]; /* brief holds a row's whole reason */
 		double per;
 
 		rc = run_point(pt, topo, ctr, row, brief, sizeof(brief));
@@ -575,9 +630,6 @@ static int run_plan(const struct run_cfg *cfg, struct ib_plan *plan,
 		nskip += rc == ROW_SKIP;
 		nres += rc == ROW_SKIP_RESOURCE;
 		nerr += rc == ROW_ERROR;
-		if (ib_results_write(dir, doc, false))
-			fprintf(stderr, "iommubench: writing %s/results.json: %s\n", dir,
-				strerror(errno));
 		if (lab_fd >= 0 && lab_host_t0 && lab_host_now > lab_host_t0)
 			per = (double)(lab_host_now - lab_host_t0) / 1e9 / (i + 1);
 		else
@@ -586,14 +638,34 @@ static int run_plan(const struct run_cfg *cfg, struct ib_plan *plan,
 		fprintf(stderr, "[%d/%d] %s: %s: %s (ETA %s)\n", i + 1, plan->n,
 			pt->name, json_string_value(json_object_get(row, "status")),
 			brief, eta);
+		/* a run whose rows cannot be written stops at once */
+		if (i + 1 < plan->n &&
+		    ib_results_write_at(dir, doc, false, failed, sizeof(failed))) {
+			werr = errno;
+			goto out;
+		}
 	}
-	ib_results_write(dir, doc, !ib_interrupted);
-	ib_results_link_latest(suite_dir, run_id);
+	if (ib_results_write_at(dir, doc, !ib_interrupted, failed, sizeof(failed))) {
+		werr = errno;
+		goto out;
+	}
+	if (ib_results_link_latest(suite_dir, run_id)) {
+		werr = errno;
+		snprintf(failed, sizeof(failed), "%s/latest", suite_dir);
+		goto out;
+	}
+out:
 	if (ctr)
 		ib_counters_close(ctr);
 	if (lab_fd >= 0)
 		close(lab_fd);
 	lab_fd = -1;
+	if (werr) {
+		/* never "ok": the rows measured are not all on disk */
+		fprintf(stderr, "iommubench: writing %s: %s\n", failed, strerror(werr));
+		json_decref(doc);
+		return 3;
+	}
 	print_table(doc);
 	printf("%s: %d ok, %d skipped, %d errors%s; results in %s\n", suite, nok,
 	       nskip + nres, nerr, ib_interrupted ? " (interrupted)" : "", dir);
@@ -611,88 +683,109 @@ static int run_plan(const struct run_cfg *cfg, struct ib_plan *plan,
 
 static int common_opt(struct run_cfg *cfg, const char *key, const char *val)
 {
-	if (!strcmp(key, "results-dir"))
+	if (!strcmp(key, "results-dir")) {
 		cfg->results_dir = val;
-	else if (!strcmp(key, "run-id"))
+	} else if (!strcmp(key, "run-id") || !strcmp(key, "claimed-run-id")) {
 		cfg->run_id = val;
-	else if (!strcmp(key, "platform"))
+		cfg->run_id_claimed = key[0] == 'c';
+	} else if (!strcmp(key, "platform")) {
 		cfg->platform = val;
-	else if (!strcmp(key, "lab-ctl"))
+	} else if (!strcmp(key, "lab-ctl")) {
 		cfg->lab_ctl = val;
-	else
+	} else {
 		return 0;
+	}
 	return 1;
 }
 
 static int check_cfg(const struct run_cfg *cfg)
 {
+	char err[512];
+
 	if (strcmp(cfg->platform, "host") && strcmp(cfg->platform, "qemu-lab")) {
 		fprintf(stderr, "iommubench: --platform=%s: expected host or qemu-lab\n",
 			cfg->platform);
 		return 1;
 	}
-	if (cfg->run_id && (strchr(cfg->run_id, '/') || !cfg->run_id[0])) {
-		fprintf(stderr, "iommubench: --run-id=%s: expected a name without '/'\n",
-			cfg->run_id);
+	if (cfg->run_id &&
+	    ib_name_check(cfg->run_id_claimed ? "--claimed-run-id" : "--run-id", cfg->run_id,
+			  err, sizeof(err))) {
+		fprintf(stderr, "iommubench: %s\n", err);
+		return 1;
+	}
+	if (!cfg->results_dir[0]) {
+		fprintf(stderr, "iommubench: --results-dir: expected a directory\n");
 		return 1;
 	}
 	return 0;
 }
 
+static int suite_file(const struct dirent *e)
+{
+	size_t n = strlen(e->d_name);
+
+	return n > 6 && e->d_name[0] != '.' && !strcmp(e->d_name + n - 6, ".suite");
+}
+
+/* "a, b, c": the suite names in dir, sorted. */
 static void list_suites(const char *dir, char *out, size_t len)
 {
-	char cmd[800];
-	FILE *p;
-	size_t n;
+	struct dirent **ents;
+	size_t off = 0;
+	int n, i;
 
-	snprintf(cmd, sizeof(cmd),
-		 "ls -1 '%s' 2>/dev/null | sed -n 's/\\.suite$//p' | paste -sd, | sed 's/,/, /g'",
-		 dir);
 	out[0] = '\0';
-	p = popen(cmd, "r");
-	if (!p)
-		return;
-	n = fread(out, 1, len - 1, p);
-	out[n] = '\0';
-	if (n && out[n - 1] == '\n')
-		out[n - 1] = '\0';
-	pclose(p);
+	n = dir[0] ? scandir(dir, &ents, suite_file, alphasort) : -1;
+	for (i = 0; i < n; i++) {
+		int w = snprintf(out + off, len - off, "%s%.*s", off ? ", " : "",
+				 (int)strlen(ents[i]->d_name) - 6, ents[i]->d_name);
+
+		if (w > 0 && (size_t)w < len - off)
+			off += (size_t)w;
+		else
+			out[off] = '\0'; /* a whole name or none */
+		free(ents[i]);
+	}
+	if (n >= 0)
+		free(ents);
 }
 
 /* Finds a suite by path or by name in bench/suites (cwd, then next to the
  * binary: ../bench/suites, ../suites). */
 static int find_suite(const char *arg, char *path, size_t len)
 {
-	char exe[512], cand[1024];
-	ssize_t n;
+	char exe[PATH_MAX], cand[PATH_MAX], d1[PATH_MAX] = "", d2[PATH_MAX] = "";
 	const char *dirs[] = { "bench/suites", NULL, NULL };
-	char d1[600], d2[600];
+	char *slash;
+	ssize_t n;
 	int i;
 
 	if (!access(arg, R_OK)) {
-		snprintf(path, len, "%s", arg);
+		if (ib_pathf(path, len, "%s", arg)) {
+			fprintf(stderr, "iommubench: --suite %s: path too long\n", arg);
+			return 1;
+		}
 		return 0;
 	}
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	if (n > 0) {
 		exe[n] = '\0';
-		*strrchr(exe, '/') = '\0';
-		snprintf(d1, sizeof(d1), "%s/../bench/suites", exe);
-		snprintf(d2, sizeof(d2), "%s/../suites", exe);
-		dirs[1] = d1;
-		dirs[2] = d2;
+		slash = strrchr(exe, '/');
+		if (slash)
+			*slash = '\0';
+		if (!ib_pathf(d1, sizeof(d1), "%s/../bench/suites", exe))
+			dirs[1] = d1;
+		if (!ib_pathf(d2, sizeof(d2), "%s/../suites", exe))
+			dirs[2] = d2;
 	}
 	for (i = 0; i < 3; i++) {
-		if (!dirs[i])
+		if (!dirs[i] || ib_pathf(cand, sizeof(cand), "%s/%s%s", dirs[i], arg,
+					 strstr(arg, ".suite") ? "" : ".suite"))
 			continue;
-		snprintf(cand, sizeof(cand), "%s/%s%s", dirs[i], arg,
-			 strstr(arg, ".suite") ? "" : ".suite");
-		if (!access(cand, R_OK)) {
-			snprintf(path, len, "%s", cand);
+		if (!access(cand, R_OK) && !ib_pathf(path, len, "%s", cand))
 			return 0;
-		}
 	}
-	list_suites(!access("bench/suites", F_OK) ? "bench/suites" : d1, cand,
+	list_suites(!access("bench/suites", F_OK) ? "bench/suites" : dirs[1] ? d1 : "", cand,
 		    sizeof(cand));
 	fprintf(stderr, "iommubench: --suite %s: no such suite file; available: %s\n",
 		arg, cand[0] ? cand : "(none found in bench/suites)");
@@ -721,7 +814,7 @@ int cmd_run(int argc, char **argv)
 	struct ib_topo topo;
 	struct ib_plan plan;
 	const char *suite_arg = NULL, *only = NULL;
-	char err[1200], path[1024], where[140];
+	char err[1200], path[PATH_MAX], where[140];
 	int i, rc;
 	bool adhoc;
 
@@ -779,6 +872,11 @@ int cmd_run(int argc, char **argv)
 			return 1;
 		if (ib_suite_load(path, &suite, err, sizeof(err))) {
 			fprintf(stderr, "iommubench: %s\n", err);
+			return 1;
+		}
+		/* the suite's name names its results directory */
+		if (ib_name_check("suite", suite.name, err, sizeof(err))) {
+			fprintf(stderr, "iommubench: --suite %s: %s\n", suite_arg, err);
 			return 1;
 		}
 	} else {
@@ -866,7 +964,7 @@ int cmd_rerun(int argc, char **argv)
 				only_row = argv[++k];
 			else if (!common_opt(&cfg, argv[k] + 2, argv[k + 1])) {
 				fprintf(stderr,
-					"iommubench: rerun: %s: unknown option; expected --row, --results-dir, --run-id, --platform or --lab-ctl\n",
+					"iommubench: rerun: %s: unknown option; expected --row, --results-dir, --run-id, --claimed-run-id, --platform or --lab-ctl\n",
 					argv[k]);
 				return 1;
 			} else
@@ -890,6 +988,18 @@ int cmd_rerun(int argc, char **argv)
 		return 1;
 	}
 	sname = json_string_value(json_object_get(json_object_get(doc, "context"), "suite"));
+	/* a results file can come from anyone: its suite names a directory */
+	if (sname && ib_name_check("context.suite", sname, err, sizeof(err))) {
+		fprintf(stderr, "iommubench: rerun: %s: %s\n", file, err);
+		json_decref(doc);
+		return 1;
+	}
+	if (sname && strlen(sname) >= sizeof(suite.name)) {
+		fprintf(stderr, "iommubench: rerun: %s: context.suite: %zu characters; expected at most %zu\n",
+			file, strlen(sname), sizeof(suite.name) - 1);
+		json_decref(doc);
+		return 1;
+	}
 	memset(&suite, 0, sizeof(suite));
 	snprintf(suite.name, sizeof(suite.name), "%s", sname ? sname : "rerun");
 	snprintf(suite.file, sizeof(suite.file), "%s", file);

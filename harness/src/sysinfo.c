@@ -2,14 +2,25 @@
 /*
  * Provenance of a run: the context block of results.json, and raw captures
  * of everything that could explain a number later, in <run>/sysinfo/.
+ * No shell is involved: files are read directly (glob, opendir) and the few
+ * tools (git, dmesg, lspci, numactl) are exec'ed with argument vectors, so
+ * nothing taken from a run id, a suite or a results file is ever parsed as
+ * a command.
  */
 #include <cpuid.h>
 #include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <glob.h>
 #include <hwloc.h>
+#include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -18,24 +29,109 @@
 #include "ib_results.h"
 #include "ib_sysinfo.h"
 
-static int run_cmd(const char *cmd, char *buf, size_t len)
+/* ---- running tools without a shell ---- */
+
+/* The tool's path in $PATH (or tool itself when it holds a '/'), or false. */
+static bool in_path(const char *tool)
 {
-	FILE *p = popen(cmd, "r");
-	size_t n;
+	const char *path = getenv("PATH"), *p, *e;
+	char cand[PATH_MAX];
+
+	if (strchr(tool, '/'))
+		return !access(tool, X_OK);
+	for (p = path ? path : "/usr/local/bin:/usr/bin:/bin"; *p; p = *e ? e + 1 : e) {
+		size_t n;
+
+		e = strchrnul(p, ':');
+		n = (size_t)(e - p);
+		if (n && !ib_pathf(cand, sizeof(cand), "%.*s/%s", (int)n, p, tool) &&
+		    !access(cand, X_OK))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Starts argv[0] from $PATH with argv (execvp, no shell), stdin and stderr
+ * on /dev/null and stdout on out.  The child's pid, or -1.
+ */
+static pid_t spawn(char *const argv[], int out)
+{
+	pid_t pid = fork();
+
+	if (pid)
+		return pid;
+	{
+		int null = open("/dev/null", O_RDWR);
+
+		if (null < 0 || dup2(out, STDOUT_FILENO) < 0 ||
+		    dup2(null, STDIN_FILENO) < 0 || dup2(null, STDERR_FILENO) < 0)
+			_exit(127);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+}
+
+/* The exit status of pid, or -1 (not started, or killed by a signal). */
+static int wait_exit(pid_t pid)
+{
+	int status;
+
+	if (pid < 0)
+		return -1;
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* argv with its stdout on /dev/null: its exit status, or -1. */
+static int run_quiet(char *const argv[])
+{
+	int null = open("/dev/null", O_WRONLY | O_CLOEXEC), rc;
+
+	if (null < 0)
+		return -1;
+	rc = wait_exit(spawn(argv, null));
+	close(null);
+	return rc;
+}
+
+/* argv's stdout into buf (at most len - 1 bytes, the rest drained, trailing
+ * newlines cut).  Its exit status, or -1. */
+static int run_capture(char *const argv[], char *buf, size_t len)
+{
+	int fds[2];
+	size_t n = 0;
+	pid_t pid;
+	char sink[512];
 
 	buf[0] = '\0';
-	if (!p)
+	if (pipe2(fds, O_CLOEXEC))
 		return -1;
-	n = fread(buf, 1, len - 1, p);
+	pid = spawn(argv, fds[1]); /* dup2 clears O_CLOEXEC on the child's stdout */
+	close(fds[1]);
+	for (;;) {
+		bool room = n < len - 1;
+		ssize_t r = read(fds[0], room ? buf + n : sink, room ? len - 1 - n : sizeof(sink));
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		if (room)
+			n += (size_t)r;
+	}
+	close(fds[0]);
 	buf[n] = '\0';
 	while (n > 0 && buf[n - 1] == '\n')
 		buf[--n] = '\0';
-	return pclose(p) == 0 && n ? 0 : -1;
+	return wait_exit(pid);
 }
 
 const char *ib_git_sha(char *buf, size_t len)
 {
-	char exe[512], cmd[1200];
+	char exe[PATH_MAX], *slash;
 	ssize_t n;
 	const char *env = getenv("IOMMUBENCH_GIT_SHA");
 
@@ -44,19 +140,22 @@ const char *ib_git_sha(char *buf, size_t len)
 		return buf;
 	}
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n > 0) {
+	if (n > 0 && in_path("git")) {
 		exe[n] = '\0';
-		*strrchr(exe, '/') = '\0';
-		snprintf(cmd, sizeof(cmd),
-			 "git -C '%s' rev-parse HEAD 2>/dev/null && "
-			 "(git -C '%s' diff --quiet HEAD 2>/dev/null || echo dirty)",
-			 exe, exe);
-		if (!run_cmd(cmd, buf, len)) {
-			char *nl = strchr(buf, '\n');
+		slash = strrchr(exe, '/');
+		if (slash)
+			*slash = '\0';
+		{
+			char *rev[] = { "git", "-C", exe, "rev-parse", "HEAD", NULL };
+			char *diff[] = { "git", "-C", exe, "diff", "--quiet", "HEAD", NULL };
+			char sha[128];
 
-			if (nl) /* "<sha>\ndirty" -> "<sha>-dirty" */
-				*nl = '-';
-			return buf;
+			if (!run_capture(rev, sha, sizeof(sha)) && sha[0] && !strchr(sha, '\n')) {
+				/* diff --quiet: 1 when the tree differs from HEAD */
+				snprintf(buf, len, "%s%s", sha,
+					 run_quiet(diff) == 1 ? "-dirty" : "");
+				return buf;
+			}
 		}
 	}
 	snprintf(buf, len, "unknown");
@@ -309,48 +408,222 @@ json_t *ib_sysinfo_context(const char *platform, const char *suite,
 	return c;
 }
 
-static void capture_cmd(const char *dir, const char *name, const char *cmd)
-{
-	char full[2048];
+/* ---- raw captures into <run>/sysinfo/ (best effort: errors skip a file) ---- */
 
-	snprintf(full, sizeof(full), "(%s) > '%s/sysinfo/%s' 2>/dev/null", cmd, dir, name);
-	if (system(full)) {
-		/* best effort: the file may be empty when the tool is absent */
+/* A new capture file sdir/name (never through a symlink), or NULL. */
+static FILE *cap_open(const char *sdir, const char *name)
+{
+	char path[PATH_MAX];
+	FILE *f;
+	int fd;
+
+	if (ib_pathf(path, sizeof(path), "%s/%s", sdir, name))
+		return NULL;
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0)
+		return NULL;
+	f = fdopen(fd, "w");
+	if (!f)
+		close(fd);
+	return f;
+}
+
+/* path's contents as they are (cat). */
+static void cap_copy(FILE *out, const char *path)
+{
+	FILE *in = fopen(path, "r");
+	char buf[4096];
+	size_t n;
+
+	if (!in)
+		return;
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+		if (fwrite(buf, 1, n, out) != n)
+			break;
+	fclose(in);
+}
+
+/* Every non-empty line of the regular files matching pattern, as
+ * "path:line" (grep -H .). */
+static void cap_grep(FILE *out, const char *pattern)
+{
+	char *line = NULL;
+	size_t cap = 0, i;
+	ssize_t n;
+	glob_t g;
+
+	if (glob(pattern, 0, NULL, &g))
+		return;
+	for (i = 0; i < g.gl_pathc && !ferror(out); i++) {
+		const char *path = g.gl_pathv[i];
+		struct stat st;
+		FILE *in;
+
+		if (stat(path, &st) || !S_ISREG(st.st_mode) || !(in = fopen(path, "r")))
+			continue;
+		while ((n = getline(&line, &cap, in)) > 0) {
+			while (n > 0 && line[n - 1] == '\n')
+				line[--n] = '\0';
+			if (n)
+				fprintf(out, "%s:%s\n", path, line);
+		}
+		fclose(in);
 	}
+	free(line);
+	globfree(&g);
+}
+
+/* For each directory matching pattern: "dir:" and its entries, symlinks
+ * with their targets (ls -l's names and arrows). */
+static void cap_links(FILE *out, const char *pattern)
+{
+	char path[PATH_MAX], target[PATH_MAX];
+	size_t i;
+	glob_t g;
+
+	if (glob(pattern, GLOB_ONLYDIR, NULL, &g))
+		return;
+	for (i = 0; i < g.gl_pathc && !ferror(out); i++) {
+		DIR *d = opendir(g.gl_pathv[i]);
+		struct dirent *e;
+
+		if (!d)
+			continue;
+		fprintf(out, "%s:\n", g.gl_pathv[i]);
+		while ((e = readdir(d))) {
+			ssize_t n;
+
+			if (e->d_name[0] == '.')
+				continue;
+			n = ib_pathf(path, sizeof(path), "%s/%s", g.gl_pathv[i], e->d_name) ? -1 :
+				readlink(path, target, sizeof(target) - 1);
+			if (n >= 0) {
+				target[n] = '\0';
+				fprintf(out, "%s -> %s\n", e->d_name, target);
+			} else {
+				fprintf(out, "%s\n", e->d_name);
+			}
+		}
+		closedir(d);
+		fputc('\n', out);
+	}
+	globfree(&g);
+}
+
+/*
+ * A tool's output in sdir/name; with match, only its lines that hold one of
+ * match's words (case-insensitive).  An absent tool leaves "unavailable:
+ * <tool> not found" instead.
+ */
+static void cap_tool(const char *sdir, const char *name, char *const argv[],
+		     const char *const *match)
+{
+	FILE *out = cap_open(sdir, name), *in;
+	char *line = NULL;
+	size_t cap = 0;
+	int fds[2];
+	pid_t pid;
+
+	if (!out)
+		return;
+	if (!in_path(argv[0])) {
+		fprintf(out, "unavailable: %s not found\n", argv[0]);
+		goto out;
+	}
+	if (!match) {
+		fflush(out);
+		wait_exit(spawn(argv, fileno(out)));
+		goto out;
+	}
+	if (pipe2(fds, O_CLOEXEC))
+		goto out;
+	pid = spawn(argv, fds[1]);
+	close(fds[1]);
+	in = fdopen(fds[0], "r");
+	if (!in) {
+		close(fds[0]);
+	} else {
+		while (getline(&line, &cap, in) > 0) {
+			const char *const *m;
+
+			for (m = match; *m; m++)
+				if (strcasestr(line, *m)) {
+					fputs(line, out);
+					break;
+				}
+		}
+		fclose(in); /* after EOF, or a write error: the child gets EPIPE */
+	}
+	wait_exit(pid);
+	free(line);
+out:
+	fclose(out);
+}
+
+/* sdir/name holding the files (cat) or the lines of the files (grep -H .)
+ * matching each pattern. */
+static void cap_files(const char *sdir, const char *name, bool grep,
+		      const char *const *patterns)
+{
+	FILE *out = cap_open(sdir, name);
+
+	if (!out)
+		return;
+	for (; *patterns; patterns++)
+		if (grep)
+			cap_grep(out, *patterns);
+		else
+			cap_copy(out, *patterns);
+	fclose(out);
 }
 
 void ib_sysinfo_capture(const char *dir, const struct ib_topo *t)
 {
-	char path[1100], buf[300];
+	static const char *const iommu_words[] = { "DMAR", "AMD-Vi", "IOMMU", NULL };
+	char sdir[PATH_MAX], path[PATH_MAX], buf[300];
+	struct utsname u;
+	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/sysinfo", dir);
-	if (ib_mkdir_p(path))
+	if (ib_pathf(sdir, sizeof(sdir), "%s/sysinfo", dir) ||
+	    (mkdir(sdir, 0755) && errno != EEXIST))
 		return;
-	capture_cmd(dir, "cmdline", "cat /proc/cmdline");
-	capture_cmd(dir, "meminfo", "cat /proc/meminfo");
-	capture_cmd(dir, "cpuinfo", "cat /proc/cpuinfo");
-	capture_cmd(dir, "hugepages",
-		    "grep -H . /sys/kernel/mm/hugepages/*/* "
-		    "/sys/devices/system/node/node*/hugepages/*/*");
-	capture_cmd(dir, "thp", "grep -H . /sys/kernel/mm/transparent_hugepage/enabled "
-				"/sys/kernel/mm/transparent_hugepage/defrag");
-	capture_cmd(dir, "iommu", "grep -H . /sys/class/iommu/*/intel-iommu/* "
-				  "/sys/kernel/iommu_groups/*/type; "
-				  "ls -l /sys/kernel/iommu_groups/*/devices/");
-	capture_cmd(dir, "dmesg-iommu", "dmesg | grep -iE 'DMAR|AMD-Vi|IOMMU|iommubench'");
-	capture_cmd(dir, "lspci-vvv", "lspci -vvv");
-	capture_cmd(dir, "governor",
-		    "grep -H . /sys/devices/system/cpu/cpu*/cpufreq/scaling_governor");
-	capture_cmd(dir, "numactl-H", "numactl -H");
-	capture_cmd(dir, "uname", "uname -a");
-	hypervisor(buf, sizeof(buf));
-	snprintf(path, sizeof(path), "echo 'cpuid 0x40000000: %s'; cat /sys/hypervisor/type", buf);
-	capture_cmd(dir, "hypervisor", path);
-	ib_git_sha(buf, sizeof(buf));
-	snprintf(path, sizeof(path), "echo '%s'", buf);
-	capture_cmd(dir, "git-sha", path);
-	if (t && t->hwloc) {
-		snprintf(path, sizeof(path), "%s/sysinfo/lstopo.xml", dir);
-		hwloc_topology_export_xml((hwloc_topology_t)t->hwloc, path, 0);
+	cap_files(sdir, "cmdline", false, (const char *const[]){ "/proc/cmdline", NULL });
+	cap_files(sdir, "meminfo", false, (const char *const[]){ "/proc/meminfo", NULL });
+	cap_files(sdir, "cpuinfo", false, (const char *const[]){ "/proc/cpuinfo", NULL });
+	cap_files(sdir, "hugepages", true,
+		  (const char *const[]){ "/sys/kernel/mm/hugepages/*/*",
+					 "/sys/devices/system/node/node*/hugepages/*/*", NULL });
+	cap_files(sdir, "thp", true,
+		  (const char *const[]){ "/sys/kernel/mm/transparent_hugepage/enabled",
+					 "/sys/kernel/mm/transparent_hugepage/defrag", NULL });
+	if ((f = cap_open(sdir, "iommu"))) {
+		cap_grep(f, "/sys/class/iommu/*/intel-iommu/*");
+		cap_grep(f, "/sys/kernel/iommu_groups/*/type");
+		cap_links(f, "/sys/kernel/iommu_groups/*/devices");
+		fclose(f);
 	}
+	/* "iommubench" holds "IOMMU": the module's own lines match too */
+	cap_tool(sdir, "dmesg-iommu", (char *const[]){ "dmesg", NULL }, iommu_words);
+	cap_tool(sdir, "lspci-vvv", (char *const[]){ "lspci", "-vvv", NULL }, NULL);
+	cap_files(sdir, "governor", true,
+		  (const char *const[]){
+			  "/sys/devices/system/cpu/cpu*/cpufreq/scaling_governor", NULL });
+	cap_tool(sdir, "numactl-H", (char *const[]){ "numactl", "-H", NULL }, NULL);
+	if (!uname(&u) && (f = cap_open(sdir, "uname"))) {
+		fprintf(f, "%s %s %s %s %s\n", u.sysname, u.nodename, u.release, u.version,
+			u.machine);
+		fclose(f);
+	}
+	if ((f = cap_open(sdir, "hypervisor"))) {
+		hypervisor(buf, sizeof(buf));
+		fprintf(f, "cpuid 0x40000000: %s\n", buf);
+		cap_copy(f, "/sys/hypervisor/type");
+		fclose(f);
+	}
+	if ((f = cap_open(sdir, "git-sha"))) {
+		fprintf(f, "%s\n", ib_git_sha(buf, sizeof(buf)));
+		fclose(f);
+	}
+	if (t && t->hwloc && !ib_pathf(path, sizeof(path), "%s/lstopo.xml", sdir))
+		hwloc_topology_export_xml((hwloc_topology_t)t->hwloc, path, 0);
 }

@@ -58,7 +58,7 @@ for i in 1 2; do
 	dir=$out/window/w$i
 	mkdir -p "$dir"
 	python3 scripts/lab/lab.py exec --mem 2048 --out "$out" --logdir "$dir" --timeout 300 -- \
-		"iommubench run --suite /opt/iommubench/suites/window.suite --only window-4k --window $win --results-dir /out --run-id w$i --platform qemu-lab --lab-ctl \"\$IOMMUBENCH_LAB_CTL\"" \
+		"iommubench run --suite /opt/iommubench/suites/window.suite --only window-4k --window $win --results-dir /out --claimed-run-id w$i --platform qemu-lab --lab-ctl \"\$IOMMUBENCH_LAB_CTL\"" \
 		>"$out/window$i.log" 2>&1
 	rc=$?
 	if ((rc != 0)) || [[ ! -f $dir/results.json ]]; then
