@@ -11,8 +11,6 @@
 
 #include "ib_plan.h"
 
-#define MAX_ITEMS 64
-
 bool ib_engine_uses_device(const char *engine)
 {
 	return !strcmp(engine, "map") || !strcmp(engine, "edu");
@@ -255,28 +253,70 @@ static int resolve(const struct ib_topo *t, struct ib_point *base,
 	return 0;
 }
 
+/* The list items of each option for one job: CLI, then job, then
+ * [global], then the default; plan-only options (max_points) have none. */
+struct job_items {
+	const struct ib_job *src[IB_O_MAX];
+	char (*items[IB_O_MAX])[IB_VAL_LEN];
+	int n[IB_O_MAX];
+};
+
+static void job_items_free(struct job_items *ji)
+{
+	int id;
+
+	for (id = 0; id < IB_O_MAX; id++)
+		free(ji->items[id]);
+	memset(ji, 0, sizeof(*ji));
+}
+
+static int job_items_load(const struct ib_suite *s, const struct ib_job *job,
+			  const struct ib_job *cli, struct job_items *ji)
+{
+	int id;
+
+	memset(ji, 0, sizeof(*ji));
+	for (id = 0; id < IB_O_MAX; id++) {
+		const char *v;
+		size_t n;
+
+		ji->src[id] = cli && cli->set[id] ? cli :
+			      job->set[id]	  ? job :
+			      s->global.set[id]	  ? &s->global :
+						    NULL;
+		v = ji->src[id] ? ji->src[id]->value[id] : ib_options[id].def;
+		if (!v[0] || (ib_options[id].flags & IB_OPT_F_PLAN))
+			continue;
+		/* ib_job_set refused anything longer; defaults are one item */
+		n = ib_opt_count(id, v);
+		if (n > IB_LIST_MAX_ITEMS)
+			n = IB_LIST_MAX_ITEMS;
+		ji->items[id] = calloc(n, sizeof(*ji->items[id]));
+		if (!ji->items[id]) {
+			job_items_free(ji);
+			return -1;
+		}
+		ji->n[id] = ib_opt_split(id, v, ji->items[id], (int)n);
+		if (ji->n[id] > (int)n)
+			ji->n[id] = (int)n;
+	}
+	return 0;
+}
+
 static int expand_job(const struct ib_suite *s, const struct ib_job *job,
 		      const struct ib_job *cli, const struct ib_topo *t,
 		      bool adhoc, struct ib_plan *plan, char *err, size_t errlen)
 {
-	static char items[IB_O_MAX][MAX_ITEMS][IB_VAL_LEN];
-	int nitems[IB_O_MAX], idx[IB_O_MAX], id;
+	struct job_items ji;
+	int *nitems = ji.n, idx[IB_O_MAX], id, rc = -1;
 	bool swept[IB_O_MAX];
-	const struct ib_job *src[IB_O_MAX];
+	const struct ib_job **src = ji.src;
 
+	if (job_items_load(s, job, cli, &ji)) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	for (id = 0; id < IB_O_MAX; id++) {
-		const char *v;
-
-		src[id] = cli && cli->set[id] ? cli :
-			  job->set[id]	      ? job :
-			  s->global.set[id]   ? &s->global :
-						NULL;
-		v = src[id] ? src[id]->value[id] : ib_options[id].def;
-		if (!v[0]) {
-			nitems[id] = 0;
-		} else {
-			nitems[id] = ib_opt_split(id, v, items[id], MAX_ITEMS);
-		}
 		swept[id] = nitems[id] > 1 ||
 			    (adhoc && src[id] && id != IB_O_ENGINE &&
 			     !(ib_options[id].flags & IB_OPT_F_HARNESS));
@@ -294,20 +334,20 @@ static int expand_job(const struct ib_suite *s, const struct ib_job *job,
 		for (id = 0; id < IB_O_MAX; id++) {
 			if (!nitems[id])
 				continue;
-			ib_opt_set(&pt.p, id, items[id][idx[id]], msg, sizeof(msg));
+			ib_opt_set(&pt.p, id, ji.items[id][idx[id]], msg, sizeof(msg));
 			pt.p.given[id] = src[id] != NULL;
 			if (swept[id] && !(ib_options[id].type == IB_OPT_NODE &&
 					   pt.p.node_kind[id] == IB_NODE_ALL))
 				name_add(pt.name, sizeof(pt.name),
-					 ib_options[id].name, items[id][idx[id]]);
+					 ib_options[id].name, ji.items[id][idx[id]]);
 		}
 		if (ib_params_validate(&pt.p, msg, sizeof(msg))) {
 			snprintf(err, errlen, "%s: [%s] %s", s->file, job->name, msg);
-			return -1;
+			goto out;
 		}
 		if (resolve(t, &pt, swept, plan)) {
 			snprintf(err, errlen, "out of memory");
-			return -1;
+			goto out;
 		}
 		/* odometer over the lists */
 		for (id = IB_O_MAX - 1; id >= 0; id--) {
@@ -320,9 +360,11 @@ static int expand_job(const struct ib_suite *s, const struct ib_job *job,
 		if (id < 0)
 			break;
 	}
-	return 0;
+	rc = 0;
+out:
+	job_items_free(&ji);
+	return rc;
 }
-
 int ib_plan_expand(const struct ib_suite *s, const struct ib_job *cli,
 		   const char *only, const struct ib_topo *t, bool adhoc,
 		   struct ib_plan *plan, char *err, size_t errlen)

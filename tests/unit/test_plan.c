@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ib_plan.h"
@@ -168,6 +170,27 @@ static void test_cli_overrides(void **state)
 	ib_plan_free(&p);
 }
 
+/* Issue 8: the 60-value window list on a 700+ character line that inih
+ * cut to 24 points gives 60. */
+static void test_sixty_windows(void **state)
+{
+	char text[2048];
+	struct ib_plan p;
+	size_t off;
+	int i;
+
+	off = (size_t)snprintf(text, sizeof(text), "[global]\nengine=cpu\n[w]\nwindow=");
+	for (i = 0; i < 60; i++)
+		off += (size_t)snprintf(text + off, sizeof(text) - off, "%s%lld",
+					i ? "," : "", 10737418240LL + 4096LL * i);
+	snprintf(text + off, sizeof(text) - off, "\n");
+	assert_true(strlen(strstr(text, "window=")) > 700);
+	plan_of(text, &p);
+	assert_int_equal(p.n, 60);
+	assert_string_equal(p.pts[59].name, "w/window:10737659904");
+	ib_plan_free(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -176,6 +199,7 @@ int main(void)
 		cmocka_unit_test(test_device_anchor),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_cli_overrides),
+		cmocka_unit_test(test_sixty_windows),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
