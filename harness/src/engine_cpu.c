@@ -9,6 +9,7 @@
  * Samples are bounded: the workers share IB_SAMPLES_MAX exact samples per
  * repetition (each keeps IB_SAMPLES_MAX / threads) and fold the rest into
  * the histogram, so a 300 s repetition of 20 ns copies costs 8 MB, not GBs.
+ * A signal (ib_interrupted) ends a repetition early; run.c discards it.
  */
 #include <pthread.h>
 #include <sched.h>
@@ -16,6 +17,7 @@
 #include <string.h>
 
 #include "ib_engine.h"
+#include "ib_run.h"
 
 struct worker {
 	struct ib_run_ctx *ctx;
@@ -92,7 +94,7 @@ static void *worker_main(void *arg)
 			break;
 		}
 		w->copies++;
-		if (dur && b - w->t_start >= dur)
+		if ((dur && b - w->t_start >= dur) || ib_interrupted)
 			break;
 	}
 	w->t_end = ib_now_ns();

@@ -280,20 +280,24 @@ static int run_point(const struct ib_point *pt, const struct ib_topo *topo,
 	if (ctr)
 		ib_counters_start(ctr);
 	t0 = ib_now_ns();
-	for (i = 0; i < p->u[IB_O_WARMUP]; i++) {
+	for (i = 0; i < p->u[IB_O_WARMUP] && !ib_interrupted; i++) {
 		ib_rep_reset(&rep);
 		erc = e->run(&ctx, &rep, why, sizeof(why));
 		ctx.rep++;
 		if (erc)
 			break;
 	}
-	if (!erc) {
+	if (!erc && !ib_interrupted) {
 		t0 = ib_now_ns();
 		for (;;) {
 			ib_rep_reset(&rep);
 			erc = e->run(&ctx, &rep, why, sizeof(why));
 			ctx.rep++;
 			if (erc)
+				break;
+			/* engines may stop a repetition early on the signal:
+			 * never count a cut one */
+			if (ib_interrupted)
 				break;
 			if (acc_add(&acc, &rep)) {
 				snprintf(why, sizeof(why), "out of memory for samples");
@@ -332,6 +336,17 @@ static int run_point(const struct ib_point *pt, const struct ib_topo *topo,
 	}
 	if (erc) {
 		rc = erc == 4 ? ROW_SKIP : erc == 3 ? ROW_SKIP_RESOURCE : ROW_ERROR;
+		goto out;
+	}
+	/* A point the signal cut short of min_reps was not measured as asked:
+	 * an error row saying so, never "ok" with too few repetitions. */
+	if (ib_interrupted && acc.reps < p->u[IB_O_MIN_REPS]) {
+		snprintf(why, sizeof(why),
+			 "interrupted after %llu of min_reps %llu repetitions",
+			 (unsigned long long)acc.reps,
+			 (unsigned long long)p->u[IB_O_MIN_REPS]);
+		json_object_set_new(row, "repetitions", json_integer((json_int_t)acc.reps));
+		rc = ROW_ERROR;
 		goto out;
 	}
 
