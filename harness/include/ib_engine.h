@@ -28,12 +28,22 @@ enum ib_metric_id {
 
 extern const char *const ib_metric_names[IB_M_MAX];
 
-/* Raw results of one metric in one repetition: samples or a histogram. */
+/*
+ * Raw results of one metric (one repetition, or a whole point): exact
+ * samples, up to IB_SAMPLES_MAX of them (or .limit when set), and beyond
+ * that the uapi log-linear histogram (the module's own, or samples folded
+ * in by ib_metric_push).  So memory is fixed: at most IB_SAMPLES_MAX x 8
+ * bytes + 9 KiB per container, and percentiles are exact order statistics
+ * while h_count is 0, bucket resolution (<= 3.1 %) after (docs/harness.md).
+ */
+#define IB_SAMPLES_MAX 1000000
+
 struct ib_metric_data {
 	double *v;
 	size_t n, cap;
+	size_t limit;	/* exact samples kept at most; 0 = IB_SAMPLES_MAX */
 	uint64_t *hist; /* IOMMUBENCH_HIST_BUCKETS, NULL = none */
-	uint64_t h_count, h_sum, h_min, h_max;
+	uint64_t h_count, h_sum, h_min, h_max; /* h_count 0 = hist empty */
 };
 
 struct ib_rep {
@@ -72,7 +82,19 @@ struct ib_engine {
 const struct ib_engine *ib_engine_find(const char *name);
 const struct ib_engine *const *ib_engines(void); /* NULL-terminated */
 
+/* Adds one sample (ns): kept exactly under the limit, else folded into
+ * the histogram.  -1 only when out of memory. */
 int ib_metric_push(struct ib_metric_data *m, double v);
+/* dst += src: samples (bounded as above) and histogram. */
+int ib_metric_merge(struct ib_metric_data *dst, const struct ib_metric_data *src);
+/* Whether every sample is still held exactly (no histogram in use). */
+bool ib_metric_exact(const struct ib_metric_data *m);
+/* Summary of all of m; with a histogram in use the exact samples are
+ * folded into it first.  -1 when m is empty. */
+struct ib_summary;
+int ib_metric_summary(struct ib_metric_data *m, struct ib_summary *s);
+/* Frees m's storage and clears it. */
+void ib_metric_free(struct ib_metric_data *m);
 void ib_rep_reset(struct ib_rep *rep);
 void ib_rep_free(struct ib_rep *rep);
 

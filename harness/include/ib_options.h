@@ -25,6 +25,9 @@ enum ib_opt_type {
 
 #define IB_OPT_F_NOLIST (1U << 0) /* commas are part of the value */
 #define IB_OPT_F_HARNESS (1U << 1) /* harness option, not a sweep parameter */
+/* A whole-plan option: [global] or the command line only; never part of a
+ * point's params (so never in a row). */
+#define IB_OPT_F_PLAN (1U << 2)
 
 enum ib_opt_id {
 	IB_O_ENGINE, IB_O_OP, IB_O_PAGE_SIZE, IB_O_WINDOW, IB_O_XFER_SIZE,
@@ -33,7 +36,7 @@ enum ib_opt_id {
 	IB_O_DIRECTION, IB_O_ITERATIONS, IB_O_DURATION, IB_O_WARMUP,
 	IB_O_MIN_REPS, IB_O_MAX_REPS, IB_O_MAX_TIME, IB_O_TARGET_CI,
 	IB_O_SEED, IB_O_VERIFY, IB_O_BUF_SIZE, IB_O_COUNTERS,
-	IB_O_DESCRIPTION,
+	IB_O_DESCRIPTION, IB_O_MAX_POINTS,
 	IB_O_MAX,
 };
 
@@ -50,6 +53,14 @@ struct ib_option {
 extern const struct ib_option ib_options[IB_O_MAX];
 
 #define IB_VAL_LEN 256
+
+/*
+ * Lists (docs/suites.md): at most IB_LIST_MAX_ITEMS items, each shorter than
+ * IB_VAL_LEN; a longer list or item is refused with a message naming the
+ * key, never cut.  IB_LIST_MAX_CHARS bounds the text of a whole list.
+ */
+#define IB_LIST_MAX_ITEMS 4096
+#define IB_LIST_MAX_CHARS (IB_LIST_MAX_ITEMS * IB_VAL_LEN)
 
 /* A node request: an id, or one of the relative words. */
 enum ib_node_kind { IB_NODE_ID, IB_NODE_LOCAL, IB_NODE_REMOTE, IB_NODE_ALL };
@@ -79,8 +90,23 @@ int ib_opt_set(struct ib_params *p, int id, const char *value, char *err,
 /* Checks one value without storing it (same message). */
 int ib_opt_check(int id, const char *value, char *err, size_t errlen);
 
-/* Splits a list value on commas (unless the option is NOLIST): returns the
- * number of items written to items[] (each trimmed), max nitems. */
+/*
+ * The items of a list value, one per call: split on commas (the whole value
+ * for NOLIST options), each trimmed; an empty item is an item.  *cur starts
+ * at the value; returns false after the last item.
+ */
+bool ib_opt_item(int id, const char **cur, const char **start, size_t *len);
+
+/* Number of items in a list value (ib_opt_item's count). */
+size_t ib_opt_count(int id, const char *value);
+
+/*
+ * Splits a list value into items[] (at most nitems written, each trimmed)
+ * and returns the number of items in the value, which may exceed nitems
+ * (as snprintf does), so callers can tell and never truncate silently.
+ * Items of IB_VAL_LEN characters or more do not fit: ib_job_set refuses
+ * them before a value reaches a split.
+ */
 int ib_opt_split(int id, const char *value, char items[][IB_VAL_LEN],
 		 int nitems);
 

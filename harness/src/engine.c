@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "ib_engine.h"
+#include "ib_stats.h"
 #include "iommubench.h"
 
 extern const struct ib_engine ib_engine_null;
@@ -51,12 +52,49 @@ const struct ib_engine *ib_engine_find(const char *name)
 	return NULL;
 }
 
+/* Counts, sum and range of values added to m's histogram (allocated on
+ * first use); the caller fills the buckets. */
+static int hist_add(struct ib_metric_data *m, uint64_t count, uint64_t sum,
+		    uint64_t min, uint64_t max)
+{
+	if (!m->hist) {
+		m->hist = calloc(IOMMUBENCH_HIST_BUCKETS, sizeof(*m->hist));
+		if (!m->hist)
+			return -1;
+	}
+	if (!m->h_count || min < m->h_min)
+		m->h_min = min;
+	if (!m->h_count || max > m->h_max)
+		m->h_max = max;
+	m->h_count += count;
+	m->h_sum += sum;
+	return 0;
+}
+
+/* One sample into the histogram (negative or NaN counts as 0 ns). */
+static int fold(struct ib_metric_data *m, double x)
+{
+	uint64_t v = x > 0 ? (uint64_t)x : 0;
+
+	if (hist_add(m, 1, v, v, v))
+		return -1;
+	m->hist[ib_hist_bucket(v)]++;
+	return 0;
+}
+
 int ib_metric_push(struct ib_metric_data *m, double v)
 {
+	size_t limit = m->limit ? m->limit : IB_SAMPLES_MAX;
+
+	if (m->n >= limit)
+		return fold(m, v);
 	if (m->n == m->cap) {
 		size_t cap = m->cap ? m->cap * 2 : 1024;
-		double *n = realloc(m->v, cap * sizeof(*n));
+		double *n;
 
+		if (cap > limit)
+			cap = limit;
+		n = realloc(m->v, cap * sizeof(*n));
 		if (!n)
 			return -1;
 		m->v = n;
@@ -64,6 +102,47 @@ int ib_metric_push(struct ib_metric_data *m, double v)
 	}
 	m->v[m->n++] = v;
 	return 0;
+}
+
+int ib_metric_merge(struct ib_metric_data *dst, const struct ib_metric_data *src)
+{
+	size_t k;
+
+	for (k = 0; k < src->n; k++)
+		if (ib_metric_push(dst, src->v[k]))
+			return -1;
+	if (src->hist && src->h_count) {
+		if (hist_add(dst, src->h_count, src->h_sum, src->h_min, src->h_max))
+			return -1;
+		ib_hist_merge(dst->hist, src->hist);
+	}
+	return 0;
+}
+
+bool ib_metric_exact(const struct ib_metric_data *m)
+{
+	return !m->h_count;
+}
+
+int ib_metric_summary(struct ib_metric_data *m, struct ib_summary *s)
+{
+	size_t k;
+
+	if (!m->h_count)
+		return m->n ? ib_stats_from_samples(m->v, m->n, s) : -1;
+	for (k = 0; k < m->n; k++)
+		if (fold(m, m->v[k]))
+			return -1;
+	m->n = 0;
+	return ib_stats_from_hist(m->hist, m->h_count, m->h_sum, m->h_min,
+				  m->h_max, s);
+}
+
+void ib_metric_free(struct ib_metric_data *m)
+{
+	free(m->v);
+	free(m->hist);
+	memset(m, 0, sizeof(*m));
 }
 
 void ib_rep_reset(struct ib_rep *rep)

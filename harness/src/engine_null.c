@@ -3,8 +3,10 @@
  * Engine `null`: moves nothing.  Each sample times an empty iteration of
  * the sampling loop (two clock reads and a store), i.e. what the harness
  * itself adds to every sample; it also exercises the pipeline end to end.
+ * A signal ends a repetition early (run.c discards it).
  */
 #include "ib_engine.h"
+#include "ib_run.h"
 
 static const char *null_supported(const struct ib_point *pt, char *buf, size_t len)
 {
@@ -23,7 +25,7 @@ static int null_run(struct ib_run_ctx *ctx, struct ib_rep *rep, char *err,
 		b = ib_now_ns();
 		if (ib_metric_push(&rep->m[IB_M_OVERHEAD], (double)(b - a)))
 			return 2;
-		if (dur && b - t0 >= dur)
+		if ((dur && b - t0 >= dur) || ib_interrupted)
 			break;
 	}
 	rep->elapsed_ns = ib_now_ns() - t0;

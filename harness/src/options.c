@@ -85,6 +85,13 @@ const struct ib_option ib_options[IB_O_MAX] = {
 	[IB_O_DESCRIPTION] = { "description", IB_OPT_STR,
 			       IB_OPT_F_HARNESS | IB_OPT_F_NOLIST, 0, 0, "",
 			       NULL, "free text recorded with the job" },
+	/* Before a point runs or a plan is allocated (docs/harness.md): about
+	 * 9 KiB of plan per point, and every point lasts up to max_time. */
+	[IB_O_MAX_POINTS] = { "max_points", IB_OPT_UINT,
+			      IB_OPT_F_HARNESS | IB_OPT_F_NOLIST | IB_OPT_F_PLAN,
+			      1, 1000000, "10000", NULL,
+			      "refuse a plan of more points, before anything runs "
+			      "([global] or the command line)" },
 };
 
 int ib_opt_find(const char *name)
@@ -363,38 +370,54 @@ void ib_params_defaults(struct ib_params *p)
 
 	memset(p, 0, sizeof(*p));
 	for (i = 0; i < IB_O_MAX; i++)
-		if (ib_options[i].def[0])
+		if (ib_options[i].def[0] && !(ib_options[i].flags & IB_OPT_F_PLAN))
 			ib_opt_set(p, i, ib_options[i].def, err, sizeof(err));
 }
 
-static char *trim(char *s)
+bool ib_opt_item(int id, const char **cur, const char **start, size_t *len)
 {
-	char *e;
+	const char *p = *cur, *end;
 
-	while (isspace((unsigned char)*s))
-		s++;
-	e = s + strlen(s);
-	while (e > s && isspace((unsigned char)e[-1]))
-		*--e = '\0';
-	return s;
+	if (!p)
+		return false;
+	if (id >= 0 && (ib_options[id].flags & IB_OPT_F_NOLIST))
+		end = p + strlen(p);
+	else
+		end = p + strcspn(p, ",");
+	*cur = *end ? end + 1 : NULL;
+	while (p < end && isspace((unsigned char)*p))
+		p++;
+	while (end > p && isspace((unsigned char)end[-1]))
+		end--;
+	*start = p;
+	*len = (size_t)(end - p);
+	return true;
+}
+
+size_t ib_opt_count(int id, const char *value)
+{
+	const char *cur = value, *start;
+	size_t n = 0, len;
+
+	while (ib_opt_item(id, &cur, &start, &len))
+		n++;
+	return n;
 }
 
 int ib_opt_split(int id, const char *value, char items[][IB_VAL_LEN],
 		 int nitems)
 {
-	char tmp[4096], *save = NULL, *t;
+	const char *cur = value, *start;
+	size_t len;
 	int n = 0;
 
-	snprintf(tmp, sizeof(tmp), "%s", value);
-	if (id >= 0 && (ib_options[id].flags & IB_OPT_F_NOLIST)) {
-		snprintf(items[0], IB_VAL_LEN, "%s", trim(tmp));
-		return 1;
+	while (ib_opt_item(id, &cur, &start, &len)) {
+		if (n < nitems)
+			snprintf(items[n], IB_VAL_LEN, "%.*s",
+				 (int)(len < IB_VAL_LEN ? len : IB_VAL_LEN - 1),
+				 start);
+		n++;
 	}
-	for (t = strtok_r(tmp, ",", &save); t && n < nitems;
-	     t = strtok_r(NULL, ",", &save))
-		snprintf(items[n++], IB_VAL_LEN, "%s", trim(t));
-	if (n == 0)
-		snprintf(items[n++], IB_VAL_LEN, "%s", "");
 	return n;
 }
 

@@ -6,12 +6,12 @@
  * one (cpu relative to the device, memory relative to the cpu), and the
  * hwloc distance of each triple is recorded.
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ib_plan.h"
-
-#define MAX_ITEMS 64
 
 bool ib_engine_uses_device(const char *engine)
 {
@@ -255,28 +255,70 @@ static int resolve(const struct ib_topo *t, struct ib_point *base,
 	return 0;
 }
 
+/* The list items of each option for one job: CLI, then job, then
+ * [global], then the default; plan-only options (max_points) have none. */
+struct job_items {
+	const struct ib_job *src[IB_O_MAX];
+	char (*items[IB_O_MAX])[IB_VAL_LEN];
+	int n[IB_O_MAX];
+};
+
+static void job_items_free(struct job_items *ji)
+{
+	int id;
+
+	for (id = 0; id < IB_O_MAX; id++)
+		free(ji->items[id]);
+	memset(ji, 0, sizeof(*ji));
+}
+
+static int job_items_load(const struct ib_suite *s, const struct ib_job *job,
+			  const struct ib_job *cli, struct job_items *ji)
+{
+	int id;
+
+	memset(ji, 0, sizeof(*ji));
+	for (id = 0; id < IB_O_MAX; id++) {
+		const char *v;
+		size_t n;
+
+		ji->src[id] = cli && cli->set[id] ? cli :
+			      job->set[id]	  ? job :
+			      s->global.set[id]	  ? &s->global :
+						    NULL;
+		v = ji->src[id] ? ji->src[id]->value[id] : ib_options[id].def;
+		if (!v[0] || (ib_options[id].flags & IB_OPT_F_PLAN))
+			continue;
+		/* ib_job_set refused anything longer; defaults are one item */
+		n = ib_opt_count(id, v);
+		if (n > IB_LIST_MAX_ITEMS)
+			n = IB_LIST_MAX_ITEMS;
+		ji->items[id] = calloc(n, sizeof(*ji->items[id]));
+		if (!ji->items[id]) {
+			job_items_free(ji);
+			return -1;
+		}
+		ji->n[id] = ib_opt_split(id, v, ji->items[id], (int)n);
+		if (ji->n[id] > (int)n)
+			ji->n[id] = (int)n;
+	}
+	return 0;
+}
+
 static int expand_job(const struct ib_suite *s, const struct ib_job *job,
 		      const struct ib_job *cli, const struct ib_topo *t,
 		      bool adhoc, struct ib_plan *plan, char *err, size_t errlen)
 {
-	static char items[IB_O_MAX][MAX_ITEMS][IB_VAL_LEN];
-	int nitems[IB_O_MAX], idx[IB_O_MAX], id;
+	struct job_items ji;
+	int *nitems = ji.n, idx[IB_O_MAX], id, rc = -1;
 	bool swept[IB_O_MAX];
-	const struct ib_job *src[IB_O_MAX];
+	const struct ib_job **src = ji.src;
 
+	if (job_items_load(s, job, cli, &ji)) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	for (id = 0; id < IB_O_MAX; id++) {
-		const char *v;
-
-		src[id] = cli && cli->set[id] ? cli :
-			  job->set[id]	      ? job :
-			  s->global.set[id]   ? &s->global :
-						NULL;
-		v = src[id] ? src[id]->value[id] : ib_options[id].def;
-		if (!v[0]) {
-			nitems[id] = 0;
-		} else {
-			nitems[id] = ib_opt_split(id, v, items[id], MAX_ITEMS);
-		}
 		swept[id] = nitems[id] > 1 ||
 			    (adhoc && src[id] && id != IB_O_ENGINE &&
 			     !(ib_options[id].flags & IB_OPT_F_HARNESS));
@@ -294,20 +336,20 @@ static int expand_job(const struct ib_suite *s, const struct ib_job *job,
 		for (id = 0; id < IB_O_MAX; id++) {
 			if (!nitems[id])
 				continue;
-			ib_opt_set(&pt.p, id, items[id][idx[id]], msg, sizeof(msg));
+			ib_opt_set(&pt.p, id, ji.items[id][idx[id]], msg, sizeof(msg));
 			pt.p.given[id] = src[id] != NULL;
 			if (swept[id] && !(ib_options[id].type == IB_OPT_NODE &&
 					   pt.p.node_kind[id] == IB_NODE_ALL))
 				name_add(pt.name, sizeof(pt.name),
-					 ib_options[id].name, items[id][idx[id]]);
+					 ib_options[id].name, ji.items[id][idx[id]]);
 		}
 		if (ib_params_validate(&pt.p, msg, sizeof(msg))) {
 			snprintf(err, errlen, "%s: [%s] %s", s->file, job->name, msg);
-			return -1;
+			goto out;
 		}
 		if (resolve(t, &pt, swept, plan)) {
 			snprintf(err, errlen, "out of memory");
-			return -1;
+			goto out;
 		}
 		/* odometer over the lists */
 		for (id = IB_O_MAX - 1; id >= 0; id--) {
@@ -320,6 +362,218 @@ static int expand_job(const struct ib_suite *s, const struct ib_job *job,
 		if (id < 0)
 			break;
 	}
+	rc = 0;
+out:
+	job_items_free(&ji);
+	return rc;
+}
+/* ---- the size of a plan, before it is allocated ---- */
+
+static uint64_t mul_sat(uint64_t a, uint64_t b)
+{
+	uint64_t r;
+
+	return __builtin_mul_overflow(a, b, &r) ? UINT64_MAX : r;
+}
+
+static uint64_t add_sat(uint64_t a, uint64_t b)
+{
+	return a + b < a ? UINT64_MAX : a + b;
+}
+
+static bool item_is(const char *start, size_t len, const char *word)
+{
+	return len == strlen(word) && !strncmp(start, word, len);
+}
+
+static const char *job_value(const struct ib_suite *s, const struct ib_job *job,
+			     const struct ib_job *cli, int id)
+{
+	return cli && cli->set[id] ? cli->value[id] :
+	       job->set[id]	   ? job->value[id] :
+	       s->global.set[id]   ? s->global.value[id] :
+				     ib_options[id].def;
+}
+
+/* Sum over a node option's items of the points each one gives: `all` one
+ * per node with CPUs (or memory), anything else one (resolve()). */
+static uint64_t node_weight(const struct ib_topo *t, const char *v, bool cpu)
+{
+	const char *cur = v, *start;
+	uint64_t sum = 0, all = 0;
+	size_t len;
+	int i;
+
+	for (i = 0; i < t->nnodes; i++)
+		all += cpu ? t->has_cpu[i] : t->has_mem[i];
+	while (ib_opt_item(-1, &cur, &start, &len))
+		sum += item_is(start, len, "all") && all ? all : 1;
+	return sum;
+}
+
+/*
+ * The points one job expands to, exactly as expand_job() and resolve()
+ * will push them, without building any: the product of the list lengths,
+ * with node `all` items weighted by the nodes they stand for.  Saturates
+ * at UINT64_MAX.
+ */
+static uint64_t count_job(const struct ib_suite *s, const struct ib_job *job,
+			  const struct ib_job *cli, const struct ib_topo *t)
+{
+	const char *dev = job_value(s, job, cli, IB_O_DEVICE);
+	const char *devnode = job_value(s, job, cli, IB_O_DEV_NODE);
+	const char *cur, *start;
+	uint64_t total = 1, d, a = 0, nd, na = 0, per_dev = 0;
+	size_t len;
+	int id, i;
+
+	for (id = 0; id < IB_O_MAX; id++) {
+		const char *v = job_value(s, job, cli, id);
+
+		if (!v[0] || (ib_options[id].flags & IB_OPT_F_PLAN) ||
+		    id == IB_O_ENGINE || id == IB_O_DEVICE || id == IB_O_DEV_NODE ||
+		    id == IB_O_CPU_NODE || id == IB_O_MEM_NODE)
+			continue;
+		total = mul_sat(total, ib_opt_count(id, v));
+	}
+	total = mul_sat(total, node_weight(t, job_value(s, job, cli, IB_O_CPU_NODE), true));
+	total = mul_sat(total, node_weight(t, job_value(s, job, cli, IB_O_MEM_NODE), false));
+
+	/* device x dev_node per engine: device=auto with dev_node=all is one
+	 * point per node holding a device for the engine (at least one) */
+	d = ib_opt_count(IB_O_DEVICE, dev);
+	for (cur = dev; ib_opt_item(IB_O_DEVICE, &cur, &start, &len);)
+		a += item_is(start, len, "auto");
+	nd = ib_opt_count(IB_O_DEV_NODE, devnode);
+	for (cur = devnode; ib_opt_item(IB_O_DEV_NODE, &cur, &start, &len);)
+		na += item_is(start, len, "all");
+	cur = job_value(s, job, cli, IB_O_ENGINE);
+	while (ib_opt_item(IB_O_ENGINE, &cur, &start, &len)) {
+		char engine[IB_VAL_LEN];
+		uint64_t nodes = 0;
+
+		snprintf(engine, sizeof(engine), "%.*s",
+			 (int)(len < IB_VAL_LEN ? len : IB_VAL_LEN - 1), start);
+		if (!ib_engine_uses_device(engine)) {
+			per_dev = add_sat(per_dev, mul_sat(d, nd));
+			continue;
+		}
+		for (i = 0; i < t->nnodes; i++)
+			nodes += pick_dev(t, engine, t->node[i]) != NULL;
+		per_dev = add_sat(per_dev, add_sat(mul_sat(mul_sat(a, na), nodes ? nodes : 1),
+						   mul_sat(d, nd) - a * na));
+	}
+	return mul_sat(total, per_dev);
+}
+
+/* Smallest (or largest) item of a number/duration option of a job. */
+static uint64_t job_bound(const struct ib_suite *s, const struct ib_job *job,
+			  const struct ib_job *cli, int id, bool largest)
+{
+	const char *cur = job_value(s, job, cli, id), *start;
+	uint64_t best = largest ? 0 : UINT64_MAX, v;
+	char item[IB_VAL_LEN];
+	size_t len;
+
+	if (!cur[0])
+		return 0;
+	while (ib_opt_item(id, &cur, &start, &len)) {
+		snprintf(item, sizeof(item), "%.*s",
+			 (int)(len < IB_VAL_LEN ? len : IB_VAL_LEN - 1), start);
+		if (ib_options[id].type == IB_OPT_DURATION) {
+			if (ib_parse_duration(item, &v))
+				continue;
+		} else {
+			v = strtoull(item, NULL, 10);
+		}
+		if (largest ? v > best : v < best)
+			best = v;
+	}
+	return best == UINT64_MAX ? 0 : best;
+}
+
+static void fmt_hms(double sec, char *buf, size_t len)
+{
+	double h = floor(sec / 3600);
+	long rest = (long)(sec - h * 3600);
+
+	if (h >= 1e6)
+		snprintf(buf, len, "%.3g days", sec / 86400);
+	else
+		snprintf(buf, len, "%.0f:%02ld:%02ld", h, rest / 60, rest % 60);
+}
+
+static void fmt_bytes(double b, char *buf, size_t len)
+{
+	if (b >= 1024.0 * 1024 * 1024 * 1024)
+		snprintf(buf, len, "%.3g TiB", b / (1024.0 * 1024 * 1024 * 1024));
+	else if (b >= 1024.0 * 1024 * 1024)
+		snprintf(buf, len, "%.1f GiB", b / (1024.0 * 1024 * 1024));
+	else
+		snprintf(buf, len, "%.0f MiB", b / (1024.0 * 1024));
+}
+
+/*
+ * Refuses a plan over max_points (or over half this machine's memory)
+ * before anything is allocated, with the point count and the ETA bounds:
+ * at most max_time per point, and at least (warmup + min_reps) x duration
+ * when repetitions are timed.
+ */
+static int plan_check_size(const struct ib_suite *s, const struct ib_job *cli,
+			   const char *only, const struct ib_topo *t,
+			   uint64_t *total, char *err, size_t errlen)
+{
+	const char *mp = cli && cli->set[IB_O_MAX_POINTS] ? cli->value[IB_O_MAX_POINTS] :
+			 s->global.set[IB_O_MAX_POINTS] ? s->global.value[IB_O_MAX_POINTS] :
+							  ib_options[IB_O_MAX_POINTS].def;
+	uint64_t max = strtoull(mp, NULL, 10), n = 0, pages;
+	double hi = 0, lo = 0, bytes, mem;
+	char eta[160], a[48], b[48], sz[32], msz[32];
+	bool timed = true;
+	int i;
+
+	for (i = 0; i < s->njobs; i++) {
+		const struct ib_job *j = &s->jobs[i];
+		uint64_t c, dur;
+
+		if (only && strcmp(only, j->name))
+			continue;
+		c = count_job(s, j, cli, t);
+		n = add_sat(n, c);
+		hi += (double)c * (double)job_bound(s, j, cli, IB_O_MAX_TIME, true) / 1e9;
+		dur = job_bound(s, j, cli, IB_O_DURATION, false);
+		timed = timed && dur;
+		lo += (double)c * (double)dur / 1e9 *
+		      (double)(job_bound(s, j, cli, IB_O_WARMUP, false) +
+			       job_bound(s, j, cli, IB_O_MIN_REPS, false));
+	}
+	*total = n;
+	bytes = (double)n * (double)sizeof(struct ib_point);
+	fmt_bytes(bytes, sz, sizeof(sz));
+	fmt_hms(hi, b, sizeof(b));
+	if (timed) {
+		fmt_hms(lo, a, sizeof(a));
+		snprintf(eta, sizeof(eta), "ETA %s to %s: (warmup + min_reps) x duration to max_time per point", a, b);
+	} else {
+		snprintf(eta, sizeof(eta), "ETA up to %s at max_time per point", b);
+	}
+	if (n > max) {
+		snprintf(err, errlen,
+			 "%s: plan of %s%llu points is more than --max-points %llu (%s; %s of plan): narrow the lists, or raise --max-points (max_points in [global]) up to %llu",
+			 s->file, n == UINT64_MAX ? "at least " : "",
+			 (unsigned long long)n, (unsigned long long)max, eta, sz,
+			 (unsigned long long)ib_options[IB_O_MAX_POINTS].max);
+		return -1;
+	}
+	pages = (uint64_t)sysconf(_SC_PHYS_PAGES);
+	mem = (double)pages * (double)sysconf(_SC_PAGESIZE);
+	if (pages && bytes > mem / 2) {
+		fmt_bytes(mem, msz, sizeof(msz));
+		snprintf(err, errlen,
+			 "%s: plan of %llu points needs %s, more than half of this machine's %s (%s): narrow the lists",
+			 s->file, (unsigned long long)n, sz, msz, eta);
+		return -1;
+	}
 	return 0;
 }
 
@@ -328,8 +582,21 @@ int ib_plan_expand(const struct ib_suite *s, const struct ib_job *cli,
 		   struct ib_plan *plan, char *err, size_t errlen)
 {
 	int i, found = 0;
+	uint64_t total;
 
 	memset(plan, 0, sizeof(*plan));
+	if (plan_check_size(s, cli, only, t, &total, err, errlen))
+		return -1;
+	/* exactly the size counted, so no doubling on the way */
+	if (total) {
+		plan->pts = malloc((size_t)total * sizeof(*plan->pts));
+		if (!plan->pts) {
+			snprintf(err, errlen, "plan of %llu points: out of memory",
+				 (unsigned long long)total);
+			return -1;
+		}
+		plan->cap = (int)total;
+	}
 	for (i = 0; i < s->njobs; i++) {
 		if (only && strcmp(only, s->jobs[i].name))
 			continue;

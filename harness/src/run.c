@@ -89,10 +89,10 @@ static int lab_mark(const char *kind, const char *name)
 
 /* ---- accumulation over repetitions ---- */
 
+/* A point's samples: each metric bounded as ib_metric_data is (exact up to
+ * IB_SAMPLES_MAX, then the histogram), bandwidth one value a repetition. */
 struct acc {
 	struct ib_metric_data m[IB_M_MAX];
-	uint64_t *hist[IB_M_MAX];
-	uint64_t h_count[IB_M_MAX], h_sum[IB_M_MAX], h_min[IB_M_MAX], h_max[IB_M_MAX];
 	struct ib_metric_data bw;
 	uint64_t reps;
 };
@@ -100,30 +100,10 @@ struct acc {
 static int acc_add(struct acc *a, const struct ib_rep *r)
 {
 	int i;
-	size_t k;
 
-	for (i = 0; i < IB_M_MAX; i++) {
-		const struct ib_metric_data *m = &r->m[i];
-
-		for (k = 0; k < m->n; k++)
-			if (ib_metric_push(&a->m[i], m->v[k]))
-				return -1;
-		if (m->hist && m->h_count) {
-			if (!a->hist[i]) {
-				a->hist[i] = calloc(IOMMUBENCH_HIST_BUCKETS, sizeof(uint64_t));
-				if (!a->hist[i])
-					return -1;
-				a->h_min[i] = UINT64_MAX;
-			}
-			ib_hist_merge(a->hist[i], m->hist);
-			a->h_count[i] += m->h_count;
-			a->h_sum[i] += m->h_sum;
-			if (m->h_min < a->h_min[i])
-				a->h_min[i] = m->h_min;
-			if (m->h_max > a->h_max[i])
-				a->h_max[i] = m->h_max;
-		}
-	}
+	for (i = 0; i < IB_M_MAX; i++)
+		if (ib_metric_merge(&a->m[i], &r->m[i]))
+			return -1;
 	if (r->bytes_moved && r->elapsed_ns &&
 	    ib_metric_push(&a->bw, (double)r->bytes_moved * 1e9 / (double)r->elapsed_ns))
 		return -1;
@@ -135,35 +115,16 @@ static void acc_free(struct acc *a)
 {
 	int i;
 
-	for (i = 0; i < IB_M_MAX; i++) {
-		free(a->m[i].v);
-		free(a->hist[i]);
-	}
-	free(a->bw.v);
+	for (i = 0; i < IB_M_MAX; i++)
+		ib_metric_free(&a->m[i]);
+	ib_metric_free(&a->bw);
 	memset(a, 0, sizeof(*a));
 }
 
 /* Summary of metric i: samples, or the histogram (samples folded in). */
 static int acc_summary(struct acc *a, int i, struct ib_summary *s)
 {
-	size_t k;
-
-	if (!a->hist[i])
-		return a->m[i].n ? ib_stats_from_samples(a->m[i].v, a->m[i].n, s) : -1;
-	for (k = 0; k < a->m[i].n; k++) {
-		uint64_t v = (uint64_t)a->m[i].v[k];
-
-		a->hist[i][ib_hist_bucket(v)]++;
-		a->h_count[i]++;
-		a->h_sum[i] += v;
-		if (v < a->h_min[i])
-			a->h_min[i] = v;
-		if (v > a->h_max[i])
-			a->h_max[i] = v;
-	}
-	a->m[i].n = 0;
-	return ib_stats_from_hist(a->hist[i], a->h_count[i], a->h_sum[i],
-				  a->h_min[i], a->h_max[i], s);
+	return ib_metric_summary(&a->m[i], s);
 }
 
 static int primary_metric(struct acc *a)
@@ -173,7 +134,7 @@ static int primary_metric(struct acc *a)
 	size_t i;
 
 	for (i = 0; i < sizeof(order) / sizeof(order[0]); i++)
-		if (a->m[order[i]].n || a->h_count[order[i]])
+		if (a->m[order[i]].n || a->m[order[i]].h_count)
 			return order[i];
 	return -1;
 }
@@ -323,20 +284,24 @@ static int run_point(const struct ib_point *pt, const struct ib_topo *topo,
 	if (ctr)
 		ib_counters_start(ctr);
 	t0 = ib_now_ns();
-	for (i = 0; i < p->u[IB_O_WARMUP]; i++) {
+	for (i = 0; i < p->u[IB_O_WARMUP] && !ib_interrupted; i++) {
 		ib_rep_reset(&rep);
 		erc = e->run(&ctx, &rep, why, sizeof(why));
 		ctx.rep++;
 		if (erc)
 			break;
 	}
-	if (!erc) {
+	if (!erc && !ib_interrupted) {
 		t0 = ib_now_ns();
 		for (;;) {
 			ib_rep_reset(&rep);
 			erc = e->run(&ctx, &rep, why, sizeof(why));
 			ctx.rep++;
 			if (erc)
+				break;
+			/* engines may stop a repetition early on the signal:
+			 * never count a cut one */
+			if (ib_interrupted)
 				break;
 			if (acc_add(&acc, &rep)) {
 				snprintf(why, sizeof(why), "out of memory for samples");
@@ -356,7 +321,7 @@ static int run_point(const struct ib_point *pt, const struct ib_topo *topo,
 				if (!acc_summary(&acc, pm, &s) &&
 				    ib_ci_converged(&s, tgt) &&
 				    (!acc.bw.n ||
-				     (!ib_stats_from_samples(acc.bw.v, acc.bw.n, &sb) &&
+				     (!ib_metric_summary(&acc.bw, &sb) &&
 				      ib_ci_converged(&sb, tgt)))) {
 					converged = true;
 					break;
@@ -377,11 +342,28 @@ static int run_point(const struct ib_point *pt, const struct ib_topo *topo,
 		rc = erc == 4 ? ROW_SKIP : erc == 3 ? ROW_SKIP_RESOURCE : ROW_ERROR;
 		goto out;
 	}
+	/* A point the signal cut short of min_reps was not measured as asked:
+	 * an error row saying so, never "ok" with too few repetitions. */
+	if (ib_interrupted && acc.reps < p->u[IB_O_MIN_REPS]) {
+		snprintf(why, sizeof(why),
+			 "interrupted after %llu of min_reps %llu repetitions",
+			 (unsigned long long)acc.reps,
+			 (unsigned long long)p->u[IB_O_MIN_REPS]);
+		json_object_set_new(row, "repetitions", json_integer((json_int_t)acc.reps));
+		rc = ROW_ERROR;
+		goto out;
+	}
 
 	for (k = 0; k < IB_M_MAX; k++) {
+		bool exact = ib_metric_exact(&acc.m[k]);
+		json_t *mj;
+
 		if (acc_summary(&acc, k, &s))
 			continue;
-		json_object_set_new(metrics, ib_metric_names[k], ib_metric_json(&s, "ns"));
+		/* false: percentiles at histogram resolution (IB_SAMPLES_MAX) */
+		mj = ib_metric_json(&s, "ns");
+		json_object_set_new(mj, "exact", json_boolean(exact));
+		json_object_set_new(metrics, ib_metric_names[k], mj);
 		if (!brief[0] || k == IB_M_DMA_LATENCY) {
 			human(s.median, "ns", tmp, sizeof(tmp));
 			snprintf(brief, blen, "%s median %s (n=%llu, ci95 +-%.2f%%)",
@@ -389,11 +371,12 @@ static int run_point(const struct ib_point *pt, const struct ib_topo *topo,
 				 s.median ? 50.0 * (s.ci95_high - s.ci95_low) / s.median : 0);
 		}
 	}
-	if (acc.bw.n && !ib_stats_from_samples(acc.bw.v, acc.bw.n, &s)) {
+	if (acc.bw.n && !ib_metric_summary(&acc.bw, &s)) {
 		size_t off = strlen(brief);
+		json_t *mj = ib_metric_json(&s, "bytes_per_s");
 
-		json_object_set_new(metrics, "bandwidth_bytes_per_s",
-				    ib_metric_json(&s, "bytes_per_s"));
+		json_object_set_new(mj, "exact", json_boolean(ib_metric_exact(&acc.bw)));
+		json_object_set_new(metrics, "bandwidth_bytes_per_s", mj);
 		human(s.median, "bytes_per_s", tmp, sizeof(tmp));
 		snprintf(brief + off, blen - off, "%sbandwidth %s", off ? ", " : "", tmp);
 	}

@@ -104,6 +104,42 @@ static void test_find_and_split(void **state)
 	assert_string_equal(items[0], "A,B");
 }
 
+/* Issue 8: a split never drops items.  It returns how many the value
+ * holds (as snprintf does), empty items count, and ib_opt_count agrees. */
+static void test_split_counts_everything(void **state)
+{
+	char items[2][IB_VAL_LEN], big[100 * 8];
+	size_t off = 0;
+	int i;
+
+	for (i = 0; i < 100; i++)
+		off += (size_t)snprintf(big + off, sizeof(big) - off, "%s%dk",
+					i ? "," : "", 4 * (i + 1));
+	assert_int_equal(ib_opt_split(IB_O_WINDOW, big, items, 2), 100);
+	assert_string_equal(items[1], "8k");
+	assert_int_equal(ib_opt_count(IB_O_WINDOW, big), 100);
+	assert_int_equal(ib_opt_split(IB_O_PAGE_SIZE, "4k,,2m,", items, 2), 4);
+	assert_string_equal(items[1], "");
+	assert_int_equal(ib_opt_count(IB_O_PAGE_SIZE, ""), 1);
+	assert_int_equal(ib_opt_count(IB_O_DESCRIPTION, "a, b, c"), 1);
+}
+
+/* max_points is a plan option: in the table (help, CLI), never a point
+ * parameter, so it is not in a row's params. */
+static void test_max_points_option(void **state)
+{
+	struct ib_params p;
+	char err[256];
+
+	assert_int_equal(ib_opt_find("max-points"), IB_O_MAX_POINTS);
+	assert_true(ib_options[IB_O_MAX_POINTS].flags & IB_OPT_F_PLAN);
+	assert_string_equal(ib_options[IB_O_MAX_POINTS].def, "10000");
+	ib_params_defaults(&p);
+	assert_string_equal(p.raw[IB_O_MAX_POINTS], "");
+	assert_int_equal(ib_opt_check(IB_O_MAX_POINTS, "0", err, sizeof(err)), -1);
+	assert_string_equal(err, "max_points=0: expected an integer 1..1000000");
+}
+
 static void test_validate(void **state)
 {
 	char err[256];
@@ -133,6 +169,8 @@ int main(void)
 		cmocka_unit_test(test_sizes),	  cmocka_unit_test(test_durations),
 		cmocka_unit_test(test_messages),  cmocka_unit_test(test_set_and_defaults),
 		cmocka_unit_test(test_find_and_split), cmocka_unit_test(test_validate),
+		cmocka_unit_test(test_split_counts_everything),
+		cmocka_unit_test(test_max_points_option),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

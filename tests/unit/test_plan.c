@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ib_plan.h"
@@ -168,6 +170,147 @@ static void test_cli_overrides(void **state)
 	ib_plan_free(&p);
 }
 
+/* Issue 8: the 60-value window list on a 700+ character line that inih
+ * cut to 24 points gives 60. */
+static void test_sixty_windows(void **state)
+{
+	char text[2048];
+	struct ib_plan p;
+	size_t off;
+	int i;
+
+	off = (size_t)snprintf(text, sizeof(text), "[global]\nengine=cpu\n[w]\nwindow=");
+	for (i = 0; i < 60; i++)
+		off += (size_t)snprintf(text + off, sizeof(text) - off, "%s%lld",
+					i ? "," : "", 10737418240LL + 4096LL * i);
+	snprintf(text + off, sizeof(text) - off, "\n");
+	assert_true(strlen(strstr(text, "window=")) > 700);
+	plan_of(text, &p);
+	assert_int_equal(p.n, 60);
+	assert_string_equal(p.pts[59].name, "w/window:10737659904");
+	ib_plan_free(&p);
+}
+
+/* "[global]\n<global>[big]\nwindow=<a>\nxfer_size=<b>\nthreads=<c>\n" */
+static char *cube(int a, int b, int c, const char *global)
+{
+	size_t cap = 4096 + (size_t)(a + b + c) * 12, off;
+	char *t = malloc(cap);
+	int i;
+
+	assert_non_null(t);
+	off = (size_t)snprintf(t, cap, "[global]\nengine=null\n%s[big]\nwindow=", global);
+	for (i = 0; i < a; i++)
+		off += (size_t)snprintf(t + off, cap - off, "%s%dk", i ? "," : "", 4 * (i + 1));
+	off += (size_t)snprintf(t + off, cap - off, "\nxfer_size=");
+	for (i = 0; i < b; i++)
+		off += (size_t)snprintf(t + off, cap - off, "%s%d", i ? "," : "", i + 1);
+	off += (size_t)snprintf(t + off, cap - off, "\nthreads=");
+	for (i = 0; i < c; i++)
+		off += (size_t)snprintf(t + off, cap - off, "%s%d", i ? "," : "", i + 1);
+	snprintf(t + off, cap - off, "\n");
+	return t;
+}
+
+static void expect_plan_err(const char *text, const struct ib_job *cli,
+			    const char *msg)
+{
+	struct ib_plan p;
+	char err[1024];
+
+	assert_int_equal(ib_suite_load_string(text, "t.suite", &s, err, sizeof(err)), 0);
+	assert_int_equal(ib_plan_expand(&s, cli, NULL, &t, false, &p, err, sizeof(err)), -1);
+	assert_null(p.pts);
+	if (!strstr(err, msg))
+		fail_msg("got \"%s\", expected it to contain \"%s\"", err, msg);
+}
+
+/* The issue's 262,144-point plan (64^3): refused before anything is
+ * allocated, with the count, the ETA (10 s max_time each) and the option. */
+static void test_plan_cap(void **state)
+{
+	struct ib_plan p;
+	struct ib_job cli;
+	char err[1024], *text = cube(64, 64, 64, "");
+
+	expect_plan_err(text, NULL,
+			"t.suite: plan of 262144 points is more than --max-points 10000 "
+			"(ETA up to 728:10:40 at max_time per point; ");
+	expect_plan_err(text, NULL, "raise --max-points (max_points in [global]) up to 1000000");
+	free(text);
+
+	/* timed repetitions give a lower bound too: (1 + 3) x 1 s */
+	text = cube(64, 64, 64, "duration=1s\n");
+	expect_plan_err(text, NULL, "ETA 291:16:16 to 728:10:40: (warmup + min_reps) x duration");
+	free(text);
+
+	/* the cap is the count: 10000 points pass, 10001 do not */
+	text = cube(100, 100, 1, "");
+	plan_of(text, &p);
+	assert_int_equal(p.n, 10000);
+	ib_plan_free(&p);
+	free(text);
+	text = cube(100, 100, 1, "max_points=9999\n");
+	expect_plan_err(text, NULL, "plan of 10000 points is more than --max-points 9999");
+	free(text);
+
+	/* --max-points on the command line wins over [global] */
+	text = cube(4, 4, 4, "max_points=100\n");
+	memset(&cli, 0, sizeof(cli));
+	assert_int_equal(ib_job_set(&cli, "max-points", "63", "--max-points", 0, err, sizeof(err)), 0);
+	expect_plan_err(text, &cli, "plan of 64 points is more than --max-points 63");
+	plan_of(text, &p);
+	assert_int_equal(p.n, 64);
+	assert_false(p.pts[0].p.given[IB_O_MAX_POINTS]);
+	assert_string_equal(p.pts[0].p.raw[IB_O_MAX_POINTS], "");
+	ib_plan_free(&p);
+	free(text);
+
+	/* 4096^3 and beyond: counted without overflow, nothing allocated */
+	text = malloc(1 << 20);
+	{
+		size_t off = (size_t)snprintf(text, 1 << 20, "[j]\nengine=null\n");
+		const char *keys[] = { "iterations", "seed", "warmup", "min_reps",
+				       "max_reps", "threads", "xfer_size" };
+		size_t k;
+		int i;
+
+		for (k = 0; k < 7; k++) {
+			off += (size_t)snprintf(text + off, (1 << 20) - off, "%s=", keys[k]);
+			for (i = 0; i < 1000; i++)
+				off += (size_t)snprintf(text + off, (1 << 20) - off, "%s%d",
+							i ? "," : "", i + 1);
+			off += (size_t)snprintf(text + off, (1 << 20) - off, "\n");
+		}
+	}
+	expect_plan_err(text, NULL, "plan of at least 18446744073709551615 points");
+	free(text);
+}
+
+/* The count before allocation is exact: node `all` and device nodes
+ * included (fixture: 4 nodes with CPUs and memory, devices on 1 and 2). */
+static void test_plan_count_exact(void **state)
+{
+	static const char *suites[] = {
+		"[n]\nengine=cpu,map\ncpu_node=all,local\nmem_node=all,remote\n",
+		"[d]\nengine=map,cpu,edu\ndev_node=all,1\ndevice=auto,0000:41:00.0\nmem_node=local,remote\n",
+		"[a]\nengine=null\n[b]\nengine=map\ndev_node=all\ncpu_node=all\n",
+	};
+	struct ib_plan p;
+	char text[512], msg[128];
+	size_t i;
+
+	for (i = 0; i < sizeof(suites) / sizeof(suites[0]); i++) {
+		plan_of(suites[i], &p);
+		assert_true(p.n > 1);
+		snprintf(text, sizeof(text), "[global]\nmax_points=%d\n%s", p.n - 1, suites[i]);
+		snprintf(msg, sizeof(msg), "plan of %d points is more than --max-points %d",
+			 p.n, p.n - 1);
+		expect_plan_err(text, NULL, msg);
+		ib_plan_free(&p);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -176,6 +319,9 @@ int main(void)
 		cmocka_unit_test(test_device_anchor),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_cli_overrides),
+		cmocka_unit_test(test_sixty_windows),
+		cmocka_unit_test(test_plan_cap),
+		cmocka_unit_test(test_plan_count_exact),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "ib_engine.h"
 #include "ib_stats.h"
 #include "iommubench.h"
 
@@ -224,6 +225,83 @@ static void test_mann_whitney(void **state)
 	near(ib_mann_whitney_p(e, 4, e, 4), 1.0, 0);
 }
 
+/* Deterministic values spread over [1000, 2000) ns: 1000 + (i * 7919 mod
+ * 100000) / 100, so any 100000 consecutive i give each value once and the
+ * median of a multiple of 100000 of them is 1499.99 / 1500 (type 7: 1499.995). */
+static double spread(uint64_t i)
+{
+	return 1000.0 + (double)((i * 7919) % 100000) / 100.0;
+}
+
+/* Issue 8: samples are bounded.  5M pushes keep IB_SAMPLES_MAX exact values
+ * (8 MB) and fold the rest into the histogram; the median is then within a
+ * bucket (32 ns at 1500 ns, 2.1 %) of the true one. */
+static void test_samples_bounded(void **state)
+{
+	struct ib_metric_data m;
+	struct ib_summary s;
+	uint64_t i, n = 5000000, b;
+
+	memset(&m, 0, sizeof(m));
+	for (i = 0; i < n; i++)
+		assert_int_equal(ib_metric_push(&m, spread(i)), 0);
+	assert_int_equal(m.n, IB_SAMPLES_MAX);
+	assert_true(m.cap <= IB_SAMPLES_MAX);
+	assert_int_equal(m.h_count, n - IB_SAMPLES_MAX);
+	assert_false(ib_metric_exact(&m));
+	assert_int_equal(ib_metric_summary(&m, &s), 0);
+	assert_int_equal(s.n, n);
+	b = ib_hist_bucket(1500);
+	assert_true(fabs(s.median - 1499.995) <= (double)ib_hist_width(b));
+	near(s.min, 1000, 0);
+	near(s.max, 1999, 0); /* folded as integer ns */
+	assert_true(fabs(s.mean - 1499.995) < 1.0);
+	assert_true(s.p99 >= 1940 && s.p99 <= 2000);
+	ib_metric_free(&m);
+	assert_null(m.v);
+}
+
+/* Up to the bound every sample is kept: the median is the exact one. */
+static void test_samples_exact_to_bound(void **state)
+{
+	struct ib_metric_data m, a;
+	struct ib_summary s;
+	uint64_t i;
+
+	memset(&m, 0, sizeof(m));
+	for (i = 0; i < IB_SAMPLES_MAX; i++)
+		ib_metric_push(&m, spread(i));
+	assert_true(ib_metric_exact(&m));
+	assert_int_equal(ib_metric_summary(&m, &s), 0);
+	near(s.median, 1499.995, 1e-9);
+	assert_int_equal(s.n, IB_SAMPLES_MAX);
+
+	/* a point's accumulator: two repetitions of 600k merge into 1M exact
+	 * and 200k folded, and the counts add up */
+	memset(&a, 0, sizeof(a));
+	m.n = 600000;
+	assert_int_equal(ib_metric_merge(&a, &m), 0);
+	assert_int_equal(ib_metric_merge(&a, &m), 0);
+	assert_int_equal(a.n, IB_SAMPLES_MAX);
+	assert_int_equal(a.h_count, 200000);
+	assert_int_equal(ib_metric_summary(&a, &s), 0);
+	assert_int_equal(s.n, 1200000);
+	assert_int_equal(a.n, 0); /* folded */
+	ib_metric_free(&a);
+
+	/* a per-worker limit */
+	memset(&a, 0, sizeof(a));
+	a.limit = 10;
+	for (i = 0; i < 15; i++)
+		ib_metric_push(&a, (double)i);
+	assert_int_equal(a.n, 10);
+	assert_int_equal(a.h_count, 5);
+	assert_int_equal(a.h_min, 10);
+	assert_int_equal(a.h_max, 14);
+	ib_metric_free(&a);
+	ib_metric_free(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -235,6 +313,8 @@ int main(void)
 		cmocka_unit_test(test_hist_ci),
 		cmocka_unit_test(test_converged),
 		cmocka_unit_test(test_mann_whitney),
+		cmocka_unit_test(test_samples_bounded),
+		cmocka_unit_test(test_samples_exact_to_bound),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
