@@ -324,6 +324,18 @@ int ib_hugepages_reserve(int node, uint64_t size, uint64_t count, char *why,
 		snprintf(why, whylen, "state ledger full: too many pools or runs at once");
 		goto out;
 	}
+	/*
+	 * Write-ahead: the ledger says what we are about to add before the
+	 * pool grows, so a SIGKILL between the two leaves a record the next
+	 * run reaps (restores are absolute: original + live holders), never
+	 * an untracked raise.  Corrected to what the kernel gave below.
+	 */
+	h->added += (long long)(count - (uint64_t)fr);
+	if (ib_state_save(st, why, whylen)) {
+		h->added -= (long long)(count - (uint64_t)fr);
+		goto out;
+	}
+	h->added -= (long long)(count - (uint64_t)fr);
 	if (write_ll(nr_path, nr + (long long)(count - (uint64_t)fr))) {
 		snprintf(why, whylen,
 			 "cannot reserve %llu hugepages of %llu kB on node %d: %s: %s",

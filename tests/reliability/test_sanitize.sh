@@ -22,7 +22,7 @@ ok "make sanitize: harness and unit tests built with -fsanitize=address,undefine
 
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:exitcode=98
-export IB_BIN=$san/iommubench
+export IB_BIN=$san/iommubench IB_SANITIZED=1
 
 # A sanitizer report in a log: the first line of it, or nothing.
 report() { grep -m1 -E 'ERROR: (Address|Leak)Sanitizer|runtime error:|SUMMARY: (Address|UndefinedBehavior)Sanitizer' "$1"; }
