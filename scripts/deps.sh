@@ -10,10 +10,15 @@ PKGS=(
 	libpapi-dev papi-tools
 	libjansson-dev libinih-dev libcmocka-dev
 	gnuplot-nox openmpi-bin libopenmpi-dev
-	qemu-system-x86 linux-image-amd64 linux-headers-amd64
-	busybox-static cpio kmod pciutils python3
+	qemu-system-x86 busybox-static cpio kmod xz-utils pciutils python3
+	dwarves
 	chromium
 )
+# The lab kernel's image and headers (LAB_KERNEL, default: the 6.1 ABI
+# linux-headers-amd64 points to); scripts/lab/kernel.sh names the packages.
+# dwarves: pahole, which Kbuild runs when the headers ship vmlinux (6.12).
+kpkgs=$(bash "$(dirname "$0")/lab/kernel.sh" packages) || exit $?
+mapfile -t -O ${#PKGS[@]} PKGS <<<"$kpkgs"
 
 missing=()
 for p in "${PKGS[@]}"; do
