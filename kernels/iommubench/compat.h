@@ -31,8 +31,8 @@
 
 /* memset_startat() since 5.16. */
 #ifndef HAVE_MEMSET_STARTAT
-#define memset_startat(obj, v, member)                                        \
-	memset((u8 *)(obj) + offsetof(typeof(*(obj)), member), v,             \
+#define memset_startat(obj, v, member)                                         \
+	memset((u8 *)(obj) + offsetof(typeof(*(obj)), member), v,              \
 	       sizeof(*(obj)) - offsetof(typeof(*(obj)), member))
 #endif
 

@@ -130,8 +130,8 @@ int ib_fault_init(void)
 	if (IS_ENABLED(HAVE_IO_PAGE_FAULT_TP_DEV_IOVA_FLAGS)) {
 		for_each_kernel_tracepoint(ib_find_tp, NULL);
 		if (ib_tp_io_page_fault)
-			ib_tp_ok = !tracepoint_probe_register(ib_tp_io_page_fault,
-							      ib_tp_probe, NULL);
+			ib_tp_ok = !tracepoint_probe_register(
+				ib_tp_io_page_fault, ib_tp_probe, NULL);
 	}
 
 	if (ib_kp_do_one_ok)
@@ -147,8 +147,9 @@ int ib_fault_init(void)
 	else if (!len)
 		snprintf(ib_method, sizeof(ib_method),
 			 "nothing (faults not counted: %s%s)", why,
-			 IS_ENABLED(HAVE_IO_PAGE_FAULT_TP_DEV_IOVA_FLAGS) ?
-				 "" : "; io_page_fault prototype differs");
+			 IS_ENABLED(HAVE_IO_PAGE_FAULT_TP_DEV_IOVA_FLAGS)
+				 ? ""
+				 : "; io_page_fault prototype differs");
 	return 0;
 }
 
