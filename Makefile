@@ -39,8 +39,15 @@ TESTBINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TESTSRC))
 # Small static test tools that run inside the lab guest.
 LABTOOLS := $(patsubst tests/lab/tools/%.c,$(BUILD)/labtools/%,$(wildcard tests/lab/tools/*.c))
 
-# The lab kernel: whichever Debian linux-headers-*-amd64 is installed.
-LAB_KVER ?= $(shell ls -1d /usr/src/linux-headers-*-amd64 2>/dev/null | sed 's|.*/linux-headers-||' | sort -V | tail -n1)
+# The lab kernel: LAB_KERNEL=<release> (6.12.117+deb12-amd64) or <series>
+# (6.12); unset: the release Debian's linux-headers-amd64 points to (the 6.1
+# ABI on bookworm).  One rule for make, lab.py and deps: scripts/lab/kernel.sh.
+LAB_KERNEL ?=
+export LAB_KERNEL
+# The module sources; module-lab builds them per kernel under
+# $(BUILD)/module/<release>/ (links), so kernels never share objects.
+MODSRC   := $(filter-out %.mod.c %/conftest.h,$(wildcard kernels/iommubench/*.[ch])) \
+            kernels/iommubench/Kbuild kernels/iommubench/conftest.sh kernels/iommubench/btf_func.py
 # KDIR for `make module`: the running kernel's build dir when it exists.
 KDIR     ?= $(shell [ -d /lib/modules/$$(uname -r)/build ] && echo /lib/modules/$$(uname -r)/build)
 
@@ -79,10 +86,12 @@ module:
 		echo "module: skipped: no build dir for the running kernel $$(uname -r); use 'make module KDIR=/path/to/kernel/build' or 'make module-lab'"; \
 	else $(MAKE) -C $(KDIR) M=$(CURDIR)/kernels/iommubench modules; fi
 
-# The module for the lab kernel (Debian's installed linux-headers-*-amd64).
+# The module for the lab kernel: $(BUILD)/module/<release>/iommubench.ko.
 module-lab:
-	@if [ -z "$(LAB_KVER)" ]; then echo "module-lab: no linux-headers-*-amd64 installed (run make deps)"; exit 3; fi
-	$(MAKE) -C /usr/src/linux-headers-$(LAB_KVER) M=$(CURDIR)/kernels/iommubench W=$(W) modules
+	@kv=$$(bash scripts/lab/kernel.sh check) || exit $$?; \
+	d=$(abspath $(BUILD))/module/$$kv; mkdir -p $$d && \
+	for f in $(MODSRC); do ln -sfn $(CURDIR)/$$f $$d/; done && \
+	$(MAKE) -C /usr/src/linux-headers-$$kv M=$$d IB_UAPI=$(CURDIR)/kernels/include/uapi W=$(W) modules
 
 unit: $(TESTBINS)
 

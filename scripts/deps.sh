@@ -10,10 +10,27 @@ PKGS=(
 	libpapi-dev papi-tools
 	libjansson-dev libinih-dev libcmocka-dev
 	gnuplot-nox openmpi-bin libopenmpi-dev
-	qemu-system-x86 linux-image-amd64 linux-headers-amd64
-	busybox-static cpio kmod pciutils python3
+	qemu-system-x86 busybox-static cpio kmod xz-utils pciutils python3
+	dwarves
 	chromium
 )
+# The lab kernel's image and headers (LAB_KERNEL, default: the 6.1 ABI
+# linux-headers-amd64 points to); scripts/lab/kernel.sh names the packages.
+# dwarves: pahole, which Kbuild runs when the headers ship vmlinux (6.12).
+kernel_pkgs() { bash "$(dirname "$0")/lab/kernel.sh" packages; }
+rc=0
+kpkgs=$(kernel_pkgs 2>/dev/null) || rc=$?
+if ((rc == 3)) && [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
+	# a fresh machine: apt has no package lists to resolve the kernel from yet
+	apt-get update -q >/dev/null 2>&1
+	rc=0
+fi
+if ((rc != 0)) || [[ -z $kpkgs ]]; then
+	rc=0
+	kpkgs=$(kernel_pkgs) || rc=$?
+	((rc == 0)) || exit "$rc"
+fi
+mapfile -t -O ${#PKGS[@]} PKGS <<<"$kpkgs"
 
 missing=()
 for p in "${PKGS[@]}"; do

@@ -88,6 +88,14 @@ if [[ ,$want, == *,lab,* ]]; then
 		[[ -f $t ]] || continue
 		run_tap "lab/$(basename "$t" .sh)" bash "$t"
 	done
+	# More lab kernels (issue 11), e.g. LAB_EXTRA_KERNELS=6.12: their guest
+	# tests as lab/guest-<kernel>, skipped where the packages are missing
+	# (make deps LAB_KERNEL=<kernel>).  Not default: about as long as lab/guest.
+	for k in ${LAB_EXTRA_KERNELS:-}; do
+		run_tap "lab/guest-$k" env LAB_KERNEL="$k" bash -c 'bash scripts/lab/kernel.sh check >/dev/null 2>&1 ||
+			{ echo "LAB_KERNEL=$LAB_KERNEL not installed (make deps LAB_KERNEL=$LAB_KERNEL)"; exit 4; }
+			make -s module-lab >/dev/null || exit 2; bash tests/lab/run-guest.sh'
+	done
 	echo "lab tests: $((SECONDS - lab_t0)) s wall"
 fi
 

@@ -66,7 +66,7 @@ int ib_edu_probe(struct ib_dev *ibd)
 		goto err_region;
 	}
 	pci_set_master(pdev);
-	nvec = pci_alloc_irq_vectors(pdev, 1, 1, PCI_IRQ_MSI | PCI_IRQ_LEGACY);
+	nvec = pci_alloc_irq_vectors(pdev, 1, 1, PCI_IRQ_MSI | PCI_IRQ_INTX);
 	if (nvec < 0) {
 		ret = nvec;
 		goto err_unmap;

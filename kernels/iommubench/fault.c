@@ -11,12 +11,21 @@
  *    the Intel VT-d driver does not: dmar_fault() only logs
  *    "DMAR: [DMA Read NO_PASID] Request device [..] fault addr ..".
  * So we count in two places and add them up:
- *  1. a kprobe on the VT-d driver's dmar_fault_do_one(iommu, type, reason,
- *     pasid, source_id, addr), attributed by source_id (the requester ID);
- *     if that static function was inlined, a kprobe on dmar_fault() counts
- *     fault interrupts without attribution (charged to every device);
+ *  1. a kprobe on the VT-d driver's dmar_fault_do_one(), attributed by its
+ *     source_id (requester ID) argument.  The function is static: its
+ *     argument list changed (source_id was argument 3 before pasid came in
+ *     4.20, argument 4 since) and compilers inline it (Debian 6.1 and
+ *     6.12 both do).  conftest.sh reads the kernel's BTF where the headers
+ *     ship it: an inlined function is not tried at all, otherwise the
+ *     argument index comes from BTF; without BTF argument 4 is assumed
+ *     (4.20 .. 6.12 source) and the load message says "unverified".
+ *     Failing that, a kprobe on dmar_fault() (the fault interrupt handler,
+ *     a real function everywhere) counts fault interrupts without
+ *     attribution (charged to every device);
  *  2. a probe on the io_page_fault tracepoint (other IOMMU drivers),
- *     attributed by struct device.
+ *     attributed by struct device, when its prototype is (dev, iova,
+ *     flags) (conftest.sh checks).
+ * The method in use, and why, is printed at load.
  * Caveats: dmar_fault() skips dmar_fault_do_one() while its printk is
  * ratelimited (10 faults per 5 s), so method 1 undercounts bursts; the
  * dmar_fault() fallback counts interrupts, and one interrupt may carry
@@ -42,6 +51,16 @@ static atomic64_t ib_unattributed; /* dmar_fault() interrupts (fallback) */
 
 static bool ib_kp_do_one_ok, ib_kp_irq_ok, ib_tp_ok;
 static struct tracepoint *ib_tp_io_page_fault;
+static char ib_method[192];
+
+/* dmar_fault_do_one(iommu, type, fault_reason, pasid, source_id, addr) */
+#ifdef IB_DMAR_FAULT_DO_ONE_RID_ARG
+#define IB_RID_ARG IB_DMAR_FAULT_DO_ONE_RID_ARG
+#define IB_RID_ARG_FROM "BTF"
+#else
+#define IB_RID_ARG 4
+#define IB_RID_ARG_FROM "unverified: no BTF at build time"
+#endif
 
 static void ib_fault_count_rid(u16 rid)
 {
@@ -54,8 +73,7 @@ static void ib_fault_count_rid(u16 rid)
 
 static int ib_kp_do_one_pre(struct kprobe *p, struct pt_regs *regs)
 {
-	/* dmar_fault_do_one(iommu, type, fault_reason, pasid, source_id, addr) */
-	ib_fault_count_rid((u16)regs_get_kernel_argument(regs, 4));
+	ib_fault_count_rid((u16)regs_get_kernel_argument(regs, IB_RID_ARG));
 	return 0;
 }
 
@@ -94,19 +112,44 @@ static void ib_find_tp(struct tracepoint *tp, void *priv)
 
 int ib_fault_init(void)
 {
-	int i;
+	const char *why = "no CONFIG_KPROBES or CONFIG_INTEL_IOMMU";
+	int i, len = 0;
 
 	for (i = 0; i < ARRAY_SIZE(ib_slots); i++)
 		atomic64_set(&ib_slots[i].count, 0);
 	if (IS_ENABLED(CONFIG_KPROBES) && IS_ENABLED(CONFIG_INTEL_IOMMU)) {
+#ifdef IB_DMAR_FAULT_DO_ONE_UNUSABLE
+		why = "dmar_fault_do_one " IB_DMAR_FAULT_DO_ONE_UNUSABLE;
+#else
 		ib_kp_do_one_ok = !register_kprobe(&ib_kp_do_one);
+		why = "dmar_fault_do_one not probeable (inlined?)";
+#endif
 		if (!ib_kp_do_one_ok)
 			ib_kp_irq_ok = !register_kprobe(&ib_kp_irq);
 	}
-	for_each_kernel_tracepoint(ib_find_tp, NULL);
-	if (ib_tp_io_page_fault)
-		ib_tp_ok = !tracepoint_probe_register(ib_tp_io_page_fault,
-						      ib_tp_probe, NULL);
+	if (IS_ENABLED(HAVE_IO_PAGE_FAULT_TP_DEV_IOVA_FLAGS)) {
+		for_each_kernel_tracepoint(ib_find_tp, NULL);
+		if (ib_tp_io_page_fault)
+			ib_tp_ok = !tracepoint_probe_register(
+				ib_tp_io_page_fault, ib_tp_probe, NULL);
+	}
+
+	if (ib_kp_do_one_ok)
+		len = snprintf(ib_method, sizeof(ib_method),
+			       "kprobe:dmar_fault_do_one(source_id=arg%d, %s)",
+			       IB_RID_ARG, IB_RID_ARG_FROM);
+	else if (ib_kp_irq_ok)
+		len = snprintf(ib_method, sizeof(ib_method),
+			       "kprobe:dmar_fault(unattributed: %s)", why);
+	if (ib_tp_ok)
+		snprintf(ib_method + len, sizeof(ib_method) - len, "%s%s",
+			 len ? "+" : "", "tracepoint:io_page_fault");
+	else if (!len)
+		snprintf(ib_method, sizeof(ib_method),
+			 "nothing (faults not counted: %s%s)", why,
+			 IS_ENABLED(HAVE_IO_PAGE_FAULT_TP_DEV_IOVA_FLAGS)
+				 ? ""
+				 : "; io_page_fault prototype differs");
 	return 0;
 }
 
@@ -159,14 +202,5 @@ u64 ib_fault_count(int slot)
 
 const char *ib_fault_method(void)
 {
-	if (ib_kp_do_one_ok)
-		return ib_tp_ok ? "kprobe:dmar_fault_do_one+tracepoint:io_page_"
-				  "fault"
-				: "kprobe:dmar_fault_do_one";
-	if (ib_kp_irq_ok)
-		return ib_tp_ok ? "kprobe:dmar_fault(unattributed)+tracepoint:"
-				  "io_page_fault"
-				: "kprobe:dmar_fault(unattributed)";
-	return ib_tp_ok ? "tracepoint:io_page_fault"
-			: "nothing (faults not counted)";
+	return ib_method;
 }

@@ -16,6 +16,7 @@
 #include <linux/wait.h>
 
 #include "iommubench.h"
+#include "compat.h"
 
 /* QEMU edu device (hw/misc/edu.c) */
 #define IB_EDU_VENDOR 0x1234

@@ -34,8 +34,10 @@ u32 ib_domain_type(struct device *dev)
 		return IOMMUBENCH_DOMAIN_IDENTITY;
 	case IOMMU_DOMAIN_DMA:
 		return IOMMUBENCH_DOMAIN_DMA;
+#ifdef HAVE_IOMMU_DOMAIN_DMA_FQ /* before 5.15 lazy was a domain attribute */
 	case IOMMU_DOMAIN_DMA_FQ:
 		return IOMMUBENCH_DOMAIN_DMA_FQ;
+#endif
 	case IOMMU_DOMAIN_BLOCKED:
 		return IOMMUBENCH_DOMAIN_BLOCKED;
 	case IOMMU_DOMAIN_UNMANAGED:

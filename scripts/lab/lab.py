@@ -58,14 +58,21 @@ def die(code, msg):
 
 
 def lab_kver():
-    vers = [os.path.basename(p)[len("linux-headers-"):]
-            for p in glob.glob("/usr/src/linux-headers-*-amd64")]
-    vers = [v for v in vers if os.path.exists(f"/boot/vmlinuz-{v}")]
-    if not vers:
-        die(3, "no Debian kernel with headers installed (need linux-image-amd64 and "
-               "linux-headers-amd64: run make deps)")
-    vers.sort(key=lambda v: [int(x) if x.isdigit() else x for x in re.split(r"[.-]", v)])
-    return vers[-1]
+    """The lab kernel: LAB_KERNEL or its documented default, headers, image and
+    modules installed (scripts/lab/kernel.sh: one rule for make and lab.py)."""
+    r = subprocess.run(["bash", os.path.join(TOP, "scripts", "lab", "kernel.sh"), "check"],
+                       stdout=subprocess.PIPE, text=True)
+    if r.returncode:
+        sys.exit(r.returncode)  # kernel.sh printed the one-line reason
+    return r.stdout.strip()
+
+
+def module_ko(kver):
+    """The module built for kver by make module-lab."""
+    return os.path.join(BUILD, "module", kver, "iommubench.ko")
+
+
+KO_SUFFIX = re.compile(r"\.ko(\.(xz|gz|zst))?$")
 
 
 def module_closure(kver, names):
@@ -76,7 +83,8 @@ def module_closure(kver, names):
         for line in f:
             mod, _, rest = line.partition(":")
             deps[mod] = rest.split()
-    byname = {os.path.basename(m)[:-3].replace("-", "_"): m for m in deps}
+    # Debian 6.12 ships modules compressed (9pnet_virtio.ko.xz)
+    byname = {KO_SUFFIX.sub("", os.path.basename(m)).replace("-", "_"): m for m in deps}
     order = []
 
     def visit(m):
@@ -90,7 +98,8 @@ def module_closure(kver, names):
         m = byname.get(n.replace("-", "_"))
         if m is None:
             builtin = f"{base}/modules.builtin"
-            if os.path.exists(builtin) and any(l.strip().endswith(f"/{n}.ko") for l in open(builtin)):
+            if os.path.exists(builtin) and any(KO_SUFFIX.sub("", l.strip()).endswith(f"/{n}")
+                                               for l in open(builtin)):
                 continue
             die(3, f"kernel module {n} not found for {kver}")
         visit(m)
@@ -156,12 +165,12 @@ poweroff -f
 
 def build(args):
     kver = lab_kver()
-    ko = os.path.join(TOP, "kernels", "iommubench", "iommubench.ko")
+    ko = module_ko(kver)
     binp = os.path.join(BUILD, "iommubench")
     if not os.path.exists(binp):
         die(3, "build/iommubench missing: run make build")
     if not os.path.exists(ko):
-        print(f"{PROG}: warning: {os.path.relpath(ko, TOP)} missing (make module-lab): "
+        print(f"{PROG}: warning: {shown(ko)} missing (make module-lab LAB_KERNEL={kver}): "
               "the guest will report a module load failure", file=sys.stderr)
     bb = shutil.which("busybox") or "/bin/busybox"
     if subprocess.run(["file", "-L", bb], capture_output=True, text=True).stdout.find("statically") < 0 \
@@ -181,9 +190,18 @@ def build(args):
         mods = module_closure(kver, GUEST_MODULES)
         mlist = []
         for m in mods:
-            dst = os.path.join(root, "opt/lab", os.path.basename(m))
-            shutil.copy2(m, dst)
-            mlist.append("/opt/lab/" + os.path.basename(m))
+            name = KO_SUFFIX.sub("", os.path.basename(m)) + ".ko"
+            dst = os.path.join(root, "opt/lab", name)
+            decomp = {".xz": ["xz", "-dc"], ".gz": ["gzip", "-dc"], ".zst": ["zstd", "-dcq"]}
+            ext = os.path.splitext(m)[1]
+            if ext in decomp:
+                # busybox insmod cannot read compressed modules
+                with open(dst, "wb") as f:
+                    if subprocess.run(decomp[ext] + [m], stdout=f).returncode:
+                        die(3, f"cannot decompress {m} ({decomp[ext][0]} missing?)")
+            else:
+                shutil.copy2(m, dst)
+            mlist.append("/opt/lab/" + name)
         with open(os.path.join(root, "opt/lab/modules.list"), "w") as f:
             f.write("\n".join(mlist) + "\n")
         if os.path.exists(ko):
@@ -350,11 +368,12 @@ def qemu_cmdline(args, kver, initrd, ctl_dir, out_dir, trace_log, sock):
 def exec_cmd(args):
     if not args.command:
         die(1, "exec: no guest command given (lab.py exec [options] -- CMD)")
-    if args.rebuild or not os.path.exists(os.path.join(LABDIR, "initrd.gz")):
+    kver = lab_kver()
+    kver_file = os.path.join(LABDIR, "kver")
+    packed = open(kver_file).read().strip() if os.path.exists(kver_file) else None
+    # an initramfs packed for another kernel carries the wrong modules
+    if args.rebuild or packed != kver or not os.path.exists(os.path.join(LABDIR, "initrd.gz")):
         build(argparse.Namespace(quiet=True))
-    kver = open(os.path.join(LABDIR, "kver")).read().strip()
-    if not os.path.exists(f"/boot/vmlinuz-{kver}"):
-        kver = build(argparse.Namespace(quiet=True))
     initrd = os.path.join(LABDIR, "initrd.gz")
     out_dir = os.path.abspath(args.out or tempfile.mkdtemp(prefix="iblab-out-"))
     log_dir = os.path.abspath(args.logdir or out_dir)

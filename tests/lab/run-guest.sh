@@ -9,6 +9,8 @@ set -uo pipefail
 shopt -s extglob
 cd "$(dirname "$0")/../.."
 python3 scripts/lab/lab.py build --quiet || { echo "not ok - lab initramfs: lab.py build failed"; exit 2; }
+kver=$(cat build/lab/kver)
+echo "# lab kernel: $kver${LAB_KERNEL:+ (LAB_KERNEL=$LAB_KERNEL)}"
 work=$(mktemp -d /tmp/iblab-tests.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 declare -A groups=()
@@ -37,5 +39,7 @@ for opts in "${!groups[@]}"; do
 		case $(basename "$l") in console.log | host.log | qemu-trace.log) continue ;; esac
 		sed "s/^\(not \)\{0,1\}ok - /&[${opts:-defaults}] /" "$l"
 	done
-	mkdir -p build/test-logs/lab-boot$i && find "$out" -maxdepth 1 -type f \( -name '*.log' -o -name '*.txt' \) ! -name qemu-trace.log -exec cp {} build/test-logs/lab-boot$i/ \;
+	logs=build/test-logs/lab-boot$i
+	[[ -z ${LAB_KERNEL:-} ]] || logs=build/test-logs/lab-$kver-boot$i
+	mkdir -p "$logs" && find "$out" -maxdepth 1 -type f \( -name '*.log' -o -name '*.txt' \) ! -name qemu-trace.log -exec cp {} "$logs/" \;
 done
