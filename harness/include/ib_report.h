@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * `iommubench report RUN_DIR` (report.c): figures from results.csv through
- * the plots/ gnuplot scripts, and a self-contained report.html.  The pure pieces (CSV
+ * `iommubench report RUN_DIR` (report.c): figures from results.csv (derived
+ * from results.json on load) through the plots/ gnuplot scripts, and a
+ * self-contained report.html.  The pure pieces (CSV
  * reading, HTML escaping, labels, figure data extraction) are exported for
  * the unit tests and for compare.c's overlay plots.  See docs/report.md.
  */

@@ -3,14 +3,19 @@
  * `iommubench report RUN_DIR`: draws RUN_DIR/plots/<figure>.svg and .png with the
  * gnuplot scripts in plots/ and writes a self-contained RUN_DIR/report.html.
  *
- * The figures are fed from results.csv only: for each figure this file
+ * results.json is the source of truth: on load, RUN_DIR/results.csv is
+ * rewritten from it with results.c's writer, so the two always agree.
+ * The figures are fed from that CSV only: for each figure this file
  * extracts the rows it needs into a small whitespace-separated data file
  * (RUN_DIR/plots/data/<figure>.dat, gnuplot index blocks with a quoted
  * series title as first line) and runs gnuplot on the script.  The one
  * exception is the DMA count behind "IOTLB misses per DMA": the CSV has no
  * repetition count, so results.json supplies row.repetitions and
  * params.warmup (docs/report.md says why).  The tables come from
- * results.json.  Every file is written to a temporary name and renamed.
+ * results.json.  Every file is written to a temporary name and renamed;
+ * a failed write stops the report (exit 3).  Text from the results reaches
+ * gnuplot only as data-file titles and single-quoted -e strings, never as
+ * code (docs/report.md).
  */
 #include <ctype.h>
 #include <errno.h>

@@ -7,7 +7,7 @@
 # cases (missing dir, bad JSON, wrong schema, no gnuplot).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
-bin=build/iommubench
+bin=${IB_BIN:-build/iommubench}
 fix=tests/fixtures/report/run
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
