@@ -8,6 +8,8 @@ if (!exists("ylab")) ylab = 'median'
 if (!exists("kneefile")) kneefile = ''
 stats datafile using 1 nooutput
 nb = STATS_blocks
+# report.c passes maxseries: past it the key no longer fits
+if (exists("maxseries") && nb > maxseries) { nb = maxseries }
 set logscale x 2
 set format x '%.0b%BB'
 set xlabel 'window (bytes touched, log scale)'

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * `iommubench report RUN_DIR` (report.c): figures from results.csv through
- * the plots/ gnuplot scripts, and a self-contained report.html.  The pure pieces (CSV
+ * `iommubench report RUN_DIR` (report.c): figures from results.csv (derived
+ * from results.json on load) through the plots/ gnuplot scripts, and a
+ * self-contained report.html.  The pure pieces (CSV
  * reading, HTML escaping, labels, figure data extraction) are exported for
  * the unit tests and for compare.c's overlay plots.  See docs/report.md.
  */
@@ -17,15 +18,30 @@ struct ib_csv {
 	size_t ncols, nrows;
 	char **cols;   /* ncols names */
 	char ***rows;  /* nrows x ncols cells; a short line's missing cells are "" */
+	/* storage: the unquoted text, the cell pointers, name -> column index */
+	char *buf;
+	char **cells;
+	json_t *colidx;
+	struct ib_csv_cache *cache;
 };
 
-/* Parses text.  0, or -1 with "line N: why" in err. */
+/* Parses text.  0, or -1 with "line N: why" in err.  Column lookups
+ * (ib_csv_col, ib_csv_get) are hashed. */
 int ib_csv_parse(const char *text, struct ib_csv *csv, char *err, size_t errlen);
 void ib_csv_free(struct ib_csv *csv);
 /* Column index of name, or -1. */
 int ib_csv_col(const struct ib_csv *csv, const char *name);
 /* Cell of row r in column name; "" when the column is absent. */
 const char *ib_csv_get(const struct ib_csv *csv, size_t r, const char *name);
+
+/*
+ * Loads and checks a results.json for report and compare: a regular file of
+ * at most IB_RESULTS_MAX_BYTES (jansson needs ~6x that in memory), nested at
+ * most JSON_PARSER_MAX_DEPTH deep, in the contract shape (ib_results_check).
+ * NULL with "PATH: why" (one line) in err.
+ */
+#define IB_RESULTS_MAX_BYTES (512 << 20)
+json_t *ib_report_load_results(const char *path, char *err, size_t errlen);
 
 /* s with & < > " ' escaped (malloc'd; NULL only when out of memory). */
 char *ib_html_escape(const char *s);
@@ -70,9 +86,12 @@ int ib_fig_cdf(const struct ib_csv *csv, json_t *doc, FILE *f, char *why,
  * Overlay plots for compare: for each metric in compare_csv (compare.c's
  * output), medians of every run per row with CI error bars, drawn to
  * <compare_csv without .csv>-<metric>.svg/.png.  docs[i] are the runs'
- * results (for the titles).  Returns the number of figures drawn, -1 when
- * gnuplot or the scripts are missing (reason in msg).
+ * results (for the titles).  Returns the number of figures drawn (msg may
+ * say which were left out and why), -1 when gnuplot or the scripts are
+ * missing, IB_OVERLAY_WRITE_ERR when a file could not be written (reason
+ * in msg, nothing left half-written).
  */
+#define IB_OVERLAY_WRITE_ERR (-3)
 int ib_report_compare_overlay(const char *compare_csv, json_t *const *docs,
 			      size_t ndocs, char *msg, size_t msglen);
 

@@ -23,12 +23,15 @@
  * Output: a table on stdout and compare.csv (-o; default ./compare.csv), plus
  * overlay plots next to it (ib_report_compare_overlay).  Exit 0, 1 on bad input.
  */
+#include <errno.h>
 #include <jansson.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "ib_commands.h"
 #include "ib_report.h"
@@ -40,30 +43,58 @@ struct run {
 	char path[4096];
 	char id[256];
 	json_t *doc;
+	json_t *by_name; /* row name -> its first row */
 };
 
+/* s for the terminal: control characters (escape sequences, newlines from
+ * a hostile results file) become '?'. */
+static const char *tty(const char *s, char *buf, size_t len)
+{
+	size_t i;
+
+	snprintf(buf, len, "%s", s ? s : "");
+	for (i = 0; buf[i]; i++)
+		if ((unsigned char)buf[i] < 0x20 || buf[i] == 0x7f)
+			buf[i] = '?';
+	return buf;
+}
+
+/* Loads a run through ib_report_load_results: schema, shape, size and
+ * depth are checked, a one-line error names the file. */
 static int load_run(const char *arg, struct run *r)
 {
 	struct stat st;
-	json_error_t je;
+	char err[1024];
 	const char *id;
+	json_t *row;
+	size_t i;
 
 	r->arg = arg;
 	if (!stat(arg, &st) && S_ISDIR(st.st_mode))
 		snprintf(r->path, sizeof(r->path), "%s/results.json", arg);
 	else
 		snprintf(r->path, sizeof(r->path), "%s", arg);
-	r->doc = json_load_file(r->path, 0, &je);
+	r->doc = ib_report_load_results(r->path, err, sizeof(err));
 	if (!r->doc) {
-		fprintf(stderr, "iommubench: compare: %s:%d: %s\n", r->path, je.line, je.text);
+		fprintf(stderr, "iommubench: compare: %s\n", err);
 		return -1;
 	}
-	if (!json_is_array(json_object_get(r->doc, "results"))) {
-		fprintf(stderr, "iommubench: compare: %s: results: expected an array\n", r->path);
+	r->by_name = json_object();
+	if (!r->by_name) {
+		fprintf(stderr, "iommubench: compare: out of memory\n");
 		return -1;
+	}
+	json_array_foreach(json_object_get(r->doc, "results"), i, row) {
+		const char *name = json_string_value(json_object_get(row, "name"));
+
+		if (name && !json_object_get(r->by_name, name) &&
+		    json_object_set_nocheck(r->by_name, name, row)) {
+			fprintf(stderr, "iommubench: compare: out of memory\n");
+			return -1;
+		}
 	}
 	id = json_string_value(json_object_get(json_object_get(r->doc, "context"), "run_id"));
-	snprintf(r->id, sizeof(r->id), "%s", id ? id : arg);
+	tty(id ? id : arg, r->id, sizeof(r->id));
 	return 0;
 }
 
@@ -122,6 +153,7 @@ static void compare_metric(struct cmp_out *o, const struct run *a, const struct 
 	double *xa, *xb;
 	size_t na, nb;
 	const char *method, *unit = json_string_value(json_object_get(ma, "unit"));
+	char tn[512], tm[128];
 	int sig, called;
 
 	if (meda != 0 && !isnan(meda) && !isnan(medb))
@@ -152,15 +184,19 @@ static void compare_metric(struct cmp_out *o, const struct run *a, const struct 
 	o->significant += sig;
 	o->called += called;
 
-	printf("%-48s %-22s %12.6g [%.6g, %.6g]  %12.6g [%.6g, %.6g]  %8.4f  %s\n", name,
-	       metric, meda, la, ha, medb, lb, hb, ratio,
+	printf("%-48s %-22s %12.6g [%.6g, %.6g]  %12.6g [%.6g, %.6g]  %8.4f  %s\n",
+	       tty(name, tn, sizeof(tn)), tty(metric, tm, sizeof(tm)), meda, la, ha, medb, lb, hb, ratio,
 	       called ? "DIFFERENT" : sig ? "significant, below min-effect" : "-");
 	ib_csv_put(o->csv, a->id);
 	fputc(',', o->csv);
 	ib_csv_put(o->csv, b->id);
 	fputc(',', o->csv);
 	ib_csv_put(o->csv, name);
-	fprintf(o->csv, ",%s,%s,", metric, unit ? unit : "");
+	fputc(',', o->csv);
+	ib_csv_put(o->csv, metric);
+	fputc(',', o->csv);
+	ib_csv_put(o->csv, unit ? unit : "");
+	fputc(',', o->csv);
 	csv_num(o->csv, meda);
 	fputc(',', o->csv);
 	csv_num(o->csv, la);
@@ -188,15 +224,18 @@ static void compare_counter(struct cmp_out *o, const struct run *a, const struct
 {
 	double va = num(ca, "value"), vb = num(cb, "value");
 	double ratio = va != 0 ? vb / va : NAN;
+	char tn[512], tc[128];
 
-	printf("%-48s %-22s %12.6g %-18s  %12.6g %-18s  %8.4f  (counter)\n", name,
-	       counter, va, "", vb, "", ratio);
+	printf("%-48s %-22s %12.6g %-18s  %12.6g %-18s  %8.4f  (counter)\n",
+	       tty(name, tn, sizeof(tn)), tty(counter, tc, sizeof(tc)), va, "", vb, "", ratio);
 	ib_csv_put(o->csv, a->id);
 	fputc(',', o->csv);
 	ib_csv_put(o->csv, b->id);
 	fputc(',', o->csv);
 	ib_csv_put(o->csv, name);
-	fprintf(o->csv, ",%s,count,", counter);
+	fputc(',', o->csv);
+	ib_csv_put(o->csv, counter);
+	fputs(",count,", o->csv);
 	csv_num(o->csv, va);
 	fputs(",,,", o->csv);
 	csv_num(o->csv, vb);
@@ -223,6 +262,7 @@ static char *compact(json_t *v)
 static int context_diff(const struct run *a, const struct run *b)
 {
 	json_t *ca = json_object_get(a->doc, "context"), *cb = json_object_get(b->doc, "context");
+	char t0[128], t1[128], t2[128];
 	size_t i;
 	int ndiff = 0;
 
@@ -244,7 +284,8 @@ static int context_diff(const struct run *a, const struct run *b)
 					continue;
 				sa = compact(x);
 				sb = compact(y);
-				printf("  %s.%s: %.70s | %.70s\n", ctx_keys[i], sub, sa, sb);
+				printf("  %s.%s: %.70s | %.70s\n", ctx_keys[i], tty(sub, t0, sizeof(t0)),
+				       tty(sa, t1, sizeof(t1)), tty(sb, t2, sizeof(t2)));
 				free(sa);
 				free(sb);
 				ndiff++;
@@ -252,8 +293,10 @@ static int context_diff(const struct run *a, const struct run *b)
 			json_object_foreach(vb, sub, x) {
 				if (json_object_get(va, sub))
 					continue;
-				printf("  %s.%s: (absent) | %.70s\n", ctx_keys[i], sub,
-				       json_is_string(x) ? json_string_value(x) : "(set)");
+				printf("  %s.%s: (absent) | %.70s\n", ctx_keys[i],
+				       tty(sub, t0, sizeof(t0)),
+				       tty(json_is_string(x) ? json_string_value(x) : "(set)", t1,
+					   sizeof(t1)));
 				ndiff++;
 			}
 			continue;
@@ -261,7 +304,8 @@ static int context_diff(const struct run *a, const struct run *b)
 		{
 			char *sa = compact(va), *sb = compact(vb);
 
-			printf("  %s: %.70s | %.70s\n", ctx_keys[i], sa, sb);
+			printf("  %s: %.70s | %.70s\n", ctx_keys[i], tty(sa, t1, sizeof(t1)),
+			       tty(sb, t2, sizeof(t2)));
 			free(sa);
 			free(sb);
 			ndiff++;
@@ -289,7 +333,7 @@ static void compare_pair(struct cmp_out *o, const struct run *a, const struct ru
 
 		if (!name)
 			continue;
-		rb = ib_results_find_row(json_object_get(b->doc, "results"), name);
+		rb = json_object_get(b->by_name, name);
 		if (!rb) {
 			only_a++;
 			continue;
@@ -312,7 +356,7 @@ static void compare_pair(struct cmp_out *o, const struct run *a, const struct ru
 	json_array_foreach(json_object_get(b->doc, "results"), i, rb) {
 		const char *name = json_string_value(json_object_get(rb, "name"));
 
-		if (name && !ib_results_find_row(json_object_get(a->doc, "results"), name))
+		if (name && !json_object_get(a->by_name, name))
 			only_b++;
 	}
 	printf("rows only in %s: %d, only in %s: %d, not ok in either: %d\n", a->id, only_a,
@@ -326,25 +370,34 @@ static bool ends_with(const char *s, const char *suffix)
 	return n >= m && !strcmp(s + n - m, suffix);
 }
 
-/* Overlay plots (report.c) next to the CSV; never changes the exit code. */
-static void overlay_plots(const char *csv, const struct run *runs, int n)
+/* Overlay plots (report.c) next to the CSV.  Missing gnuplot does not
+ * change the exit code; a failed write does: -1 with the one-line error
+ * printed. */
+static int overlay_plots(const char *csv, const struct run *runs, int n)
 {
 	json_t **docs = calloc((size_t)n, sizeof(*docs));
-	char msg[512];
+	char msg[1024];
 	int i, drawn;
 
-	if (!docs)
-		return;
+	if (!docs) {
+		fprintf(stderr, "iommubench: compare: out of memory\n");
+		return -1;
+	}
 	for (i = 0; i < n; i++)
 		docs[i] = runs[i].doc;
 	drawn = ib_report_compare_overlay(csv, docs, (size_t)n, msg, sizeof(msg));
+	free(docs);
+	if (drawn == IB_OVERLAY_WRITE_ERR) {
+		fprintf(stderr, "iommubench: compare: %s\n", msg);
+		return -1;
+	}
 	if (drawn < 0)
 		printf("overlay plots not drawn: %s\n", msg);
 	else
 		printf("overlay plots: %d metric(s), %.*s-<metric>.svg/.png%s%s\n", drawn,
 		       (int)(strlen(csv) - (ends_with(csv, ".csv") ? 4 : 0)), csv,
 		       msg[0] ? "; " : "", msg);
-	free(docs);
+	return 0;
 }
 
 static void usage(void)
@@ -358,7 +411,7 @@ int cmd_compare(int argc, char **argv)
 	struct run *runs = calloc((size_t)argc, sizeof(*runs));
 	const char *out = "compare.csv";
 	struct cmp_out o = { .min_effect = 0.01 };
-	char *end;
+	char *end, tmp[PATH_MAX + 32];
 	int n = 0, i, ret = 1;
 
 	if (!runs)
@@ -388,9 +441,12 @@ int cmd_compare(int argc, char **argv)
 		usage();
 		goto done;
 	}
-	o.csv = fopen(out, "w");
+	/* compare.csv: a temporary next to it, every write checked, renamed */
+	snprintf(tmp, sizeof(tmp), "%s.%d.tmp", out, (int)getpid());
+	o.csv = fopen(tmp, "w");
 	if (!o.csv) {
-		perror(out);
+		fprintf(stderr, "iommubench: compare: %s: %s\n", out, strerror(errno));
+		ret = 3;
 		goto done;
 	}
 	fputs("run_a,run_b,name,metric,unit,median_a,ci95_low_a,ci95_high_a,median_b,"
@@ -399,17 +455,38 @@ int cmd_compare(int argc, char **argv)
 	      o.csv);
 	for (i = 1; i < n; i++)
 		compare_pair(&o, &runs[0], &runs[i]);
-	if (fclose(o.csv)) {
-		perror(out);
-		goto done;
+	errno = 0;
+	if (fflush(o.csv) || ferror(o.csv)) {
+		int e = errno ? errno : EIO;
+
+		fclose(o.csv);
+		errno = e;
+		goto write_fail;
 	}
+	if (fclose(o.csv) || rename(tmp, out))
+		goto write_fail;
 	printf("\n%d metric comparisons, %d significant, %d of them by at least %.4g%%; written to %s\n",
 	       o.ratios, o.significant, o.called, o.min_effect * 100, out);
-	overlay_plots(out, runs, n);
+	if (overlay_plots(out, runs, n)) {
+		ret = 3;
+		goto done;
+	}
+	if (fflush(stdout) || ferror(stdout)) {
+		fprintf(stderr, "iommubench: compare: stdout: %s\n", strerror(errno ? errno : EIO));
+		ret = 3;
+		goto done;
+	}
 	ret = 0;
+	goto done;
+write_fail:
+	fprintf(stderr, "iommubench: compare: %s: %s\n", out, strerror(errno ? errno : EIO));
+	unlink(tmp);
+	ret = 3;
 done:
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
+		json_decref(runs[i].by_name);
 		json_decref(runs[i].doc);
+	}
 	free(runs);
 	return ret;
 }

@@ -3,25 +3,35 @@
  * `iommubench report RUN_DIR`: draws RUN_DIR/plots/<figure>.svg and .png with the
  * gnuplot scripts in plots/ and writes a self-contained RUN_DIR/report.html.
  *
- * The figures are fed from results.csv only: for each figure this file
+ * results.json is the source of truth: on load, RUN_DIR/results.csv is
+ * rewritten from it with results.c's writer, so the two always agree.
+ * The figures are fed from that CSV only: for each figure this file
  * extracts the rows it needs into a small whitespace-separated data file
  * (RUN_DIR/plots/data/<figure>.dat, gnuplot index blocks with a quoted
  * series title as first line) and runs gnuplot on the script.  The one
  * exception is the DMA count behind "IOTLB misses per DMA": the CSV has no
  * repetition count, so results.json supplies row.repetitions and
  * params.warmup (docs/report.md says why).  The tables come from
- * results.json.  Every file is written to a temporary name and renamed.
+ * results.json.  Every file is written to a temporary name and renamed;
+ * a failed write stops the report (exit 3).  Text from the results reaches
+ * gnuplot only as data-file titles and single-quoted -e strings, never as
+ * code (docs/report.md).
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -46,10 +56,28 @@ static int __attribute__((format(printf, 3, 4))) fmt(char *buf, size_t len, cons
 
 /* ---- CSV ---- */
 
+/*
+ * The table lives in one buffer: the text itself, unquoted in place (a
+ * cell is never longer than its quoted form), with cells pointing into it.
+ * One allocation for the text and one for the cell pointers, however many
+ * rows: a 44k-row run's CSV has ~10 M cells.
+ */
+/*
+ * Column lookups are by far the most frequent call (16 M for a 44k-row
+ * report), nearly always with a string literal: a small cache keyed by the
+ * name's address (checked against the column's name) saves hashing it.
+ */
+struct ib_csv_cache {
+	const char *key[64];
+	int col[64];
+};
+
+static char csv_empty[1] = "";
+
 static int csv_push(char ***v, size_t *n, size_t *cap, char *s)
 {
 	if (*n == *cap) {
-		size_t nc = *cap ? *cap * 2 : 16;
+		size_t nc = *cap ? *cap * 2 : 256;
 		char **nv = realloc(*v, nc * sizeof(**v));
 
 		if (!nv)
@@ -61,117 +89,86 @@ static int csv_push(char ***v, size_t *n, size_t *cap, char *s)
 	return 0;
 }
 
-/* One record starting at *p; advances *p past its line end. */
-static int csv_record(const char **p, char ***cells, size_t *ncells, int *line,
-		      char *err, size_t errlen)
+/*
+ * One record starting at *p, its cells appended to cells; advances *p past
+ * its line end.  The cells are NUL-terminated in place.
+ */
+static int csv_record(char **p, char ***cells, size_t *ncells, size_t *cap, size_t *nrec,
+		      int *line, char *err, size_t errlen)
 {
-	const char *s = *p;
-	size_t cap = 0, blen, bcap;
-	char *buf;
+	char *s = *p, *w;
 
-	*cells = NULL;
-	*ncells = 0;
+	*nrec = 0;
 	for (;;) {
-		bcap = 64;
-		blen = 0;
-		buf = malloc(bcap);
-		if (!buf)
-			goto oom;
+		char *cell = w = s;
+
 		if (*s == '"') {
 			int start = *line;
 
 			s++;
 			for (;;) {
 				if (!*s) {
-					free(buf);
-					fmt(err, errlen, "line %d: unterminated quoted field",
-						 start);
-					goto fail;
+					fmt(err, errlen, "line %d: unterminated quoted field", start);
+					return -1;
 				}
 				if (*s == '"' && s[1] == '"') {
 					s += 2;
-					buf[blen++] = '"';
+					*w++ = '"';
 				} else if (*s == '"') {
 					s++;
 					break;
 				} else {
 					if (*s == '\n')
 						(*line)++;
-					buf[blen++] = *s++;
-				}
-				if (blen + 1 >= bcap) {
-					char *nb = realloc(buf, bcap *= 2);
-
-					if (!nb) {
-						free(buf);
-						goto oom;
-					}
-					buf = nb;
+					*w++ = *s++;
 				}
 			}
 			if (*s && *s != ',' && *s != '\n' && *s != '\r') {
-				free(buf);
-				fmt(err, errlen, "line %d: text after a closing quote",
-					 *line);
-				goto fail;
+				fmt(err, errlen, "line %d: text after a closing quote", *line);
+				return -1;
 			}
 		} else {
-			while (*s && *s != ',' && *s != '\n' && *s != '\r') {
-				buf[blen++] = *s++;
-				if (blen + 1 >= bcap) {
-					char *nb = realloc(buf, bcap *= 2);
-
-					if (!nb) {
-						free(buf);
-						goto oom;
-					}
-					buf = nb;
-				}
-			}
+			s += strcspn(s, ",\n\r");
+			w = s;
 		}
-		buf[blen] = '\0';
-		if (csv_push(cells, ncells, &cap, buf)) {
-			free(buf);
-			goto oom;
+		if (csv_push(cells, ncells, cap, cell)) {
+			fmt(err, errlen, "line %d: out of memory", *line);
+			return -1;
 		}
+		(*nrec)++;
 		if (*s == ',') {
+			*w = '\0';
 			s++;
 			continue;
 		}
 		if (*s == '\r')
-			s++;
+			*s++ = '\0';
 		if (*s == '\n') {
-			s++;
+			*s++ = '\0';
 			(*line)++;
 		}
+		*w = '\0';
 		break;
 	}
 	*p = s;
 	return 0;
-oom:
-	fmt(err, errlen, "line %d: out of memory", *line);
-fail:
-	while (*ncells)
-		free((*cells)[--*ncells]);
-	free(*cells);
-	*cells = NULL;
-	return -1;
 }
 
-int ib_csv_parse(const char *text, struct ib_csv *csv, char *err, size_t errlen)
+/* Parses buf (malloc'd; the table takes it over, also on error). */
+static int csv_parse_owned(char *buf, struct ib_csv *csv, char *err, size_t errlen)
 {
-	const char *p = text;
-	size_t cap = 0, n, i;
-	char **cells;
+	char *p = buf, **cells = NULL;
+	size_t ncells = 0, cap = 0, n, r;
 	int line = 1;
 
 	memset(csv, 0, sizeof(*csv));
+	csv->buf = buf;
 	if (!*p) {
 		fmt(err, errlen, "line 1: empty file (no header)");
-		return -1;
+		goto fail;
 	}
-	if (csv_record(&p, &csv->cols, &csv->ncols, &line, err, errlen))
-		return -1;
+	if (csv_record(&p, &cells, &ncells, &cap, &csv->ncols, &line, err, errlen))
+		goto fail;
 	while (*p) {
 		int at = line;
 
@@ -180,81 +177,89 @@ int ib_csv_parse(const char *text, struct ib_csv *csv, char *err, size_t errlen)
 			line++;
 			continue;
 		}
-		if (csv_record(&p, &cells, &n, &line, err, errlen))
+		if (csv_record(&p, &cells, &ncells, &cap, &n, &line, err, errlen))
 			goto fail;
 		if (n > csv->ncols) {
-			fmt(err, errlen, "line %d: %zu fields, the header has %zu", at,
-				 n, csv->ncols);
-			while (n)
-				free(cells[--n]);
-			free(cells);
+			fmt(err, errlen, "line %d: %zu fields, the header has %zu", at, n,
+			    csv->ncols);
 			goto fail;
 		}
-		if (n < csv->ncols) {
-			char **nc = realloc(cells, csv->ncols * sizeof(*cells));
-
-			if (!nc)
-				goto oom_cells;
-			cells = nc;
-			for (; n < csv->ncols; n++) {
-				cells[n] = strdup("");
-				if (!cells[n])
-					goto oom_cells;
+		for (; n < csv->ncols; n++) /* a short line: the rest are "" */
+			if (csv_push(&cells, &ncells, &cap, csv_empty)) {
+				fmt(err, errlen, "line %d: out of memory", at);
+				goto fail;
 			}
-		}
-		if (csv->nrows == cap) {
-			size_t ncap = cap ? cap * 2 : 64;
-			char ***nr = realloc(csv->rows, ncap * sizeof(*nr));
-
-			if (!nr)
-				goto oom_cells;
-			csv->rows = nr;
-			cap = ncap;
-		}
-		csv->rows[csv->nrows++] = cells;
-		continue;
-oom_cells:
-		while (n)
-			free(cells[--n]);
-		free(cells);
-		fmt(err, errlen, "line %d: out of memory", at);
-		goto fail;
+		csv->nrows++;
 	}
+	csv->cells = cells;
+	csv->cols = cells;
+	csv->rows = malloc((csv->nrows ? csv->nrows : 1) * sizeof(*csv->rows));
+	csv->colidx = json_object();
+	csv->cache = calloc(1, sizeof(*csv->cache));
+	if (!csv->rows || !csv->colidx || !csv->cache) {
+		fmt(err, errlen, "out of memory");
+		goto fail_table;
+	}
+	for (r = 0; r < csv->nrows; r++)
+		csv->rows[r] = cells + (r + 1) * csv->ncols;
+	/* the first of equal column names wins, as a scan would find it */
+	for (n = csv->ncols; n-- > 0;)
+		if (json_object_set_new_nocheck(csv->colidx, csv->cols[n],
+						json_integer((json_int_t)n))) {
+			fmt(err, errlen, "out of memory");
+			goto fail_table;
+		}
 	return 0;
 fail:
-	for (i = 0; i < csv->ncols; i++)
-		free(csv->cols[i]);
-	free(csv->cols);
-	csv->cols = NULL;
-	csv->ncols = 0;
+	free(cells);
+	free(buf);
+	memset(csv, 0, sizeof(*csv));
+	return -1;
+fail_table:
 	ib_csv_free(csv);
 	return -1;
 }
 
+int ib_csv_parse(const char *text, struct ib_csv *csv, char *err, size_t errlen)
+{
+	char *buf = strdup(text);
+
+	if (!buf) {
+		memset(csv, 0, sizeof(*csv));
+		fmt(err, errlen, "out of memory");
+		return -1;
+	}
+	return csv_parse_owned(buf, csv, err, errlen);
+}
+
 void ib_csv_free(struct ib_csv *csv)
 {
-	size_t r, c;
-
-	for (r = 0; r < csv->nrows; r++) {
-		for (c = 0; c < csv->ncols; c++)
-			free(csv->rows[r][c]);
-		free(csv->rows[r]);
-	}
 	free(csv->rows);
-	for (c = 0; c < csv->ncols; c++)
-		free(csv->cols[c]);
-	free(csv->cols);
+	free(csv->cells);
+	free(csv->buf);
+	json_decref(csv->colidx);
+	free(csv->cache);
 	memset(csv, 0, sizeof(*csv));
 }
 
 int ib_csv_col(const struct ib_csv *csv, const char *name)
 {
-	size_t c;
+	struct ib_csv_cache *k = csv->cache;
+	size_t h = ((uintptr_t)name >> 3) % ARRAY_SIZE(k->key);
+	json_t *i;
+	int col;
 
-	for (c = 0; c < csv->ncols; c++)
-		if (!strcmp(csv->cols[c], name))
-			return (int)c;
-	return -1;
+	if (k && k->key[h] == name && !strcmp(csv->cols[k->col[h]], name))
+		return k->col[h];
+	i = csv->colidx ? json_object_get(csv->colidx, name) : NULL;
+	if (!i)
+		return -1;
+	col = (int)json_integer_value(i);
+	if (k) {
+		k->key[h] = name;
+		k->col[h] = col;
+	}
+	return col;
 }
 
 const char *ib_csv_get(const struct ib_csv *csv, size_t r, const char *name)
@@ -391,6 +396,13 @@ void ib_shell_join(char *buf, size_t len, const char *const *argv, size_t argc)
 
 /* ---- figure data ---- */
 
+/*
+ * Every figure is linear-ish in the rows (docs/report.md, "Scale"): rows are
+ * grouped through string maps (jansson objects, hashed) or sorted, never
+ * compared pairwise, and a series label's dimensions are chosen once per
+ * figure, not once per row.
+ */
+
 /* Parameters that tell series apart, in label order. */
 static const char *const dims[] = {
 	"page_size", "job",	 "engine",   "bench",	 "pattern",	"xfer_size",
@@ -398,6 +410,8 @@ static const char *const dims[] = {
 	"direction", "cpu_node", "mem_node", "dev_node", "device",
 	"window",
 };
+
+#define NDIMS ARRAY_SIZE(dims)
 
 static bool in_list(const char *s, const char *const *list)
 {
@@ -422,6 +436,91 @@ static const char *dim_val(const struct ib_csv *c, size_t r, const char *dim, ch
 	return buf;
 }
 
+/* A growing string, for map keys. */
+struct sbuf {
+	char *s;
+	size_t len, cap;
+};
+
+static int sb_add(struct sbuf *b, const char *s, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		size_t nc = (b->len + n + 1) * 2;
+		char *ns = realloc(b->s, nc);
+
+		if (!ns)
+			return -1;
+		b->s = ns;
+		b->cap = nc;
+	}
+	memcpy(b->s + b->len, s, n);
+	b->len += n;
+	b->s[b->len] = '\0';
+	return 0;
+}
+
+/* Key of row r over the dims not in skip ('\x1f' between values). */
+static int row_key(struct sbuf *b, const struct ib_csv *c, size_t r, const char *const *skip)
+{
+	size_t i;
+
+	b->len = 0;
+	if (sb_add(b, "", 0))
+		return -1;
+	for (i = 0; i < NDIMS; i++) {
+		char vb[128];
+		const char *v;
+
+		if (in_list(dims[i], skip))
+			continue;
+		v = dim_val(c, r, dims[i], vb, sizeof(vb));
+		if (sb_add(b, v, strlen(v)) || sb_add(b, "\x1f", 1))
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * String -> size_t maps.  map_add returns the value already stored under
+ * key, or stores v and returns it; (size_t)-1 when out of memory.
+ */
+#define MAP_OOM ((size_t)-1)
+
+static size_t map_add(json_t *m, const char *key, size_t v)
+{
+	json_t *old = json_object_get(m, key);
+
+	if (old)
+		return (size_t)json_integer_value(old);
+	if (json_object_set_new_nocheck(m, key, json_integer((json_int_t)v)))
+		return MAP_OOM;
+	return v;
+}
+
+static bool map_get(json_t *m, const char *key, size_t *v)
+{
+	json_t *x = json_object_get(m, key);
+
+	if (x)
+		*v = (size_t)json_integer_value(x);
+	return x != NULL;
+}
+
+/* name -> first CSV row with that name and metric (any status). */
+static json_t *rows_by_name(const struct ib_csv *c, const char *metric)
+{
+	json_t *m = json_object();
+	size_t r;
+
+	for (r = 0; m && r < c->nrows; r++)
+		if (!strcmp(ib_csv_get(c, r, "metric"), metric) &&
+		    map_add(m, ib_csv_get(c, r, "name"), r) == MAP_OOM) {
+			json_decref(m);
+			return NULL;
+		}
+	return m;
+}
+
 static bool row_ok(const struct ib_csv *c, size_t r)
 {
 	const char *rt = ib_csv_get(c, r, "run_type");
@@ -430,76 +529,144 @@ static bool row_ok(const struct ib_csv *c, size_t r)
 	       (!*rt || !strcmp(rt, "measured"));
 }
 
+/*
+ * A cell as a finite number, plain decimal (what results.c writes), or
+ * NULL.  Only such cells reach the data files, so a cell can neither be
+ * NaN/inf nor break a data line (spaces, quotes, newlines).
+ */
+static const char *num_cell(const struct ib_csv *c, size_t r, const char *col)
+{
+	const char *s = ib_csv_get(c, r, col);
+	char *end;
+	double v;
+
+	if (!*s || s[strspn(s, "0123456789+-.eE")])
+		return NULL;
+	v = strtod(s, &end);
+	return *end || !isfinite(v) ? NULL : s;
+}
+
+static double cell_d(const struct ib_csv *c, size_t r, const char *col)
+{
+	const char *s = num_cell(c, r, col);
+
+	return s ? strtod(s, NULL) : NAN;
+}
+
+/* A number for a data file, or '-' (gnuplot's missing value). */
+static const char *num_or_dash(const struct ib_csv *c, size_t r, const char *col)
+{
+	const char *s = num_cell(c, r, col);
+
+	return s ? s : "-";
+}
+
+/* Copies s for a quoted data-file title: no quote, backslash or control
+ * character can end the string or the line. */
+static void label_clean(char *s)
+{
+	for (; *s; s++)
+		if (*s == '"' || *s == '\\')
+			*s = '\'';
+		else if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = ' ';
+}
+
 static bool varies(const struct ib_csv *c, const size_t *idx, size_t n, const char *dim)
 {
 	char a[128], b[128];
+	const char *v0;
 	size_t i;
 
+	if (!n)
+		return false;
+	v0 = dim_val(c, idx[0], dim, b, sizeof(b));
 	for (i = 1; i < n; i++)
-		if (strcmp(dim_val(c, idx[i], dim, a, sizeof(a)),
-			   dim_val(c, idx[0], dim, b, sizeof(b))))
+		if (strcmp(dim_val(c, idx[i], dim, a, sizeof(a)), v0))
 			return true;
 	return false;
 }
 
 /* Whether dim d's value follows from dim by's over idx (same by, same d):
- * then d adds nothing to a label that already shows by. */
+ * then d adds nothing to a label that already shows by.  One pass with a
+ * map from by's value to the first row that has it. */
 static bool determined_by(const struct ib_csv *c, const size_t *idx, size_t n,
 			  const char *d, const char *by)
 {
-	char a[128], b[128], x[128], y[128];
-	size_t i, j;
+	json_t *first = json_object();
+	char a[128], x[128], y[128];
+	bool det = true;
+	size_t i, f;
 
-	for (i = 0; i < n; i++)
-		for (j = i + 1; j < n; j++)
-			if (!strcmp(dim_val(c, idx[i], by, a, sizeof(a)),
-				    dim_val(c, idx[j], by, b, sizeof(b))) &&
-			    strcmp(dim_val(c, idx[i], d, x, sizeof(x)),
-				   dim_val(c, idx[j], d, y, sizeof(y))))
-				return false;
-	return true;
+	if (!first)
+		return false;
+	for (i = 0; i < n && det; i++) {
+		f = map_add(first, dim_val(c, idx[i], by, a, sizeof(a)), idx[i]);
+		if (f == MAP_OOM)
+			det = false;
+		else if (f != idx[i])
+			det = !strcmp(dim_val(c, idx[i], d, x, sizeof(x)),
+				      dim_val(c, f, d, y, sizeof(y)));
+	}
+	json_decref(first);
+	return det;
 }
 
-/* Label of row r: the dims that vary over idx, minus those in skip and
- * those that follow from a dim already shown (e.g. job "window-4k" next to
- * page size 4k); the page size (when varying and not skipped) comes bare,
- * first. */
-static void series_label(const struct ib_csv *c, const size_t *idx, size_t n,
-			 size_t r, const char *const *skip, char *buf, size_t len)
-{
-	const char *shown[ARRAY_SIZE(dims)];
-	size_t i, k, nshown = 0, o = 0;
+/* The dims a label shows over idx (see label_dims). */
+struct labeler {
+	const char *dims[NDIMS];
+	size_t n;
+};
 
-	buf[0] = '\0';
-	for (i = 0; i < ARRAY_SIZE(dims); i++) {
-		char vb[128];
-		const char *v = dim_val(c, r, dims[i], vb, sizeof(vb));
+/*
+ * The dims that vary over idx, minus those in skip and those that follow
+ * from a dim already shown (e.g. job "window-4k" next to page size 4k).
+ */
+static void label_dims(const struct ib_csv *c, const size_t *idx, size_t n,
+		       const char *const *skip, struct labeler *L)
+{
+	size_t i, k;
+
+	L->n = 0;
+	for (i = 0; i < NDIMS; i++) {
 		bool redundant = false;
-		int w;
 
 		if (in_list(dims[i], skip) || !varies(c, idx, n, dims[i]))
 			continue;
-		for (k = 0; k < nshown && !redundant; k++)
-			redundant = determined_by(c, idx, n, dims[i], shown[k]);
+		for (k = 0; k < L->n && !redundant; k++)
+			redundant = determined_by(c, idx, n, dims[i], L->dims[k]);
 		if (redundant)
 			continue;
 		/* the effective mode is shown as "mode" when both vary alike */
 		if (!strcmp(dims[i], "iommu_mode_effective") &&
 		    varies(c, idx, n, "iommu_mode") && !in_list("iommu_mode", skip))
 			continue;
-		if (!strcmp(dims[i], "page_size"))
+		L->dims[L->n++] = dims[i];
+	}
+}
+
+/* Label of row r: its values of L's dims; the page size comes bare. */
+static void label_of(const struct ib_csv *c, size_t r, const struct labeler *L, char *buf,
+		     size_t len)
+{
+	size_t i, o = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < L->n; i++) {
+		char vb[128];
+		const char *v = dim_val(c, r, L->dims[i], vb, sizeof(vb));
+		int w;
+
+		if (!strcmp(L->dims[i], "page_size"))
 			w = fmt(buf + o, len - o, "%s%s", o ? " " : "", *v ? v : "-");
 		else
-			w = fmt(buf + o, len - o, "%s%s=%s", o ? " " : "", dims[i],
-				     *v ? v : "-");
+			w = fmt(buf + o, len - o, "%s%s=%s", o ? " " : "", L->dims[i],
+				*v ? v : "-");
 		if (w < 0 || (size_t)w >= len - o)
 			break;
 		o += (size_t)w;
-		shown[nshown++] = dims[i];
 	}
-	for (i = 0; buf[i]; i++) /* gnuplot reads the label as a "..." string */
-		if (buf[i] == '"' || buf[i] == '\\')
-			buf[i] = '\'';
+	label_clean(buf); /* gnuplot reads the label as a "..." string */
 	if (!buf[0])
 		fmt(buf, len, "all");
 }
@@ -549,28 +716,18 @@ static int pt_cmp(const void *a, const void *b)
 	return p->r < q->r ? -1 : p->r > q->r;
 }
 
-static double cell_d(const struct ib_csv *c, size_t r, const char *col)
-{
-	const char *s = ib_csv_get(c, r, col);
-	char *end;
-	double v;
-
-	if (!*s)
-		return NAN;
-	v = strtod(s, &end);
-	return *end ? NAN : v;
-}
-
-/* Rows (ok, measured) with this metric, window set. */
+/* Rows (ok, measured) with this metric and a finite median; with
+ * need_window, a window > 0 (the window axes are log scale). */
 static size_t select_rows(const struct ib_csv *c, const char *metric, bool need_window,
 			  size_t *idx)
 {
 	size_t r, n = 0;
 
 	for (r = 0; r < c->nrows; r++) {
-		if (!row_ok(c, r) || strcmp(ib_csv_get(c, r, "metric"), metric))
+		if (!row_ok(c, r) || strcmp(ib_csv_get(c, r, "metric"), metric) ||
+		    !num_cell(c, r, "median"))
 			continue;
-		if (need_window && isnan(cell_d(c, r, "window")))
+		if (need_window && !(cell_d(c, r, "window") > 0))
 			continue;
 		idx[n++] = r;
 	}
@@ -582,30 +739,42 @@ static struct pt *make_points(const struct ib_csv *c, const size_t *idx, size_t 
 			      const char *const *skip)
 {
 	struct pt *p = calloc(n ? n : 1, sizeof(*p));
+	struct labeler L;
 	size_t i;
 
 	if (!p)
 		return NULL;
+	label_dims(c, idx, n, skip, &L);
 	for (i = 0; i < n; i++) {
 		p[i].r = idx[i];
 		p[i].rank = page_size_rank(ib_csv_get(c, idx[i], "page_size"));
 		p[i].x = cell_d(c, idx[i], "window");
-		series_label(c, idx, n, idx[i], skip, p[i].label, sizeof(p[i].label));
+		label_of(c, idx[i], &L, p[i].label, sizeof(p[i].label));
 	}
 	qsort(p, n, sizeof(*p), pt_cmp);
 	return p;
 }
 
+static int dcmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 static size_t distinct_windows(const struct pt *p, size_t n)
 {
-	size_t i, j, d = 0;
+	double *x = malloc((n ? n : 1) * sizeof(*x));
+	size_t i, d = 0;
 
-	for (i = 0; i < n; i++) {
-		for (j = 0; j < i; j++)
-			if (p[j].x == p[i].x)
-				break;
-		d += j == i;
-	}
+	if (!x)
+		return 0;
+	for (i = 0; i < n; i++)
+		x[i] = p[i].x;
+	qsort(x, n, sizeof(*x), dcmp);
+	for (i = 0; i < n; i++)
+		d += !i || x[i] != x[i - 1];
+	free(x);
 	return d;
 }
 
@@ -617,34 +786,35 @@ static const char *const skip_window[] = { "window", NULL };
  */
 static size_t keep_sweeps(const struct ib_csv *c, size_t *idx, size_t n)
 {
-	char (*key)[400] = calloc(n ? n : 1, sizeof(*key));
-	size_t i, j, k, out = 0;
+	json_t *groups = json_object();
+	size_t *gid = calloc(n ? n : 1, sizeof(*gid)), *first = calloc(n ? n : 1, sizeof(*first));
+	bool *sweep = calloc(n ? n : 1, sizeof(*sweep));
+	struct sbuf key = { 0 };
+	size_t i, ng = 0, out = 0;
 
-	if (!key)
-		return 0;
+	if (!groups || !gid || !first || !sweep)
+		goto out;
 	for (i = 0; i < n; i++) {
-		size_t o = 0;
-
-		for (k = 0; k < ARRAY_SIZE(dims); k++) {
-			char vb[128];
-
-			if (strcmp(dims[k], "window"))
-				o += (size_t)fmt(key[i] + o, o < sizeof(key[i]) ? sizeof(key[i]) - o : 0,
-						 "%s\x1f", dim_val(c, idx[i], dims[k], vb, sizeof(vb)));
-			if (o >= sizeof(key[i]))
-				o = sizeof(key[i]) - 1;
-		}
+		if (row_key(&key, c, idx[i], skip_window))
+			goto out;
+		gid[i] = map_add(groups, key.s, ng);
+		if (gid[i] == MAP_OOM)
+			goto out;
+		if (gid[i] == ng)
+			first[ng++] = idx[i];
+		else if (strcmp(ib_csv_get(c, idx[i], "window"),
+				ib_csv_get(c, first[gid[i]], "window")))
+			sweep[gid[i]] = true;
 	}
-	for (i = 0; i < n; i++) {
-		bool sweep = false;
-
-		for (j = 0; j < n && !sweep; j++)
-			sweep = !strcmp(key[i], key[j]) &&
-				strcmp(ib_csv_get(c, idx[i], "window"), ib_csv_get(c, idx[j], "window"));
-		if (sweep)
+	for (i = 0; i < n; i++)
+		if (sweep[gid[i]])
 			idx[out++] = idx[i];
-	}
-	free(key);
+out:
+	json_decref(groups);
+	free(key.s);
+	free(gid);
+	free(first);
+	free(sweep);
 	return out;
 }
 
@@ -670,9 +840,8 @@ int ib_fig_window(const struct ib_csv *c, const char *metric, FILE *f, char *why
 			fprintf(f, "%s\"%s\"\n", i ? "\n\n" : "", p[i].label);
 			series++;
 		}
-		fprintf(f, "%.10g %s %s %s\n", p[i].x, ib_csv_get(c, p[i].r, "median"),
-			*ib_csv_get(c, p[i].r, "ci95_low") ? ib_csv_get(c, p[i].r, "ci95_low") : "-",
-			*ib_csv_get(c, p[i].r, "ci95_high") ? ib_csv_get(c, p[i].r, "ci95_high") : "-");
+		fprintf(f, "%.10g %s %s %s\n", p[i].x, num_cell(c, p[i].r, "median"),
+			num_or_dash(c, p[i].r, "ci95_low"), num_or_dash(c, p[i].r, "ci95_high"));
 	}
 	goto out;
 oom:
@@ -685,58 +854,57 @@ out:
 
 int ib_fig_knees(const struct ib_csv *c, FILE *f)
 {
-	size_t r;
+	json_t *seen = json_object(), *entries = rows_by_name(c, "iotlb_entries");
+	size_t r, q;
 	int n = 0;
 
-	for (r = 0; r < c->nrows; r++) {
+	for (r = 0; seen && entries && r < c->nrows; r++) {
 		const char *name = ib_csv_get(c, r, "name");
 		double k = cell_d(c, r, "knee_window");
 		const char *ps = ib_csv_get(c, r, "page_size");
-		bool dup = false;
-		size_t q;
+		char psb[32];
+		size_t i;
 
 		if (strcmp(ib_csv_get(c, r, "run_type"), "derived") ||
 		    strcmp(ib_csv_get(c, r, "status"), "ok") ||
-		    strncmp(name, "iotlb_reach/", 12) || isnan(k))
+		    strncmp(name, "iotlb_reach/", 12) || !(k > 0))
+			continue;
+		/* one line per row: the metric rows of a derived row repeat it */
+		q = map_add(seen, name, r);
+		if (q != r)
 			continue;
 		if (!*ps && strstr(name, "page_size:"))
 			ps = strstr(name, "page_size:") + 10;
-		/* one line per row: the metric rows of a derived row repeat it */
-		for (q = 0; q < r; q++)
-			if (!strcmp(ib_csv_get(c, q, "name"), name))
-				dup = true;
-		if (dup)
-			continue;
-		{
-			char psb[32];
-			size_t i;
-
-			fmt(psb, sizeof(psb), "%s", *ps ? ps : "?");
-			for (i = 0; psb[i]; i++)
-				if (psb[i] == '/' || psb[i] == ' ' || psb[i] == '"')
-					psb[i] = '\0';
-			fprintf(f, "%.10g \"%s\" ", k, psb);
-		}
-		for (q = 0; q < c->nrows; q++)
-			if (!strcmp(ib_csv_get(c, q, "name"), name) &&
-			    !strcmp(ib_csv_get(c, q, "metric"), "iotlb_entries"))
-				break;
-		fprintf(f, "%s\n", q < c->nrows && *ib_csv_get(c, q, "median") ?
-					   ib_csv_get(c, q, "median") : "-");
+		fmt(psb, sizeof(psb), "%s", *ps ? ps : "?");
+		for (i = 0; psb[i]; i++)
+			if (!isalnum((unsigned char)psb[i]))
+				psb[i] = '\0';
+		fprintf(f, "%.10g \"%s\" %s\n", k, psb[0] ? psb : "?",
+			map_get(entries, name, &q) ? num_or_dash(c, q, "median") : "-");
 		n++;
 	}
+	json_decref(seen);
+	json_decref(entries);
 	return n;
 }
 
-static json_t *json_row(json_t *doc, const char *name)
+/* results.json rows by name (the first of each name), for the few inputs
+ * the CSV lacks. */
+static json_t *doc_rows_by_name(json_t *doc)
 {
-	json_t *row;
+	json_t *m = json_object(), *row;
 	size_t i;
 
-	json_array_foreach(json_object_get(doc, "results"), i, row)
-		if (!strcmp(json_string_value(json_object_get(row, "name")) ?: "", name))
-			return row;
-	return NULL;
+	json_array_foreach(json_object_get(doc, "results"), i, row) {
+		const char *name = json_string_value(json_object_get(row, "name"));
+
+		if (m && name && !json_object_get(m, name) &&
+		    json_object_set_nocheck(m, name, row)) {
+			json_decref(m);
+			return NULL;
+		}
+	}
+	return m;
 }
 
 /*
@@ -744,15 +912,16 @@ static json_t *json_row(json_t *doc, const char *name)
  * repetitions to after the last one (run.c), but dma_latency_ns.n counts
  * only the kept repetitions, so n is scaled by (reps + warmup) / reps.
  */
-static double counted_dmas(const struct ib_csv *c, size_t r_lat, json_t *doc)
+static double counted_dmas(const struct ib_csv *c, size_t r_lat, json_t *docrows)
 {
 	double n = cell_d(c, r_lat, "n");
-	json_t *row = doc ? json_row(doc, ib_csv_get(c, r_lat, "name")) : NULL;
+	json_t *row = docrows ? json_object_get(docrows, ib_csv_get(c, r_lat, "name")) : NULL;
 	json_t *params = json_object_get(row, "params");
 	json_t *reps = json_object_get(row, "repetitions");
 	json_t *warm = json_object_get(params, "warmup");
 
-	if (json_is_integer(reps) && json_integer_value(reps) > 0 && json_is_integer(warm))
+	if (json_is_integer(reps) && json_integer_value(reps) > 0 && json_is_integer(warm) &&
+	    json_integer_value(warm) >= 0)
 		n *= (double)(json_integer_value(reps) + json_integer_value(warm)) /
 		     (double)json_integer_value(reps);
 	return n;
@@ -762,6 +931,7 @@ int ib_fig_misses(const struct ib_csv *c, json_t *doc, FILE *f, char *why,
 		  size_t whylen)
 {
 	size_t *idx = calloc(c->nrows + 1, sizeof(*idx)), n, i, q;
+	json_t *lat = NULL, *docrows = NULL;
 	struct pt *p = NULL;
 	int series = 0;
 
@@ -774,31 +944,27 @@ int ib_fig_misses(const struct ib_csv *c, json_t *doc, FILE *f, char *why,
 	}
 	n = keep_sweeps(c, idx, n);
 	p = make_points(c, idx, n, skip_window);
-	if (!p)
+	lat = rows_by_name(c, "dma_latency_ns");
+	docrows = doc ? doc_rows_by_name(doc) : NULL;
+	if (!p || !lat || (doc && !docrows))
 		goto oom;
 	if (distinct_windows(p, n) < 2) {
 		fmt(why, whylen, "fewer than two windows with the iotlb_miss counter");
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
-		const char *name = ib_csv_get(c, p[i].r, "name");
 		double dmas = NAN;
 
-		for (q = 0; q < c->nrows; q++)
-			if (!strcmp(ib_csv_get(c, q, "name"), name) &&
-			    !strcmp(ib_csv_get(c, q, "metric"), "dma_latency_ns"))
-				break;
-		if (q < c->nrows)
-			dmas = counted_dmas(c, q, doc);
-		if (isnan(dmas) || dmas <= 0)
+		if (map_get(lat, ib_csv_get(c, p[i].r, "name"), &q))
+			dmas = counted_dmas(c, q, docrows);
+		if (!(dmas > 0) || !isfinite(dmas))
 			continue; /* no DMA count: not a DMA point */
 		if (!series || strcmp(p[i].label, p[i - 1].label) || p[i].rank != p[i - 1].rank) {
 			fprintf(f, "%s\"%s\"\n", series ? "\n\n" : "", p[i].label);
 			series++;
 		}
 		fprintf(f, "%.10g %.10g %s %.10g\n", p[i].x,
-			cell_d(c, p[i].r, "median") / dmas, ib_csv_get(c, p[i].r, "median"),
-			dmas);
+			cell_d(c, p[i].r, "median") / dmas, num_cell(c, p[i].r, "median"), dmas);
 	}
 	if (!series)
 		fmt(why, whylen, "no iotlb_miss row has a dma_latency_ns count (n) to divide by");
@@ -806,6 +972,8 @@ int ib_fig_misses(const struct ib_csv *c, json_t *doc, FILE *f, char *why,
 oom:
 	fmt(why, whylen, "out of memory");
 out:
+	json_decref(lat);
+	json_decref(docrows);
 	free(p);
 	free(idx);
 	return series;
@@ -818,69 +986,75 @@ static const char *row_mode(const struct ib_csv *c, size_t r)
 	return *m ? m : *ib_csv_get(c, r, "iommu_mode") ? ib_csv_get(c, r, "iommu_mode") : "-";
 }
 
-static const char *stat_or_dash(const struct ib_csv *c, size_t r, const char *col)
+/* A positive number (log axes), or '-'. */
+static const char *pos_or_dash(const struct ib_csv *c, size_t r, const char *col)
 {
-	const char *s = ib_csv_get(c, r, col);
-
-	return *s ? s : "-";
+	return cell_d(c, r, col) > 0 ? num_cell(c, r, col) : "-";
 }
+
+/* More categories than this make an unreadable chart (110 px each). */
+#define MAPUNMAP_MAX 96
 
 int ib_fig_mapunmap(const struct ib_csv *c, FILE *f, char *why, size_t whylen)
 {
 	static const char *const skip[] = { "iommu_mode", "iommu_mode_effective", NULL };
-	size_t *idx = calloc(c->nrows + 1, sizeof(*idx)), n = 0, r, i, q;
+	static const char *const ms[2] = { "map_ns", "unmap_ns" };
+	size_t *idx = calloc(c->nrows + 1, sizeof(*idx)), n = 0, r, i, q[2];
+	json_t *seen = json_object(), *by[2] = { rows_by_name(c, ms[0]), rows_by_name(c, ms[1]) };
+	struct labeler L;
 	struct pt *p = NULL;
-	int cats = 0;
+	int cats = 0, k;
 
-	if (!idx)
+	if (!idx || !seen || !by[0] || !by[1])
 		goto oom;
-	/* one point per row name that has map_ns or unmap_ns */
+	/* one point per row name that has a positive map_ns or unmap_ns median */
 	for (r = 0; r < c->nrows; r++) {
 		const char *m = ib_csv_get(c, r, "metric");
 
-		if (!row_ok(c, r) || (strcmp(m, "map_ns") && strcmp(m, "unmap_ns")))
+		if (!row_ok(c, r) || (strcmp(m, "map_ns") && strcmp(m, "unmap_ns")) ||
+		    !(cell_d(c, r, "median") > 0))
 			continue;
-		for (q = 0; q < n; q++)
-			if (!strcmp(ib_csv_get(c, idx[q], "name"), ib_csv_get(c, r, "name")))
-				break;
-		if (q == n)
+		i = map_add(seen, ib_csv_get(c, r, "name"), r);
+		if (i == MAP_OOM)
+			goto oom;
+		if (i == r)
 			idx[n++] = r;
 	}
 	if (!n) {
-		fmt(why, whylen, "no row has map_ns or unmap_ns");
+		fmt(why, whylen, "no row has a map_ns or unmap_ns median");
 		goto out;
 	}
 	p = calloc(n, sizeof(*p));
 	if (!p)
 		goto oom;
+	label_dims(c, idx, n, skip, &L);
 	for (i = 0; i < n; i++) {
 		char rest[200];
 
 		p[i].r = idx[i];
 		p[i].rank = mode_rank(row_mode(c, idx[i]));
-		series_label(c, idx, n, idx[i], skip, rest, sizeof(rest));
+		label_of(c, idx[i], &L, rest, sizeof(rest));
 		fmt(p[i].label, sizeof(p[i].label), "%s%s%s", row_mode(c, idx[i]),
-			 strcmp(rest, "all") ? " " : "", strcmp(rest, "all") ? rest : "");
+		    strcmp(rest, "all") ? " " : "", strcmp(rest, "all") ? rest : "");
+		label_clean(p[i].label);
 		p[i].x = (double)i;
 	}
 	qsort(p, n, sizeof(*p), pt_cmp);
+	if (n > MAPUNMAP_MAX) {
+		fmt(why, whylen, "the first %d of %zu points", MAPUNMAP_MAX, n);
+		n = MAPUNMAP_MAX;
+	}
 	fprintf(f, "# label map_p50 map_p90 map_p99 unmap_p50 unmap_p90 unmap_p99\n");
 	for (i = 0; i < n; i++) {
 		const char *name = ib_csv_get(c, p[i].r, "name");
-		const char *ms[2] = { "map_ns", "unmap_ns" };
-		int k;
 
 		fprintf(f, "\"%s\"", p[i].label);
 		for (k = 0; k < 2; k++) {
-			for (q = 0; q < c->nrows; q++)
-				if (!strcmp(ib_csv_get(c, q, "name"), name) &&
-				    !strcmp(ib_csv_get(c, q, "metric"), ms[k]))
-					break;
-			if (q == c->nrows)
+			if (!map_get(by[k], name, &q[k]))
 				fprintf(f, " - - -");
 			else
-				fprintf(f, " %s %s %s", stat_or_dash(c, q, "median"),
-					stat_or_dash(c, q, "p90"), stat_or_dash(c, q, "p99"));
+				fprintf(f, " %s %s %s", pos_or_dash(c, q[k], "median"),
+					pos_or_dash(c, q[k], "p90"), pos_or_dash(c, q[k], "p99"));
 		}
 		fputc('\n', f);
 		cats++;
@@ -889,6 +1063,9 @@ int ib_fig_mapunmap(const struct ib_csv *c, FILE *f, char *why, size_t whylen)
 oom:
 	fmt(why, whylen, "out of memory");
 out:
+	json_decref(seen);
+	json_decref(by[0]);
+	json_decref(by[1]);
 	free(p);
 	free(idx);
 	return cats;
@@ -897,82 +1074,150 @@ out:
 static const char *const placement[] = { "cpu_node", "mem_node", "dev_node", "device",
 					 NULL };
 
-static bool same_except_placement(const struct ib_csv *c, size_t a, size_t b)
+/* Panels side by side (460 px each): more would be unreadable. */
+#define NUMA_MAX_PANELS 16
+#define NUMA_OVER (NUMA_MAX_PANELS + 1)
+
+/* dev_node as a word of the devs list: [A-Za-z0-9_.:-], at most 32. */
+static void dev_word(char *buf, size_t len, const char *dev)
 {
 	size_t i;
 
-	char x[128], y[128];
-
-	for (i = 0; i < ARRAY_SIZE(dims); i++)
-		if (!in_list(dims[i], placement) &&
-		    strcmp(dim_val(c, a, dims[i], x, sizeof(x)), dim_val(c, b, dims[i], y, sizeof(y))))
-			return false;
-	return true;
+	fmt(buf, len < 33 ? len : 33, "%s", *dev ? dev : "-");
+	for (i = 0; buf[i]; i++)
+		if (!isalnum((unsigned char)buf[i]) && !strchr("_.:-", buf[i]))
+			buf[i] = '?';
 }
 
-static bool same_triple(const struct ib_csv *c, size_t a, size_t b)
+struct numa_pt {
+	size_t r, block, pos;
+};
+
+static int numa_pt_cmp(const void *a, const void *b)
 {
-	return !strcmp(ib_csv_get(c, a, "cpu_node"), ib_csv_get(c, b, "cpu_node")) &&
-	       !strcmp(ib_csv_get(c, a, "mem_node"), ib_csv_get(c, b, "mem_node")) &&
-	       !strcmp(ib_csv_get(c, a, "dev_node"), ib_csv_get(c, b, "dev_node"));
+	const struct numa_pt *p = a, *q = b;
+
+	if (p->block != q->block)
+		return p->block < q->block ? -1 : 1;
+	return p->pos < q->pos ? -1 : p->pos > q->pos;
 }
 
 int ib_fig_numa(const struct ib_csv *c, FILE *f, char *label, size_t labellen,
 		char *devs, size_t devslen, char *why, size_t whylen)
 {
-	size_t *idx = calloc(c->nrows + 1, sizeof(*idx)), *grp = NULL, n, i, j, k;
-	size_t best = 0, best_n = 0, ng;
-	int blocks = 0;
+	size_t *idx = calloc(c->nrows + 1, sizeof(*idx)), *gid = NULL, *count = NULL;
+	size_t *tfirst = NULL, n, i, ng = 0, best = 0, best_g = 0, best_n = 0, nb = 0, npt = 0;
+	json_t *groups = json_object(), *triples = json_object(), *blocks = json_object();
+	struct numa_pt *pts = NULL;
+	struct sbuf key = { 0 };
+	int nblocks = 0;
 
 	label[0] = '\0';
 	devs[0] = '\0';
-	if (!idx)
+	if (!idx || !groups || !triples || !blocks)
 		goto oom;
 	n = 0;
 	for (i = 0; i < c->nrows; i++)
 		if (row_ok(c, i) && !strcmp(ib_csv_get(c, i, "metric"), "dma_latency_ns") &&
-		    !isnan(cell_d(c, i, "cpu_node")) && !isnan(cell_d(c, i, "mem_node")))
+		    num_cell(c, i, "median") && num_cell(c, i, "cpu_node") &&
+		    num_cell(c, i, "mem_node"))
 			idx[n++] = i;
-	grp = calloc(n + 1, sizeof(*grp));
-	if (!grp)
+	gid = calloc(n + 1, sizeof(*gid));
+	count = calloc(n + 1, sizeof(*count));
+	tfirst = calloc(n + 1, sizeof(*tfirst));
+	pts = calloc(n + 1, sizeof(*pts));
+	if (!gid || !count || !tfirst || !pts)
 		goto oom;
-	/* the group of rows equal but for placement with the most triples */
+	/*
+	 * Groups: rows equal but for placement (ids in order of first row).
+	 * The group with the most distinct (cpu, mem, dev) triples is drawn,
+	 * the earliest on a tie; tfirst[i]: the first row of i's triple.
+	 */
 	for (i = 0; i < n; i++) {
-		size_t d = 0;
-
-		for (j = 0; j < n; j++) {
-			if (!same_except_placement(c, idx[i], idx[j]))
-				continue;
-			for (k = 0; k < j; k++)
-				if (same_except_placement(c, idx[i], idx[k]) &&
-				    same_triple(c, idx[k], idx[j]))
-					break;
-			d += k == j;
-		}
-		if (d > best_n) {
-			best_n = d;
-			best = idx[i];
-		}
+		if (row_key(&key, c, idx[i], placement))
+			goto oom;
+		gid[i] = map_add(groups, key.s, ng);
+		if (gid[i] == MAP_OOM)
+			goto oom;
+		if (gid[i] == ng)
+			ng++;
+		fmt(key.s, key.cap, "%zu", gid[i]);
+		key.len = strlen(key.s);
+		if (sb_add(&key, "\x1f", 1) ||
+		    sb_add(&key, ib_csv_get(c, idx[i], "cpu_node"),
+			   strlen(ib_csv_get(c, idx[i], "cpu_node"))) ||
+		    sb_add(&key, "\x1f", 1) ||
+		    sb_add(&key, ib_csv_get(c, idx[i], "mem_node"),
+			   strlen(ib_csv_get(c, idx[i], "mem_node"))) ||
+		    sb_add(&key, "\x1f", 1) ||
+		    sb_add(&key, ib_csv_get(c, idx[i], "dev_node"),
+			   strlen(ib_csv_get(c, idx[i], "dev_node"))))
+			goto oom;
+		tfirst[i] = map_add(triples, key.s, i);
+		if (tfirst[i] == MAP_OOM)
+			goto oom;
+		count[gid[i]] += tfirst[i] == i;
 	}
+	for (i = 0; i < ng; i++)
+		if (count[i] > best_n) {
+			best_n = count[i];
+			best_g = i;
+		}
 	if (best_n < 2) {
 		fmt(why, whylen, "fewer than two cpu/mem/dev node placements with dma_latency_ns");
 		goto out;
 	}
-	ng = 0;
-	for (j = 0; j < n; j++) {
-		if (!same_except_placement(c, best, idx[j]))
+	/* the group's triples, in blocks per dev_node in the order first seen */
+	for (i = 0; i < n; i++) {
+		char dw[40];
+		size_t b, o;
+
+		if (gid[i] != best_g || tfirst[i] != i)
 			continue;
-		for (k = 0; k < ng; k++)
-			if (same_triple(c, grp[k], idx[j]))
-				break;
-		if (k == ng)
-			grp[ng++] = idx[j];
+		if (!npt)
+			best = idx[i];
+		dev_word(dw, sizeof(dw), ib_csv_get(c, idx[i], "dev_node"));
+		b = map_add(blocks, ib_csv_get(c, idx[i], "dev_node"), nb);
+		if (b == MAP_OOM)
+			goto oom;
+		if (b == nb) {
+			o = strlen(devs);
+			if (nb == NUMA_MAX_PANELS || o + strlen(dw) + 2 > devslen) {
+				/* over the panel limit: never drawn */
+				json_object_set_new_nocheck(blocks, ib_csv_get(c, idx[i], "dev_node"),
+							    json_integer(NUMA_OVER));
+				continue;
+			}
+			fmt(devs + o, devslen - o, "%s%s", o ? " " : "", dw);
+			nb++;
+		} else if (b == NUMA_OVER) {
+			continue;
+		}
+		pts[npt].r = idx[i];
+		pts[npt].block = b;
+		pts[npt].pos = npt;
+		npt++;
+	}
+	if (nb < (size_t)json_object_size(blocks))
+		fmt(why, whylen, "the first %zu of %zu device nodes", nb,
+		    (size_t)json_object_size(blocks));
+	qsort(pts, npt, sizeof(*pts), numa_pt_cmp);
+	for (i = 0; i < npt; i++) {
+		if (!i || pts[i].block != pts[i - 1].block) {
+			char dw[40];
+
+			dev_word(dw, sizeof(dw), ib_csv_get(c, pts[i].r, "dev_node"));
+			fprintf(f, "%s# dev_node %s\n", nblocks ? "\n\n" : "", dw);
+			nblocks++;
+		}
+		fprintf(f, "%s %s %s\n", num_cell(c, pts[i].r, "cpu_node"),
+			num_cell(c, pts[i].r, "mem_node"), num_cell(c, pts[i].r, "median"));
 	}
 	/* what the placements share, for the title */
 	{
 		size_t o = 0;
 
-		for (i = 0; i < ARRAY_SIZE(dims) && o + 1 < labellen; i++) {
+		for (i = 0; i < NDIMS && o + 1 < labellen; i++) {
 			char vb[128];
 			const char *v = dim_val(c, best, dims[i], vb, sizeof(vb));
 			int w;
@@ -987,43 +1232,23 @@ int ib_fig_numa(const struct ib_csv *c, FILE *f, char *label, size_t labellen,
 				break;
 			o += (size_t)w;
 		}
-	}
-	/* blocks per dev_node, in the order first seen */
-	for (i = 0; i < ng; i++) {
-		const char *dev = ib_csv_get(c, grp[i], "dev_node");
-
-		for (k = 0; k < i; k++)
-			if (!strcmp(ib_csv_get(c, grp[k], "dev_node"), dev))
-				break;
-		if (k < i)
-			continue;
-		fprintf(f, "%s# dev_node %s\n", blocks ? "\n\n" : "", *dev ? dev : "-");
-		{
-			size_t o = strlen(devs);
-
-			fmt(devs + o, devslen - o, "%s%s", o ? " " : "", *dev ? dev : "-");
-		}
-		for (j = i; j < ng; j++)
-			if (!strcmp(ib_csv_get(c, grp[j], "dev_node"), dev))
-				fprintf(f, "%s %s %s\n", ib_csv_get(c, grp[j], "cpu_node"),
-					ib_csv_get(c, grp[j], "mem_node"),
-					ib_csv_get(c, grp[j], "median"));
-		blocks++;
+		label_clean(label);
 	}
 	goto out;
 oom:
 	fmt(why, whylen, "out of memory");
+	nblocks = 0;
 out:
-	free(grp);
+	json_decref(groups);
+	json_decref(triples);
+	json_decref(blocks);
+	free(key.s);
+	free(pts);
+	free(tfirst);
+	free(count);
+	free(gid);
 	free(idx);
-	return blocks;
-}
-
-static int dcmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
+	return nblocks;
 }
 
 /* Empirical CDF of raw samples, at most ~400 points. */
@@ -1062,15 +1287,17 @@ int ib_fig_cdf(const struct ib_csv *c, json_t *doc, FILE *f, char *why, size_t w
 	static const char *const q[] = { "min", "median", "p90", "p99", "p999", "max" };
 	static const double frac[] = { 0, 0.5, 0.9, 0.99, 0.999, 1 };
 	size_t *idx = calloc(c->nrows + 1, sizeof(*idx)), *keep = NULL, n, nk = 0, i, j;
+	json_t *docrows = doc ? doc_rows_by_name(doc) : NULL;
+	struct labeler L;
 	struct pt *p = NULL;
 	int series = 0;
 
 	why[0] = '\0';
-	if (!idx)
+	if (!idx || (doc && !docrows))
 		goto oom;
 	n = select_rows(c, "dma_latency_ns", false, idx);
 	if (!n) {
-		fmt(why, whylen, "no row has dma_latency_ns");
+		fmt(why, whylen, "no row has a dma_latency_ns median");
 		goto out;
 	}
 	keep = calloc(n, sizeof(*keep));
@@ -1099,23 +1326,25 @@ int ib_fig_cdf(const struct ib_csv *c, json_t *doc, FILE *f, char *why, size_t w
 		for (i = 0; i < n; i++)
 			keep[nk++] = p[i].r;
 	}
+	label_dims(c, idx, n, NULL, &L);
 	for (i = 0; i < nk; i++) {
 		size_t r = keep[i];
 		char lab[256];
-		json_t *row = doc ? json_row(doc, ib_csv_get(c, r, "name")) : NULL;
+		json_t *row = docrows ? json_object_get(docrows, ib_csv_get(c, r, "name")) : NULL;
 
-		series_label(c, idx, n, r, NULL, lab, sizeof(lab));
+		label_of(c, r, &L, lab, sizeof(lab));
 		fprintf(f, "%s\"%s\"\n", series ? "\n\n" : "", lab);
 		if (!cdf_samples(row, f))
 			for (j = 0; j < ARRAY_SIZE(q); j++)
-				if (!isnan(cell_d(c, r, q[j])))
-					fprintf(f, "%s %g\n", ib_csv_get(c, r, q[j]), frac[j]);
+				if (num_cell(c, r, q[j]))
+					fprintf(f, "%s %g\n", num_cell(c, r, q[j]), frac[j]);
 		series++;
 	}
 	goto out;
 oom:
 	fmt(why, whylen, "out of memory");
 out:
+	json_decref(docrows);
 	free(p);
 	free(keep);
 	free(idx);
@@ -1124,26 +1353,71 @@ out:
 
 /* ---- files, gnuplot ---- */
 
-/* Writes data to path through a temporary name. */
+/* Writes data to path through a temporary name (removed on failure);
+ * -1 with errno. */
 static int write_atomic(const char *path, const char *data, size_t len)
 {
-	char tmp[PATH_MAX + 16];
+	char tmp[PATH_MAX + 32];
 	FILE *f;
+	int e;
 
-	fmt(tmp, sizeof(tmp), "%s.tmp", path);
+	fmt(tmp, sizeof(tmp), "%s.%d.tmp", path, (int)getpid());
 	f = fopen(tmp, "w");
 	if (!f)
 		return -1;
-	if (fwrite(data, 1, len, f) != len) {
+	if (fwrite(data, 1, len, f) != len || fflush(f) || ferror(f)) {
+		e = errno ? errno : EIO;
 		fclose(f);
-		unlink(tmp);
-		return -1;
+		goto fail;
 	}
 	if (fclose(f) || rename(tmp, path)) {
-		unlink(tmp);
-		return -1;
+		e = errno;
+		goto fail;
 	}
 	return 0;
+fail:
+	unlink(tmp);
+	errno = e;
+	return -1;
+}
+
+/* Whether the filesystem holding dir has no room left (blocks or inodes). */
+static bool disk_full(const char *dir)
+{
+	struct statvfs v;
+
+	return !statvfs(dir, &v) && (v.f_bavail == 0 || (v.f_files && v.f_favail == 0));
+}
+
+/*
+ * Whether gnuplot wrote the whole file: an SVG ends in </svg>, a PNG in
+ * its IEND chunk.  gnuplot does not always notice a failed write (a full
+ * disk leaves a truncated file and exit 0).
+ */
+static bool output_complete(const char *path, const char *ext)
+{
+	char tail[64];
+	int fd = open(path, O_RDONLY);
+	off_t end;
+	ssize_t n;
+	bool ok = false;
+
+	if (fd < 0)
+		return false;
+	end = lseek(fd, 0, SEEK_END);
+	if (end >= 12 && lseek(fd, end > (off_t)sizeof(tail) ? end - (off_t)sizeof(tail) : 0,
+			       SEEK_SET) >= 0) {
+		n = read(fd, tail, sizeof(tail));
+		if (n >= 12 && !strcmp(ext, "png"))
+			ok = !memcmp(tail + n - 8, "IEND", 4);
+		else if (n >= 12) {
+			while (n > 0 && isspace((unsigned char)tail[n - 1]))
+				n--;
+			ok = n >= 6 && !memcmp(tail + n - 6, "</svg>", 6);
+		}
+	}
+	close(fd);
+	return ok;
 }
 
 static bool is_exec(const char *p)
@@ -1213,11 +1487,34 @@ static bool find_plots_dir(char *out, size_t len)
 	return !access("/opt/iommubench/plots/common.gp", R_OK);
 }
 
+/* Seconds on the monotonic clock; CPU seconds of this process or of its
+ * waited-for children (gnuplot).  For IOMMUBENCH_TIMING. */
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double cpu_s(int who)
+{
+	struct rusage ru;
+
+	if (getrusage(who, &ru))
+		return 0;
+	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+	       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+static double gp_wall; /* seconds spent waiting for gnuplot */
+
 /* Runs gnuplot -e vars script with output to log; 0 on success, else the
  * last line of the log in err. */
 static int gp_exec(const char *gnuplot, const char *vars, const char *script,
 		   const char *log, char *err, size_t errlen)
 {
+	double t0 = now_s();
 	pid_t pid;
 	int st, fd;
 
@@ -1246,6 +1543,7 @@ static int gp_exec(const char *gnuplot, const char *vars, const char *script,
 			fmt(err, errlen, "waitpid: %s", strerror(errno));
 			return -1;
 		}
+	gp_wall += now_s() - t0;
 	if (WIFEXITED(st) && !WEXITSTATUS(st))
 		return 0;
 	{
@@ -1270,7 +1568,13 @@ struct draw {
 	char log[PATH_MAX + 32];
 };
 
-/* script with vars, once as svg and once as png, to outdir/<id>.{svg,png}. */
+/*
+ * script with vars, once as svg and once as png, to outdir/<id>.{svg,png}.
+ * 0; -1 when gnuplot failed; DRAW_WRITE_ERR when the output could not be
+ * written (a full disk).  The temporary output is removed on failure.
+ */
+#define DRAW_WRITE_ERR (-2)
+
 static int draw_figure(const struct draw *d, const char *script, const char *id,
 		       const char *vars, char *err, size_t errlen)
 {
@@ -1291,12 +1595,23 @@ static int draw_figure(const struct draw *d, const char *script, const char *id,
 			return -1;
 		}
 		fmt(out, sizeof(out), "%s/%s.%s", d->outdir, id, fmts[k]);
-		fmt(tmp, sizeof(tmp), "%s/.%s.%s.tmp", d->outdir, id, fmts[k]);
+		fmt(tmp, sizeof(tmp), "%s/.%s.%s.%d.tmp", d->outdir, id, fmts[k], (int)getpid());
 		ib_gp_quote(qtmp, sizeof(qtmp), tmp);
 		fmt(all, vlen, "fmt='%s'; outfile=%s; plotsdir=%s; %s", fmts[k], qtmp,
 			 qplots, vars);
 		rc = gp_exec(d->gnuplot, all, spath, d->log, err, errlen);
 		free(all);
+		if ((rc || !output_complete(tmp, fmts[k])) && disk_full(d->outdir)) {
+			fmt(err, errlen, "%s: %s", out, strerror(ENOSPC));
+			unlink(tmp);
+			return DRAW_WRITE_ERR;
+		}
+		if (!rc && !output_complete(tmp, fmts[k])) {
+			fmt(err, errlen, "%s: gnuplot %s left it incomplete (disk full?)", out,
+			    script);
+			unlink(tmp);
+			return DRAW_WRITE_ERR;
+		}
 		if (rc) {
 			unlink(tmp);
 			return -1;
@@ -1304,7 +1619,7 @@ static int draw_figure(const struct draw *d, const char *script, const char *id,
 		if (rename(tmp, out)) {
 			fmt(err, errlen, "%s: %s", out, strerror(errno));
 			unlink(tmp);
-			return -1;
+			return DRAW_WRITE_ERR;
 		}
 	}
 	return 0;
@@ -1330,8 +1645,21 @@ struct report {
 	struct draw draw;
 	bool have_gnuplot;
 	char gp_missing[256];
-	int failed;
+	int failed;		     /* a gnuplot script failed: exit 2 */
+	char werr[PATH_MAX + 128]; /* the first failed write: exit 3, nothing more */
 };
+
+/* Records the first failed write ("path: why"); the report stops there. */
+static void __attribute__((format(printf, 2, 3))) write_failed(struct report *R, const char *f, ...)
+{
+	va_list ap;
+
+	if (R->werr[0])
+		return;
+	va_start(ap, f);
+	vsnprintf(R->werr, sizeof(R->werr), f, ap);
+	va_end(ap);
+}
 
 static const char *ctx_str(json_t *ctx, const char *key)
 {
@@ -1361,12 +1689,11 @@ static void fig_render(struct report *R, struct fig *g, const char *script, int 
 	char *vars;
 	size_t vlen;
 
-	if (n <= 0)
+	if (n <= 0 || R->werr[0])
 		return;
 	fmt(path, sizeof(path), "%s/data/%s.dat", R->draw.outdir, g->id);
 	if (write_atomic(path, data, dlen)) {
-		fmt(g->why, sizeof(g->why), "%s: %s", path, strerror(errno));
-		R->failed = 1;
+		write_failed(R, "%s: %s", path, strerror(errno));
 		return;
 	}
 	if (!R->have_gnuplot) {
@@ -1386,17 +1713,39 @@ static void fig_render(struct report *R, struct fig *g, const char *script, int 
 	}
 	fmt(vars, vlen, "datafile=%s; titletext=%s; %s", qpath, qtitle,
 		 extra_vars ? extra_vars : "");
-	if (draw_figure(&R->draw, script, g->id, vars, g->why, sizeof(g->why)))
-		R->failed = 1;
-	else
+	switch (draw_figure(&R->draw, script, g->id, vars, g->why, sizeof(g->why))) {
+	case 0:
 		g->drawn = true;
+		break;
+	case DRAW_WRITE_ERR:
+		write_failed(R, "%s", g->why);
+		break;
+	default:
+		R->failed = 1;
+	}
 	free(vars);
+}
+
+/*
+ * A line per series: past WINDOW_MAX_SERIES the key no longer fits and
+ * gnuplot takes seconds per figure, so the scripts draw the first ones
+ * (page size order) and the data file keeps them all.
+ */
+#define WINDOW_MAX_SERIES 32
+
+static void series_cap(char *buf, size_t len, int n)
+{
+	buf[0] = '\0';
+	if (n > WINDOW_MAX_SERIES)
+		fmt(buf, len, " The first %d of %d series are drawn; the data file has them all.",
+		    WINDOW_MAX_SERIES, n);
 }
 
 static void figures(struct report *R)
 {
+	char cap[128];
 	char why[512], label[400], kpath[PATH_MAX + 64], vars[2 * PATH_MAX + 600];
-	char qk[2 * PATH_MAX + 160], ql[900], devs[256], qd[600];
+	char qk[2 * PATH_MAX + 160], ql[900], devs[1024], qd[2100];
 	char *data = NULL, *kdata = NULL;
 	size_t dlen = 0, klen = 0;
 	FILE *f;
@@ -1417,8 +1766,11 @@ static void figures(struct report *R)
 	nk = ib_fig_knees(&R->csv, f);
 	fclose(f);
 	fmt(kpath, sizeof(kpath), "%s/data/knees.dat", R->draw.outdir);
-	if (write_atomic(kpath, kdata, klen))
-		R->failed = 1;
+	if (write_atomic(kpath, kdata, klen)) {
+		write_failed(R, "%s: %s", kpath, strerror(errno));
+		free(kdata);
+		return;
+	}
 	ib_gp_quote(qk, sizeof(qk), nk > 0 ? kpath : "");
 	free(kdata);
 
@@ -1433,12 +1785,14 @@ static void figures(struct report *R)
 		n = ib_fig_window(&R->csv, win[i].metric, f, why, sizeof(why));
 		fclose(f);
 		fmt(g->why, sizeof(g->why), "%s", why);
+		series_cap(cap, sizeof(cap), n);
 		fmt(g->caption, sizeof(g->caption),
-			 "Median %s (95%% CI error bars) per window, one line per page size%s; log-x. "
-			 "Dashed verticals: the knee of each derived iotlb_reach row (%d).",
-			 win[i].metric, n > 1 ? "" : "", nk);
+			 "Median %s (95%% CI error bars) per window, one line per page size; log-x. "
+			 "Dashed verticals: the knee of each derived iotlb_reach row (%d).%s",
+			 win[i].metric, nk, cap);
 		ib_gp_quote(qy, sizeof(qy), win[i].ylab);
-		fmt(vars, sizeof(vars), "kneefile=%s; ylab=%s", qk, qy);
+		fmt(vars, sizeof(vars), "kneefile=%s; ylab=%s; maxseries=%d", qk, qy,
+		    WINDOW_MAX_SERIES);
 		fig_render(R, g, "window.gp", n, data, dlen, vars);
 		free(data);
 		data = NULL;
@@ -1451,12 +1805,13 @@ static void figures(struct report *R)
 	why[0] = '\0';
 	n = ib_fig_misses(&R->csv, R->doc, f, why, sizeof(why));
 	fclose(f);
+	series_cap(cap, sizeof(cap), n);
 	fmt(g->why, sizeof(g->why), "%s", why);
 	fmt(g->caption, sizeof(g->caption),
 		 "Counter iotlb_miss divided by the DMAs it covered: dma_latency_ns n "
 		 "x (repetitions + warmup) / repetitions (the counters include the warm-up "
-		 "repetitions). Knees dashed (%d).", nk);
-	fmt(vars, sizeof(vars), "kneefile=%s", qk);
+		 "repetitions). Knees dashed (%d).%s", nk, cap);
+	fmt(vars, sizeof(vars), "kneefile=%s; maxseries=%d", qk, WINDOW_MAX_SERIES);
 	fig_render(R, g, "misses.gp", n, data, dlen, vars);
 	free(data);
 	data = NULL;
@@ -1471,7 +1826,7 @@ static void figures(struct report *R)
 	fmt(g->why, sizeof(g->why), "%s", why);
 	fmt(g->caption, sizeof(g->caption),
 		 "p50 / p90 / p99 of map_ns and unmap_ns per point, grouped by the effective "
-		 "IOMMU mode; log-y.");
+		 "IOMMU mode; log-y%s%s.", n > 0 && why[0] ? "; " : "", n > 0 ? why : "");
 	fmt(vars, sizeof(vars), "ncat=%d", n);
 	fig_render(R, g, "mapunmap.gp", n, data, dlen, vars);
 	free(data);
@@ -1487,7 +1842,7 @@ static void figures(struct report *R)
 	fmt(g->why, sizeof(g->why), "%s", why);
 	fmt(g->caption, sizeof(g->caption),
 		 "Median dma_latency_ns per cpu_node (x) and mem_node (y), one panel per "
-		 "dev_node; %s.", label);
+		 "dev_node; %s%s%s.", label, n > 0 && why[0] ? "; " : "", n > 0 ? why : "");
 	ib_gp_quote(ql, sizeof(ql), label);
 	ib_gp_quote(qd, sizeof(qd), devs);
 	fmt(vars, sizeof(vars), "sublabel=%s; devs=%s", ql, qd);
@@ -2037,66 +2392,95 @@ static int write_html(struct report *R, char *err, size_t errlen)
 
 /* ---- loading ---- */
 
-static const char *const csv_required[] = {
-	"run_id", "platform", "host", "name", "run_type", "status", "page_size",
-	"window", "iommu_mode", "iommu_mode_effective", "cpu_node", "mem_node",
-	"dev_node", "knee_window", "metric", "unit", "n", "median", "min", "max",
-	"p90", "p99", "p999", "ci95_low", "ci95_high", NULL
-};
-
-static int load(struct report *R, char *err, size_t errlen)
+json_t *ib_report_load_results(const char *path, char *err, size_t errlen)
 {
-	char path[PATH_MAX + 32], e[512];
+	char e[512];
 	struct stat st;
 	json_error_t je;
-	char *text;
-	size_t i;
+	json_t *doc;
 
+	if (stat(path, &st)) {
+		fmt(err, errlen, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		fmt(err, errlen, "%s: not a regular file", path);
+		return NULL;
+	}
+	if (st.st_size > IB_RESULTS_MAX_BYTES) {
+		fmt(err, errlen, "%s: %lld bytes, over the %d MiB a results file may have",
+		    path, (long long)st.st_size, IB_RESULTS_MAX_BYTES >> 20);
+		return NULL;
+	}
+	/* jansson refuses nesting deeper than JSON_PARSER_MAX_DEPTH (2048) */
+	doc = json_load_file(path, 0, &je);
+	if (!doc) {
+		fmt(err, errlen, "%s:%d: %s", path, je.line, je.text);
+		return NULL;
+	}
+	if (ib_results_check(doc, e, sizeof(e))) {
+		fmt(err, errlen, "%s: %s", path, e);
+		json_decref(doc);
+		return NULL;
+	}
+	return doc;
+}
+
+/*
+ * results.csv as results.json says, written by results.c's own writer:
+ * results.json is the source of truth.  A run killed between its two
+ * writes leaves a CSV one row behind; a copied run may carry a stale one.
+ * The CSV is rewritten (tmp + rename) and the table parsed from it.
+ */
+static int derive_csv(struct report *R, char *err, size_t errlen, bool *write_err)
+{
+	char path[PATH_MAX + 32], tmp[PATH_MAX + 64], e[512];
+	char *text;
+	int saved;
+
+	*write_err = false;
+	fmt(path, sizeof(path), "%s/results.csv", R->dir);
+	fmt(tmp, sizeof(tmp), "%s/.results.csv.report.%d.tmp", R->dir, (int)getpid());
+	errno = 0;
+	if (ib_results_write_csv(tmp, R->doc))
+		goto write_fail;
+	text = ib_read_all(tmp, NULL);
+	if (!text)
+		goto write_fail;
+	if (rename(tmp, path)) {
+		free(text);
+		goto write_fail;
+	}
+	if (csv_parse_owned(text, &R->csv, e, sizeof(e))) {
+		fmt(err, errlen, "%s: %s", path, e);
+		return -1;
+	}
+	return 0;
+write_fail:
+	saved = errno ? errno : EIO;
+	unlink(tmp);
+	fmt(err, errlen, "%s: %s", path, strerror(saved));
+	*write_err = true;
+	return -1;
+}
+
+static int load(struct report *R, char *err, size_t errlen, bool *write_err)
+{
+	char path[PATH_MAX + 32];
+	struct stat st;
+
+	*write_err = false;
 	if (stat(R->dir, &st) || !S_ISDIR(st.st_mode)) {
 		fmt(err, errlen, "%s: %s", R->dir,
 			 errno && stat(R->dir, &st) ? strerror(errno) : "not a directory");
 		return -1;
 	}
 	fmt(path, sizeof(path), "%s/results.json", R->dir);
-	R->doc = json_load_file(path, 0, &je);
-	if (!R->doc) {
-		fmt(err, errlen, "%s:%d: %s", path, je.line, je.text);
+	R->doc = ib_report_load_results(path, err, errlen);
+	if (!R->doc)
 		return -1;
-	}
-	if (ib_results_check(R->doc, e, sizeof(e))) {
-		fmt(err, errlen, "%s: %s", path, e);
-		return -1;
-	}
 	R->ctx = json_object_get(R->doc, "context");
-	fmt(path, sizeof(path), "%s/results.csv", R->dir);
-	text = ib_read_all(path, NULL);
-	if (!text) {
-		fmt(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	if (ib_csv_parse(text, &R->csv, e, sizeof(e))) {
-		free(text);
-		fmt(err, errlen, "%s: %s", path, e);
-		return -1;
-	}
-	free(text);
-	for (i = 0; csv_required[i]; i++)
-		if (ib_csv_col(&R->csv, csv_required[i]) < 0) {
-			fmt(err, errlen, "%s: header: no column %s (docs/results-csv.md)",
-				 path, csv_required[i]);
-			return -1;
-		}
-	for (i = 0; i < R->csv.nrows; i++) {
-		const char *id = ib_csv_get(&R->csv, i, "run_id");
-
-		if (*id && *ctx_str(R->ctx, "run_id") && strcmp(id, ctx_str(R->ctx, "run_id"))) {
-			fmt(err, errlen,
-				 "%s: line %zu: run_id %s is not results.json's %s (stale CSV?)",
-				 path, i + 2, id, ctx_str(R->ctx, "run_id"));
-			return -1;
-		}
-	}
-	return 0;
+	return derive_csv(R, err, errlen, write_err);
 }
 
 static void usage(void)
@@ -2112,6 +2496,8 @@ int cmd_report(int argc, char **argv)
 	const char *host;
 	int ret = 1;
 	size_t i, drawn = 0;
+	bool werr;
+	double t0 = now_s(), t_load = 0, t_figs = 0, t_html = 0, c_load = 0, c_figs = 0;
 
 	if (!R)
 		return 2;
@@ -2125,10 +2511,13 @@ int cmd_report(int argc, char **argv)
 		goto out;
 	}
 	R->dir = argv[1];
-	if (load(R, err, sizeof(err))) {
+	if (load(R, err, sizeof(err), &werr)) {
 		fprintf(stderr, "iommubench: report: %s\n", err);
+		ret = werr ? 3 : 1;
 		goto out;
 	}
+	t_load = now_s();
+	c_load = cpu_s(RUSAGE_SELF);
 	host = json_string_value(json_object_get(R->ctx, "lab_host")) ?: ctx_str(R->ctx, "host");
 	ib_report_platform_label(R->plat, sizeof(R->plat), ctx_str(R->ctx, "platform"), host);
 
@@ -2154,17 +2543,31 @@ int cmd_report(int argc, char **argv)
 	unlink(R->draw.log);
 
 	figures(R);
+	t_figs = now_s();
+	c_figs = cpu_s(RUSAGE_SELF);
 	{
 		struct stat st;
 
 		if (!stat(R->draw.log, &st) && !st.st_size)
 			unlink(R->draw.log); /* gnuplot said nothing */
 	}
-	if (write_html(R, err, sizeof(err))) {
-		fprintf(stderr, "iommubench: report: %s\n", err);
-		ret = 2;
+	if (R->werr[0]) {
+		fprintf(stderr, "iommubench: report: %s\n", R->werr);
+		ret = 3;
 		goto out;
 	}
+	if (write_html(R, err, sizeof(err))) {
+		fprintf(stderr, "iommubench: report: %s\n", err);
+		ret = 3;
+		goto out;
+	}
+	t_html = now_s();
+	if (getenv("IOMMUBENCH_TIMING"))
+		fprintf(stderr,
+			"iommubench: report: timing (wall/cpu s): load+csv %.2f/%.2f, figures "
+			"%.2f/%.2f, html %.2f/%.2f; gnuplot %.2f/%.2f\n",
+			t_load - t0, c_load, t_figs - t_load, c_figs - c_load, t_html - t_figs,
+			cpu_s(RUSAGE_SELF) - c_figs, gp_wall, cpu_s(RUSAGE_CHILDREN));
 	for (i = 0; i < R->nfigs; i++)
 		drawn += R->figs[i].drawn;
 	if (!R->have_gnuplot) {
@@ -2193,64 +2596,117 @@ out:
 
 /* ---- compare overlay ---- */
 
+/* More rows than this do not fit one overlay (40 px each); compare.csv
+ * has them all. */
+#define OVERLAY_MAX_ROWS 100
+
 /*
  * One data file per metric of compare.csv: an index block per run (A, then
  * each B) of "row_index median ci_low ci_high \"row name\"", rows in the
- * order compare.csv lists them (A's order).
+ * order compare.csv lists them (A's order).  Names and runs are indexed
+ * through maps, and each (run, row) cell is found once.  -1 when out of
+ * memory.
  */
 static int overlay_data(const struct ib_csv *c, const char *metric, FILE *f, int *nrows,
 			int *nruns)
 {
-	char **names = calloc(c->nrows + 1, sizeof(*names));
-	char **runs = calloc(c->nrows + 2, sizeof(*runs));
-	size_t r, i, k, nn = 0, nr = 0;
+	json_t *name_ix = json_object(), *run_ix = json_object();
+	size_t *names = calloc(c->nrows + 1, sizeof(*names)); /* first row of each name */
+	size_t *runs = calloc(c->nrows + 2, sizeof(*runs));   /* a row of each run */
+	size_t *cell = NULL, r, i, k, nn = 0, nr = 0;
+	int ret = -1;
 
 	*nrows = *nruns = 0;
-	if (!names || !runs) {
-		free(names);
-		free(runs);
-		return -1;
-	}
+	if (!name_ix || !run_ix || !names || !runs)
+		goto out;
 	for (r = 0; r < c->nrows; r++) {
-		const char *rb = ib_csv_get(c, r, "run_b"), *name = ib_csv_get(c, r, "name");
-
 		if (strcmp(ib_csv_get(c, r, "metric"), metric) ||
 		    !strcmp(ib_csv_get(c, r, "method"), "counter"))
 			continue;
-		if (!nr)
-			runs[nr++] = (char *)ib_csv_get(c, r, "run_a");
-		for (k = 0; k < nr && strcmp(runs[k], rb); k++)
-			;
+		if (!nr) { /* run A: by its run_a */
+			if (map_add(run_ix, ib_csv_get(c, r, "run_a"), 0) == MAP_OOM)
+				goto out;
+			runs[nr++] = r;
+		}
+		k = map_add(run_ix, ib_csv_get(c, r, "run_b"), nr);
+		if (k == MAP_OOM)
+			goto out;
 		if (k == nr)
-			runs[nr++] = (char *)rb;
-		for (k = 0; k < nn && strcmp(names[k], name); k++)
-			;
-		if (k == nn)
-			names[nn++] = (char *)name;
+			runs[nr++] = r;
+		i = map_add(name_ix, ib_csv_get(c, r, "name"), nn);
+		if (i == MAP_OOM)
+			goto out;
+		if (i == nn)
+			names[nn++] = r;
+	}
+	/* cell[k * nn + i]: 1 + the row of run k for name i (A: any of its rows) */
+	cell = calloc(nr * nn + 1, sizeof(*cell));
+	if (!cell)
+		goto out;
+	for (r = 0; r < c->nrows; r++) {
+		if (strcmp(ib_csv_get(c, r, "metric"), metric) ||
+		    !strcmp(ib_csv_get(c, r, "method"), "counter") ||
+		    !map_get(name_ix, ib_csv_get(c, r, "name"), &i))
+			continue;
+		if (!cell[i])
+			cell[i] = r + 1;
+		if (map_get(run_ix, ib_csv_get(c, r, "run_b"), &k) && k && !cell[k * nn + i])
+			cell[k * nn + i] = r + 1;
 	}
 	for (k = 0; k < nr; k++) {
-		fprintf(f, "%s\"%s\"\n", k ? "\n\n" : "", runs[k]);
+		char lab[256];
+
+		fmt(lab, sizeof(lab), "%s", ib_csv_get(c, runs[k], k ? "run_b" : "run_a"));
+		label_clean(lab);
+		fprintf(f, "%s\"%s\"\n", k ? "\n\n" : "", lab);
 		for (i = 0; i < nn; i++) {
-			for (r = 0; r < c->nrows; r++) {
-				if (strcmp(ib_csv_get(c, r, "metric"), metric) ||
-				    strcmp(ib_csv_get(c, r, "name"), names[i]) ||
-				    (k && strcmp(ib_csv_get(c, r, "run_b"), runs[k])))
-					continue;
-				break;
-			}
-			if (r == c->nrows)
+			if (!cell[k * nn + i])
 				continue;
+			r = cell[k * nn + i] - 1;
+			fmt(lab, sizeof(lab), "%s", ib_csv_get(c, names[i], "name"));
+			label_clean(lab);
 			fprintf(f, "%zu %s %s %s \"%s\"\n", i,
-				stat_or_dash(c, r, k ? "median_b" : "median_a"),
-				stat_or_dash(c, r, k ? "ci95_low_b" : "ci95_low_a"),
-				stat_or_dash(c, r, k ? "ci95_high_b" : "ci95_high_a"), names[i]);
+				num_or_dash(c, r, k ? "median_b" : "median_a"),
+				num_or_dash(c, r, k ? "ci95_low_b" : "ci95_low_a"),
+				num_or_dash(c, r, k ? "ci95_high_b" : "ci95_high_a"), lab);
 		}
 	}
 	*nrows = (int)nn;
 	*nruns = (int)nr;
+	ret = 0;
+out:
+	json_decref(name_ix);
+	json_decref(run_ix);
+	free(cell);
 	free(names);
 	free(runs);
-	return 0;
+	return ret;
+}
+
+/* A metric name that can be part of a file name. */
+static bool metric_name_ok(const char *m)
+{
+	size_t n = strlen(m);
+
+	return n && n <= 64 && m[strspn(m, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+					   "0123456789_-")] == '\0' && m[0] != '-';
+}
+
+static void __attribute__((format(printf, 3, 4))) msg_add(char *msg, size_t msglen,
+							  const char *f, ...)
+{
+	size_t o = strlen(msg);
+	va_list ap;
+
+	if (o + 3 >= msglen)
+		return;
+	if (o) {
+		memcpy(msg + o, "; ", 3);
+		o += 2;
+	}
+	va_start(ap, f);
+	vsnprintf(msg + o, msglen - o, f, ap);
+	va_end(ap);
 }
 
 int ib_report_compare_overlay(const char *compare_csv, json_t *const *docs, size_t ndocs,
@@ -2259,27 +2715,36 @@ int ib_report_compare_overlay(const char *compare_csv, json_t *const *docs, size
 	struct draw d = { 0 };
 	struct ib_csv c = { 0 };
 	char stem[PATH_MAX], plats[1024] = "", *text, *slash;
-	char **metrics = NULL;
-	size_t i, k, nm = 0, o = 0;
+	const char **metrics = NULL;
+	json_t *seen = json_object();
+	size_t i, k, nm = 0, o = 0, skipped_names = 0;
 	int drawn = 0;
 
 	msg[0] = '\0';
+	if (!seen) {
+		fmt(msg, msglen, "out of memory");
+		return -1;
+	}
 	if (!find_gnuplot(d.gnuplot, sizeof(d.gnuplot))) {
 		fmt(msg, msglen, "gnuplot unavailable (not in PATH; install gnuplot-nox)");
-		return -1;
+		drawn = -1;
+		goto out;
 	}
 	if (!find_plots_dir(d.plots, sizeof(d.plots))) {
 		fmt(msg, msglen, "gnuplot scripts unavailable (no plots/common.gp)");
-		return -1;
+		drawn = -1;
+		goto out;
 	}
 	text = ib_read_all(compare_csv, NULL);
-	if (!text || ib_csv_parse(text, &c, msg, msglen)) {
-		if (!text)
-			fmt(msg, msglen, "%s: %s", compare_csv, strerror(errno));
-		free(text);
-		return -1;
+	if (!text) {
+		fmt(msg, msglen, "%s: %s", compare_csv, strerror(errno));
+		drawn = -1;
+		goto out;
 	}
-	free(text);
+	if (csv_parse_owned(text, &c, msg, msglen)) {
+		drawn = -1;
+		goto out;
+	}
 	fmt(stem, sizeof(stem), "%s", compare_csv);
 	if (strlen(stem) > 4 && !strcmp(stem + strlen(stem) - 4, ".csv"))
 		stem[strlen(stem) - 4] = '\0';
@@ -2310,30 +2775,52 @@ int ib_report_compare_overlay(const char *compare_csv, json_t *const *docs, size
 	for (i = 0; i < c.nrows; i++) {
 		const char *m = ib_csv_get(&c, i, "metric");
 
-		if (!*m || !strcmp(ib_csv_get(&c, i, "method"), "counter"))
+		if (!*m || !strcmp(ib_csv_get(&c, i, "method"), "counter") ||
+		    json_object_get(seen, m))
 			continue;
-		for (k = 0; k < nm && strcmp(metrics[k], m); k++)
-			;
-		if (k == nm)
-			metrics[nm++] = (char *)m;
+		if (json_object_set_new_nocheck(seen, m, json_true()))
+			goto out;
+		if (metric_name_ok(m))
+			metrics[nm++] = m;
+		else
+			skipped_names++;
 	}
+	if (skipped_names)
+		msg_add(msg, msglen, "%zu metric(s) not drawn: name not [A-Za-z0-9_-]",
+			skipped_names);
 	for (k = 0; k < nm; k++) {
 		char *data = NULL, path[PATH_MAX + 64], id[PATH_MAX], qp[2 * PATH_MAX + 160];
 		char title[1400], qt[3000], *vars;
 		size_t dlen = 0, base;
-		int nrows, nruns;
+		int nrows, nruns, rc;
 		FILE *f = open_memstream(&data, &dlen);
 
 		if (!f)
 			break;
-		overlay_data(&c, metrics[k], f, &nrows, &nruns);
-		fclose(f);
+		rc = overlay_data(&c, metrics[k], f, &nrows, &nruns);
+		if (fclose(f) || rc) {
+			free(data);
+			msg_add(msg, msglen, "%s: out of memory", metrics[k]);
+			continue;
+		}
+		if (nrows > OVERLAY_MAX_ROWS) {
+			free(data);
+			msg_add(msg, msglen, "%s not drawn: %d rows (more than %d)", metrics[k],
+				nrows, OVERLAY_MAX_ROWS);
+			continue;
+		}
 		base = strlen(d.outdir) + 1;
 		fmt(id, sizeof(id), "%s-%s", stem + (slash ? base : 0), metrics[k]);
 		fmt(path, sizeof(path), "%s/%s.dat", d.outdir, id);
-		if (nrows < 1 || nruns < 2 || write_atomic(path, data, dlen)) {
+		if (nrows < 1 || nruns < 2) {
 			free(data);
 			continue;
+		}
+		if (write_atomic(path, data, dlen)) {
+			fmt(msg, msglen, "%s: %s", path, strerror(errno));
+			free(data);
+			drawn = IB_OVERLAY_WRITE_ERR;
+			goto out;
 		}
 		free(data);
 		ib_gp_quote(qp, sizeof(qp), path);
@@ -2344,9 +2831,14 @@ int ib_report_compare_overlay(const char *compare_csv, json_t *const *docs, size
 		if (!vars)
 			break;
 		fmt(vars, base, "datafile=%s; titletext=%s; nrows=%d", qp, qt, nrows);
-		if (!draw_figure(&d, "compare.gp", id, vars, msg, msglen))
-			drawn++;
+		rc = draw_figure(&d, "compare.gp", id, vars, msg, msglen);
 		free(vars);
+		if (rc == DRAW_WRITE_ERR) {
+			drawn = IB_OVERLAY_WRITE_ERR;
+			goto out;
+		}
+		if (!rc)
+			drawn++;
 	}
 	{
 		struct stat st;
@@ -2355,6 +2847,7 @@ int ib_report_compare_overlay(const char *compare_csv, json_t *const *docs, size
 			unlink(d.log);
 	}
 out:
+	json_decref(seen);
 	free(metrics);
 	ib_csv_free(&c);
 	return drawn;

@@ -159,11 +159,83 @@ static void test_n_runs_and_errors(void **state)
 	free(out);
 }
 
+/* Runs compare with stderr captured into *err. */
+static int run_err(char **argv, int argc, char **err)
+{
+	char tmpl[] = "/tmp/ib-test-compare-err-XXXXXX";
+	int fd = mkstemp(tmpl), saved, ret;
+
+	fflush(stderr);
+	saved = dup(2);
+	dup2(fd, 2);
+	ret = cmd_compare(argc, argv);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	close(fd);
+	*err = slurp(tmpl);
+	unlink(tmpl);
+	return ret;
+}
+
+/* A copy of A's results.json with its schema replaced (NULL: removed). */
+static void write_schema(const char *path, const char *schema)
+{
+	char *text = slurp(A "/results.json"), *at;
+	FILE *f = fopen(path, "w");
+	const char *key = "\"schema\": \"iommubench/1\",";
+
+	assert_non_null(text);
+	assert_non_null(f);
+	at = strstr(text, key);
+	assert_non_null(at);
+	fwrite(text, 1, (size_t)(at - text), f);
+	if (schema)
+		fprintf(f, "\"schema\": \"%s\",", schema);
+	fputs(at + strlen(key), f);
+	fclose(f);
+	free(text);
+}
+
+/* Readers refuse a results file of another (or no) schema: exit 1, one
+ * line naming the file and the field.  A full or missing output
+ * directory: exit 3, one line, no temporary left. */
+static void test_schema_and_write_errors(void **state)
+{
+	char dir[] = "/tmp/ib-test-compare-XXXXXX", csvp[64], bad[96], none[96], out3[128];
+	int fd = tmpdir_csv(dir, csvp);
+	char *argv[] = { "compare", A, bad, "-o", csvp, NULL };
+	char *argv2[] = { "compare", none, A, "-o", csvp, NULL };
+	char *argv3[] = { "compare", A, B, "-o", out3, NULL };
+	char *err;
+
+	close(fd);
+	snprintf(bad, sizeof(bad), "%s/v0.json", dir);
+	snprintf(none, sizeof(none), "%s/none.json", dir);
+	snprintf(out3, sizeof(out3), "%s/nodir/compare.csv", dir);
+	write_schema(bad, "iommubench/0");
+	write_schema(none, NULL);
+	assert_int_equal(run_err(argv, 5, &err), 1);
+	assert_non_null(strstr(err, "v0.json: schema: expected \"iommubench/1\""));
+	assert_int_equal(count(err, "\n"), 1);
+	free(err);
+	assert_int_equal(run_err(argv2, 5, &err), 1);
+	assert_non_null(strstr(err, "none.json: schema"));
+	assert_int_equal(count(err, "\n"), 1);
+	free(err);
+	assert_int_equal(run_err(argv3, 5, &err), 3);
+	assert_non_null(strstr(err, "nodir/compare.csv: No such file or directory"));
+	assert_int_equal(count(err, "\n"), 1);
+	free(err);
+	rm_tmpdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_two_runs),
 		cmocka_unit_test(test_n_runs_and_errors),
+		cmocka_unit_test(test_schema_and_write_errors),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -278,6 +278,111 @@ static void test_fig_cdf_samples(void **state)
 	json_decref(doc);
 }
 
+/* doc's CSV (results.c's writer), parsed. */
+static void csv_of(json_t *doc, struct ib_csv *c)
+{
+	char tmpl[] = "/tmp/ib-report-XXXXXX", err[256], *text;
+	int fd = mkstemp(tmpl);
+
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(ib_results_write_csv(tmpl, doc), 0);
+	text = slurp(tmpl);
+	unlink(tmpl);
+	assert_non_null(text);
+	assert_int_equal(ib_csv_parse(text, c, err, sizeof(err)), 0);
+	free(text);
+}
+
+static json_t *fixture_row(json_t *doc, const char *name)
+{
+	json_t *row;
+	size_t i;
+
+	json_array_foreach(json_object_get(doc, "results"), i, row)
+		if (!strcmp(json_string_value(json_object_get(row, "name")), name))
+			return row;
+	return NULL;
+}
+
+/* Null metric values (a JSON null median) leave the row out of the
+ * figures instead of reaching gnuplot as an empty column. */
+static void test_null_metrics(void **state)
+{
+	json_t *doc = json_deep_copy(fixture_doc), *row;
+	char *buf = NULL, why[256] = "", label[256], devs[64];
+	struct ib_csv c;
+	size_t i;
+	int n;
+
+	json_array_foreach(json_object_get(doc, "results"), i, row) {
+		const char *name = json_string_value(json_object_get(row, "name"));
+		const char *key;
+		json_t *m;
+
+		json_object_foreach(json_object_get(row, "metrics"), key, m)
+			if (strstr(name, "page_size:4k") || !strncmp(name, "numa/", 5) ||
+			    !strcmp(key, "map_ns") || !strcmp(key, "unmap_ns"))
+				json_object_set_new(m, "median", json_null());
+	}
+	csv_of(doc, &c);
+	CAPTURE(buf, ib_fig_window(&c, "dma_latency_ns", f, why, sizeof(why)));
+	assert_int_equal(n, 1); /* 2m only */
+	assert_null(strstr(buf, "\"4k\""));
+	assert_null(strstr(buf, "  "));
+	free(buf);
+	buf = NULL;
+	CAPTURE(buf, ib_fig_mapunmap(&c, f, why, sizeof(why)));
+	assert_int_equal(n, 0);
+	assert_string_equal(why, "no row has a map_ns or unmap_ns median");
+	free(buf);
+	buf = NULL;
+	CAPTURE(buf, ib_fig_numa(&c, f, label, sizeof(label), devs, sizeof(devs), why,
+				 sizeof(why)));
+	assert_int_equal(n, 0);
+	free(buf);
+	buf = NULL;
+	CAPTURE(buf, ib_fig_cdf(&c, doc, f, why, sizeof(why)));
+	assert_true(n > 0);
+	assert_null(strstr(buf, "\n 0.5"));
+	free(buf);
+	ib_csv_free(&c);
+	json_decref(doc);
+}
+
+/* Text from the results reaches gnuplot only as data-file titles and
+ * single-quoted -e strings: neither can end its string or line. */
+static void test_hostile_text(void **state)
+{
+	json_t *doc = json_deep_copy(fixture_doc), *row;
+	char *buf = NULL, why[256] = "", q[256], *p;
+	struct ib_csv c;
+	size_t i;
+	int n;
+
+	json_array_foreach(json_object_get(doc, "results"), i, row)
+		if (strstr(json_string_value(json_object_get(row, "name")), "page_size:2m/"))
+			json_object_set_new(json_object_get(row, "params"), "page_size",
+					    json_string("x\"; system(\"touch /tmp/ib-pwn\") #\n\\y"));
+	row = fixture_row(doc, "hugepage/page_size:4k/window:64k");
+	json_object_set_new(json_object_get(json_object_get(row, "metrics"), "dma_latency_ns"),
+			    "ci95_low", json_string("1 2\n\n\n\"x\""));
+	csv_of(doc, &c);
+	CAPTURE(buf, ib_fig_window(&c, "dma_latency_ns", f, why, sizeof(why)));
+	assert_int_equal(n, 2);
+	/* the label: one line, quotes and backslash replaced */
+	assert_non_null(strstr(buf, "\n\"x'; system('touch /tmp/ib-pwn') # 'y\"\n"));
+	/* a string where a number belongs becomes gnuplot's missing value */
+	assert_non_null(strstr(buf, "65536 100004096 - 100004108\n"));
+	for (p = buf; *p; p++)
+		assert_true(*p == '\n' || (unsigned char)*p >= 0x20);
+	free(buf);
+	ib_csv_free(&c);
+	json_decref(doc);
+	ib_gp_quote(q, sizeof(q), "'; system(\"touch /tmp/ib-pwn\"); '");
+	assert_string_equal(q, "'''; system(\"touch /tmp/ib-pwn\"); '''");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -293,6 +398,8 @@ int main(void)
 		cmocka_unit_test(test_fig_numa),
 		cmocka_unit_test(test_fig_cdf),
 		cmocka_unit_test(test_fig_cdf_samples),
+		cmocka_unit_test(test_null_metrics),
+		cmocka_unit_test(test_hostile_text),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
