@@ -31,9 +31,9 @@ PCIACCESS_LINK := -Wl,--no-as-needed -l:libpciaccess.so.0 -Wl,--as-needed
 LDLIBS   += $(if $(wildcard /usr/lib/x86_64-linux-gnu/libpciaccess.so.0),$(PCIACCESS_LINK))
 endif
 
-SRCS     := $(wildcard harness/src/*.c)
+SRCS     := $(wildcard harness/src/*/*.c)
 OBJS     := $(patsubst harness/src/%.c,$(BUILD)/obj/%.o,$(SRCS))
-LIBOBJS  := $(filter-out $(BUILD)/obj/main.o,$(OBJS))
+LIBOBJS  := $(filter-out $(BUILD)/obj/cli/main.o,$(OBJS))
 TESTSRC  := $(wildcard tests/unit/test_*.c)
 TESTBINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TESTSRC))
 # Small static test tools that run inside the lab guest.
@@ -61,7 +61,7 @@ help:
 
 build: $(BIN)
 
-$(BUILD)/obj/%.o: harness/src/%.c $(wildcard harness/include/*.h) kernels/include/uapi/iommubench.h
+$(BUILD)/obj/%.o: harness/src/%.c $(wildcard harness/include/*.h harness/src/*/*.h) kernels/include/uapi/iommubench.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c -o $@ $<
 

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # make test: unit tests (cmocka), host tests, report render test, then the
 # lab integration tests.  Ends with "N passed, N failed, N skipped".
-# TESTS=unit|host|reliability|report|lab (comma list) limits what runs.
+# TESTS=unit|golden|host|reliability|report|lab (comma list) limits what runs.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-want=${TESTS:-unit,host,reliability,report,lab}
+want=${TESTS:-unit,golden,host,reliability,report,lab}
 pass=0 fail=0 skip=0
 failed_names=()
 logdir=build/test-logs
@@ -56,6 +56,11 @@ if [[ ,$want, == *,unit,* ]]; then
 		((n > 0)) && failed_names+=("unit/$name (see $log)")
 		echo "unit/$name: $p passed, $n failed, $s skipped"
 	done
+fi
+
+# Golden outputs of the fixtures: unchanged byte for byte (tests/golden).
+if [[ ,$want, == *,golden,* ]]; then
+	run_tap "golden" bash tests/golden/test_golden.sh
 fi
 
 if [[ ,$want, == *,host,* ]]; then

@@ -237,7 +237,7 @@ else
 fi
 
 # no system()/popen() left in the harness
-if grep -nE '\b(system|popen)\s*\(' harness/src/*.c >"$tmp/grep"; then
+if grep -nE '\b(system|popen)\s*\(' harness/src/*/*.c >"$tmp/grep"; then
 	nok "system()/popen() in harness/src: $(tr '\n' ' ' <"$tmp/grep")"
 else
 	ok "no system()/popen() in harness/src"

@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "../../harness/src/counters_sources.h"
+#include "../../harness/src/counters/counters_sources.h"
 #include "ib_counters.h"
 
 static void test_set_add(void **state)

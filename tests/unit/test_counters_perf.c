@@ -16,7 +16,7 @@
 
 #include <cmocka.h>
 
-#include "../../harness/src/counters_sources.h"
+#include "../../harness/src/counters/counters_sources.h"
 #include "ib_counters.h"
 
 #define INTEL "tests/fixtures/sysfs/intel-dmar-pmu"

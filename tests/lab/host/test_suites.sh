@@ -145,7 +145,7 @@ ok("4k" in sizes and "2m" in sizes, "hugepage: page sizes measured %s (1g: %s)"
    % (sizes, "ok" if "1g" in sizes else next((r.get("reason") for r in d["results"]
        if r["params"].get("page_size") == "1g"), "not planned")))
 PY
-if [[ ! -f harness/src/report.c ]] && [[ ! -f $hp/report.html ]]; then
+if [[ ! -f harness/src/output/report.c ]] && [[ ! -f $hp/report.html ]]; then
 	ok "hugepage report files exist and parse # SKIP report.c missing"
 else
 	python3 - "$hp" <<'PY'

@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# Golden outputs (issue 9, "golden tests first"): what the harness makes of
+# the fixtures must not change when code moves.  Every output here is
+# deterministic, so the comparison is byte for byte after two
+# normalisations: the temp dir becomes @TMP@, and the figures' base64 data
+# URIs in report.html become @IMG@ (gnuplot's own bytes are not ours; the
+# .dat files that feed it are kept).
+#
+#   bash tests/golden/test_golden.sh            compare with tests/golden/expected
+#   IB_GOLDEN_UPDATE=1 bash tests/golden/...    rewrite expected (say why in the commit)
+#
+# Cases: derive + report on tests/fixtures/report/run (results.json/.csv,
+# plots/data/*.dat, report.html, console), lab-merge on
+# tests/fixtures/lab/run1, compare of tests/fixtures/compare/{a,b}, the
+# dry-run plan of every suite on the 4-node topology fixture, and `help`.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+bin=${IB_BIN:-build/iommubench}
+exp=tests/golden/expected
+tmp=$(mktemp -d /tmp/ib-golden-XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+out=$tmp/out
+mkdir -p "$out"
+
+[[ -x $bin ]] || { echo "not ok - golden: $bin missing (make build)"; exit 1; }
+
+norm() { # file -> stdout
+	sed -e "s|$tmp|@TMP@|g" -e 's|data:image/[a-z+]*;base64,[A-Za-z0-9+/=]*|data:@IMG@|g' "$1"
+}
+keep() { # name file: normalised copy into $out
+	norm "$2" >"$out/$1"
+}
+
+# derive + report (the report fixture: hugepage run with windows, map/unmap,
+# NUMA, skipped rows)
+cp -r tests/fixtures/report/run "$tmp/rep"
+"$bin" derive "$tmp/rep" >"$tmp/derive.out" 2>&1
+echo "exit $?" >>"$tmp/derive.out"
+keep derive.console "$tmp/derive.out"
+"$bin" report "$tmp/rep" >"$tmp/report.out" 2>&1
+echo "exit $?" >>"$tmp/report.out"
+keep report.console "$tmp/report.out"
+keep report.results.json "$tmp/rep/results.json"
+keep report.results.csv "$tmp/rep/results.csv"
+keep report.html "$tmp/rep/report.html"
+for d in "$tmp"/rep/plots/data/*; do
+	[[ -f $d ]] && keep "report.data.$(basename "$d")" "$d"
+done
+
+# lab-merge (trace + marks -> counters)
+cp -r tests/fixtures/lab/run1 "$tmp/lab"
+"$bin" lab-merge "$tmp/lab" >"$tmp/lab.out" 2>&1
+echo "exit $?" >>"$tmp/lab.out"
+keep lab-merge.console "$tmp/lab.out"
+keep lab-merge.results.json "$tmp/lab/results.json"
+[[ -f $tmp/lab/results.csv ]] && keep lab-merge.results.csv "$tmp/lab/results.csv"
+
+# compare (ratio table, significance)
+"$bin" compare tests/fixtures/compare/a tests/fixtures/compare/b -o "$tmp/compare.csv" >"$tmp/compare.out" 2>&1
+echo "exit $?" >>"$tmp/compare.out"
+keep compare.console "$tmp/compare.out"
+keep compare.csv "$tmp/compare.csv"
+
+# plans: every suite, dry run, fixed topology (no module here, so no devices)
+for s in bench/suites/*.suite; do
+	n=$(basename "$s" .suite)
+	IOMMUBENCH_TOPOLOGY_XML=tests/fixtures/topology/2pkg-4numa-gpu-nic.xml \
+		"$bin" run --suite "$s" --dry-run >"$tmp/plan-$n" 2>&1
+	echo "exit $?" >>"$tmp/plan-$n"
+	keep "plan.$n" "$tmp/plan-$n"
+done
+
+# help: the option table and each engine's parameters ("here:" depends on
+# the machine and is left out)
+"$bin" help >"$tmp/help" 2>&1
+keep help "$tmp/help"
+for e in $(sed -n '/^engines:/,/^$/s/^  \([a-z]*\) .*/\1/p' "$tmp/help"); do
+	"$bin" help "$e" 2>&1 | grep -v '^here: ' >"$tmp/help-$e"
+	keep "help.$e" "$tmp/help-$e"
+done
+
+if [[ -n ${IB_GOLDEN_UPDATE:-} ]]; then
+	rm -rf "$exp"
+	mkdir -p "$exp"
+	cp "$out"/* "$exp"/
+	echo "ok - golden outputs rewritten: $(ls "$exp" | wc -l) files in $exp"
+	exit 0
+fi
+
+for f in "$exp"/*; do
+	n=$(basename "$f")
+	if [[ ! -f $out/$n ]]; then
+		echo "not ok - golden $n: not produced"
+	elif cmp -s "$f" "$out/$n"; then
+		echo "ok - golden $n"
+	else
+		echo "not ok - golden $n differs: $(diff "$f" "$out/$n" | head -n 3 | tr '\n' ' ')"
+	fi
+done
+for f in "$out"/*; do
+	[[ -f $exp/$(basename "$f") ]] || echo "not ok - golden $(basename "$f"): new output, no expected file (IB_GOLDEN_UPDATE=1)"
+done
