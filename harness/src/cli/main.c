@@ -192,7 +192,7 @@ static void usage(FILE *f)
 int cmd_help(int argc, char **argv)
 {
 	const struct ib_engine *const *e = ib_engines();
-	char buf[512];
+	char buf[512], names[1024];
 	int i;
 
 	if (argc > 1) {
@@ -212,7 +212,8 @@ int cmd_help(int argc, char **argv)
 		printf("here: %s\n", eng->supported && eng->supported(&pt, buf, sizeof(buf)) ?
 					     buf : "available");
 		printf("parameters:\n");
-		ib_options_print_help(stdout, eng->params);
+		ib_engine_param_names(eng, names, sizeof(names));
+		ib_options_print_help(stdout, names);
 		return 0;
 	}
 	usage(stdout);
@@ -266,14 +267,18 @@ int cmd_info(int argc, char **argv)
 	       "domain", "engines", "iommu page sizes");
 	for (i = 0; i < info.ndevices && i < IOMMUBENCH_MAX_DEVICES; i++) {
 		const struct iommubench_dev_info *d = &info.devices[i];
+		const struct ib_engine *const *e = ib_engines();
 		char eng[64] = "";
+		size_t off = 0;
+		int k;
 
-		if (d->engines & IOMMUBENCH_ENGINE_BIT(IOMMUBENCH_ENGINE_MAP))
-			strcat(eng, "map ");
-		if (d->engines & IOMMUBENCH_ENGINE_BIT(IOMMUBENCH_ENGINE_EDU))
-			strcat(eng, "edu ");
-		if (d->engines & IOMMUBENCH_ENGINE_BIT(IOMMUBENCH_ENGINE_DMAENGINE))
-			strcat(eng, "dmaengine ");
+		/* the module engines this device offers, in registry order */
+		for (k = 0; e[k]; k++)
+			if (e[k]->module_engine >= 0 &&
+			    (d->engines & IOMMUBENCH_ENGINE_BIT(e[k]->module_engine)) &&
+			    off < sizeof(eng))
+				off += (size_t)snprintf(eng + off, sizeof(eng) - off,
+							"%s ", e[k]->name);
 		printf("%-14s %04x:%04x %5d %6d %-9s %-20s 0x%llx%s\n", d->name, d->vendor,
 		       d->device, d->numa_node, d->iommu_group,
 		       ib_domain_type_name(d->domain_type), eng,

@@ -220,7 +220,8 @@ static int run_point(const struct ib_point *pt, const struct ib_topo *topo,
 	       *counters = json_object();
 	char why[1024] = "", eff[32] = "", tmp[64];
 	struct ib_buffer buf = { 0 };
-	struct ib_run_ctx ctx = { .pt = pt, .buf = &buf, .topo = topo };
+	struct ib_run_ctx ctx = { .engine = e, .pt = pt, .buf = &buf, .topo = topo };
+	void *opts = calloc(1, e->opts_size ? e->opts_size : 1);
 	struct ib_rep rep;
 	struct acc acc;
 	struct ib_counter_set cset = { 0 };
@@ -244,6 +245,13 @@ static int run_point(const struct ib_point *pt, const struct ib_topo *topo,
 	if (p->raw[IB_O_DESCRIPTION][0])
 		json_object_set_new(row, "description", json_string(p->raw[IB_O_DESCRIPTION]));
 	brief[0] = '\0';
+	if (!opts) {
+		snprintf(why, sizeof(why), "out of memory");
+		rc = ROW_ERROR;
+		goto out;
+	}
+	ib_engine_opts_load(e, p, opts);
+	ctx.opts = opts;
 
 	if (pt->skip[0]) {
 		snprintf(why, sizeof(why), "%s", pt->skip);
@@ -254,7 +262,7 @@ static int run_point(const struct ib_point *pt, const struct ib_topo *topo,
 		rc = ROW_SKIP;
 		goto out;
 	}
-	if (e->flags & IB_ENG_DEVICE) {
+	if (e->flags & IB_ENG_NEEDS_DEVICE) {
 		if (ib_iommu_mode_apply(pt->device, p->raw[IB_O_IOMMU_MODE], eff,
 					sizeof(eff), why, sizeof(why))) {
 			rc = ROW_SKIP;
@@ -429,6 +437,7 @@ out:
 		snprintf(brief, blen, "%s", why);
 	ib_rep_free(&rep);
 	acc_free(&acc);
+	free(opts);
 	ib_buffer_free(&buf);
 	ib_hugepages_restore_all();
 	return rc;
@@ -897,16 +906,21 @@ int cmd_run(int argc, char **argv)
 	return rc;
 }
 
-/* A job reproducing one row's parameters exactly. */
-static int job_from_row(json_t *row, struct ib_job *j, char *err, size_t errlen)
+/* A job reproducing one row's parameters exactly: the keys its engine
+ * takes in the job, the others (recorded values it ignored) in [global]. */
+static int job_from_row(json_t *row, struct ib_job *j, struct ib_job *global,
+			char *err, size_t errlen)
 {
 	json_t *params = json_object_get(row, "params");
+	const struct ib_engine *e;
 	int id;
 
 	memset(j, 0, sizeof(*j));
+	memset(global, 0, sizeof(*global));
 	snprintf(j->name, sizeof(j->name), "%s",
 		 json_string_value(json_object_get(row, "bench")) ?:
 			 json_string_value(json_object_get(row, "engine")));
+	e = ib_engine_find(json_string_value(json_object_get(params, "engine")));
 	for (id = 0; id < IB_O_MAX; id++) {
 		json_t *v = json_object_get(params, ib_options[id].name);
 		char val[IB_LIST_VAL_LEN];
@@ -919,7 +933,8 @@ static int job_from_row(json_t *row, struct ib_job *j, char *err, size_t errlen)
 			snprintf(val, sizeof(val), "%s", json_string_value(v));
 		else
 			continue;
-		if (ib_job_set(j, ib_options[id].name, val, "results.json", 0, err, errlen))
+		if (ib_job_set(e && !ib_engine_takes(e, id) ? global : j,
+			       ib_options[id].name, val, "results.json", 0, err, errlen))
 			return -1;
 	}
 	return 0;
@@ -999,7 +1014,7 @@ int cmd_rerun(int argc, char **argv)
 		if (rt && !strcmp(json_string_value(rt) ?: "", "derived"))
 			continue;
 		suite.njobs = 1;
-		if (job_from_row(row, &suite.jobs[0], err, sizeof(err)) ||
+		if (job_from_row(row, &suite.jobs[0], &suite.global, err, sizeof(err)) ||
 		    ib_plan_expand(&suite, NULL, NULL, &topo, false, &one, err, sizeof(err))) {
 			fprintf(stderr, "iommubench: rerun: row %s: %s\n", name, err);
 			rc = 1;
