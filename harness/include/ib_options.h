@@ -114,6 +114,10 @@ int ib_opt_split(int id, const char *value, char items[][IB_VAL_LEN],
 		 int nitems);
 
 /* Parsers usable on their own. */
+/* The page_size parser (one for the harness: options, buffer, derive,
+ * report): "4k" 4096, "2m" and "thp" 2 MiB, "1g" 1 GiB; 0 for NULL or any
+ * other token. */
+uint64_t ib_page_size_bytes(const char *token);
 int ib_parse_size(const char *s, uint64_t *out);
 int ib_parse_duration(const char *s, uint64_t *ns);
 

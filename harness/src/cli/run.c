@@ -87,7 +87,7 @@ static void set_params(json_t *params, const struct ib_point *pt)
 	}
 	if (!p->raw[IB_O_BUF_SIZE][0])
 		json_object_set_new(params, "buf_size",
-				    json_integer((json_int_t)p->u[IB_O_WINDOW]));
+				    json_integer((json_int_t)ib_params_buf_size(p)));
 	json_object_set_new(params, "numa_distance",
 			    pt->numa_distance ? json_integer(pt->numa_distance) : json_null());
 	json_object_set_new(params, "numa_distance_cpu_mem",
@@ -556,14 +556,42 @@ static void list_suites(const char *dir, char *out, size_t len)
 		free(ents);
 }
 
-/* Finds a suite by path or by name in bench/suites (cwd, then next to the
- * binary: ../bench/suites, ../suites). */
+/* The suite directories: bench/suites (cwd), then next to the binary:
+ * ../bench/suites, ../suites.  dirs[i] is "" where there is none. */
+static void suite_dirs(char dirs[3][PATH_MAX])
+{
+	char exe[PATH_MAX], *slash;
+	ssize_t n;
+
+	snprintf(dirs[0], PATH_MAX, "bench/suites");
+	dirs[1][0] = dirs[2][0] = '\0';
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return;
+	exe[n] = '\0';
+	slash = strrchr(exe, '/');
+	if (slash)
+		*slash = '\0';
+	if (ib_pathf(dirs[1], PATH_MAX, "%s/../bench/suites", exe))
+		dirs[1][0] = '\0';
+	if (ib_pathf(dirs[2], PATH_MAX, "%s/../suites", exe))
+		dirs[2][0] = '\0';
+}
+
+/* The directory whose suites are listed: bench/suites in the cwd, else
+ * the one next to the binary ("" when neither). */
+static void suites_dir(char *dir, size_t len)
+{
+	char dirs[3][PATH_MAX];
+
+	suite_dirs(dirs);
+	snprintf(dir, len, "%s", !access(dirs[0], F_OK) ? dirs[0] : dirs[1]);
+}
+
+/* Finds a suite by path or by name in the suite directories. */
 static int find_suite(const char *arg, char *path, size_t len)
 {
-	char exe[PATH_MAX], cand[PATH_MAX], d1[PATH_MAX] = "", d2[PATH_MAX] = "";
-	const char *dirs[] = { "bench/suites", NULL, NULL };
-	char *slash;
-	ssize_t n;
+	char dirs[3][PATH_MAX], cand[PATH_MAX], dir[PATH_MAX];
 	int i;
 
 	if (!access(arg, R_OK)) {
@@ -573,26 +601,16 @@ static int find_suite(const char *arg, char *path, size_t len)
 		}
 		return IB_EXIT_OK;
 	}
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n > 0) {
-		exe[n] = '\0';
-		slash = strrchr(exe, '/');
-		if (slash)
-			*slash = '\0';
-		if (!ib_pathf(d1, sizeof(d1), "%s/../bench/suites", exe))
-			dirs[1] = d1;
-		if (!ib_pathf(d2, sizeof(d2), "%s/../suites", exe))
-			dirs[2] = d2;
-	}
+	suite_dirs(dirs);
 	for (i = 0; i < 3; i++) {
-		if (!dirs[i] || ib_pathf(cand, sizeof(cand), "%s/%s%s", dirs[i], arg,
-					 strstr(arg, ".suite") ? "" : ".suite"))
+		if (!dirs[i][0] || ib_pathf(cand, sizeof(cand), "%s/%s%s", dirs[i], arg,
+					    strstr(arg, ".suite") ? "" : ".suite"))
 			continue;
 		if (!access(cand, R_OK) && !ib_pathf(path, len, "%s", cand))
 			return IB_EXIT_OK;
 	}
-	list_suites(!access("bench/suites", F_OK) ? "bench/suites" : dirs[1] ? d1 : "", cand,
-		    sizeof(cand));
+	suites_dir(dir, sizeof(dir));
+	list_suites(dir, cand, sizeof(cand));
 	fprintf(stderr, "iommubench: --suite %s: no such suite file; available: %s\n",
 		arg, cand[0] ? cand : "(none found in bench/suites)");
 	return IB_EXIT_USAGE;
@@ -639,6 +657,15 @@ int cmd_run(int argc, char **argv)
 		if (!strcmp(key, "dry-run")) {
 			cfg.dry_run = true;
 			continue;
+		}
+		/* the one suite listing: scripts/run.sh asks for it too */
+		if (!strcmp(key, "list-suites")) {
+			char dir[PATH_MAX], names[PATH_MAX];
+
+			suites_dir(dir, sizeof(dir));
+			list_suites(dir, names, sizeof(names));
+			printf("%s\n", names);
+			return IB_EXIT_OK;
 		}
 		if (eq) {
 			*eq = '\0';

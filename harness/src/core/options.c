@@ -189,6 +189,23 @@ void ib_opt_expected(int id, char *buf, size_t len)
 	}
 }
 
+uint64_t ib_page_size_bytes(const char *token)
+{
+	/* the tokens of ib_options[IB_O_PAGE_SIZE].allowed */
+	static const struct {
+		const char *token;
+		uint64_t bytes;
+	} sizes[] = {
+		{ "4k", 4 * KiB }, { "2m", 2 * KiB * KiB }, { "1g", GiB }, { "thp", 2 * KiB * KiB },
+	};
+	size_t i;
+
+	for (i = 0; token && i < sizeof(sizes) / sizeof(sizes[0]); i++)
+		if (!strcmp(token, sizes[i].token))
+			return sizes[i].bytes;
+	return 0;
+}
+
 int ib_parse_size(const char *s, uint64_t *out)
 {
 	char *end;
