@@ -16,6 +16,7 @@
 #include "ib_buffer.h"
 #include "ib_commands.h"
 #include "ib_engine.h"
+#include "ib_exit.h"
 #include "ib_iommu_mode.h"
 #include "ib_machine_state.h"
 #include "ib_module.h"
@@ -146,17 +147,17 @@ static int cmd_restore(int argc, char **argv)
 
 	if (argc > 1) {
 		fprintf(stderr, "iommubench: restore: %s: takes no arguments\n", argv[1]);
-		return 1;
+		return IB_EXIT_USAGE;
 	}
 	n = ib_state_reap(stdout, "", why, sizeof(why));
 	if (n < 0) {
 		fprintf(stderr, "iommubench: restore: %s\n", why);
-		return 2;
+		return IB_EXIT_FAILED;
 	}
 	if (!n)
 		printf("nothing to restore (state in %s)\n", ib_state_dir());
 	print_live_holders();
-	return 0;
+	return IB_EXIT_OK;
 }
 
 /* Before a run: what killed runs left is not this run's baseline. */
@@ -204,7 +205,7 @@ int cmd_help(int argc, char **argv)
 			for (i = 0; e[i]; i++)
 				fprintf(stderr, "%s%s", i ? ", " : "", e[i]->name);
 			fprintf(stderr, "\n");
-			return 1;
+			return IB_EXIT_USAGE;
 		}
 		memset(&pt, 0, sizeof(pt));
 		ib_params_defaults(&pt.p);
@@ -214,7 +215,7 @@ int cmd_help(int argc, char **argv)
 		printf("parameters:\n");
 		ib_engine_param_names(eng, names, sizeof(names));
 		ib_options_print_help(stdout, names);
-		return 0;
+		return IB_EXIT_OK;
 	}
 	usage(stdout);
 	printf("\nengines:\n");
@@ -222,7 +223,7 @@ int cmd_help(int argc, char **argv)
 		printf("  %-10s %s\n", e[i]->name, e[i]->help);
 	printf("\noptions (suite key, CLI option; a comma list sweeps a parameter):\n");
 	ib_options_print_help(stdout, NULL);
-	return 0;
+	return IB_EXIT_OK;
 }
 
 int cmd_info(int argc, char **argv)
@@ -235,7 +236,7 @@ int cmd_info(int argc, char **argv)
 
 	if (argc > 2 || (argc == 2 && !json)) {
 		fprintf(stderr, "iommubench: info: %s: expected --json\n", argv[1]);
-		return 1;
+		return IB_EXIT_USAGE;
 	}
 	rc = ib_module_info(&info, why, sizeof(why));
 	if (rc) {
@@ -259,7 +260,7 @@ int cmd_info(int argc, char **argv)
 			       (unsigned long long)d->iommu_pgsize_bitmap);
 		}
 		printf("]}\n");
-		return 0;
+		return IB_EXIT_OK;
 	}
 	printf("iommubench module: ABI %u, kernel %s, %u DMA_MEMCPY channel(s)\n",
 	       info.abi_version, info.release, info.ndma_chans);
@@ -284,7 +285,7 @@ int cmd_info(int argc, char **argv)
 		       ib_domain_type_name(d->domain_type), eng,
 		       (unsigned long long)d->iommu_pgsize_bitmap, d->busy ? " (busy)" : "");
 	}
-	return 0;
+	return IB_EXIT_OK;
 }
 
 int main(int argc, char **argv)
@@ -303,13 +304,13 @@ int main(int argc, char **argv)
 
 	if (argc < 2) {
 		usage(stderr);
-		return 1;
+		return IB_EXIT_USAGE;
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
 		return cmd_help(1, argv + 1);
 	if (!strcmp(argv[1], "--version")) {
 		printf("iommubench %s\n", IB_VERSION);
-		return 0;
+		return IB_EXIT_OK;
 	}
 	main_pid = getpid();
 	stop_after_point = !strcmp(argv[1], "run") || !strcmp(argv[1], "rerun");
@@ -324,5 +325,5 @@ int main(int argc, char **argv)
 	fprintf(stderr,
 		"iommubench: %s: unknown command; expected run, rerun, info, help, compare, lab-merge, report, derive or restore\n",
 		argv[1]);
-	return 1;
+	return IB_EXIT_USAGE;
 }
