@@ -93,7 +93,9 @@ struct ib_run_ctx {
  * One parameter an engine takes: type, range, help text and allowed values
  * are the contract parameter's (ib_options[id]); the value lands at `off`
  * in the engine's typed options struct (fio's engine options), an
- * unsigned integer of `size` bytes (ENUM: the index in .allowed).  A
+ * unsigned integer of `size` bytes: 1, 2, 4 or 8 (ENUM: the index in
+ * .allowed).  size 0 (no field): taken, but used by the runner or the
+ * planner for the engine (buffer, placement), not by run().  A
  * suite job key outside this table is refused, naming key and engine.
  */
 struct ib_engine_opt {

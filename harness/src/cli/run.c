@@ -713,7 +713,8 @@ int cmd_run(int argc, char **argv)
 			return IB_EXIT_USAGE;
 		}
 	} else {
-		const char *eng = cli.set[IB_O_ENGINE] ? cli.value[IB_O_ENGINE] : "null";
+		const char *eng = cli.set[IB_O_ENGINE] ? cli.value[IB_O_ENGINE] :
+							 ib_options[IB_O_ENGINE].def;
 
 		memset(&suite, 0, sizeof(suite));
 		snprintf(suite.name, sizeof(suite.name), "adhoc");

@@ -101,6 +101,12 @@ void ib_engine_opts_load(const struct ib_engine *e, const struct ib_params *p,
 			memcpy(at, &x, 1);
 			break;
 		}
+		case 2: {
+			uint16_t x = (uint16_t)v;
+
+			memcpy(at, &x, 2);
+			break;
+		}
 		case 4: {
 			uint32_t x = (uint32_t)v;
 
@@ -109,6 +115,8 @@ void ib_engine_opts_load(const struct ib_engine *e, const struct ib_params *p,
 		}
 		case 8:
 			memcpy(at, &v, 8);
+			break;
+		default: /* 0: taken, used by the runner or planner, no field */
 			break;
 		}
 	}
