@@ -10,7 +10,8 @@ bin=build/iommubench
 file=bench/suites/$suite.suite
 res=${RESULTS:-results} # RESULTS=<dir>: another results root (tests use one)
 
-available() { ls bench/suites/*.suite 2>/dev/null | sed 's|.*/||; s|\.suite$||' | paste -sd, | sed 's/,/, /g'; }
+# the suite listing is the harness's (iommubench run --list-suites)
+available() { "$bin" run --list-suites 2>/dev/null || echo "(make build first)"; }
 if [[ ! -f $file ]]; then
 	echo "run: SUITE=$suite: unknown suite; available: $(available)" >&2
 	exit 1

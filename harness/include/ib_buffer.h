@@ -14,6 +14,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "ib_options.h"
+
 struct ib_buffer {
 	void *addr;	  /* page-aligned start handed to engines */
 	size_t len;
@@ -49,13 +51,13 @@ bool ib_pagemap_pfn(uint64_t entry, uint64_t *pfn);
  * tail), 0 if unknown. */
 uint64_t ib_kpageflags_size(uint64_t flags, uint64_t huge_hint);
 
-/* Token -> bytes (4k, 2m, 1g, thp -> 2m). */
-uint64_t ib_page_size_bytes(const char *kind);
+/* ib_page_size_bytes(), the page_size parser, is in ib_options.h. */
 
 /*
- * Allocates, faults in and verifies.  Returns 0 ok; 1 = skip (not obtained,
- * why says what was obtained), 3 = resource missing (why says which); -1 =
- * error.
+ * Allocates, faults in and verifies.  Returns IB_EXIT_OK; IB_EXIT_SKIPPED
+ * (not obtained, why says what was obtained), IB_EXIT_RESOURCE (why says
+ * which is missing), IB_EXIT_USAGE (an unknown page_size) or
+ * IB_EXIT_FAILED.
  */
 int ib_buffer_alloc(struct ib_buffer *b, const char *kind, uint64_t len,
 		    int node, char *why, size_t whylen);

@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Engines: what moves the bytes.  An engine is one file that defines a
- * `const struct ib_engine ib_engine_<name>` plus one line in engine.c's
- * registry.  run() performs one repetition of a point and returns raw
- * samples; the runner does warm-up, adaptive repetitions and statistics.
+ * `const struct ib_engine ib_engine_<name>` (name, class flags, metrics,
+ * the parameters it takes with their place in its typed options struct,
+ * validate/supported/run) plus one line in engine.c's registry.  Options,
+ * plan, derive, info and help read the descriptor; no engine name is
+ * compared outside its own file.  run() performs one repetition of a point
+ * and returns raw samples; the runner does warm-up, adaptive repetitions
+ * and statistics.
  */
 #ifndef IB_ENGINE_H
 #define IB_ENGINE_H
@@ -13,6 +17,8 @@
 #include <stdint.h>
 
 #include "ib_buffer.h"
+#include "ib_exit.h"
+#include "ib_options.h"
 #include "ib_plan.h"
 #include "ib_topology.h"
 
@@ -57,30 +63,86 @@ struct ib_rep {
 	bool device_bound_checked;
 };
 
+struct ib_engine;
+
 struct ib_run_ctx {
+	const struct ib_engine *engine;
 	const struct ib_point *pt;
+	const void *opts; /* the engine's typed options (ib_engine_opts_load) */
 	struct ib_buffer *buf;
 	const struct ib_topo *topo;
 	uint64_t rep; /* repetition index (warm-up included): seq continues */
 };
 
-#define IB_ENG_MODULE (1U << 0) /* runs in the module via /dev/iommubench */
-#define IB_ENG_DEVICE (1U << 1) /* needs a device bound to the module */
+/* Class flags: what an engine is and what it needs. */
+#define IB_ENG_NEEDS_MODULE (1U << 0) /* runs in the module via /dev/iommubench */
+#define IB_ENG_NEEDS_DEVICE (1U << 1) /* needs a device bound to the module: the
+				       * planner picks one, the runner sets its
+				       * IOMMU mode */
+#define IB_ENG_DMA (1U << 2) /* a device moves the bytes (derive: IOTLB reach) */
+#define IB_ENG_MAP (1U << 3) /* maps and unmaps only, moves nothing */
+#define IB_ENG_CPU (1U << 4) /* the CPU moves the bytes (the baseline) */
+#define IB_ENG_ISOLATION (1U << 5) /* runs op=isolation (the isolation check) */
+#define IB_ENG_NEEDS_DMA_CHAN (1U << 6) /* a free dmaengine DMA_MEMCPY channel */
+
+/* Metrics an engine produces: IB_MB(IB_M_x) bits, plus bandwidth. */
+#define IB_MB(m) (1U << (m))
+#define IB_MB_BANDWIDTH (1U << 31) /* bandwidth_bytes_per_s */
+
+/*
+ * One parameter an engine takes: type, range, help text and allowed values
+ * are the contract parameter's (ib_options[id]); the value lands at `off`
+ * in the engine's typed options struct (fio's engine options), an
+ * unsigned integer of `size` bytes: 1, 2, 4 or 8 (ENUM: the index in
+ * .allowed).  size 0 (no field): taken, but used by the runner or the
+ * planner for the engine (buffer, placement), not by run().  A
+ * suite job key outside this table is refused, naming key and engine.
+ */
+struct ib_engine_opt {
+	enum ib_opt_id id;
+	size_t off, size;
+};
+
+#define IB_EOPT(type, field, opt_id)                                      \
+	{ .id = (opt_id), .off = offsetof(type, field),                   \
+	  .size = sizeof(((type *)0)->field) }
 
 struct ib_engine {
 	const char *name;
 	const char *help;
-	const char *params; /* comma list of the parameters it understands */
-	unsigned int flags;
+	unsigned int flags;   /* IB_ENG_* */
+	unsigned int metrics; /* IB_MB() bits of what run() produces */
+	int module_engine;    /* IOMMUBENCH_ENGINE_* for module engines, else -1 */
+	const struct ib_engine_opt *opts; /* the parameters it takes */
+	size_t nopts;
+	size_t opts_size; /* sizeof its typed options struct */
+	/* Engine-specific checks of a complete point; -1 with one line naming
+	 * the field(s) in err.  NULL = none. */
+	int (*validate)(const struct ib_params *p, char *err, size_t errlen);
 	/* NULL when it can run this point here, else "unavailable: reason". */
 	const char *(*supported)(const struct ib_point *pt, char *buf, size_t len);
-	/* One repetition.  0 ok; 4 = skip (err = reason); else error. */
+	/* One repetition: IB_EXIT_OK, IB_EXIT_SKIPPED (err = reason),
+	 * IB_EXIT_RESOURCE, or IB_EXIT_FAILED. */
 	int (*run)(struct ib_run_ctx *ctx, struct ib_rep *rep, char *err,
 		   size_t errlen);
 };
 
+#define IB_ENGINE_OPTS(table) .opts = (table), .nopts = sizeof(table) / sizeof((table)[0])
+
 const struct ib_engine *ib_engine_find(const char *name);
 const struct ib_engine *const *ib_engines(void); /* NULL-terminated */
+/* The engine named by a point's `engine` parameter. */
+const struct ib_engine *ib_engine_of(const struct ib_params *p);
+/* Whether e takes parameter id: its own table, or a runner option
+ * (IB_OPT_F_RUNNER: warm-up, repetitions, counters, ...) every engine takes. */
+bool ib_engine_takes(const struct ib_engine *e, int id);
+/* "a,b,c": the names of the parameters e takes (for help). */
+void ib_engine_param_names(const struct ib_engine *e, char *buf, size_t len);
+/* Fills e's typed options struct (opts_size bytes) from p by offset. */
+void ib_engine_opts_load(const struct ib_engine *e, const struct ib_params *p,
+			 void *opts);
+/* "e1, e2 or e3": the engines with all of flags set. */
+void ib_engines_with(unsigned int flags, char *buf, size_t len);
 
 /* Adds one sample (ns): kept exactly under the limit, else folded into
  * the histogram.  -1 only when out of memory. */

@@ -23,12 +23,25 @@ void ib_module_add_devices(struct ib_topo *t, const struct iommubench_info *info
 const char *ib_domain_type_name(uint32_t type);	/* "DMA", "DMA-FQ", ... */
 const char *ib_domain_type_mode(uint32_t type);	/* "dma-strict", "identity", ... */
 
-/* supported() for module engines: device node, ABI, device/channel. */
-const char *ib_module_supported(const struct ib_point *pt, int engine,
-				char *buf, size_t len);
+/*
+ * The typed options of the module engines: what IOMMUBENCH_RUN carries.
+ * Each module engine's table (IB_EOPT(struct ib_module_opts, ...)) fills
+ * the fields it takes; the others stay 0.
+ */
+struct ib_module_opts {
+	uint64_t window, xfer_size, seed, iterations, duration;
+	uint32_t op, direction, pattern, granule, threads;
+	uint8_t verify;
+};
 
-/* One RUN ioctl for a point; fills rep. 0 ok, 4 skip, 2 error. */
-int ib_module_run_point(struct ib_run_ctx *ctx, int engine,
-			struct ib_rep *rep, char *err, size_t errlen);
+/* supported() for module engines (e->module_engine): device node, ABI,
+ * device/channel. */
+const char *ib_module_supported(const struct ib_engine *e,
+				const struct ib_point *pt, char *buf, size_t len);
+
+/* One RUN ioctl for a point of ctx->engine with ctx->opts (struct
+ * ib_module_opts); fills rep.  IB_EXIT_OK, _SKIPPED, _RESOURCE or _FAILED. */
+int ib_module_run_point(struct ib_run_ctx *ctx, struct ib_rep *rep,
+			char *err, size_t errlen);
 
 #endif

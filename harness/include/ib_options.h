@@ -28,6 +28,9 @@ enum ib_opt_type {
 /* A whole-plan option: [global] or the command line only; never part of a
  * point's params (so never in a row). */
 #define IB_OPT_F_PLAN (1U << 2)
+/* A runner option (engine, warm-up, repetitions, counters, ...): every
+ * engine takes it, none lists it in its own table. */
+#define IB_OPT_F_RUNNER (1U << 3)
 
 enum ib_opt_id {
 	IB_O_ENGINE, IB_O_OP, IB_O_PAGE_SIZE, IB_O_WINDOW, IB_O_XFER_SIZE,
@@ -111,10 +114,17 @@ int ib_opt_split(int id, const char *value, char items[][IB_VAL_LEN],
 		 int nitems);
 
 /* Parsers usable on their own. */
+/* The page_size parser (one for the harness: options, buffer, derive,
+ * report): "4k" 4096, "2m" and "thp" 2 MiB, "1g" 1 GiB; 0 for NULL or any
+ * other token. */
+uint64_t ib_page_size_bytes(const char *token);
 int ib_parse_size(const char *s, uint64_t *out);
 int ib_parse_duration(const char *s, uint64_t *ns);
 
-/* Cross-field checks of a complete point; -1 with a message naming the
+/* The buffer a point allocates: buf_size, or the window when unset. */
+uint64_t ib_params_buf_size(const struct ib_params *p);
+
+/* Cross-field checks of a complete point (then the engine's validate()); -1 with a message naming the
  * fields on error. */
 int ib_params_validate(const struct ib_params *p, char *err, size_t errlen);
 

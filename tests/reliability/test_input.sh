@@ -33,7 +33,7 @@ refused() {
 py "
 w=', '.join(str(1048576 + 4096*i) for i in range(60))
 c=' ; sixty windows from 1 MiB to 1.23 MiB in 4 KiB steps, one row each: inih (INI_MAX_LINE 200) cut this line at 199 characters, ran 24 of them and exited 0'
-open('$tmp/long.suite','w').write('[global]\nengine=null\niterations=10\nwarmup=0\nmin_reps=1\nmax_reps=1\n[w]\nwindow = ' + w + c + '\n')"
+open('$tmp/long.suite','w').write('[global]\nengine=cpu\niterations=10\nwarmup=0\nmin_reps=1\nmax_reps=1\n[w]\nwindow = ' + w + c + '\n')"
 len=$(awk 'length > m { m = length } END { print m }' "$tmp/long.suite")
 out=$($bin run --suite "$tmp/long.suite" --results-dir "$tmp" --run-id long 2>"$tmp/long.err"); rc=$?
 rows=$(jq_py "$tmp/long/long/results.json" "print(len(d['results']), len({r['params']['window'] for r in d['results']}))" 2>/dev/null)
@@ -44,38 +44,41 @@ else
 fi
 
 # 2. CLI lists: 65 items with a bad 65th; 4096 fine; 5000 over the cap
-out=$($bin run --engine null --window "$(list 65 5q)" --dry-run 2>&1); rc=$?
+out=$($bin run --engine cpu --window "$(list 65 5q)" --dry-run 2>&1); rc=$?
 refused "CLI list, bad item 65 of 65" "$rc" "$out" "--window: window=5q: expected bytes"
-out=$($bin run --engine null --window "$(list 4096)" --iterations 10 --dry-run 2>&1); rc=$?
+out=$($bin run --engine cpu --window "$(list 4096)" --iterations 10 --dry-run 2>&1); rc=$?
 if [[ $rc == 0 && $(tail -n1 <<<"$out") == "4096 points" ]]; then
 	echo "ok - CLI list of 4096 items (the cap): 4096 points"
 else
 	echo "not ok - CLI list of 4096 items: rc=$rc $(tail -n1 <<<"$out")"
 fi
-out=$($bin run --engine null --window "$(list 5000)" --dry-run 2>&1); rc=$?
+out=$($bin run --engine cpu --window "$(list 5000)" --dry-run 2>&1); rc=$?
 refused "CLI list of 5000 items" "$rc" "$out" "--window: window: list of 5000 items; at most 4096"
+# a key the engine does not take: one line naming key and engine (issue 9)
+out=$($bin run --engine null --window 64k --dry-run 2>&1); rc=$?
+refused "key the engine does not take" "$rc" "$out" "[null] window: engine null does not take this key"
 # the same in a suite, with file:line
-printf '[global]\nengine=null\n[a]\nthreads=1\nwindow=%s\n' "$(list 65 5q)" >"$tmp/l65.suite"
+printf '[global]\nengine=cpu\n[a]\nthreads=1\nwindow=%s\n' "$(list 65 5q)" >"$tmp/l65.suite"
 out=$($bin run --suite "$tmp/l65.suite" --results-dir "$tmp" 2>&1); rc=$?
 refused "suite list, bad item 65 of 65" "$rc" "$out" "l65.suite:5: window=5q: expected bytes"
 
 # 3. a NUL byte no longer hides the rest of its line
-printf '[global]\nengine=null\n[a]\nwindow=4k\0\nthreads=2\n' >"$tmp/nul.suite"
+printf '[global]\nengine=cpu\n[a]\nwindow=4k\0\nthreads=2\n' >"$tmp/nul.suite"
 out=$($bin run --suite "$tmp/nul.suite" --results-dir "$tmp" 2>&1); rc=$?
 refused "NUL byte" "$rc" "$out" "nul.suite:4: NUL byte at column 10"
 
 # 4. duplicate sections and keys
-printf '[global]\nengine=null\n[a]\nthreads=1\n[b]\nthreads=2\n[a]\nwindow=4m\n' >"$tmp/dsec.suite"
+printf '[global]\nengine=cpu\n[a]\nthreads=1\n[b]\nthreads=2\n[a]\nwindow=4m\n' >"$tmp/dsec.suite"
 out=$($bin run --suite "$tmp/dsec.suite" --results-dir "$tmp" 2>&1); rc=$?
 refused "duplicate section" "$rc" "$out" "dsec.suite:7: [a]: duplicate section (first at line 3)"
-printf '[global]\nengine=null\n[a]\nwindow=4m\nthreads=1\nwindow=8m\n' >"$tmp/dkey.suite"
+printf '[global]\nengine=cpu\n[a]\nwindow=4m\nthreads=1\nwindow=8m\n' >"$tmp/dkey.suite"
 out=$($bin run --suite "$tmp/dkey.suite" --results-dir "$tmp" 2>&1); rc=$?
 refused "duplicate key" "$rc" "$out" "dkey.suite:6: [a] window: duplicate key (first at line 4)"
 
 # 5. the 262,144-point plan (64 x 64 x 64): refused at once, nothing run
 py "
 l=lambda f: ','.join(f(i) for i in range(64))
-open('$tmp/big.suite','w').write('[global]\nengine=null\n[big]\nwindow=' + l(lambda i: str(4*(i+1))+'k') +
+open('$tmp/big.suite','w').write('[global]\nengine=cpu\n[big]\nwindow=' + l(lambda i: str(4*(i+1))+'k') +
   '\nxfer_size=' + l(lambda i: str(i+1)) + '\nthreads=' + l(lambda i: str(i+1)) + '\n')"
 t0=$(date +%s%N)
 out=$($bin run --suite "$tmp/big.suite" --results-dir "$tmp" 2>&1); rc=$?

@@ -140,6 +140,17 @@ static void test_max_points_option(void **state)
 	assert_string_equal(err, "max_points=0: expected an integer 1..1000000");
 }
 
+/* The one page_size parser: every allowed token, nothing else. */
+static void test_page_size_bytes(void **state)
+{
+	assert_int_equal(ib_page_size_bytes("4k"), 4096);
+	assert_int_equal(ib_page_size_bytes("2m"), 2 << 20);
+	assert_int_equal(ib_page_size_bytes("thp"), 2 << 20);
+	assert_int_equal(ib_page_size_bytes("1g"), 1 << 30);
+	assert_int_equal(ib_page_size_bytes("3m"), 0);
+	assert_int_equal(ib_page_size_bytes(NULL), 0);
+}
+
 static void test_validate(void **state)
 {
 	char err[256];
@@ -166,7 +177,7 @@ static void test_validate(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_sizes),	  cmocka_unit_test(test_durations),
+		cmocka_unit_test(test_sizes), cmocka_unit_test(test_page_size_bytes),	  cmocka_unit_test(test_durations),
 		cmocka_unit_test(test_messages),  cmocka_unit_test(test_set_and_defaults),
 		cmocka_unit_test(test_find_and_split), cmocka_unit_test(test_validate),
 		cmocka_unit_test(test_split_counts_everything),

@@ -199,7 +199,7 @@ static char *cube(int a, int b, int c, const char *global)
 	int i;
 
 	assert_non_null(t);
-	off = (size_t)snprintf(t, cap, "[global]\nengine=null\n%s[big]\nwindow=", global);
+	off = (size_t)snprintf(t, cap, "[global]\nengine=cpu\n%s[big]\nwindow=", global);
 	for (i = 0; i < a; i++)
 		off += (size_t)snprintf(t + off, cap - off, "%s%dk", i ? "," : "", 4 * (i + 1));
 	off += (size_t)snprintf(t + off, cap - off, "\nxfer_size=");
@@ -293,7 +293,10 @@ static void test_plan_count_exact(void **state)
 {
 	static const char *suites[] = {
 		"[n]\nengine=cpu,map\ncpu_node=all,local\nmem_node=all,remote\n",
-		"[d]\nengine=map,cpu,edu\ndev_node=all,1\ndevice=auto,0000:41:00.0\nmem_node=local,remote\n",
+		/* [global]: cpu does not take dev_node or device (a job key it
+		 * does not take is an error) */
+		"[global]\ndev_node=all,1\ndevice=auto,0000:41:00.0\n"
+		"[d]\nengine=map,cpu,edu\nmem_node=local,remote\n",
 		"[a]\nengine=null\n[b]\nengine=map\ndev_node=all\ncpu_node=all\n",
 	};
 	struct ib_plan p;
@@ -303,12 +306,29 @@ static void test_plan_count_exact(void **state)
 	for (i = 0; i < sizeof(suites) / sizeof(suites[0]); i++) {
 		plan_of(suites[i], &p);
 		assert_true(p.n > 1);
-		snprintf(text, sizeof(text), "[global]\nmax_points=%d\n%s", p.n - 1, suites[i]);
+		snprintf(text, sizeof(text), "[global]\nmax_points=%d\n%s", p.n - 1,
+			 suites[i] + (strncmp(suites[i], "[global]\n", 9) ? 0 : 9));
 		snprintf(msg, sizeof(msg), "plan of %d points is more than --max-points %d",
 			 p.n, p.n - 1);
 		expect_plan_err(text, NULL, msg);
 		ib_plan_free(&p);
 	}
+}
+
+/* A job key its engine does not take: one line naming key and engine;
+ * the same key in [global] applies to the jobs that take it. */
+static void test_engine_keys(void **state)
+{
+	struct ib_plan p;
+
+	expect_plan_err("[j]\nengine=cpu\ngranule=4\n", NULL,
+			"t.suite: [j] granule: engine cpu does not take this key");
+	expect_plan_err("[j]\nengine=null\nwindow=64k\n", NULL,
+			"t.suite: [j] window: engine null does not take this key");
+	plan_of("[global]\nwindow=64k\ngranule=4\n[a]\nengine=null\n[b]\nengine=map\n", &p);
+	assert_int_equal(p.n, 2);
+	assert_int_equal(p.pts[1].p.u[IB_O_GRANULE], 4);
+	ib_plan_free(&p);
 }
 
 int main(void)
@@ -322,6 +342,7 @@ int main(void)
 		cmocka_unit_test(test_sixty_windows),
 		cmocka_unit_test(test_plan_cap),
 		cmocka_unit_test(test_plan_count_exact),
+		cmocka_unit_test(test_engine_keys),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

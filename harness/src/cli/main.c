@@ -16,6 +16,7 @@
 #include "ib_buffer.h"
 #include "ib_commands.h"
 #include "ib_engine.h"
+#include "ib_exit.h"
 #include "ib_iommu_mode.h"
 #include "ib_machine_state.h"
 #include "ib_module.h"
@@ -146,17 +147,17 @@ static int cmd_restore(int argc, char **argv)
 
 	if (argc > 1) {
 		fprintf(stderr, "iommubench: restore: %s: takes no arguments\n", argv[1]);
-		return 1;
+		return IB_EXIT_USAGE;
 	}
 	n = ib_state_reap(stdout, "", why, sizeof(why));
 	if (n < 0) {
 		fprintf(stderr, "iommubench: restore: %s\n", why);
-		return 2;
+		return IB_EXIT_FAILED;
 	}
 	if (!n)
 		printf("nothing to restore (state in %s)\n", ib_state_dir());
 	print_live_holders();
-	return 0;
+	return IB_EXIT_OK;
 }
 
 /* Before a run: what killed runs left is not this run's baseline. */
@@ -192,7 +193,7 @@ static void usage(FILE *f)
 int cmd_help(int argc, char **argv)
 {
 	const struct ib_engine *const *e = ib_engines();
-	char buf[512];
+	char buf[512], names[1024];
 	int i;
 
 	if (argc > 1) {
@@ -204,7 +205,7 @@ int cmd_help(int argc, char **argv)
 			for (i = 0; e[i]; i++)
 				fprintf(stderr, "%s%s", i ? ", " : "", e[i]->name);
 			fprintf(stderr, "\n");
-			return 1;
+			return IB_EXIT_USAGE;
 		}
 		memset(&pt, 0, sizeof(pt));
 		ib_params_defaults(&pt.p);
@@ -212,8 +213,9 @@ int cmd_help(int argc, char **argv)
 		printf("here: %s\n", eng->supported && eng->supported(&pt, buf, sizeof(buf)) ?
 					     buf : "available");
 		printf("parameters:\n");
-		ib_options_print_help(stdout, eng->params);
-		return 0;
+		ib_engine_param_names(eng, names, sizeof(names));
+		ib_options_print_help(stdout, names);
+		return IB_EXIT_OK;
 	}
 	usage(stdout);
 	printf("\nengines:\n");
@@ -221,7 +223,7 @@ int cmd_help(int argc, char **argv)
 		printf("  %-10s %s\n", e[i]->name, e[i]->help);
 	printf("\noptions (suite key, CLI option; a comma list sweeps a parameter):\n");
 	ib_options_print_help(stdout, NULL);
-	return 0;
+	return IB_EXIT_OK;
 }
 
 int cmd_info(int argc, char **argv)
@@ -234,7 +236,7 @@ int cmd_info(int argc, char **argv)
 
 	if (argc > 2 || (argc == 2 && !json)) {
 		fprintf(stderr, "iommubench: info: %s: expected --json\n", argv[1]);
-		return 1;
+		return IB_EXIT_USAGE;
 	}
 	rc = ib_module_info(&info, why, sizeof(why));
 	if (rc) {
@@ -258,7 +260,7 @@ int cmd_info(int argc, char **argv)
 			       (unsigned long long)d->iommu_pgsize_bitmap);
 		}
 		printf("]}\n");
-		return 0;
+		return IB_EXIT_OK;
 	}
 	printf("iommubench module: ABI %u, kernel %s, %u DMA_MEMCPY channel(s)\n",
 	       info.abi_version, info.release, info.ndma_chans);
@@ -266,20 +268,24 @@ int cmd_info(int argc, char **argv)
 	       "domain", "engines", "iommu page sizes");
 	for (i = 0; i < info.ndevices && i < IOMMUBENCH_MAX_DEVICES; i++) {
 		const struct iommubench_dev_info *d = &info.devices[i];
+		const struct ib_engine *const *e = ib_engines();
 		char eng[64] = "";
+		size_t off = 0;
+		int k;
 
-		if (d->engines & IOMMUBENCH_ENGINE_BIT(IOMMUBENCH_ENGINE_MAP))
-			strcat(eng, "map ");
-		if (d->engines & IOMMUBENCH_ENGINE_BIT(IOMMUBENCH_ENGINE_EDU))
-			strcat(eng, "edu ");
-		if (d->engines & IOMMUBENCH_ENGINE_BIT(IOMMUBENCH_ENGINE_DMAENGINE))
-			strcat(eng, "dmaengine ");
+		/* the module engines this device offers, in registry order */
+		for (k = 0; e[k]; k++)
+			if (e[k]->module_engine >= 0 &&
+			    (d->engines & IOMMUBENCH_ENGINE_BIT(e[k]->module_engine)) &&
+			    off < sizeof(eng))
+				off += (size_t)snprintf(eng + off, sizeof(eng) - off,
+							"%s ", e[k]->name);
 		printf("%-14s %04x:%04x %5d %6d %-9s %-20s 0x%llx%s\n", d->name, d->vendor,
 		       d->device, d->numa_node, d->iommu_group,
 		       ib_domain_type_name(d->domain_type), eng,
 		       (unsigned long long)d->iommu_pgsize_bitmap, d->busy ? " (busy)" : "");
 	}
-	return 0;
+	return IB_EXIT_OK;
 }
 
 int main(int argc, char **argv)
@@ -298,13 +304,13 @@ int main(int argc, char **argv)
 
 	if (argc < 2) {
 		usage(stderr);
-		return 1;
+		return IB_EXIT_USAGE;
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
 		return cmd_help(1, argv + 1);
 	if (!strcmp(argv[1], "--version")) {
 		printf("iommubench %s\n", IB_VERSION);
-		return 0;
+		return IB_EXIT_OK;
 	}
 	main_pid = getpid();
 	stop_after_point = !strcmp(argv[1], "run") || !strcmp(argv[1], "rerun");
@@ -319,5 +325,5 @@ int main(int argc, char **argv)
 	fprintf(stderr,
 		"iommubench: %s: unknown command; expected run, rerun, info, help, compare, lab-merge, report, derive or restore\n",
 		argv[1]);
-	return 1;
+	return IB_EXIT_USAGE;
 }

@@ -20,13 +20,17 @@
 
 #include "ib_buffer.h"
 #include "ib_commands.h"
+#include "ib_console.h"
 #include "ib_counters.h"
 #include "ib_engine.h"
+#include "ib_exit.h"
 #include "ib_fileio.h"
 #include "ib_iommu_mode.h"
+#include "ib_lab_ctl.h"
 #include "ib_module.h"
 #include "ib_plan.h"
 #include "ib_results.h"
+#include "ib_repctl.h"
 #include "ib_run.h"
 #include "ib_stats.h"
 #include "ib_sysinfo.h"
@@ -41,103 +45,7 @@ struct run_cfg {
 	const char *papi_events;
 };
 
-/* ---- lab handshake ---- */
-
 volatile sig_atomic_t ib_interrupted;
-
-static int lab_fd = -1;
-/* The lab runner's CLOCK_MONOTONIC (ns) in its ACKs: the guest's own clock
- * is virtual under icount (it jumps over idle time), so progress ETAs in
- * the lab use the host's wall clock.  0 until the first ACK. */
-static uint64_t lab_host_t0, lab_host_now;
-
-static int lab_mark(const char *kind, const char *name)
-{
-	char line[IB_NAME_LEN + 16], c, ack[64];
-	size_t n = 0;
-	int len;
-
-	if (lab_fd < 0)
-		return 0;
-	len = snprintf(line, sizeof(line), "%s %s\n", kind, name);
-	if (write(lab_fd, line, (size_t)len) != len)
-		return -1;
-	for (;;) {
-		ssize_t r = read(lab_fd, &c, 1);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		if (c == '\r')
-			continue;
-		if (c == '\n') {
-			ack[n] = '\0';
-			if (!strncmp(ack, "ACK", 3) && (!ack[3] || ack[3] == ' ')) {
-				lab_host_now = strtoull(ack + 3, NULL, 10);
-				if (!lab_host_t0)
-					lab_host_t0 = lab_host_now;
-				return 0;
-			}
-			n = 0;
-			continue;
-		}
-		if (n < sizeof(ack) - 1)
-			ack[n++] = c;
-	}
-}
-
-/* ---- accumulation over repetitions ---- */
-
-/* A point's samples: each metric bounded as ib_metric_data is (exact up to
- * IB_SAMPLES_MAX, then the histogram), bandwidth one value a repetition. */
-struct acc {
-	struct ib_metric_data m[IB_M_MAX];
-	struct ib_metric_data bw;
-	uint64_t reps;
-};
-
-static int acc_add(struct acc *a, const struct ib_rep *r)
-{
-	int i;
-
-	for (i = 0; i < IB_M_MAX; i++)
-		if (ib_metric_merge(&a->m[i], &r->m[i]))
-			return -1;
-	if (r->bytes_moved && r->elapsed_ns &&
-	    ib_metric_push(&a->bw, (double)r->bytes_moved * 1e9 / (double)r->elapsed_ns))
-		return -1;
-	a->reps++;
-	return 0;
-}
-
-static void acc_free(struct acc *a)
-{
-	int i;
-
-	for (i = 0; i < IB_M_MAX; i++)
-		ib_metric_free(&a->m[i]);
-	ib_metric_free(&a->bw);
-	memset(a, 0, sizeof(*a));
-}
-
-/* Summary of metric i: samples, or the histogram (samples folded in). */
-static int acc_summary(struct acc *a, int i, struct ib_summary *s)
-{
-	return ib_metric_summary(&a->m[i], s);
-}
-
-static int primary_metric(struct acc *a)
-{
-	static const int order[] = { IB_M_DMA_LATENCY, IB_M_MAP, IB_M_UNMAP,
-				     IB_M_OVERHEAD, IB_M_PIN, IB_M_REGISTER };
-	size_t i;
-
-	for (i = 0; i < sizeof(order) / sizeof(order[0]); i++)
-		if (a->m[order[i]].n || a->m[order[i]].h_count)
-			return order[i];
-	return -1;
-}
 
 /* ---- rows ---- */
 
@@ -179,7 +87,7 @@ static void set_params(json_t *params, const struct ib_point *pt)
 	}
 	if (!p->raw[IB_O_BUF_SIZE][0])
 		json_object_set_new(params, "buf_size",
-				    json_integer((json_int_t)p->u[IB_O_WINDOW]));
+				    json_integer((json_int_t)ib_params_buf_size(p)));
 	json_object_set_new(params, "numa_distance",
 			    pt->numa_distance ? json_integer(pt->numa_distance) : json_null());
 	json_object_set_new(params, "numa_distance_cpu_mem",
@@ -196,20 +104,27 @@ static void row_status(json_t *row, const char *status, const char *reason)
 		json_object_set_new(row, "reason", json_string(reason));
 }
 
-static void human(double v, const char *unit, char *buf, size_t len)
+enum { ROW_OK, ROW_SKIP, ROW_SKIP_RESOURCE, ROW_ERROR };
+
+/* The row an IB_EXIT_* code of a stage (buffer, engine) makes. */
+static int row_of(int erc)
 {
-	if (!strcmp(unit, "bytes_per_s"))
-		snprintf(buf, len, v >= 1e9 ? "%.2f GB/s" : v >= 1e6 ? "%.2f MB/s" : "%.2f kB/s",
-			 v >= 1e9 ? v / 1e9 : v >= 1e6 ? v / 1e6 : v / 1e3);
-	else if (v >= 1e6)
-		snprintf(buf, len, "%.2f ms", v / 1e6);
-	else if (v >= 1e4)
-		snprintf(buf, len, "%.1f us", v / 1e3);
-	else
-		snprintf(buf, len, "%.0f ns", v);
+	return erc == IB_EXIT_OK	? ROW_OK :
+	       erc == IB_EXIT_SKIPPED	? ROW_SKIP :
+	       erc == IB_EXIT_RESOURCE	? ROW_SKIP_RESOURCE :
+					  ROW_ERROR;
 }
 
-enum { ROW_OK, ROW_SKIP, ROW_SKIP_RESOURCE, ROW_ERROR };
+/* One repetition for the controller: the engine's run(); seq patterns
+ * continue across repetitions (ctx->rep). */
+static int one_rep(void *arg, struct ib_rep *rep, char *err, size_t errlen)
+{
+	struct ib_run_ctx *ctx = arg;
+	int erc = ctx->engine->run(ctx, rep, err, errlen);
+
+	ctx->rep++;
+	return erc;
+}
 
 static int run_point(const struct ib_point *pt, const struct ib_topo *topo,
 		     struct ib_counters *ctr, json_t *row, char *brief, size_t blen)
@@ -220,19 +135,16 @@ static int run_point(const struct ib_point *pt, const struct ib_topo *topo,
 	       *counters = json_object();
 	char why[1024] = "", eff[32] = "", tmp[64];
 	struct ib_buffer buf = { 0 };
-	struct ib_run_ctx ctx = { .pt = pt, .buf = &buf, .topo = topo };
+	struct ib_run_ctx ctx = { .engine = e, .pt = pt, .buf = &buf, .topo = topo };
+	void *opts = calloc(1, e->opts_size ? e->opts_size : 1);
 	struct ib_rep rep;
-	struct acc acc;
+	struct ib_repctl rc_;
 	struct ib_counter_set cset = { 0 };
 	struct ib_summary s;
-	uint64_t t0, buf_len, i;
-	int rc = ROW_OK, erc, pm, k;
-	bool converged = false, facts = false;
-	struct ib_rep last;
+	int rc = ROW_OK, erc, k;
 
 	memset(&rep, 0, sizeof(rep));
-	memset(&acc, 0, sizeof(acc));
-	memset(&last, 0, sizeof(last));
+	ib_repctl_init(&rc_, p);
 	json_object_set_new(row, "name", json_string(pt->name));
 	json_object_set_new(row, "bench", json_string(pt->job));
 	json_object_set_new(row, "engine", json_string(p->raw[IB_O_ENGINE]));
@@ -244,6 +156,13 @@ static int run_point(const struct ib_point *pt, const struct ib_topo *topo,
 	if (p->raw[IB_O_DESCRIPTION][0])
 		json_object_set_new(row, "description", json_string(p->raw[IB_O_DESCRIPTION]));
 	brief[0] = '\0';
+	if (!opts) {
+		snprintf(why, sizeof(why), "out of memory");
+		rc = ROW_ERROR;
+		goto out;
+	}
+	ib_engine_opts_load(e, p, opts);
+	ctx.opts = opts;
 
 	if (pt->skip[0]) {
 		snprintf(why, sizeof(why), "%s", pt->skip);
@@ -254,7 +173,7 @@ static int run_point(const struct ib_point *pt, const struct ib_topo *topo,
 		rc = ROW_SKIP;
 		goto out;
 	}
-	if (e->flags & IB_ENG_DEVICE) {
+	if (e->flags & IB_ENG_NEEDS_DEVICE) {
 		if (ib_iommu_mode_apply(pt->device, p->raw[IB_O_IOMMU_MODE], eff,
 					sizeof(eff), why, sizeof(why))) {
 			rc = ROW_SKIP;
@@ -262,9 +181,8 @@ static int run_point(const struct ib_point *pt, const struct ib_topo *topo,
 		}
 		json_object_set_new(params, "iommu_mode_effective", json_string(eff));
 	}
-	buf_len = p->raw[IB_O_BUF_SIZE][0] ? p->u[IB_O_BUF_SIZE] : p->u[IB_O_WINDOW];
-	erc = ib_buffer_alloc(&buf, p->raw[IB_O_PAGE_SIZE], buf_len, pt->mem_node,
-			      why, sizeof(why));
+	erc = ib_buffer_alloc(&buf, p->raw[IB_O_PAGE_SIZE], ib_params_buf_size(p),
+			      pt->mem_node, why, sizeof(why));
 	if (buf.page_size_obtained)
 		json_object_set_new(params, "page_size_obtained",
 				    json_integer((json_int_t)buf.page_size_obtained));
@@ -272,139 +190,91 @@ static int run_point(const struct ib_point *pt, const struct ib_topo *topo,
 		json_object_set_new(params, "mem_node_obtained",
 				    json_integer(buf.mem_node_obtained));
 	if (erc) {
-		rc = erc == 3 ? ROW_SKIP_RESOURCE : erc == 1 ? ROW_SKIP : ROW_ERROR;
+		rc = row_of(erc);
 		goto out;
 	}
 
-	if (lab_mark("BEGIN", pt->name)) {
+	if (ib_lab_mark("BEGIN", pt->name)) {
 		snprintf(why, sizeof(why), "lab-ctl: BEGIN handshake failed");
 		rc = ROW_ERROR;
 		goto out;
 	}
 	if (ctr)
 		ib_counters_start(ctr);
-	t0 = ib_now_ns();
-	for (i = 0; i < p->u[IB_O_WARMUP] && !ib_interrupted; i++) {
-		ib_rep_reset(&rep);
-		erc = e->run(&ctx, &rep, why, sizeof(why));
-		ctx.rep++;
-		if (erc)
-			break;
-	}
-	if (!erc && !ib_interrupted) {
-		t0 = ib_now_ns();
-		for (;;) {
-			ib_rep_reset(&rep);
-			erc = e->run(&ctx, &rep, why, sizeof(why));
-			ctx.rep++;
-			if (erc)
-				break;
-			/* engines may stop a repetition early on the signal:
-			 * never count a cut one */
-			if (ib_interrupted)
-				break;
-			if (acc_add(&acc, &rep)) {
-				snprintf(why, sizeof(why), "out of memory for samples");
-				erc = 2;
-				break;
-			}
-			if (rep.have_facts) {
-				facts = true;
-				last = rep;
-			}
-			pm = primary_metric(&acc);
-			if (acc.reps >= p->u[IB_O_MIN_REPS] && pm >= 0) {
-				double tgt = p->d[IB_O_TARGET_CI] / 100.0;
-				struct ib_summary sb;
-
-				/* every reported figure must be tight, bandwidth too */
-				if (!acc_summary(&acc, pm, &s) &&
-				    ib_ci_converged(&s, tgt) &&
-				    (!acc.bw.n ||
-				     (!ib_metric_summary(&acc.bw, &sb) &&
-				      ib_ci_converged(&sb, tgt)))) {
-					converged = true;
-					break;
-				}
-			}
-			if (acc.reps >= p->u[IB_O_MAX_REPS] ||
-			    ib_now_ns() - t0 >= p->u[IB_O_MAX_TIME] || ib_interrupted)
-				break;
-		}
-	}
+	erc = ib_repctl_run(&rc_, one_rep, &ctx, &rep, why, sizeof(why));
 	if (ctr)
 		ib_counters_stop(ctr, &cset);
-	if (lab_mark("END", pt->name) && !erc) {
+	if (ib_lab_mark("END", pt->name) && !erc) {
 		snprintf(why, sizeof(why), "lab-ctl: END handshake failed");
-		erc = 2;
+		erc = IB_EXIT_FAILED;
 	}
 	if (erc) {
-		rc = erc == 4 ? ROW_SKIP : erc == 3 ? ROW_SKIP_RESOURCE : ROW_ERROR;
+		rc = row_of(erc);
 		goto out;
 	}
 	/* A point the signal cut short of min_reps was not measured as asked:
 	 * an error row saying so, never "ok" with too few repetitions. */
-	if (ib_interrupted && acc.reps < p->u[IB_O_MIN_REPS]) {
+	if (ib_interrupted && rc_.reps < p->u[IB_O_MIN_REPS]) {
 		snprintf(why, sizeof(why),
 			 "interrupted after %llu of min_reps %llu repetitions",
-			 (unsigned long long)acc.reps,
+			 (unsigned long long)rc_.reps,
 			 (unsigned long long)p->u[IB_O_MIN_REPS]);
-		json_object_set_new(row, "repetitions", json_integer((json_int_t)acc.reps));
+		json_object_set_new(row, "repetitions", json_integer((json_int_t)rc_.reps));
 		rc = ROW_ERROR;
 		goto out;
 	}
 
 	for (k = 0; k < IB_M_MAX; k++) {
-		bool exact = ib_metric_exact(&acc.m[k]);
+		bool exact = ib_metric_exact(&rc_.m[k]);
 		json_t *mj;
 
-		if (acc_summary(&acc, k, &s))
+		if (ib_metric_summary(&rc_.m[k], &s))
 			continue;
 		/* false: percentiles at histogram resolution (IB_SAMPLES_MAX) */
 		mj = ib_metric_json(&s, "ns");
 		json_object_set_new(mj, "exact", json_boolean(exact));
 		json_object_set_new(metrics, ib_metric_names[k], mj);
 		if (!brief[0] || k == IB_M_DMA_LATENCY) {
-			human(s.median, "ns", tmp, sizeof(tmp));
+			ib_console_human(s.median, "ns", tmp, sizeof(tmp));
 			snprintf(brief, blen, "%s median %s (n=%llu, ci95 +-%.2f%%)",
 				 ib_metric_names[k], tmp, (unsigned long long)s.n,
 				 s.median ? 50.0 * (s.ci95_high - s.ci95_low) / s.median : 0);
 		}
 	}
-	if (acc.bw.n && !ib_metric_summary(&acc.bw, &s)) {
+	if (rc_.bw.n && !ib_metric_summary(&rc_.bw, &s)) {
 		size_t off = strlen(brief);
 		json_t *mj = ib_metric_json(&s, "bytes_per_s");
 
-		json_object_set_new(mj, "exact", json_boolean(ib_metric_exact(&acc.bw)));
+		json_object_set_new(mj, "exact", json_boolean(ib_metric_exact(&rc_.bw)));
 		json_object_set_new(metrics, "bandwidth_bytes_per_s", mj);
-		human(s.median, "bytes_per_s", tmp, sizeof(tmp));
+		ib_console_human(s.median, "bytes_per_s", tmp, sizeof(tmp));
 		snprintf(brief + off, blen - off, "%sbandwidth %s", off ? ", " : "", tmp);
 	}
-	if (facts) {
+	if (rc_.have_facts) {
 		json_t *sizes = json_array();
 
 		for (k = 12; k < 64; k++)
-			if (last.iommu_pgsizes_used & (1ULL << k))
+			if (rc_.facts.iommu_pgsizes_used & (1ULL << k))
 				json_array_append_new(sizes, json_integer(1LL << k));
 		json_object_set_new(params, "iommu_page_sizes", sizes);
-		json_object_set_new(params, "dma_segments", json_integer(last.dma_segments));
+		json_object_set_new(params, "dma_segments", json_integer(rc_.facts.dma_segments));
 		json_object_set_new(params, "iommu_mode_effective",
-				    json_string(ib_domain_type_mode(last.domain_type)));
+				    json_string(ib_domain_type_mode(rc_.facts.domain_type)));
 		if (p->u[IB_O_OP] == IOMMUBENCH_OP_ISOLATION) {
 			json_t *c = json_object();
 
 			json_object_set_new(row, "verdict",
-					    json_string(last.verdict == IOMMUBENCH_VERDICT_ISOLATED ?
+					    json_string(rc_.facts.verdict == IOMMUBENCH_VERDICT_ISOLATED ?
 								"isolated" :
-							last.verdict == IOMMUBENCH_VERDICT_NOT_ISOLATED ?
+							rc_.facts.verdict == IOMMUBENCH_VERDICT_NOT_ISOLATED ?
 								"not_isolated" :
 								"none"));
-			json_object_set_new(c, "value", json_integer(last.io_page_faults));
+			json_object_set_new(c, "value", json_integer(rc_.facts.io_page_faults));
 			json_object_set_new(c, "source", json_string("module:iommubench/fault"));
 			json_object_set_new(counters, "io_page_faults", c);
 			snprintf(brief, blen, "verdict %s, %u IOMMU faults",
 				 json_string_value(json_object_get(row, "verdict")),
-				 last.io_page_faults);
+				 rc_.facts.io_page_faults);
 		}
 	}
 	for (k = 0; k < cset.n; k++) {
@@ -414,8 +284,8 @@ static int run_point(const struct ib_point *pt, const struct ib_topo *topo,
 		json_object_set_new(c, "source", json_string(cset.c[k].source));
 		json_object_set_new(counters, cset.c[k].name, c);
 	}
-	json_object_set_new(row, "repetitions", json_integer((json_int_t)acc.reps));
-	json_object_set_new(row, "converged", json_boolean(converged));
+	json_object_set_new(row, "repetitions", json_integer((json_int_t)rc_.reps));
+	json_object_set_new(row, "converged", json_boolean(rc_.converged));
 	if (!json_object_size(metrics) && p->u[IB_O_OP] != IOMMUBENCH_OP_ISOLATION) {
 		snprintf(why, sizeof(why), "engine %s produced no samples", e->name);
 		rc = ROW_ERROR;
@@ -428,55 +298,11 @@ out:
 	if (rc != ROW_OK)
 		snprintf(brief, blen, "%s", why);
 	ib_rep_free(&rep);
-	acc_free(&acc);
+	ib_repctl_free(&rc_);
+	free(opts);
 	ib_buffer_free(&buf);
 	ib_hugepages_restore_all();
 	return rc;
-}
-
-/* The results on stdout: one line per row, medians with their CI. */
-static void print_table(json_t *doc)
-{
-	json_t *row;
-	size_t i;
-
-	json_array_foreach(json_object_get(doc, "results"), i, row) {
-		const char *st = json_string_value(json_object_get(row, "status"));
-		const char *key;
-		json_t *m;
-
-		printf("%s: %s", json_string_value(json_object_get(row, "name")), st);
-		if (strcmp(st, "ok")) {
-			printf(": %s\n", json_string_value(json_object_get(row, "reason")));
-			continue;
-		}
-		if (json_object_get(row, "verdict"))
-			printf(", verdict %s", json_string_value(json_object_get(row, "verdict")));
-		json_object_foreach(json_object_get(row, "metrics"), key, m) {
-			char a[32], b[32], c[32];
-			const char *unit = json_string_value(json_object_get(m, "unit"));
-
-			human(json_number_value(json_object_get(m, "median")), unit, a, sizeof(a));
-			human(json_number_value(json_object_get(m, "ci95_low")), unit, b, sizeof(b));
-			human(json_number_value(json_object_get(m, "ci95_high")), unit, c, sizeof(c));
-			printf("\n    %-22s median %s (95%% CI %s .. %s, n=%lld)", key, a, b, c,
-			       (long long)json_integer_value(json_object_get(m, "n")));
-		}
-		printf("\n    page_size_obtained %lld, mem_node_obtained %lld, repetitions %lld%s\n",
-		       (long long)json_integer_value(json_object_get(json_object_get(row, "params"),
-								       "page_size_obtained")),
-		       (long long)json_integer_value(json_object_get(json_object_get(row, "params"),
-								       "mem_node_obtained")),
-		       (long long)json_integer_value(json_object_get(row, "repetitions")),
-		       json_is_true(json_object_get(row, "converged")) ? "" : " (not converged)");
-	}
-}
-
-static void fmt_eta(double s, char *buf, size_t len)
-{
-	long t = (long)(s + 0.5);
-
-	snprintf(buf, len, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
 }
 
 /*
@@ -502,12 +328,12 @@ static int claim_run_dir(const struct run_cfg *cfg, const char *suite,
 	    ib_mkdir_p(suite_dir)) {
 		fprintf(stderr, "iommubench: --results-dir: cannot create %s/%s: %s\n",
 			cfg->results_dir, suite, strerror(errno));
-		return 3;
+		return IB_EXIT_RESOURCE;
 	}
 	/* suite is one validated name, but <dir>/<suite> may be a symlink */
 	if (ib_results_confined(cfg->results_dir, suite_dir, err, sizeof(err))) {
 		fprintf(stderr, "iommubench: --results-dir %s: %s\n", cfg->results_dir, err);
-		return 1;
+		return IB_EXIT_USAGE;
 	}
 	if (cfg->run_id_claimed) {
 		/* made (mkdir, atomically) by the caller, e.g. scripts/run.sh */
@@ -516,33 +342,33 @@ static int claim_run_dir(const struct run_cfg *cfg, const char *suite,
 		    (mkdir(dir, 0755) && errno != EEXIST)) {
 			fprintf(stderr, "iommubench: --results-dir: cannot create %s/%s: %s\n",
 				suite_dir, want, strerror(errno));
-			return 3;
+			return IB_EXIT_RESOURCE;
 		}
 		if (lstat(dir, &st) || !S_ISDIR(st.st_mode)) {
 			fprintf(stderr, "iommubench: --claimed-run-id=%s: %s is not a directory\n",
 				want, dir);
-			return 1;
+			return IB_EXIT_USAGE;
 		}
 		if (ib_pathf(err, sizeof(err), "%s/results.json", dir) || !lstat(err, &st)) {
 			fprintf(stderr, "iommubench: --claimed-run-id=%s: %s already holds a run\n",
 				want, dir);
-			return 1;
+			return IB_EXIT_USAGE;
 		}
-		return 0;
+		return IB_EXIT_OK;
 	}
 	rc = ib_run_dir_claim(suite_dir, want, cfg->run_id, dir, dlen, run_id, idlen);
 	if (rc == 1) {
 		fprintf(stderr,
 			"iommubench: --run-id=%s: %s/%s already exists; give a new id, or none for an automatic one\n",
 			want, suite_dir, want);
-		return 1;
+		return IB_EXIT_USAGE;
 	}
 	if (rc) {
 		fprintf(stderr, "iommubench: --results-dir: cannot create %s/%s: %s\n",
 			suite_dir, want, strerror(errno));
-		return 3;
+		return IB_EXIT_RESOURCE;
 	}
-	return 0;
+	return IB_EXIT_OK;
 }
 
 static int run_plan(const struct run_cfg *cfg, struct ib_plan *plan,
@@ -568,18 +394,17 @@ static int run_plan(const struct run_cfg *cfg, struct ib_plan *plan,
 			       pt->skip[0] ? "\tskip: " : "", pt->skip);
 		}
 		printf("%d points\n", plan->n);
-		return 0;
+		return IB_EXIT_OK;
 	}
 	rc = claim_run_dir(cfg, suite, suite_dir, sizeof(suite_dir), dir, sizeof(dir),
 			   run_id, sizeof(run_id));
 	if (rc)
 		return rc;
 	if (cfg->lab_ctl) {
-		lab_fd = open(cfg->lab_ctl, O_RDWR | O_NOCTTY | O_CLOEXEC);
-		if (lab_fd < 0) {
+		if (ib_lab_open(cfg->lab_ctl)) {
 			fprintf(stderr, "iommubench: --lab-ctl %s: %s\n", cfg->lab_ctl,
 				strerror(errno));
-			return 3;
+			return IB_EXIT_RESOURCE;
 		}
 	}
 	ctx = ib_sysinfo_context(cfg->platform, suite, run_id, argc, argv, topo);
@@ -604,7 +429,8 @@ static int run_plan(const struct run_cfg *cfg, struct ib_plan *plan,
 	for (i = 0; i < plan->n && !ib_interrupted; i++) {
 		const struct ib_point *pt = &plan->pts[i];
 		json_t *row = json_object();
-		char brief[1024], eta[32]; /* brief holds a row's whole reason */
+		char brief[1024]; /* brief holds a row's whole reason */
+		uint64_t lab_ns;
 		double per;
 
 		rc = run_point(pt, topo, ctr, row, brief, sizeof(brief));
@@ -613,14 +439,13 @@ static int run_plan(const struct run_cfg *cfg, struct ib_plan *plan,
 		nskip += rc == ROW_SKIP;
 		nres += rc == ROW_SKIP_RESOURCE;
 		nerr += rc == ROW_ERROR;
-		if (lab_fd >= 0 && lab_host_t0 && lab_host_now > lab_host_t0)
-			per = (double)(lab_host_now - lab_host_t0) / 1e9 / (i + 1);
+		if (ib_lab_host_elapsed(&lab_ns))
+			per = (double)lab_ns / 1e9 / (i + 1);
 		else
 			per = (double)(ib_now_ns() - t0) / 1e9 / (i + 1);
-		fmt_eta(per * (plan->n - i - 1), eta, sizeof(eta));
-		fprintf(stderr, "[%d/%d] %s: %s: %s (ETA %s)\n", i + 1, plan->n,
-			pt->name, json_string_value(json_object_get(row, "status")),
-			brief, eta);
+		ib_console_progress(i + 1, plan->n, pt->name,
+				    json_string_value(json_object_get(row, "status")),
+				    brief, per);
 		/* a run whose rows cannot be written stops at once */
 		if (i + 1 < plan->n &&
 		    ib_results_write_at(dir, doc, false, failed, sizeof(failed))) {
@@ -640,26 +465,24 @@ static int run_plan(const struct run_cfg *cfg, struct ib_plan *plan,
 out:
 	if (ctr)
 		ib_counters_close(ctr);
-	if (lab_fd >= 0)
-		close(lab_fd);
-	lab_fd = -1;
+	ib_lab_close();
 	if (werr) {
 		/* never "ok": the rows measured are not all on disk */
 		fprintf(stderr, "iommubench: writing %s: %s\n", failed, strerror(werr));
 		json_decref(doc);
-		return 3;
+		return IB_EXIT_RESOURCE;
 	}
-	print_table(doc);
+	ib_console_table(doc);
 	printf("%s: %d ok, %d skipped, %d errors%s; results in %s\n", suite, nok,
 	       nskip + nres, nerr, ib_interrupted ? " (interrupted)" : "", dir);
 	json_decref(doc);
 	if (ib_interrupted)
-		return 2;
+		return IB_EXIT_FAILED;
 	if (nerr)
-		return 2;
+		return IB_EXIT_FAILED;
 	if (nok || !plan->n)
-		return 0;
-	return nres ? 3 : 4;
+		return IB_EXIT_OK;
+	return nres ? IB_EXIT_RESOURCE : IB_EXIT_SKIPPED;
 }
 
 /* ---- argument parsing shared by run and rerun ---- */
@@ -688,19 +511,19 @@ static int check_cfg(const struct run_cfg *cfg)
 	if (strcmp(cfg->platform, "host") && strcmp(cfg->platform, "qemu-lab")) {
 		fprintf(stderr, "iommubench: --platform=%s: expected host or qemu-lab\n",
 			cfg->platform);
-		return 1;
+		return IB_EXIT_USAGE;
 	}
 	if (cfg->run_id &&
 	    ib_name_check(cfg->run_id_claimed ? "--claimed-run-id" : "--run-id", cfg->run_id,
 			  err, sizeof(err))) {
 		fprintf(stderr, "iommubench: %s\n", err);
-		return 1;
+		return IB_EXIT_USAGE;
 	}
 	if (!cfg->results_dir[0]) {
 		fprintf(stderr, "iommubench: --results-dir: expected a directory\n");
-		return 1;
+		return IB_EXIT_USAGE;
 	}
-	return 0;
+	return IB_EXIT_OK;
 }
 
 static int suite_file(const struct dirent *e)
@@ -733,46 +556,64 @@ static void list_suites(const char *dir, char *out, size_t len)
 		free(ents);
 }
 
-/* Finds a suite by path or by name in bench/suites (cwd, then next to the
- * binary: ../bench/suites, ../suites). */
+/* The suite directories: bench/suites (cwd), then next to the binary:
+ * ../bench/suites, ../suites.  dirs[i] is "" where there is none. */
+static void suite_dirs(char dirs[3][PATH_MAX])
+{
+	char exe[PATH_MAX], *slash;
+	ssize_t n;
+
+	snprintf(dirs[0], PATH_MAX, "bench/suites");
+	dirs[1][0] = dirs[2][0] = '\0';
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return;
+	exe[n] = '\0';
+	slash = strrchr(exe, '/');
+	if (slash)
+		*slash = '\0';
+	if (ib_pathf(dirs[1], PATH_MAX, "%s/../bench/suites", exe))
+		dirs[1][0] = '\0';
+	if (ib_pathf(dirs[2], PATH_MAX, "%s/../suites", exe))
+		dirs[2][0] = '\0';
+}
+
+/* The directory whose suites are listed: bench/suites in the cwd, else
+ * the one next to the binary ("" when neither). */
+static void suites_dir(char *dir, size_t len)
+{
+	char dirs[3][PATH_MAX];
+
+	suite_dirs(dirs);
+	snprintf(dir, len, "%s", !access(dirs[0], F_OK) ? dirs[0] : dirs[1]);
+}
+
+/* Finds a suite by path or by name in the suite directories. */
 static int find_suite(const char *arg, char *path, size_t len)
 {
-	char exe[PATH_MAX], cand[PATH_MAX], d1[PATH_MAX] = "", d2[PATH_MAX] = "";
-	const char *dirs[] = { "bench/suites", NULL, NULL };
-	char *slash;
-	ssize_t n;
+	char dirs[3][PATH_MAX], cand[PATH_MAX], dir[PATH_MAX];
 	int i;
 
 	if (!access(arg, R_OK)) {
 		if (ib_pathf(path, len, "%s", arg)) {
 			fprintf(stderr, "iommubench: --suite %s: path too long\n", arg);
-			return 1;
+			return IB_EXIT_USAGE;
 		}
-		return 0;
+		return IB_EXIT_OK;
 	}
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n > 0) {
-		exe[n] = '\0';
-		slash = strrchr(exe, '/');
-		if (slash)
-			*slash = '\0';
-		if (!ib_pathf(d1, sizeof(d1), "%s/../bench/suites", exe))
-			dirs[1] = d1;
-		if (!ib_pathf(d2, sizeof(d2), "%s/../suites", exe))
-			dirs[2] = d2;
-	}
+	suite_dirs(dirs);
 	for (i = 0; i < 3; i++) {
-		if (!dirs[i] || ib_pathf(cand, sizeof(cand), "%s/%s%s", dirs[i], arg,
-					 strstr(arg, ".suite") ? "" : ".suite"))
+		if (!dirs[i][0] || ib_pathf(cand, sizeof(cand), "%s/%s%s", dirs[i], arg,
+					    strstr(arg, ".suite") ? "" : ".suite"))
 			continue;
 		if (!access(cand, R_OK) && !ib_pathf(path, len, "%s", cand))
-			return 0;
+			return IB_EXIT_OK;
 	}
-	list_suites(!access("bench/suites", F_OK) ? "bench/suites" : dirs[1] ? d1 : "", cand,
-		    sizeof(cand));
+	suites_dir(dir, sizeof(dir));
+	list_suites(dir, cand, sizeof(cand));
 	fprintf(stderr, "iommubench: --suite %s: no such suite file; available: %s\n",
 		arg, cand[0] ? cand : "(none found in bench/suites)");
-	return 1;
+	return IB_EXIT_USAGE;
 }
 
 static int load_topology(struct ib_topo *topo)
@@ -782,11 +623,11 @@ static int load_topology(struct ib_topo *topo)
 
 	if (ib_topo_load(topo, getenv("IOMMUBENCH_TOPOLOGY_XML"), err, sizeof(err))) {
 		fprintf(stderr, "iommubench: %s\n", err);
-		return 3;
+		return IB_EXIT_RESOURCE;
 	}
 	if (!ib_module_info(&info, err, sizeof(err)))
 		ib_module_add_devices(topo, &info);
-	return 0;
+	return IB_EXIT_OK;
 }
 
 int cmd_run(int argc, char **argv)
@@ -809,13 +650,22 @@ int cmd_run(int argc, char **argv)
 		if (strncmp(argv[i], "--", 2)) {
 			fprintf(stderr, "iommubench: run: %s: unexpected argument; see iommubench help\n",
 				argv[i]);
-			return 1;
+			return IB_EXIT_USAGE;
 		}
 		snprintf(key, sizeof(key), "%s", argv[i] + 2);
 		eq = strchr(key, '=');
 		if (!strcmp(key, "dry-run")) {
 			cfg.dry_run = true;
 			continue;
+		}
+		/* the one suite listing: scripts/run.sh asks for it too */
+		if (!strcmp(key, "list-suites")) {
+			char dir[PATH_MAX], names[PATH_MAX];
+
+			suites_dir(dir, sizeof(dir));
+			list_suites(dir, names, sizeof(names));
+			printf("%s\n", names);
+			return IB_EXIT_OK;
 		}
 		if (eq) {
 			*eq = '\0';
@@ -824,7 +674,7 @@ int cmd_run(int argc, char **argv)
 			val = argv[++i];
 		} else {
 			fprintf(stderr, "iommubench: run: --%s: missing value\n", key);
-			return 1;
+			return IB_EXIT_USAGE;
 		}
 		if (common_opt(&cfg, key, val))
 			continue;
@@ -839,12 +689,12 @@ int cmd_run(int argc, char **argv)
 		if (ib_opt_find(key) < 0 || strchr(key, '_')) {
 			fprintf(stderr, "iommubench: run: --%s: unknown option; see iommubench help\n",
 				key);
-			return 1;
+			return IB_EXIT_USAGE;
 		}
 		snprintf(where, sizeof(where), "--%s", key);
 		if (ib_job_set(&cli, key, val, where, 0, err, sizeof(err))) {
 			fprintf(stderr, "iommubench: %s\n", err);
-			return 1;
+			return IB_EXIT_USAGE;
 		}
 	}
 	if ((rc = check_cfg(&cfg)))
@@ -852,18 +702,19 @@ int cmd_run(int argc, char **argv)
 	adhoc = !suite_arg;
 	if (suite_arg) {
 		if (find_suite(suite_arg, path, sizeof(path)))
-			return 1;
+			return IB_EXIT_USAGE;
 		if (ib_suite_load(path, &suite, err, sizeof(err))) {
 			fprintf(stderr, "iommubench: %s\n", err);
-			return 1;
+			return IB_EXIT_USAGE;
 		}
 		/* the suite's name names its results directory */
 		if (ib_name_check("suite", suite.name, err, sizeof(err))) {
 			fprintf(stderr, "iommubench: --suite %s: %s\n", suite_arg, err);
-			return 1;
+			return IB_EXIT_USAGE;
 		}
 	} else {
-		const char *eng = cli.set[IB_O_ENGINE] ? cli.value[IB_O_ENGINE] : "null";
+		const char *eng = cli.set[IB_O_ENGINE] ? cli.value[IB_O_ENGINE] :
+							 ib_options[IB_O_ENGINE].def;
 
 		memset(&suite, 0, sizeof(suite));
 		snprintf(suite.name, sizeof(suite.name), "adhoc");
@@ -873,7 +724,7 @@ int cmd_run(int argc, char **argv)
 			 strchr(eng, ',') ? "adhoc" : eng);
 		if (only && strcmp(only, suite.jobs[0].name)) {
 			fprintf(stderr, "iommubench: --only %s: no suite given\n", only);
-			return 1;
+			return IB_EXIT_USAGE;
 		}
 	}
 	if ((rc = load_topology(&topo)))
@@ -881,7 +732,7 @@ int cmd_run(int argc, char **argv)
 	if (ib_plan_expand(&suite, &cli, only, &topo, adhoc, &plan, err, sizeof(err))) {
 		fprintf(stderr, "iommubench: %s\n", err);
 		ib_topo_free(&topo);
-		return 1;
+		return IB_EXIT_USAGE;
 	}
 	{
 		const char *pe = cli.set[IB_O_COUNTERS] ? cli.value[IB_O_COUNTERS] :
@@ -897,16 +748,21 @@ int cmd_run(int argc, char **argv)
 	return rc;
 }
 
-/* A job reproducing one row's parameters exactly. */
-static int job_from_row(json_t *row, struct ib_job *j, char *err, size_t errlen)
+/* A job reproducing one row's parameters exactly: the keys its engine
+ * takes in the job, the others (recorded values it ignored) in [global]. */
+static int job_from_row(json_t *row, struct ib_job *j, struct ib_job *global,
+			char *err, size_t errlen)
 {
 	json_t *params = json_object_get(row, "params");
+	const struct ib_engine *e;
 	int id;
 
 	memset(j, 0, sizeof(*j));
+	memset(global, 0, sizeof(*global));
 	snprintf(j->name, sizeof(j->name), "%s",
 		 json_string_value(json_object_get(row, "bench")) ?:
 			 json_string_value(json_object_get(row, "engine")));
+	e = ib_engine_find(json_string_value(json_object_get(params, "engine")));
 	for (id = 0; id < IB_O_MAX; id++) {
 		json_t *v = json_object_get(params, ib_options[id].name);
 		char val[IB_LIST_VAL_LEN];
@@ -919,7 +775,8 @@ static int job_from_row(json_t *row, struct ib_job *j, char *err, size_t errlen)
 			snprintf(val, sizeof(val), "%s", json_string_value(v));
 		else
 			continue;
-		if (ib_job_set(j, ib_options[id].name, val, "results.json", 0, err, errlen))
+		if (ib_job_set(e && !ib_engine_takes(e, id) ? global : j,
+			       ib_options[id].name, val, "results.json", 0, err, errlen))
 			return -1;
 	}
 	return 0;
@@ -941,7 +798,7 @@ int cmd_rerun(int argc, char **argv)
 		if (!strncmp(argv[k], "--", 2)) {
 			if (k + 1 >= argc) {
 				fprintf(stderr, "iommubench: rerun: %s: missing value\n", argv[k]);
-				return 1;
+				return IB_EXIT_USAGE;
 			}
 			if (!strcmp(argv[k], "--row"))
 				only_row = argv[++k];
@@ -949,39 +806,39 @@ int cmd_rerun(int argc, char **argv)
 				fprintf(stderr,
 					"iommubench: rerun: %s: unknown option; expected --row, --results-dir, --run-id, --claimed-run-id, --platform or --lab-ctl\n",
 					argv[k]);
-				return 1;
+				return IB_EXIT_USAGE;
 			} else
 				k++;
 		} else if (!file) {
 			file = argv[k];
 		} else {
 			fprintf(stderr, "iommubench: rerun: %s: unexpected argument\n", argv[k]);
-			return 1;
+			return IB_EXIT_USAGE;
 		}
 	}
 	if (!file) {
 		fprintf(stderr, "iommubench: rerun: usage: iommubench rerun results.json [--row NAME]\n");
-		return 1;
+		return IB_EXIT_USAGE;
 	}
 	if ((rc = check_cfg(&cfg)))
 		return rc;
 	doc = ib_results_load(file, err, sizeof(err));
 	if (!doc) {
 		fprintf(stderr, "iommubench: rerun: %s\n", err);
-		return 1;
+		return IB_EXIT_USAGE;
 	}
 	sname = json_string_value(json_object_get(json_object_get(doc, "context"), "suite"));
 	/* a results file can come from anyone: its suite names a directory */
 	if (sname && ib_name_check("context.suite", sname, err, sizeof(err))) {
 		fprintf(stderr, "iommubench: rerun: %s: %s\n", file, err);
 		json_decref(doc);
-		return 1;
+		return IB_EXIT_USAGE;
 	}
 	if (sname && strlen(sname) >= sizeof(suite.name)) {
 		fprintf(stderr, "iommubench: rerun: %s: context.suite: %zu characters; expected at most %zu\n",
 			file, strlen(sname), sizeof(suite.name) - 1);
 		json_decref(doc);
-		return 1;
+		return IB_EXIT_USAGE;
 	}
 	memset(&suite, 0, sizeof(suite));
 	snprintf(suite.name, sizeof(suite.name), "%s", sname ? sname : "rerun");
@@ -999,10 +856,10 @@ int cmd_rerun(int argc, char **argv)
 		if (rt && !strcmp(json_string_value(rt) ?: "", "derived"))
 			continue;
 		suite.njobs = 1;
-		if (job_from_row(row, &suite.jobs[0], err, sizeof(err)) ||
+		if (job_from_row(row, &suite.jobs[0], &suite.global, err, sizeof(err)) ||
 		    ib_plan_expand(&suite, NULL, NULL, &topo, false, &one, err, sizeof(err))) {
 			fprintf(stderr, "iommubench: rerun: row %s: %s\n", name, err);
-			rc = 1;
+			rc = IB_EXIT_USAGE;
 			goto out;
 		}
 		for (k = 0; k < one.n; k++) {
@@ -1011,7 +868,7 @@ int cmd_rerun(int argc, char **argv)
 				plan.cap = plan.cap ? plan.cap * 2 : 64;
 				plan.pts = realloc(plan.pts, (size_t)plan.cap * sizeof(*plan.pts));
 				if (!plan.pts) {
-					rc = 2;
+					rc = IB_EXIT_FAILED;
 					goto out;
 				}
 			}
@@ -1021,7 +878,7 @@ int cmd_rerun(int argc, char **argv)
 	}
 	if (only_row && !plan.n) {
 		fprintf(stderr, "iommubench: rerun: --row %s: no such row in %s\n", only_row, file);
-		rc = 1;
+		rc = IB_EXIT_USAGE;
 		goto out;
 	}
 	rc = run_plan(&cfg, &plan, suite.name, &topo, argc, argv);

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "ib_buffer.h"
+#include "ib_exit.h"
 #include "ib_fileio.h"
 #include "ib_machine_state.h"
 
@@ -29,15 +30,6 @@
 #define SZ_1G (1ULL << 30)
 
 char ib_sysfs_root[128] = "";
-
-uint64_t ib_page_size_bytes(const char *kind)
-{
-	if (!strcmp(kind, "2m") || !strcmp(kind, "thp"))
-		return SZ_2M;
-	if (!strcmp(kind, "1g"))
-		return SZ_1G;
-	return 4096;
-}
 
 int ib_smaps_parse(const char *text, uintptr_t addr, struct ib_smaps_entry *e)
 {
@@ -499,13 +491,17 @@ static int buffer_alloc(struct ib_buffer *b, const char *kind, uint64_t len,
 
 	memset(b, 0, sizeof(*b));
 	why[0] = '\0';
+	if (!psz) {
+		snprintf(why, whylen, "page_size=%s: expected 4k, 2m, 1g or thp", kind);
+		return IB_EXIT_USAGE;
+	}
 	b->page_size_req = psz;
 	b->mem_node_obtained = -1;
 	len = (len + psz - 1) / psz * psz;
 	b->len = len;
 	if (!strcmp(kind, "2m") || !strcmp(kind, "1g")) {
 		if (ib_hugepages_reserve(node, psz, len / psz, why, whylen))
-			return 3;
+			return IB_EXIT_RESOURCE;
 		/* the ledger is written: signals may come in during the fault-in */
 		ib_state_open_signals();
 		flags |= MAP_HUGETLB | (psz == SZ_2M ? MAP_HUGE_2MB_ : MAP_HUGE_1GB_);
@@ -520,7 +516,7 @@ static int buffer_alloc(struct ib_buffer *b, const char *kind, uint64_t len,
 		snprintf(why, whylen, "mmap of %llu bytes (page_size=%s): %s",
 			 (unsigned long long)b->map_len, kind, strerror(errno));
 		b->map_addr = NULL;
-		return 3;
+		return IB_EXIT_RESOURCE;
 	}
 	b->addr = b->map_addr;
 	if (!strcmp(kind, "thp")) {
@@ -540,7 +536,7 @@ static int buffer_alloc(struct ib_buffer *b, const char *kind, uint64_t len,
 				 strerror(errno));
 			numa_free_nodemask(nodes);
 			ib_buffer_free(b);
-			return 3;
+			return IB_EXIT_RESOURCE;
 		}
 		numa_free_nodemask(nodes);
 	}
@@ -550,17 +546,17 @@ static int buffer_alloc(struct ib_buffer *b, const char *kind, uint64_t len,
 	if (!smaps || ib_smaps_parse(smaps, (uintptr_t)b->addr, &e)) {
 		snprintf(why, whylen, "cannot read /proc/self/smaps");
 		free(smaps);
-		return -1;
+		return IB_EXIT_FAILED;
 	}
 	free(smaps);
 	/* thp mappings are larger than the buffer (alignment slack) */
 	b->page_size_obtained = ib_smaps_page_size(&e, kind, len, why, whylen);
 	if (why[0])
-		return 1;
+		return IB_EXIT_SKIPPED;
 	rc = check_node(b, node, why, whylen);
 	if (rc)
-		return rc < 0 ? -1 : 1;
-	return 0;
+		return rc < 0 ? IB_EXIT_FAILED : IB_EXIT_SKIPPED;
+	return IB_EXIT_OK;
 }
 
 /*

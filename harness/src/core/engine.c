@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The engine registry (one line per engine) and the helpers engines share
- * for raw samples.
+ * The engine registry (one line per engine), the descriptor queries that
+ * options, plan, derive, info and help use instead of engine names, and
+ * the helpers engines share for raw samples.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -11,21 +13,21 @@
 #include "ib_stats.h"
 #include "iommubench.h"
 
-extern const struct ib_engine ib_engine_null;
-extern const struct ib_engine ib_engine_cpu;
-extern const struct ib_engine ib_engine_map;
-extern const struct ib_engine ib_engine_edu;
-extern const struct ib_engine ib_engine_dmaengine;
-extern const struct ib_engine ib_engine_cuda;
+/* The registry: one line per engine, in `help` and `engine=` order. */
+#define IB_ENGINE_LIST(X) \
+	X(map)            \
+	X(edu)            \
+	X(dmaengine)      \
+	X(cuda)           \
+	X(cpu)            \
+	X(null)
+
+#define IB_ENGINE_DECL(n) extern const struct ib_engine ib_engine_##n;
+#define IB_ENGINE_ENTRY(n) &ib_engine_##n,
+IB_ENGINE_LIST(IB_ENGINE_DECL)
 
 static const struct ib_engine *const registry[] = {
-	&ib_engine_map,
-	&ib_engine_edu,
-	&ib_engine_dmaengine,
-	&ib_engine_cuda,
-	&ib_engine_cpu,
-	&ib_engine_null,
-	NULL,
+	IB_ENGINE_LIST(IB_ENGINE_ENTRY) NULL,
 };
 
 const char *const ib_metric_names[IB_M_MAX] = {
@@ -46,10 +48,94 @@ const struct ib_engine *ib_engine_find(const char *name)
 {
 	int i;
 
-	for (i = 0; registry[i]; i++)
+	for (i = 0; name && registry[i]; i++)
 		if (!strcmp(registry[i]->name, name))
 			return registry[i];
 	return NULL;
+}
+
+const struct ib_engine *ib_engine_of(const struct ib_params *p)
+{
+	return ib_engine_find(p->raw[IB_O_ENGINE]);
+}
+
+bool ib_engine_takes(const struct ib_engine *e, int id)
+{
+	size_t i;
+
+	if (id < 0 || id >= IB_O_MAX)
+		return false;
+	if (ib_options[id].flags & IB_OPT_F_RUNNER)
+		return true;
+	for (i = 0; i < e->nopts; i++)
+		if ((int)e->opts[i].id == id)
+			return true;
+	return false;
+}
+
+void ib_engine_param_names(const struct ib_engine *e, char *buf, size_t len)
+{
+	size_t i, off = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < e->nopts && off < len; i++)
+		off += (size_t)snprintf(buf + off, len - off, "%s%s", i ? "," : "",
+					ib_options[e->opts[i].id].name);
+}
+
+void ib_engine_opts_load(const struct ib_engine *e, const struct ib_params *p,
+			 void *opts)
+{
+	size_t i;
+
+	memset(opts, 0, e->opts_size);
+	for (i = 0; i < e->nopts; i++) {
+		const struct ib_engine_opt *o = &e->opts[i];
+		uint64_t v = p->u[o->id];
+		char *at = (char *)opts + o->off;
+
+		switch (o->size) {
+		case 1: {
+			uint8_t x = (uint8_t)v;
+
+			memcpy(at, &x, 1);
+			break;
+		}
+		case 2: {
+			uint16_t x = (uint16_t)v;
+
+			memcpy(at, &x, 2);
+			break;
+		}
+		case 4: {
+			uint32_t x = (uint32_t)v;
+
+			memcpy(at, &x, 4);
+			break;
+		}
+		case 8:
+			memcpy(at, &v, 8);
+			break;
+		default: /* 0: taken, used by the runner or planner, no field */
+			break;
+		}
+	}
+}
+
+void ib_engines_with(unsigned int flags, char *buf, size_t len)
+{
+	const struct ib_engine *m[16];
+	size_t off = 0;
+	int i, n = 0;
+
+	for (i = 0; registry[i] && n < 16; i++)
+		if ((registry[i]->flags & flags) == flags)
+			m[n++] = registry[i];
+	buf[0] = '\0';
+	for (i = 0; i < n && off < len; i++)
+		off += (size_t)snprintf(buf + off, len - off, "%s%s",
+					i == 0 ? "" : i == n - 1 ? " or " : ", ",
+					m[i]->name);
 }
 
 /* Counts, sum and range of values added to m's histogram (allocated on

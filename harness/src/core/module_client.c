@@ -11,13 +11,10 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "ib_exit.h"
 #include "ib_module.h"
 
 const char *ib_module_dev_path = IOMMUBENCH_DEV_PATH;
-
-static const char *const engine_names[IOMMUBENCH_ENGINE_MAX] = {
-	"map", "edu", "dmaengine"
-};
 
 const char *ib_domain_type_name(uint32_t type)
 {
@@ -57,21 +54,21 @@ static int dev_open(char *why, size_t whylen)
 
 int ib_module_info(struct iommubench_info *info, char *why, size_t whylen)
 {
-	int fd = dev_open(why, whylen), rc = 0;
+	int fd = dev_open(why, whylen), rc = IB_EXIT_OK;
 
 	if (fd < 0)
-		return errno == ENOENT ? 4 : 3;
+		return errno == ENOENT ? IB_EXIT_SKIPPED : IB_EXIT_RESOURCE;
 	memset(info, 0, sizeof(*info));
 	info->size = sizeof(*info);
 	if (ioctl(fd, IOMMUBENCH_GET_INFO, info)) {
 		snprintf(why, whylen, "%s: GET_INFO: %s", ib_module_dev_path,
 			 strerror(errno));
-		rc = 3;
+		rc = IB_EXIT_RESOURCE;
 	} else if (info->abi_version != IOMMUBENCH_ABI_VERSION) {
 		snprintf(why, whylen,
 			 "module ABI version %u, harness expects %u: rebuild both",
 			 info->abi_version, IOMMUBENCH_ABI_VERSION);
-		rc = 3;
+		rc = IB_EXIT_RESOURCE;
 	}
 	close(fd);
 	return rc;
@@ -102,9 +99,10 @@ void ib_module_add_devices(struct ib_topo *t, const struct iommubench_info *info
 	}
 }
 
-const char *ib_module_supported(const struct ib_point *pt, int engine,
-				char *buf, size_t len)
+const char *ib_module_supported(const struct ib_engine *e,
+				const struct ib_point *pt, char *buf, size_t len)
 {
+	int engine = e->module_engine;
 	struct iommubench_info info;
 	char why[256];
 	uint32_t i;
@@ -113,7 +111,7 @@ const char *ib_module_supported(const struct ib_point *pt, int engine,
 		snprintf(buf, len, "unavailable: %s", why);
 		return buf;
 	}
-	if (engine == IOMMUBENCH_ENGINE_DMAENGINE) {
+	if (e->flags & IB_ENG_NEEDS_DMA_CHAN) {
 		if (!info.ndma_chans) {
 			snprintf(buf, len,
 				 "unavailable: no free DMA_MEMCPY dmaengine channel");
@@ -130,7 +128,7 @@ const char *ib_module_supported(const struct ib_point *pt, int engine,
 			if (pt->device[0]) {
 				snprintf(buf, len,
 					 "unavailable: device %s does not offer engine %s",
-					 pt->device, engine_names[engine]);
+					 pt->device, e->name);
 				return buf;
 			}
 			continue;
@@ -144,7 +142,7 @@ const char *ib_module_supported(const struct ib_point *pt, int engine,
 	else
 		snprintf(buf, len,
 			 "unavailable: no device bound to iommubench offers engine %s",
-			 engine_names[engine]);
+			 e->name);
 	return buf;
 }
 
@@ -155,38 +153,39 @@ static const int metric_map[IOMMUBENCH_METRIC_MAX] = {
 	[IOMMUBENCH_METRIC_PIN] = IB_M_PIN,
 };
 
-int ib_module_run_point(struct ib_run_ctx *ctx, int engine, struct ib_rep *rep,
+int ib_module_run_point(struct ib_run_ctx *ctx, struct ib_rep *rep,
 			char *err, size_t errlen)
 {
-	const struct ib_params *p = &ctx->pt->p;
+	const struct ib_engine *e = ctx->engine;
+	const struct ib_module_opts *o = ctx->opts;
 	struct iommubench_run r;
 	uint64_t *samples[IOMMUBENCH_METRIC_MAX] = { 0 };
 	uint64_t *hist[IOMMUBENCH_METRIC_MAX] = { 0 };
 	uint32_t *cpus = NULL, ncpu_node[IOMMUBENCH_MAX_THREADS];
-	uint64_t cap, threads = p->u[IB_O_THREADS];
-	int fd = -1, rc = 0, i, nc;
+	uint64_t cap, threads = o->threads;
+	int fd = -1, rc = IB_EXIT_OK, i, nc;
 
 	memset(&r, 0, sizeof(r));
 	r.size = sizeof(r);
-	r.engine = (uint32_t)engine;
-	r.op = (uint32_t)p->u[IB_O_OP];
-	r.direction = (uint32_t)p->u[IB_O_DIRECTION];
-	if (engine != IOMMUBENCH_ENGINE_DMAENGINE)
+	r.engine = (uint32_t)e->module_engine;
+	r.op = o->op;
+	r.direction = o->direction;
+	if (e->flags & IB_ENG_NEEDS_DEVICE)
 		snprintf(r.device, sizeof(r.device), "%s", ctx->pt->device);
 	r.buf_addr = (uintptr_t)ctx->buf->addr;
 	r.buf_len = ctx->buf->len;
-	r.window = p->u[IB_O_WINDOW];
-	r.xfer_size = p->u[IB_O_XFER_SIZE];
-	r.seed = p->u[IB_O_SEED];
-	r.pattern = (uint32_t)p->u[IB_O_PATTERN];
-	r.granule = (uint32_t)p->u[IB_O_GRANULE];
-	r.threads = (uint32_t)threads;
-	r.iterations = p->u[IB_O_DURATION] ? 0 : p->u[IB_O_ITERATIONS];
-	r.duration_ns = p->u[IB_O_DURATION];
-	r.flags = p->u[IB_O_VERIFY] ? IOMMUBENCH_F_VERIFY : 0;
+	r.window = o->window;
+	r.xfer_size = o->xfer_size;
+	r.seed = o->seed;
+	r.pattern = o->pattern;
+	r.granule = o->granule;
+	r.threads = o->threads;
+	r.iterations = o->duration ? 0 : o->iterations;
+	r.duration_ns = o->duration;
+	r.flags = o->verify ? IOMMUBENCH_F_VERIFY : 0;
 	if (r.buf_len > IOMMUBENCH_MAX_BUF_BYTES || r.threads > IOMMUBENCH_MAX_THREADS) {
 		snprintf(err, errlen, "buf_size/threads above the module limits");
-		return 2;
+		return IB_EXIT_FAILED;
 	}
 
 	nc = ib_topo_node_cpus(ctx->topo, ctx->pt->cpu_node, ncpu_node,
@@ -214,21 +213,22 @@ int ib_module_run_point(struct ib_run_ctx *ctx, int engine, struct ib_rep *rep,
 
 	fd = dev_open(err, errlen);
 	if (fd < 0) {
-		rc = 4;
+		rc = IB_EXIT_SKIPPED;
 		goto out;
 	}
 	if (ioctl(fd, IOMMUBENCH_RUN, &r)) {
-		int e = errno;
+		int en = errno;
 
 		snprintf(err, errlen, "IOMMUBENCH_RUN (engine %s): %s%s",
-			 engine_names[engine], strerror(e),
-			 e == ENODEV ? " (no usable device or channel)" :
-			 e == EINVAL ? " (see dmesg for the field)" :
-			 e == EADDRNOTAVAIL ? " (the device's DMA mask does not reach the "
+			 e->name, strerror(en),
+			 en == ENODEV ? " (no usable device or channel)" :
+			 en == EINVAL ? " (see dmesg for the field)" :
+			 en == EADDRNOTAVAIL ? " (the device's DMA mask does not reach the "
 					      "buffer and nothing translates it)" :
-			 e == ENOSPC ? " (no IOVA space left under the device's DMA mask)" : "");
+			 en == ENOSPC ? " (no IOVA space left under the device's DMA mask)" : "");
 		/* docs/abi.md: these say the point cannot run here */
-		rc = e == ENODEV || e == EADDRNOTAVAIL ? 4 : e == ENOSPC ? 3 : 2;
+		rc = en == ENODEV || en == EADDRNOTAVAIL ? IB_EXIT_SKIPPED :
+		     en == ENOSPC ? IB_EXIT_RESOURCE : IB_EXIT_FAILED;
 		goto out;
 	}
 	for (i = 0; i < IOMMUBENCH_METRIC_MAX; i++) {
@@ -270,12 +270,12 @@ int ib_module_run_point(struct ib_run_ctx *ctx, int engine, struct ib_rep *rep,
 	if (r.verify_errors || r.timeouts) {
 		snprintf(err, errlen, "%u DMAs failed verification, %u timed out",
 			 r.verify_errors, r.timeouts);
-		rc = 2;
+		rc = IB_EXIT_FAILED;
 	}
 	goto out;
 oom:
 	snprintf(err, errlen, "out of memory for samples");
-	rc = 2;
+	rc = IB_EXIT_FAILED;
 out:
 	if (fd >= 0)
 		close(fd);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "ib_engine.h"
 #include "ib_options.h"
 #include "iommubench.h"
 
@@ -17,8 +18,9 @@
 #define SEC 1000000000ULL
 
 const struct ib_option ib_options[IB_O_MAX] = {
-	[IB_O_ENGINE] = { "engine", IB_OPT_ENUM, 0, 0, 0, "null",
-			  "map,edu,dmaengine,cuda,cpu,null",
+	/* allowed: the registry's names (engine_names()) */
+	[IB_O_ENGINE] = { "engine", IB_OPT_ENUM, IB_OPT_F_RUNNER, 0, 0, "null",
+			  NULL,
 			  "what moves the bytes (see iommubench help ENGINE)" },
 	[IB_O_OP] = { "op", IB_OPT_ENUM, 0, 0, 0, "bench", "bench,isolation",
 		      "timed benchmark, or the isolation check" },
@@ -59,16 +61,16 @@ const struct ib_option ib_options[IB_O_MAX] = {
 	[IB_O_DURATION] = { "duration", IB_OPT_DURATION, IB_OPT_F_HARNESS, 0,
 			    IOMMUBENCH_MAX_SECONDS * SEC, "", NULL,
 			    "time per repetition instead of iterations" },
-	[IB_O_WARMUP] = { "warmup", IB_OPT_UINT, IB_OPT_F_HARNESS, 0, 1000,
+	[IB_O_WARMUP] = { "warmup", IB_OPT_UINT, IB_OPT_F_HARNESS | IB_OPT_F_RUNNER, 0, 1000,
 			  "1", NULL, "repetitions run first and discarded" },
-	[IB_O_MIN_REPS] = { "min_reps", IB_OPT_UINT, IB_OPT_F_HARNESS, 1,
+	[IB_O_MIN_REPS] = { "min_reps", IB_OPT_UINT, IB_OPT_F_HARNESS | IB_OPT_F_RUNNER, 1,
 			    100000, "3", NULL, "repetitions at least" },
-	[IB_O_MAX_REPS] = { "max_reps", IB_OPT_UINT, IB_OPT_F_HARNESS, 1,
+	[IB_O_MAX_REPS] = { "max_reps", IB_OPT_UINT, IB_OPT_F_HARNESS | IB_OPT_F_RUNNER, 1,
 			    100000, "30", NULL, "repetitions at most" },
-	[IB_O_MAX_TIME] = { "max_time", IB_OPT_DURATION, IB_OPT_F_HARNESS,
+	[IB_O_MAX_TIME] = { "max_time", IB_OPT_DURATION, IB_OPT_F_HARNESS | IB_OPT_F_RUNNER,
 			    1000000, 86400 * SEC, "10s", NULL,
 			    "stop repeating a point after this time" },
-	[IB_O_TARGET_CI] = { "target_ci", IB_OPT_PERCENT, IB_OPT_F_HARNESS, 0,
+	[IB_O_TARGET_CI] = { "target_ci", IB_OPT_PERCENT, IB_OPT_F_HARNESS | IB_OPT_F_RUNNER, 0,
 			     100, "1", NULL,
 			     "stop when the 95% CI half-width of the median is "
 			     "within this % of it" },
@@ -80,19 +82,43 @@ const struct ib_option ib_options[IB_O_MAX] = {
 			    IOMMUBENCH_MAX_BUF_BYTES, "", NULL,
 			    "buffer bytes (default = window)" },
 	[IB_O_COUNTERS] = { "counters", IB_OPT_STR,
-			    IB_OPT_F_HARNESS | IB_OPT_F_NOLIST, 0, 0, "", NULL,
-			    "PAPI event list, e.g. PAPI_TOT_CYC,PAPI_TLB_DM" },
+			    IB_OPT_F_HARNESS | IB_OPT_F_NOLIST | IB_OPT_F_RUNNER,
+			    0, 0, "", NULL, "PAPI event list, e.g. PAPI_TOT_CYC,PAPI_TLB_DM" },
 	[IB_O_DESCRIPTION] = { "description", IB_OPT_STR,
-			       IB_OPT_F_HARNESS | IB_OPT_F_NOLIST, 0, 0, "",
+			       IB_OPT_F_HARNESS | IB_OPT_F_NOLIST | IB_OPT_F_RUNNER,
+			       0, 0, "",
 			       NULL, "free text recorded with the job" },
 	/* Before a point runs or a plan is allocated (docs/harness.md): about
 	 * 9 KiB of plan per point, and every point lasts up to max_time. */
 	[IB_O_MAX_POINTS] = { "max_points", IB_OPT_UINT,
-			      IB_OPT_F_HARNESS | IB_OPT_F_NOLIST | IB_OPT_F_PLAN,
+			      IB_OPT_F_HARNESS | IB_OPT_F_NOLIST | IB_OPT_F_PLAN |
+				      IB_OPT_F_RUNNER,
 			      1, 1000000, "10000", NULL,
 			      "refuse a plan of more points, before anything runs "
 			      "([global] or the command line)" },
 };
+
+/* "map,edu,...": the registry's engine names, built once. */
+static const char *engine_names(void)
+{
+	static char names[512];
+	const struct ib_engine *const *e = ib_engines();
+	size_t off = 0;
+	int i;
+
+	if (names[0])
+		return names;
+	for (i = 0; e[i] && off < sizeof(names); i++)
+		off += (size_t)snprintf(names + off, sizeof(names) - off, "%s%s",
+					i ? "," : "", e[i]->name);
+	return names;
+}
+
+/* An ENUM option's allowed values (comma list). */
+static const char *opt_allowed(int id)
+{
+	return id == IB_O_ENGINE ? engine_names() : ib_options[id].allowed;
+}
 
 int ib_opt_find(const char *name)
 {
@@ -120,7 +146,7 @@ void ib_opt_expected(int id, char *buf, size_t len)
 
 	switch (o->type) {
 	case IB_OPT_ENUM:
-		snprintf(tmp, sizeof(tmp), "%s", o->allowed);
+		snprintf(tmp, sizeof(tmp), "%s", opt_allowed(id));
 		for (t = strtok_r(tmp, ",", &save); t && n < 16;
 		     t = strtok_r(NULL, ",", &save))
 			items[n++] = t;
@@ -161,6 +187,23 @@ void ib_opt_expected(int id, char *buf, size_t len)
 		snprintf(buf, len, "expected text");
 		break;
 	}
+}
+
+uint64_t ib_page_size_bytes(const char *token)
+{
+	/* the tokens of ib_options[IB_O_PAGE_SIZE].allowed */
+	static const struct {
+		const char *token;
+		uint64_t bytes;
+	} sizes[] = {
+		{ "4k", 4 * KiB }, { "2m", 2 * KiB * KiB }, { "1g", GiB }, { "thp", 2 * KiB * KiB },
+	};
+	size_t i;
+
+	for (i = 0; token && i < sizeof(sizes) / sizeof(sizes[0]); i++)
+		if (!strcmp(token, sizes[i].token))
+			return sizes[i].bytes;
+	return 0;
 }
 
 int ib_parse_size(const char *s, uint64_t *out)
@@ -257,7 +300,7 @@ static int parse_value(int id, const char *value, struct ib_params *p)
 		char tmp[256], *save = NULL, *t;
 		int idx = 0;
 
-		snprintf(tmp, sizeof(tmp), "%s", o->allowed);
+		snprintf(tmp, sizeof(tmp), "%s", opt_allowed(id));
 		for (t = strtok_r(tmp, ",", &save); t;
 		     t = strtok_r(NULL, ",", &save), idx++)
 			if (!strcmp(t, value)) {
@@ -421,10 +464,16 @@ int ib_opt_split(int id, const char *value, char items[][IB_VAL_LEN],
 	return n;
 }
 
+uint64_t ib_params_buf_size(const struct ib_params *p)
+{
+	return p->raw[IB_O_BUF_SIZE][0] ? p->u[IB_O_BUF_SIZE] : p->u[IB_O_WINDOW];
+}
+
 int ib_params_validate(const struct ib_params *p, char *err, size_t errlen)
 {
 	uint64_t window = p->u[IB_O_WINDOW], xfer = p->u[IB_O_XFER_SIZE];
-	uint64_t buf = p->raw[IB_O_BUF_SIZE][0] ? p->u[IB_O_BUF_SIZE] : window;
+	uint64_t buf = ib_params_buf_size(p);
+	const struct ib_engine *e;
 
 	if (xfer > window) {
 		snprintf(err, errlen,
@@ -442,27 +491,21 @@ int ib_params_validate(const struct ib_params *p, char *err, size_t errlen)
 			 p->raw[IB_O_MIN_REPS], p->raw[IB_O_MAX_REPS]);
 		return -1;
 	}
-	if (!strcmp(p->raw[IB_O_OP], "isolation") &&
-	    strcmp(p->raw[IB_O_ENGINE], "edu")) {
-		snprintf(err, errlen,
-			 "op=isolation: engine=%s: expected engine edu",
-			 p->raw[IB_O_ENGINE]);
+	e = ib_engine_of(p);
+	if (!e) { /* ib_opt_set checked the name against the registry */
+		snprintf(err, errlen, "engine=%s: unknown engine", p->raw[IB_O_ENGINE]);
 		return -1;
 	}
-	if (!strcmp(p->raw[IB_O_ENGINE], "edu") && xfer > 4095) {
-		snprintf(err, errlen,
-			 "xfer_size=%s: the edu device moves at most 4095 bytes per DMA",
-			 p->raw[IB_O_XFER_SIZE]);
+	if (p->u[IB_O_OP] == IOMMUBENCH_OP_ISOLATION && !(e->flags & IB_ENG_ISOLATION)) {
+		char names[128];
+
+		ib_engines_with(IB_ENG_ISOLATION, names, sizeof(names));
+		snprintf(err, errlen, "op=isolation: engine=%s: expected engine %s",
+			 p->raw[IB_O_ENGINE], names);
 		return -1;
 	}
-	if (!strcmp(p->raw[IB_O_ENGINE], "map") &&
-	    p->u[IB_O_GRANULE] * 4096ULL > window) {
-		snprintf(err, errlen,
-			 "granule=%s: %s pages of 4 KiB exceed window=%s",
-			 p->raw[IB_O_GRANULE], p->raw[IB_O_GRANULE],
-			 p->raw[IB_O_WINDOW]);
-		return -1;
-	}
+	if (e->validate)
+		return e->validate(p, err, errlen);
 	return 0;
 }
 

@@ -11,11 +11,15 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ib_engine.h"
 #include "ib_plan.h"
+#include "iommubench.h"
 
 bool ib_engine_uses_device(const char *engine)
 {
-	return !strcmp(engine, "map") || !strcmp(engine, "edu");
+	const struct ib_engine *e = ib_engine_find(engine);
+
+	return e && (e->flags & IB_ENG_NEEDS_DEVICE);
 }
 
 static int plan_push(struct ib_plan *plan, const struct ib_point *pt)
@@ -89,6 +93,7 @@ static int node_choices(const struct ib_topo *t, const struct ib_params *p,
 static const struct ib_topo_dev *pick_dev(const struct ib_topo *t,
 					  const char *engine, int node)
 {
+	const struct ib_engine *e = ib_engine_find(engine);
 	int i;
 
 	for (i = 0; i < t->ndevs; i++) {
@@ -96,7 +101,9 @@ static const struct ib_topo_dev *pick_dev(const struct ib_topo *t,
 
 		if (!d->engines)
 			continue; /* not bound to the module */
-		if (!strcmp(engine, "edu") && !(d->engines & (1U << 1)))
+		/* the module offers the engine on this device */
+		if (!e || e->module_engine < 0 ||
+		    !(d->engines & IOMMUBENCH_ENGINE_BIT(e->module_engine)))
 			continue;
 		if (node == -2 || d->node == node)
 			return d;
@@ -305,6 +312,30 @@ static int job_items_load(const struct ib_suite *s, const struct ib_job *job,
 	return 0;
 }
 
+/* A key of the job's own section (or, for an ad-hoc run, of the command
+ * line) that the point's engine does not take is an error; [global] keys
+ * and command-line overrides of a suite apply to the jobs that take them. */
+static int engine_takes_keys(const struct ib_job *job, const struct ib_job *cli,
+			     bool adhoc, const struct ib_params *p, char *err,
+			     size_t errlen)
+{
+	const struct ib_engine *e = ib_engine_of(p);
+	int id;
+
+	if (!e)
+		return 0; /* ib_params_validate names it */
+	for (id = 0; id < IB_O_MAX; id++) {
+		if (!job->set[id] && !(adhoc && cli && cli->set[id]))
+			continue;
+		if (ib_engine_takes(e, id))
+			continue;
+		snprintf(err, errlen, "%s: engine %s does not take this key",
+			 ib_options[id].name, e->name);
+		return -1;
+	}
+	return 0;
+}
+
 static int expand_job(const struct ib_suite *s, const struct ib_job *job,
 		      const struct ib_job *cli, const struct ib_topo *t,
 		      bool adhoc, struct ib_plan *plan, char *err, size_t errlen)
@@ -343,7 +374,8 @@ static int expand_job(const struct ib_suite *s, const struct ib_job *job,
 				name_add(pt.name, sizeof(pt.name),
 					 ib_options[id].name, ji.items[id][idx[id]]);
 		}
-		if (ib_params_validate(&pt.p, msg, sizeof(msg))) {
+		if (engine_takes_keys(job, cli, adhoc, &pt.p, msg, sizeof(msg)) ||
+		    ib_params_validate(&pt.p, msg, sizeof(msg))) {
 			snprintf(err, errlen, "%s: [%s] %s", s->file, job->name, msg);
 			goto out;
 		}

@@ -19,6 +19,31 @@
 #include "ib_engine.h"
 #include "ib_run.h"
 
+/* The typed options of the cpu engine (cpu_opts[] fills them by offset). */
+struct cpu_opts {
+	uint64_t window, xfer_size, iterations, duration, seed;
+	uint32_t threads, direction, pattern;
+	uint8_t verify;
+};
+
+#define O(field, id) IB_EOPT(struct cpu_opts, field, id)
+static const struct ib_engine_opt cpu_opt_table[] = {
+	{ .id = IB_O_PAGE_SIZE },
+	O(window, IB_O_WINDOW),
+	O(xfer_size, IB_O_XFER_SIZE),
+	O(pattern, IB_O_PATTERN),
+	O(threads, IB_O_THREADS),
+	O(direction, IB_O_DIRECTION),
+	{ .id = IB_O_CPU_NODE },
+	{ .id = IB_O_MEM_NODE },
+	O(iterations, IB_O_ITERATIONS),
+	O(duration, IB_O_DURATION),
+	O(seed, IB_O_SEED),
+	O(verify, IB_O_VERIFY),
+	{ .id = IB_O_BUF_SIZE },
+};
+#undef O
+
 struct worker {
 	struct ib_run_ctx *ctx;
 	int tid;
@@ -43,13 +68,13 @@ static uint64_t xorshift64s(uint64_t *s)
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
-	const struct ib_params *p = &w->ctx->pt->p;
+	const struct cpu_opts *o = w->ctx->opts;
 	char *base = w->ctx->buf->addr;
-	uint64_t xfer = p->u[IB_O_XFER_SIZE], window = p->u[IB_O_WINDOW];
-	uint64_t slots = window / xfer, n = p->u[IB_O_ITERATIONS];
-	uint64_t dur = p->u[IB_O_DURATION], i, slot, seed;
-	int dir = (int)p->u[IB_O_DIRECTION], rand = (int)p->u[IB_O_PATTERN];
-	bool verify = p->u[IB_O_VERIFY];
+	uint64_t xfer = o->xfer_size, window = o->window;
+	uint64_t slots = window / xfer, n = o->iterations;
+	uint64_t dur = o->duration, i, slot, seed;
+	int dir = (int)o->direction, rand = (int)o->pattern;
+	bool verify = o->verify;
 	char *scratch;
 
 	ib_topo_bind_thread(w->ctx->topo, w->ctx->pt->cpu_node);
@@ -59,12 +84,12 @@ static void *worker_main(void *arg)
 		return NULL;
 	}
 	memset(scratch, w->tid, xfer);
-	seed = (p->u[IB_O_SEED] + 1) * 0x9E3779B97F4A7C15ULL ^ (uint64_t)w->tid;
+	seed = (o->seed + 1) * 0x9E3779B97F4A7C15ULL ^ (uint64_t)w->tid;
 	if (!seed)
 		seed = 1;
 	/* threads start spread over the window; seq continues where the
 	 * previous repetition stopped, so repetitions sweep the whole window */
-	slot = (uint64_t)w->tid * (slots / (uint64_t)p->u[IB_O_THREADS] ?: 1) +
+	slot = (uint64_t)w->tid * (slots / (uint64_t)o->threads ?: 1) +
 	       w->ctx->rep * n;
 	seed ^= w->ctx->rep * 0xD1B54A32D192ED03ULL;
 	while (!__atomic_load_n(w->go, __ATOMIC_ACQUIRE))
@@ -110,8 +135,8 @@ static const char *cpu_supported(const struct ib_point *pt, char *buf, size_t le
 static int cpu_run(struct ib_run_ctx *ctx, struct ib_rep *rep, char *err,
 		   size_t errlen)
 {
-	const struct ib_params *p = &ctx->pt->p;
-	int nt = (int)p->u[IB_O_THREADS], i, rc = 0, started = 0;
+	const struct cpu_opts *o = ctx->opts;
+	int nt = (int)o->threads, i, rc = IB_EXIT_OK, started = 0;
 	struct worker *w = calloc((size_t)nt, sizeof(*w));
 	pthread_t *th = calloc((size_t)nt, sizeof(*th));
 	int go = 0;
@@ -121,7 +146,7 @@ static int cpu_run(struct ib_run_ctx *ctx, struct ib_rep *rep, char *err,
 		free(w);
 		free(th);
 		snprintf(err, errlen, "out of memory");
-		return 2;
+		return IB_EXIT_FAILED;
 	}
 	for (i = 0; i < nt; i++) {
 		w[i].ctx = ctx;
@@ -131,7 +156,7 @@ static int cpu_run(struct ib_run_ctx *ctx, struct ib_rep *rep, char *err,
 		if (pthread_create(&th[i], NULL, worker_main, &w[i])) {
 			snprintf(err, errlen, "threads=%d: cannot start thread %d",
 				 nt, i);
-			rc = 2;
+			rc = IB_EXIT_FAILED;
 			break;
 		}
 		started++;
@@ -143,10 +168,10 @@ static int cpu_run(struct ib_run_ctx *ctx, struct ib_rep *rep, char *err,
 		if ((w[i].failed ||
 		     ib_metric_merge(&rep->m[IB_M_DMA_LATENCY], &w[i].lat)) && !rc) {
 			snprintf(err, errlen, "worker %d failed (out of memory)", i);
-			rc = 2;
+			rc = IB_EXIT_FAILED;
 		}
 		ib_metric_free(&w[i].lat);
-		rep->bytes_moved += w[i].copies * p->u[IB_O_XFER_SIZE];
+		rep->bytes_moved += w[i].copies * o->xfer_size;
 		rep->verify_errors += (uint32_t)w[i].verify_errors;
 		if (!w[i].copies)
 			continue;
@@ -161,7 +186,7 @@ static int cpu_run(struct ib_run_ctx *ctx, struct ib_rep *rep, char *err,
 	if (!rc && rep->verify_errors) {
 		snprintf(err, errlen, "verify: %u copies did not match",
 			 rep->verify_errors);
-		rc = 2;
+		rc = IB_EXIT_FAILED;
 	}
 	return rc;
 }
@@ -170,8 +195,11 @@ const struct ib_engine ib_engine_cpu = {
 	.name = "cpu",
 	.help = "memcpy baseline: bandwidth and per-copy latency (dma_latency_ns) "
 		"within the window, same pattern semantics as the DMA engines",
-	.params = "page_size,window,xfer_size,pattern,threads,direction,cpu_node,"
-		  "mem_node,iterations,duration,seed,verify,buf_size",
+	.flags = IB_ENG_CPU,
+	.metrics = IB_MB(IB_M_DMA_LATENCY) | IB_MB_BANDWIDTH,
+	.module_engine = -1,
+	IB_ENGINE_OPTS(cpu_opt_table),
+	.opts_size = sizeof(struct cpu_opts),
 	.supported = cpu_supported,
 	.run = cpu_run,
 };

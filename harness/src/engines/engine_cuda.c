@@ -10,6 +10,12 @@
 
 #include "ib_engine.h"
 
+static const struct ib_engine_opt cuda_opts[] = {
+	{ .id = IB_O_PAGE_SIZE }, { .id = IB_O_WINDOW },     { .id = IB_O_XFER_SIZE },
+	{ .id = IB_O_DIRECTION }, { .id = IB_O_ITERATIONS }, { .id = IB_O_DURATION },
+	{ .id = IB_O_BUF_SIZE },
+};
+
 static const char *cuda_supported(const struct ib_point *pt, char *buf, size_t len)
 {
 	snprintf(buf, len,
@@ -22,13 +28,16 @@ static int cuda_run(struct ib_run_ctx *ctx, struct ib_rep *rep, char *err,
 		    size_t errlen)
 {
 	cuda_supported(ctx->pt, err, errlen);
-	return 4;
+	return IB_EXIT_SKIPPED;
 }
 
 const struct ib_engine ib_engine_cuda = {
 	.name = "cuda",
 	.help = "PLACEHOLDER: GPU copy engines via the CUDA driver API (not implemented; always skipped)",
-	.params = "page_size,window,xfer_size,direction,iterations,duration,buf_size",
+	.flags = IB_ENG_DMA,
+	.metrics = IB_MB(IB_M_DMA_LATENCY) | IB_MB_BANDWIDTH,
+	.module_engine = -1,
+	IB_ENGINE_OPTS(cuda_opts),
 	.supported = cuda_supported,
 	.run = cuda_run,
 };

@@ -5,22 +5,39 @@
  */
 #include "ib_module.h"
 
+#define O(field, id) IB_EOPT(struct ib_module_opts, field, id)
+static const struct ib_engine_opt dmaengine_opts[] = {
+	{ .id = IB_O_PAGE_SIZE },
+	O(window, IB_O_WINDOW),
+	O(xfer_size, IB_O_XFER_SIZE),
+	O(pattern, IB_O_PATTERN),
+	O(threads, IB_O_THREADS),
+	{ .id = IB_O_CPU_NODE },
+	{ .id = IB_O_MEM_NODE },
+	O(direction, IB_O_DIRECTION),
+	O(iterations, IB_O_ITERATIONS),
+	O(duration, IB_O_DURATION),
+	O(seed, IB_O_SEED),
+	O(verify, IB_O_VERIFY),
+	{ .id = IB_O_BUF_SIZE },
+};
+#undef O
+
+extern const struct ib_engine ib_engine_dmaengine;
+
 static const char *dmaengine_supported(const struct ib_point *pt, char *buf, size_t len)
 {
-	return ib_module_supported(pt, IOMMUBENCH_ENGINE_DMAENGINE, buf, len);
-}
-
-static int dmaengine_run(struct ib_run_ctx *ctx, struct ib_rep *rep, char *err,
-		  size_t errlen)
-{
-	return ib_module_run_point(ctx, IOMMUBENCH_ENGINE_DMAENGINE, rep, err, errlen);
+	return ib_module_supported(&ib_engine_dmaengine, pt, buf, len);
 }
 
 const struct ib_engine ib_engine_dmaengine = {
 	.name = "dmaengine",
 	.help = "a dmaengine DMA_MEMCPY channel through the module (bare metal): dma_latency_ns, bandwidth",
-	.params = "page_size,window,xfer_size,pattern,threads,cpu_node,mem_node,direction,iterations,duration,seed,verify,buf_size",
-	.flags = IB_ENG_MODULE,
+	.flags = IB_ENG_DMA | IB_ENG_NEEDS_MODULE | IB_ENG_NEEDS_DMA_CHAN,
+	.metrics = IB_MB(IB_M_DMA_LATENCY) | IB_MB(IB_M_PIN) | IB_MB_BANDWIDTH,
+	.module_engine = IOMMUBENCH_ENGINE_DMAENGINE,
+	IB_ENGINE_OPTS(dmaengine_opts),
+	.opts_size = sizeof(struct ib_module_opts),
 	.supported = dmaengine_supported,
-	.run = dmaengine_run,
+	.run = ib_module_run_point,
 };

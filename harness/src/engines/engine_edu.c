@@ -5,22 +5,59 @@
  */
 #include "ib_module.h"
 
-static const char *edu_supported(const struct ib_point *pt, char *buf, size_t len)
+/* The edu device's DMA length register: at most 4095 bytes per DMA. */
+#define EDU_MAX_XFER 4095
+
+#define O(field, id) IB_EOPT(struct ib_module_opts, field, id)
+static const struct ib_engine_opt edu_opts[] = {
+	O(op, IB_O_OP),
+	{ .id = IB_O_PAGE_SIZE },
+	O(window, IB_O_WINDOW),
+	O(xfer_size, IB_O_XFER_SIZE),
+	O(pattern, IB_O_PATTERN),
+	O(threads, IB_O_THREADS),
+	{ .id = IB_O_IOMMU_MODE },
+	{ .id = IB_O_CPU_NODE },
+	{ .id = IB_O_MEM_NODE },
+	{ .id = IB_O_DEV_NODE },
+	{ .id = IB_O_DEVICE },
+	O(direction, IB_O_DIRECTION),
+	O(iterations, IB_O_ITERATIONS),
+	O(duration, IB_O_DURATION),
+	O(seed, IB_O_SEED),
+	O(verify, IB_O_VERIFY),
+	{ .id = IB_O_BUF_SIZE },
+};
+#undef O
+
+static int edu_validate(const struct ib_params *p, char *err, size_t errlen)
 {
-	return ib_module_supported(pt, IOMMUBENCH_ENGINE_EDU, buf, len);
+	if (p->u[IB_O_XFER_SIZE] > EDU_MAX_XFER) {
+		snprintf(err, errlen,
+			 "xfer_size=%s: the edu device moves at most %d bytes per DMA",
+			 p->raw[IB_O_XFER_SIZE], EDU_MAX_XFER);
+		return -1;
+	}
+	return 0;
 }
 
-static int edu_run(struct ib_run_ctx *ctx, struct ib_rep *rep, char *err,
-		  size_t errlen)
+extern const struct ib_engine ib_engine_edu;
+
+static const char *edu_supported(const struct ib_point *pt, char *buf, size_t len)
 {
-	return ib_module_run_point(ctx, IOMMUBENCH_ENGINE_EDU, rep, err, errlen);
+	return ib_module_supported(&ib_engine_edu, pt, buf, len);
 }
 
 const struct ib_engine ib_engine_edu = {
 	.name = "edu",
 	.help = "QEMU edu device DMA through the module (lab): dma_latency_ns, bandwidth; op=isolation gives the verdict",
-	.params = "op,page_size,window,xfer_size,pattern,threads,iommu_mode,cpu_node,mem_node,dev_node,device,direction,iterations,duration,seed,verify,buf_size",
-	.flags = IB_ENG_MODULE | IB_ENG_DEVICE,
+	.flags = IB_ENG_DMA | IB_ENG_ISOLATION | IB_ENG_NEEDS_MODULE |
+		 IB_ENG_NEEDS_DEVICE,
+	.metrics = IB_MB(IB_M_DMA_LATENCY) | IB_MB(IB_M_PIN) | IB_MB_BANDWIDTH,
+	.module_engine = IOMMUBENCH_ENGINE_EDU,
+	IB_ENGINE_OPTS(edu_opts),
+	.opts_size = sizeof(struct ib_module_opts),
+	.validate = edu_validate,
 	.supported = edu_supported,
-	.run = edu_run,
+	.run = ib_module_run_point,
 };

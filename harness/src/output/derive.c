@@ -40,6 +40,7 @@
 
 #include "ib_commands.h"
 #include "ib_derive.h"
+#include "ib_engine.h"
 #include "ib_results.h"
 #include "ib_stats.h"
 
@@ -199,10 +200,12 @@ static bool dma_row(json_t *row)
 	const char *eng = str_of(row, "engine");
 	json_t *params = json_object_get(row, "params");
 	const char *op = str_of(params, "op");
+	const struct ib_engine *e;
 
 	if ((rt && !strcmp(rt, "derived")) || !st || strcmp(st, "ok") || !eng)
 		return false;
-	if (!strcmp(eng, "cpu") || !strcmp(eng, "null") || !strcmp(eng, "map"))
+	e = ib_engine_find(eng);
+	if (e && !(e->flags & IB_ENG_DMA))
 		return false;
 	if (op && strcmp(op, "bench"))
 		return false;

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Lab control: the BEGIN/END handshake with the lab runner over a
+ * virtio-serial port (--lab-ctl), so the host marks each point's window in
+ * the QEMU trace (docs/lab.md).  Without --lab-ctl every call is a no-op.
+ */
+#ifndef IB_LAB_CTL_H
+#define IB_LAB_CTL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Opens the port: 0, or -1 with errno. */
+int ib_lab_open(const char *path);
+void ib_lab_close(void);
+bool ib_lab_active(void);
+
+/* Writes "KIND NAME\n" and waits for "ACK [host_ns]": 0, or -1 when the
+ * port fails.  0 at once without a port. */
+int ib_lab_mark(const char *kind, const char *name);
+
+/* Host wall-clock ns between the first and the latest ACK: the guest's
+ * own clock is virtual under icount (it jumps over idle time), so ETAs in
+ * the lab use the host's.  false until two ACKs have come. */
+bool ib_lab_host_elapsed(uint64_t *ns);
+
+#endif
