@@ -57,6 +57,15 @@ refused "CLI list of 5000 items" "$rc" "$out" "--window: window: list of 5000 it
 # a key the engine does not take: one line naming key and engine (issue 9)
 out=$($bin run --engine null --window 64k --dry-run 2>&1); rc=$?
 refused "key the engine does not take" "$rc" "$out" "[null] window: engine null does not take this key"
+# with an engine list a key applies to the engines that take it
+out=$($bin run --engine null,cpu --window 64k --dry-run 2>&1); rc=$?
+if [[ $rc == 0 && $(tail -n1 <<<"$out") == "2 points" ]]; then
+	echo "ok - engine=null,cpu with window: taken by cpu, 2 points"
+else
+	echo "not ok - engine=null,cpu with window: rc=$rc $(tail -n1 <<<"$out")"
+fi
+out=$($bin run --engine null,cpu --granule 4 --dry-run 2>&1); rc=$?
+refused "key no engine of a list takes" "$rc" "$out" "granule: no engine of engine=null,cpu takes this key"
 # the same in a suite, with file:line
 printf '[global]\nengine=cpu\n[a]\nthreads=1\nwindow=%s\n' "$(list 65 5q)" >"$tmp/l65.suite"
 out=$($bin run --suite "$tmp/l65.suite" --results-dir "$tmp" 2>&1); rc=$?

@@ -312,25 +312,42 @@ static int job_items_load(const struct ib_suite *s, const struct ib_job *job,
 	return 0;
 }
 
-/* A key of the job's own section (or, for an ad-hoc run, of the command
- * line) that the point's engine does not take is an error; [global] keys
- * and command-line overrides of a suite apply to the jobs that take them. */
+/*
+ * A key of the job's own section (or, for an ad-hoc run, of the command
+ * line) that no engine of the job takes is an error; with an engine list
+ * (engine=map,edu) a key applies to the engines that take it.  [global]
+ * keys and command-line overrides of a suite apply to the jobs that take
+ * them.  Unknown engine names are left to ib_params_validate.
+ */
 static int engine_takes_keys(const struct ib_job *job, const struct ib_job *cli,
-			     bool adhoc, const struct ib_params *p, char *err,
+			     bool adhoc, const struct job_items *ji, char *err,
 			     size_t errlen)
 {
-	const struct ib_engine *e = ib_engine_of(p);
-	int id;
+	int id, k;
 
-	if (!e)
-		return 0; /* ib_params_validate names it */
 	for (id = 0; id < IB_O_MAX; id++) {
+		const char *first = NULL;
+		bool taken = false, known = false;
+
 		if (!job->set[id] && !(adhoc && cli && cli->set[id]))
 			continue;
-		if (ib_engine_takes(e, id))
+		for (k = 0; k < ji->n[IB_O_ENGINE] && !taken; k++) {
+			const struct ib_engine *e = ib_engine_find(ji->items[IB_O_ENGINE][k]);
+
+			if (!e)
+				continue;
+			known = true;
+			first = first ? first : e->name;
+			taken = ib_engine_takes(e, id);
+		}
+		if (taken || !known)
 			continue;
-		snprintf(err, errlen, "%s: engine %s does not take this key",
-			 ib_options[id].name, e->name);
+		if (ji->n[IB_O_ENGINE] > 1 && ji->src[IB_O_ENGINE])
+			snprintf(err, errlen, "%s: no engine of engine=%s takes this key",
+				 ib_options[id].name, ji->src[IB_O_ENGINE]->value[IB_O_ENGINE]);
+		else
+			snprintf(err, errlen, "%s: engine %s does not take this key",
+				 ib_options[id].name, first);
 		return -1;
 	}
 	return 0;
@@ -348,6 +365,13 @@ static int expand_job(const struct ib_suite *s, const struct ib_job *job,
 	if (job_items_load(s, job, cli, &ji)) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
+	}
+	if (engine_takes_keys(job, cli, adhoc, &ji, err, errlen)) {
+		char msg[512];
+
+		snprintf(msg, sizeof(msg), "%s", err);
+		snprintf(err, errlen, "%s: [%s] %s", s->file, job->name, msg);
+		goto out;
 	}
 	for (id = 0; id < IB_O_MAX; id++) {
 		swept[id] = nitems[id] > 1 ||
@@ -374,8 +398,7 @@ static int expand_job(const struct ib_suite *s, const struct ib_job *job,
 				name_add(pt.name, sizeof(pt.name),
 					 ib_options[id].name, ji.items[id][idx[id]]);
 		}
-		if (engine_takes_keys(job, cli, adhoc, &pt.p, msg, sizeof(msg)) ||
-		    ib_params_validate(&pt.p, msg, sizeof(msg))) {
+		if (ib_params_validate(&pt.p, msg, sizeof(msg))) {
 			snprintf(err, errlen, "%s: [%s] %s", s->file, job->name, msg);
 			goto out;
 		}
