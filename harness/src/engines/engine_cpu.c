@@ -18,6 +18,7 @@
 
 #include "ib_engine.h"
 #include "ib_run.h"
+#include "iommubench.h"
 
 struct worker {
 	struct ib_run_ctx *ctx;
@@ -29,17 +30,6 @@ struct worker {
 	int failed;
 };
 
-static uint64_t xorshift64s(uint64_t *s)
-{
-	uint64_t x = *s;
-
-	x ^= x >> 12;
-	x ^= x << 25;
-	x ^= x >> 27;
-	*s = x;
-	return x * 0x2545F4914F6CDD1DULL;
-}
-
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
@@ -47,7 +37,8 @@ static void *worker_main(void *arg)
 	char *base = w->ctx->buf->addr;
 	uint64_t xfer = p->u[IB_O_XFER_SIZE], window = p->u[IB_O_WINDOW];
 	uint64_t slots = window / xfer, n = p->u[IB_O_ITERATIONS];
-	uint64_t dur = p->u[IB_O_DURATION], i, slot, seed;
+	uint64_t dur = p->u[IB_O_DURATION], i, slot;
+	__u64 seed; /* iommubench_xorshift64s() state */
 	int dir = (int)p->u[IB_O_DIRECTION], rand = (int)p->u[IB_O_PATTERN];
 	bool verify = p->u[IB_O_VERIFY];
 	char *scratch;
@@ -78,7 +69,7 @@ static void *worker_main(void *arg)
 		uint64_t a, b, off;
 		bool to_dev = dir == 0 || (dir == 2 && !(i & 1));
 
-		off = rand ? (xorshift64s(&seed) % slots) * xfer :
+		off = rand ? (iommubench_xorshift64s(&seed) % slots) * xfer :
 			     ((slot + i) % slots) * xfer;
 		a = ib_now_ns();
 		if (to_dev)
