@@ -140,7 +140,6 @@ void ib_pci_exit(void);
 struct ib_dev *ib_dev_claim(const char *name, u32 engine_bit, int *err);
 void ib_dev_release(struct ib_dev *ibd);
 int ib_fill_info(struct iommubench_info *info);
-u32 ib_domain_type(struct device *dev);
 
 /* main.c */
 int ib_copy_in(void *dst, size_t ksize, size_t v1size, const void __user *uarg,
@@ -148,19 +147,32 @@ int ib_copy_in(void *dst, size_t ksize, size_t v1size, const void __user *uarg,
 
 /* run.c */
 long ib_ioctl_run(void __user *uarg);
-void ib_record(struct ib_thread *t, enum iommubench_metric m, u64 ns);
+
+/* buffer.c: the pinned user buffer, its sg table and mapping, the window */
+int ib_pin(struct ib_run_ctx *ctx);
+void ib_unpin(struct ib_run_ctx *ctx);
 u64 ib_next_offset(struct ib_thread *t);
 int ib_map_errno(struct device *dev, int ret, unsigned int npages);
 int ib_map_buffer(struct ib_run_ctx *ctx, struct device *dev,
 		  enum dma_data_direction dir, unsigned int npages);
-void ib_buf_sync(struct ib_run_ctx *ctx, u64 off, u64 len, bool for_cpu);
 void ib_unmap_buffer(struct ib_run_ctx *ctx);
 int ib_buf_dma_addr(struct ib_run_ctx *ctx, u64 off, u64 len, dma_addr_t *addr,
 		    u64 *contig);
+void ib_buf_sync(struct ib_run_ctx *ctx, u64 off, u64 len, bool for_cpu);
+u8 ib_pattern_byte(u64 pos, u64 gen);
 void ib_buf_fill(struct ib_run_ctx *ctx, u64 off, u64 len, u64 gen);
 u64 ib_buf_check(struct ib_run_ctx *ctx, u64 off, u64 len, u64 gen);
-u8 ib_pattern_byte(u64 pos, u64 gen);
+
+/* sample.c: timestamps to count/sum/min/max, histogram, raw samples */
+void ib_record(struct ib_thread *t, enum iommubench_metric m, u64 ns);
+int ib_alloc_sinks(struct ib_run_ctx *ctx);
+void ib_free_sinks(struct ib_run_ctx *ctx);
+int ib_collect(struct ib_run_ctx *ctx);
+
+/* iommu.c: what the IOMMU does for a device */
+u32 ib_domain_type(struct device *dev);
 void ib_describe_mapping(struct ib_run_ctx *ctx, struct sg_table *sgt);
+
 static inline bool ib_should_stop(struct ib_run_ctx *ctx)
 {
 	return READ_ONCE(ctx->stop) ||

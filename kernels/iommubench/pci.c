@@ -23,30 +23,6 @@ static LIST_HEAD(ib_devs);
 static DEFINE_MUTEX(ib_devs_lock);
 static unsigned int ib_ndevs;
 
-u32 ib_domain_type(struct device *dev)
-{
-	struct iommu_domain *dom = iommu_get_domain_for_dev(dev);
-
-	if (!dom)
-		return IOMMUBENCH_DOMAIN_NONE;
-	switch (dom->type) {
-	case IOMMU_DOMAIN_IDENTITY:
-		return IOMMUBENCH_DOMAIN_IDENTITY;
-	case IOMMU_DOMAIN_DMA:
-		return IOMMUBENCH_DOMAIN_DMA;
-#ifdef HAVE_IOMMU_DOMAIN_DMA_FQ /* before 5.15 lazy was a domain attribute */
-	case IOMMU_DOMAIN_DMA_FQ:
-		return IOMMUBENCH_DOMAIN_DMA_FQ;
-#endif
-	case IOMMU_DOMAIN_BLOCKED:
-		return IOMMUBENCH_DOMAIN_BLOCKED;
-	case IOMMU_DOMAIN_UNMANAGED:
-		return IOMMUBENCH_DOMAIN_UNMANAGED;
-	default:
-		return IOMMUBENCH_DOMAIN_OTHER;
-	}
-}
-
 static void ib_fill_dev(struct iommubench_dev_info *di, struct ib_dev *ibd)
 {
 	struct device *dev = &ibd->pdev->dev;
