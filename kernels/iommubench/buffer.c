@@ -87,24 +87,28 @@ u8 ib_pattern_byte(u64 pos, u64 gen)
 	return (u8)(w >> ((pos & 7) * 8));
 }
 
-void ib_buf_fill(struct ib_run_ctx *ctx, u64 off, u64 len, u64 gen)
+/* The pattern in a kernel buffer p holding buffer offsets [pos, pos + len). */
+void ib_mem_fill(u8 *p, u64 pos, u64 len, u64 gen)
 {
-	while (len) {
-		unsigned int po = offset_in_page(off);
-		unsigned int n = min_t(u64, len, PAGE_SIZE - po);
-		u8 *p = kmap_local_page(ctx->pages[off >> PAGE_SHIFT]);
-		unsigned int i;
+	u64 i;
 
-		for (i = 0; i < n; i++)
-			p[po + i] = ib_pattern_byte(off + i, gen);
-		kunmap_local(p);
-		off += n;
-		len -= n;
-	}
+	for (i = 0; i < len; i++)
+		p[i] = ib_pattern_byte(pos + i, gen);
 }
 
-/* Number of bytes that do not match the pattern. */
-u64 ib_buf_check(struct ib_run_ctx *ctx, u64 off, u64 len, u64 gen)
+/* Number of bytes of p that do not match the pattern. */
+u64 ib_mem_check(const u8 *p, u64 pos, u64 len, u64 gen)
+{
+	u64 i, bad = 0;
+
+	for (i = 0; i < len; i++)
+		bad += p[i] != ib_pattern_byte(pos + i, gen);
+	return bad;
+}
+
+/* Fill a range of the pinned buffer with the pattern, or check it. */
+static u64 ib_buf_pattern(struct ib_run_ctx *ctx, u64 off, u64 len, u64 gen,
+			  bool check)
 {
 	u64 bad = 0;
 
@@ -112,15 +116,27 @@ u64 ib_buf_check(struct ib_run_ctx *ctx, u64 off, u64 len, u64 gen)
 		unsigned int po = offset_in_page(off);
 		unsigned int n = min_t(u64, len, PAGE_SIZE - po);
 		u8 *p = kmap_local_page(ctx->pages[off >> PAGE_SHIFT]);
-		unsigned int i;
 
-		for (i = 0; i < n; i++)
-			bad += p[po + i] != ib_pattern_byte(off + i, gen);
+		if (check)
+			bad += ib_mem_check(p + po, off, n, gen);
+		else
+			ib_mem_fill(p + po, off, n, gen);
 		kunmap_local(p);
 		off += n;
 		len -= n;
 	}
 	return bad;
+}
+
+void ib_buf_fill(struct ib_run_ctx *ctx, u64 off, u64 len, u64 gen)
+{
+	ib_buf_pattern(ctx, off, len, gen, false);
+}
+
+/* Number of bytes in the range that do not match the pattern. */
+u64 ib_buf_check(struct ib_run_ctx *ctx, u64 off, u64 len, u64 gen)
+{
+	return ib_buf_pattern(ctx, off, len, gen, true);
 }
 
 /*

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * iommubench: IOMMUBENCH_RUN.  Validates the request, claims the device,
- * pins the buffer (buffer.c), runs the engine's iterations on kthreads
- * bound to the requested CPUs and hands the threads' figures to the sample
- * core (sample.c) for the caller.
+ * iommubench: IOMMUBENCH_RUN.  Reads and validates the request, claims the
+ * device, pins the buffer (buffer.c), lets the engine prepare, runs its
+ * iterations on kthreads bound to the requested CPUs (DMA engines through
+ * the core's dma_iter.c) or its isolation check, and hands the threads'
+ * figures to the sample core (sample.c) for the caller.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -14,20 +15,34 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
-#include "ib.h"
-
-/* ops table indexed by enum iommubench_engine */
-static const struct ib_engine_ops *const ib_engines[IOMMUBENCH_ENGINE_MAX] = {
-	[IOMMUBENCH_ENGINE_MAP] = &ib_map_ops,
-	[IOMMUBENCH_ENGINE_EDU] = &ib_edu_ops,
-	[IOMMUBENCH_ENGINE_DMAENGINE] = &ib_dmaengine_ops,
-};
+#include "dispatch.h"
 
 static const enum dma_data_direction ib_dirs[IOMMUBENCH_DIR_MAX] = {
 	[IOMMUBENCH_DIR_TO_DEVICE] = DMA_TO_DEVICE,
 	[IOMMUBENCH_DIR_FROM_DEVICE] = DMA_FROM_DEVICE,
 	[IOMMUBENCH_DIR_BIDIR] = DMA_BIDIRECTIONAL,
 };
+
+/* Read the leading size field and the struct with copy_struct_from_user(). */
+int ib_copy_in(void *dst, size_t ksize, size_t v1size, const void __user *uarg,
+	       u32 *usize, const char *what)
+{
+	int ret;
+
+	if (get_user(*usize, (const u32 __user *)uarg))
+		return -EFAULT;
+	if (*usize < v1size) {
+		pr_err_ratelimited("%s: size=%u: below the v1 size %zu\n", what,
+				   *usize, v1size);
+		return -EINVAL;
+	}
+	ret = copy_struct_from_user(dst, ksize, uarg, *usize);
+	if (ret == -E2BIG)
+		pr_err_ratelimited("%s: size=%u: unknown non-zero bytes after "
+				   "offset %zu\n",
+				   what, *usize, ksize);
+	return ret;
+}
 
 /* ---- validation ---- */
 
@@ -42,22 +57,28 @@ static bool ib_str_ok(const char *s, size_t len)
 	return strnlen(s, len) < len;
 }
 
+/*
+ * The core's checks, then the engine's (ops->validate).  engine is checked
+ * first: everything after it may index the ops table.
+ */
 static int ib_validate(struct iommubench_run *r)
 {
-	bool dma = r->engine != IOMMUBENCH_ENGINE_MAP;
+	const struct ib_engine_ops *ops;
+	bool dma;
 	u64 end;
 	int m;
 
 	if (r->engine >= IOMMUBENCH_ENGINE_MAX)
 		return IB_EINVAL("engine=%u: expected < %u", r->engine,
 				 IOMMUBENCH_ENGINE_MAX);
+	ops = ib_engines[r->engine];
+	dma = ops->xfer;
 	if (r->op >= IOMMUBENCH_OP_MAX)
 		return IB_EINVAL("op=%u: expected < %u", r->op,
 				 IOMMUBENCH_OP_MAX);
-	if (r->op == IOMMUBENCH_OP_ISOLATION &&
-	    !ib_engines[r->engine]->isolation)
+	if (r->op == IOMMUBENCH_OP_ISOLATION && !ops->isolation)
 		return IB_EINVAL("op=isolation: not supported by engine %s",
-				 ib_engines[r->engine]->name);
+				 ops->name);
 	if (r->direction >= IOMMUBENCH_DIR_MAX)
 		return IB_EINVAL("direction=%u: expected < %u", r->direction,
 				 IOMMUBENCH_DIR_MAX);
@@ -107,25 +128,9 @@ static int ib_validate(struct iommubench_run *r)
 	if (r->xfer_size > (r->window ? r->window : r->buf_len))
 		return IB_EINVAL("xfer_size=%llu: larger than window=%llu",
 				 r->xfer_size, r->window);
-	if (r->engine == IOMMUBENCH_ENGINE_EDU &&
-	    r->xfer_size > IB_EDU_MAX_XFER)
-		return IB_EINVAL("xfer_size=%llu: the edu device moves at most "
-				 "%d bytes per DMA",
-				 r->xfer_size, IB_EDU_MAX_XFER);
 	if (r->granule > IOMMUBENCH_MAX_GRANULE)
 		return IB_EINVAL("granule=%u: above %d", r->granule,
 				 IOMMUBENCH_MAX_GRANULE);
-	if (r->engine == IOMMUBENCH_ENGINE_MAP) {
-		u64 win = r->window ? r->window : r->buf_len;
-
-		if (!r->granule)
-			return IB_EINVAL("granule=0: must be 1..%d",
-					 IOMMUBENCH_MAX_GRANULE);
-		if ((u64)r->granule << PAGE_SHIFT > win)
-			return IB_EINVAL(
-				"granule=%u: %u pages exceed window=%llu",
-				r->granule, r->granule, win);
-	}
 	if (!r->threads || r->threads > IOMMUBENCH_MAX_THREADS)
 		return IB_EINVAL("threads=%u: must be 1..%d", r->threads,
 				 IOMMUBENCH_MAX_THREADS);
@@ -162,7 +167,7 @@ static int ib_validate(struct iommubench_run *r)
 					 "not user memory",
 					 m, r->hist_ptr[m]);
 	}
-	return 0;
+	return ops->validate ? ops->validate(r) : 0;
 }
 
 /* ---- threads ---- */
@@ -171,13 +176,15 @@ static int ib_thread_fn(void *data)
 {
 	struct ib_thread *t = data;
 	struct ib_run_ctx *ctx = t->ctx;
-	const struct ib_engine_ops *ops = ib_engines[ctx->run->engine];
+	const struct ib_engine_ops *ops = ctx->ops;
 	const struct iommubench_run *r = ctx->run;
+	/* DMA engines are timed by the core, the others time themselves */
+	ib_iter_fn *iter = ops->xfer ? ib_dma_iter : ops->iter;
 	u64 i;
 	int ret = 0;
 
 	for (i = 0; i < r->warmup && !ib_should_stop(ctx); i++) {
-		ret = ops->iter(t, false);
+		ret = iter(t, false);
 		if (ret)
 			goto out;
 		cond_resched();
@@ -187,7 +194,7 @@ static int ib_thread_fn(void *data)
 		if (r->iterations ? i >= r->iterations
 				  : ktime_get_ns() >= ctx->deadline_ns)
 			break;
-		ret = ops->iter(t, true);
+		ret = iter(t, true);
 		if (ret)
 			break;
 		cond_resched();
@@ -212,7 +219,7 @@ out:
 
 static int ib_run_threads(struct ib_run_ctx *ctx, const u32 *cpus)
 {
-	const struct ib_engine_ops *ops = ib_engines[ctx->run->engine];
+	const struct ib_engine_ops *ops = ctx->ops;
 	unsigned int i, inited = 0;
 	int ret = 0;
 
@@ -275,6 +282,8 @@ out:
 	return ret;
 }
 
+/* ---- the ioctl ---- */
+
 long ib_ioctl_run(void __user *uarg)
 {
 	const struct ib_engine_ops *ops;
@@ -300,10 +309,12 @@ long ib_ioctl_run(void __user *uarg)
 		goto out_free;
 	/* outputs start from zero whatever the caller left there */
 	memset_startat(r, 0, stats);
+	ops = ib_engines[r->engine];
 	ctx->run = r;
+	ctx->ops = ops;
 	ctx->nthreads = r->threads;
 	init_completion(&ctx->all_done);
-	ops = ib_engines[r->engine];
+	mutex_init(&ctx->xfer_lock);
 	ctx->dir = ib_dirs[r->direction];
 
 	if (r->cpus_ptr) {
@@ -331,7 +342,7 @@ long ib_ioctl_run(void __user *uarg)
 	}
 	ctx->threads[0].ctx = ctx;
 
-	if (r->engine != IOMMUBENCH_ENGINE_DMAENGINE) {
+	if (!(ops->flags & IB_ENGINE_F_NO_DEVICE)) {
 		int err;
 
 		ctx->ibd = ib_dev_claim(r->device,
@@ -341,15 +352,10 @@ long ib_ioctl_run(void __user *uarg)
 			goto out_free;
 		}
 		ctx->dev = &ctx->ibd->pdev->dev;
+		snprintf(ctx->target, sizeof(ctx->target), "device=%s",
+			 ctx->ibd->name);
 		r->domain_type = ib_domain_type(ctx->dev);
 		faults0 = ib_fault_count(ctx->ibd->fault_slot);
-	} else if (r->device[0]) {
-		pr_err_ratelimited(
-			"device=%s: the dmaengine engine uses a channel "
-			"(chan=), not a device\n",
-			r->device);
-		ret = -EINVAL;
-		goto out_free;
 	}
 
 	ret = ib_alloc_sinks(ctx);
