@@ -8,7 +8,8 @@
  * side" of a transfer is a coherent kernel buffer of xfer_size bytes:
  * to_device copies buffer -> kernel buffer, from_device the reverse, bidir
  * alternates.  Each memcpy is timed from prep+submit to its completion
- * callback.  The lab has no such channel: the run fails with -ENODEV and
+ * callback, by the core's timed iteration (dma_iter.c): this file supplies
+ * the copy and the fill/check of the kernel buffer.  The lab has no such channel: the run fails with -ENODEV and
  * a pr_info saying why, which the harness reports as "unavailable".
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -18,7 +19,7 @@
 #include <linux/module.h>
 #include <linux/slab.h>
 
-#include "ib.h"
+#include "engine.h"
 
 static unsigned int dmaengine_timeout_ms = 5000;
 module_param(dmaengine_timeout_ms, uint, 0644);
@@ -30,8 +31,6 @@ struct ib_dmae_run {
 	void *kbuf;
 	dma_addr_t kbuf_dma;
 	size_t kbuf_len;
-	struct mutex lock; /* one transfer in flight on the channel */
-	u64 gen;
 };
 
 static bool ib_chan_filter(struct dma_chan *chan, void *param)
@@ -53,8 +52,8 @@ static struct dma_chan *ib_get_memcpy_chan(const char *name)
 	return dma_request_chan_by_mask(&mask);
 }
 
-/* How many DMA_MEMCPY channels we could get right now. */
-u32 ib_dmaengine_count_chans(void)
+/* GET_INFO: how many DMA_MEMCPY channels we could get right now. */
+static void ib_dmae_info(struct iommubench_info *info)
 {
 	struct dma_chan *chans[64];
 	u32 n = 0, i;
@@ -68,7 +67,18 @@ u32 ib_dmaengine_count_chans(void)
 	}
 	for (i = 0; i < n; i++)
 		dma_release_channel(chans[i]);
-	return n;
+	info->ndma_chans = n;
+}
+
+static int ib_dmae_validate(const struct iommubench_run *r)
+{
+	if (r->device[0]) {
+		pr_err_ratelimited("device=%s: the dmaengine engine uses a "
+				   "channel (chan=), not a device\n",
+				   r->device);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 static void ib_dmae_done(void *param)
@@ -94,10 +104,11 @@ static int ib_dmae_prepare(struct ib_run_ctx *ctx)
 		dma_release_channel(chan);
 		return -ENOMEM;
 	}
-	mutex_init(&dr->lock);
 	dr->chan = chan;
 	ctx->priv = dr;
 	ctx->dev = chan->device->dev;
+	snprintf(ctx->target, sizeof(ctx->target), "chan=%s",
+		 dma_chan_name(chan));
 	r->domain_type = ib_domain_type(ctx->dev);
 	dr->kbuf_len = PAGE_ALIGN(r->xfer_size);
 	dr->kbuf = dma_alloc_coherent(ctx->dev, dr->kbuf_len, &dr->kbuf_dma,
@@ -153,86 +164,42 @@ static int ib_dmae_copy(struct ib_run_ctx *ctx, dma_addr_t dst, dma_addr_t src,
 	return 0;
 }
 
-static int ib_dmae_iter(struct ib_thread *t, bool record)
+/* The xfer hook: one memcpy between the buffer and the kernel buffer. */
+static int ib_dmae_xfer(struct ib_run_ctx *ctx, dma_addr_t ram, u64 far_off,
+			u64 len, bool from_dev)
 {
-	struct ib_run_ctx *ctx = t->ctx;
-	const struct iommubench_run *r = ctx->run;
 	struct ib_dmae_run *dr = ctx->priv;
-	bool verify = r->flags & IOMMUBENCH_F_VERIFY;
-	u64 off = ib_next_offset(t), len = r->xfer_size, done = 0, gen, t0, t1;
-	bool to_buf;
-	int ret = 0;
 
-	if (r->direction == IOMMUBENCH_DIR_BIDIR)
-		to_buf = t->iter & 1;
-	else
-		to_buf = r->direction == IOMMUBENCH_DIR_FROM_DEVICE;
+	if (from_dev)
+		return ib_dmae_copy(ctx, ram, dr->kbuf_dma + far_off, len);
+	return ib_dmae_copy(ctx, dr->kbuf_dma + far_off, ram, len);
+}
 
-	mutex_lock(&dr->lock);
-	gen = ++dr->gen;
-	if (verify) {
-		if (to_buf) {
-			u8 *p = dr->kbuf;
-			u64 i;
+static int ib_dmae_far_fill(struct ib_run_ctx *ctx, u64 pos, u64 len, u64 gen)
+{
+	struct ib_dmae_run *dr = ctx->priv;
 
-			for (i = 0; i < len; i++)
-				p[i] = ib_pattern_byte(off + i, gen);
-		} else {
-			ib_buf_fill(ctx, off, len, gen);
-			ib_buf_sync(ctx, off, len, false);
-		}
-	}
-	t0 = ktime_get_ns();
-	while (done < len) {
-		dma_addr_t a;
-		u64 n;
+	ib_mem_fill(dr->kbuf, pos, len, gen);
+	return 0;
+}
 
-		ret = ib_buf_dma_addr(ctx, off + done, len - done, &a, &n);
-		if (ret)
-			goto out;
-		if (to_buf)
-			ret = ib_dmae_copy(ctx, a, dr->kbuf_dma + done, n);
-		else
-			ret = ib_dmae_copy(ctx, dr->kbuf_dma + done, a, n);
-		if (ret)
-			goto out;
-		done += n;
-	}
-	t1 = ktime_get_ns();
-	if (verify) {
-		u64 bad = 0;
+static int ib_dmae_far_check(struct ib_run_ctx *ctx, u64 pos, u64 len, u64 gen,
+			     u64 *bad)
+{
+	struct ib_dmae_run *dr = ctx->priv;
 
-		if (to_buf) {
-			ib_buf_sync(ctx, off, len, true);
-			bad = ib_buf_check(ctx, off, len, gen);
-		} else {
-			u8 *p = dr->kbuf;
-			u64 i;
-
-			for (i = 0; i < len; i++)
-				bad += p[i] != ib_pattern_byte(off + i, gen);
-		}
-		if (bad) {
-			atomic_inc(&ctx->verify_errors);
-			pr_err_ratelimited("chan=%s: verify: %llu of %llu "
-					   "bytes wrong at offset %llu\n",
-					   dma_chan_name(dr->chan), bad, len,
-					   off);
-		}
-	}
-	if (record) {
-		ib_record(t, IOMMUBENCH_METRIC_DMA, t1 - t0);
-		t->bytes += len;
-	}
-	t->iter++;
-out:
-	mutex_unlock(&dr->lock);
-	return ret;
+	*bad = ib_mem_check(dr->kbuf, pos, len, gen);
+	return 0;
 }
 
 const struct ib_engine_ops ib_dmaengine_ops = {
 	.name = "dmaengine",
+	.flags = IB_ENGINE_F_NO_DEVICE,
+	.info = ib_dmae_info,
+	.validate = ib_dmae_validate,
 	.prepare = ib_dmae_prepare,
 	.unprepare = ib_dmae_unprepare,
-	.iter = ib_dmae_iter,
+	.xfer = ib_dmae_xfer,
+	.far_fill = ib_dmae_far_fill,
+	.far_check = ib_dmae_far_check,
 };

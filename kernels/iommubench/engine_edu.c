@@ -4,12 +4,15 @@
  * device (hw/misc/edu.c), the lab's stand-in for a DMA-capable device.
  *
  * The edu DMA engine copies up to 4095 bytes (QEMU 7.2 off-by-one, see
- * ib.h) between RAM and its internal buffer; it completes 100 ms of virtual
+ * IB_EDU_MAX_XFER) between RAM and its internal buffer; it completes 100 ms of virtual
  * time after the start and raises an interrupt, so the thread sleeps in
  * wait_for_completion_timeout().  Under -icount the guest's idle time is
  * skipped, which makes hundreds of DMAs per second possible.
  *
- * It also implements the isolation check (IOMMUBENCH_OP_ISOLATION).
+ * The engine supplies the transfer and the far-end fill/check; the timed
+ * iteration is the core's (dma_iter.c).  It also implements the isolation
+ * check (IOMMUBENCH_OP_ISOLATION).  Device state (BAR, IRQ) lives in
+ * ibd->priv, per-run state (the scratch page) in ctx->priv.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -23,45 +26,82 @@
 #include <linux/module.h>
 #include <linux/slab.h>
 
-#include "ib.h"
+#include "engine.h"
+
+/* QEMU edu device (hw/misc/edu.c) */
+#define IB_EDU_IRQ_STATUS 0x24
+#define IB_EDU_IRQ_ACK 0x64
+#define IB_EDU_DMA_SRC 0x80
+#define IB_EDU_DMA_DST 0x88
+#define IB_EDU_DMA_CNT 0x90
+#define IB_EDU_DMA_CMD 0x98
+#define IB_EDU_CMD_RUN BIT(0)
+#define IB_EDU_CMD_TO_RAM BIT(1) /* 1: edu -> RAM, 0: RAM -> edu */
+#define IB_EDU_CMD_IRQ BIT(2)
+#define IB_EDU_DMA_IRQ 0x100
+#define IB_EDU_BUF_ADDR 0x40000
+/*
+ * The edu buffer is 4096 bytes, but QEMU 7.2 aborts on a transfer that ends
+ * exactly at its end; keep offset + count strictly below 4096.
+ */
+#define IB_EDU_MAX_XFER 4095
+
+static unsigned int edu_dma_bits = 28;
+module_param(edu_dma_bits, uint, 0444);
+MODULE_PARM_DESC(edu_dma_bits,
+		 "DMA mask bits for edu devices (28..64, default 28 = QEMU's "
+		 "default dma_mask; match -device edu,dma_mask=)");
 
 static unsigned int edu_timeout_ms = 10000;
 module_param(edu_timeout_ms, uint, 0644);
 MODULE_PARM_DESC(edu_timeout_ms, "wall-clock limit for one edu DMA (ms)");
 
-/* per-run state */
+/* per-device state (ibd->priv) */
+struct ib_edu_dev {
+	void __iomem *bar;
+	int irq;
+	struct completion done;
+	bool broken; /* a DMA never stopped: do not touch again */
+};
+
+/* per-run state (ctx->priv) */
 struct ib_edu_run {
 	void *scratch; /* coherent page: the far end of round trips */
 	dma_addr_t scratch_dma;
-	u64 gen; /* data generation for the pattern */
 };
 
 static irqreturn_t ib_edu_irq(int irq, void *data)
 {
-	struct ib_dev *ibd = data;
-	u32 st = readl(ibd->bar + IB_EDU_IRQ_STATUS);
+	struct ib_edu_dev *ed = data;
+	u32 st = readl(ed->bar + IB_EDU_IRQ_STATUS);
 
 	if (!st || st == ~0U)
 		return IRQ_NONE;
-	writel(st, ibd->bar + IB_EDU_IRQ_ACK);
+	writel(st, ed->bar + IB_EDU_IRQ_ACK);
 	if (st & IB_EDU_DMA_IRQ)
-		complete(&ibd->edu_done);
+		complete(&ed->done);
 	return IRQ_HANDLED;
 }
 
-int ib_edu_probe(struct ib_dev *ibd)
+static int ib_edu_probe(struct ib_dev *ibd)
 {
 	struct pci_dev *pdev = ibd->pdev;
+	struct ib_edu_dev *ed;
 	int ret, nvec;
 
+	ed = kzalloc(sizeof(*ed), GFP_KERNEL);
+	if (!ed)
+		return -ENOMEM;
+	init_completion(&ed->done);
+	ed->irq = -1;
 	ret = pci_enable_device(pdev);
 	if (ret)
-		return ret;
+		goto err_free;
 	ret = pci_request_region(pdev, 0, "iommubench");
 	if (ret)
 		goto err_disable;
-	ibd->bar = pci_iomap(pdev, 0, 0);
-	if (!ibd->bar) {
+	ed->bar = pci_iomap(pdev, 0, 0);
+	if (!ed->bar) {
 		ret = -ENOMEM;
 		goto err_region;
 	}
@@ -71,63 +111,83 @@ int ib_edu_probe(struct ib_dev *ibd)
 		ret = nvec;
 		goto err_unmap;
 	}
-	ibd->irq = pci_irq_vector(pdev, 0);
+	ed->irq = pci_irq_vector(pdev, 0);
 	/* drop whatever a previous driver left pending */
-	writel(readl(ibd->bar + IB_EDU_IRQ_STATUS), ibd->bar + IB_EDU_IRQ_ACK);
-	ret = request_irq(ibd->irq, ib_edu_irq, IRQF_SHARED, "iommubench-edu",
-			  ibd);
+	writel(readl(ed->bar + IB_EDU_IRQ_STATUS), ed->bar + IB_EDU_IRQ_ACK);
+	ret = request_irq(ed->irq, ib_edu_irq, IRQF_SHARED, "iommubench-edu",
+			  ed);
 	if (ret)
 		goto err_vec;
+	/* the guest cannot read QEMU's dma_mask property: the user says it */
+	ibd->dma_bits = clamp(edu_dma_bits, 28U, 64U);
+	ibd->priv = ed;
 	return 0;
 
 err_vec:
 	pci_free_irq_vectors(pdev);
 err_unmap:
 	pci_clear_master(pdev);
-	pci_iounmap(pdev, ibd->bar);
+	pci_iounmap(pdev, ed->bar);
 err_region:
 	pci_release_region(pdev, 0);
 err_disable:
 	pci_disable_device(pdev);
+err_free:
+	kfree(ed);
 	return ret;
 }
 
-void ib_edu_remove(struct ib_dev *ibd)
+static void ib_edu_remove(struct ib_dev *ibd)
 {
+	struct ib_edu_dev *ed = ibd->priv;
 	struct pci_dev *pdev = ibd->pdev;
 
-	free_irq(ibd->irq, ibd);
+	free_irq(ed->irq, ed);
 	pci_free_irq_vectors(pdev);
 	pci_clear_master(pdev);
-	pci_iounmap(pdev, ibd->bar);
+	pci_iounmap(pdev, ed->bar);
 	pci_release_region(pdev, 0);
 	pci_disable_device(pdev);
+	kfree(ed);
+	ibd->priv = NULL;
+}
+
+static int ib_edu_validate(const struct iommubench_run *r)
+{
+	if (r->xfer_size > IB_EDU_MAX_XFER) {
+		pr_err_ratelimited("xfer_size=%llu: the edu device moves at "
+				   "most %d bytes per DMA\n",
+				   r->xfer_size, IB_EDU_MAX_XFER);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 /*
- * One edu DMA, caller holds edu_lock.  edu_off is the offset in the edu
- * buffer.  Returns 0, -ETIMEDOUT (the DMA finished late: counted, run
- * continues) or -EIO (the engine never stopped: the device is retired).
+ * One edu DMA (the engine's xfer hook), caller holds ctx->xfer_lock.
+ * edu_off is the offset in the edu buffer.  Returns 0, -ETIMEDOUT (the DMA
+ * finished late: counted, run continues) or -EIO (the engine never
+ * stopped: the device is retired).
  */
-static int ib_edu_dma_one(struct ib_run_ctx *ctx, dma_addr_t ram, u32 edu_off,
-			  u32 cnt, bool to_ram)
+static int ib_edu_dma_one(struct ib_run_ctx *ctx, dma_addr_t ram, u64 edu_off,
+			  u64 cnt, bool to_ram)
 {
-	struct ib_dev *ibd = ctx->ibd;
-	void __iomem *b = ibd->bar;
+	struct ib_edu_dev *ed = ctx->ibd->priv;
+	void __iomem *b = ed->bar;
 	u64 edu = IB_EDU_BUF_ADDR + edu_off;
 	unsigned long left;
 	int i;
 
-	if (ibd->edu_broken)
+	if (ed->broken)
 		return -EIO;
-	reinit_completion(&ibd->edu_done);
+	reinit_completion(&ed->done);
 	writeq(to_ram ? edu : ram, b + IB_EDU_DMA_SRC);
 	writeq(to_ram ? ram : edu, b + IB_EDU_DMA_DST);
 	writeq(cnt, b + IB_EDU_DMA_CNT);
 	writeq(IB_EDU_CMD_RUN | IB_EDU_CMD_IRQ |
 		       (to_ram ? IB_EDU_CMD_TO_RAM : 0),
 	       b + IB_EDU_DMA_CMD);
-	left = wait_for_completion_timeout(&ibd->edu_done,
+	left = wait_for_completion_timeout(&ed->done,
 					   msecs_to_jiffies(edu_timeout_ms));
 	if (left)
 		return 0;
@@ -138,37 +198,16 @@ static int ib_edu_dma_one(struct ib_run_ctx *ctx, dma_addr_t ram, u32 edu_off,
 			return -ETIMEDOUT;
 		msleep(10);
 	}
-	ibd->edu_broken = true;
+	ed->broken = true;
 	ctx->leak_dma = true;
 	pr_err("device=%s: edu DMA did not stop; device retired, buffer leaked "
 	       "on purpose\n",
-	       ibd->name);
+	       ctx->ibd->name);
 	return -EIO;
 }
 
-/* A transfer of len bytes at buffer offset off, split at DMA segment ends. */
-static int ib_edu_xfer(struct ib_run_ctx *ctx, u64 off, u64 len, bool to_ram)
-{
-	u64 done = 0;
-	int ret;
-
-	while (done < len) {
-		dma_addr_t a;
-		u64 n;
-
-		ret = ib_buf_dma_addr(ctx, off + done, len - done, &a, &n);
-		if (ret)
-			return ret;
-		ret = ib_edu_dma_one(ctx, a, done, n, to_ram);
-		if (ret)
-			return ret;
-		done += n;
-	}
-	return 0;
-}
-
 /* The scratch page <-> edu buffer, used to fill or read back the edu side. */
-static int ib_edu_scratch(struct ib_run_ctx *ctx, u32 len, bool to_ram)
+static int ib_edu_scratch(struct ib_run_ctx *ctx, u64 len, bool to_ram)
 {
 	struct ib_edu_run *er = ctx->priv;
 
@@ -178,8 +217,9 @@ static int ib_edu_scratch(struct ib_run_ctx *ctx, u32 len, bool to_ram)
 static int ib_edu_prepare(struct ib_run_ctx *ctx)
 {
 	struct ib_edu_run *er;
+	struct ib_edu_dev *ed = ctx->ibd->priv;
 
-	if (ctx->ibd->edu_broken) {
+	if (ed->broken) {
 		pr_err("device=%s: retired after a stuck DMA\n",
 		       ctx->ibd->name);
 		return -EIO;
@@ -210,94 +250,28 @@ static void ib_edu_unprepare(struct ib_run_ctx *ctx)
 	ctx->priv = NULL;
 }
 
-static void ib_fill_scratch(struct ib_edu_run *er, u64 pos, u32 len, u64 gen)
+/* Far end: load the edu buffer with the pattern through the scratch page. */
+static int ib_edu_far_fill(struct ib_run_ctx *ctx, u64 pos, u64 len, u64 gen)
 {
-	u8 *p = er->scratch;
-	u32 i;
-
-	for (i = 0; i < len; i++)
-		p[i] = ib_pattern_byte(pos + i, gen);
-}
-
-static u32 ib_check_scratch(struct ib_edu_run *er, u64 pos, u32 len, u64 gen)
-{
-	u8 *p = er->scratch;
-	u32 i, bad = 0;
-
-	for (i = 0; i < len; i++)
-		bad += p[i] != ib_pattern_byte(pos + i, gen);
-	return bad;
-}
-
-static int ib_edu_iter(struct ib_thread *t, bool record)
-{
-	struct ib_run_ctx *ctx = t->ctx;
-	const struct iommubench_run *r = ctx->run;
 	struct ib_edu_run *er = ctx->priv;
-	bool verify = r->flags & IOMMUBENCH_F_VERIFY;
-	u64 off = ib_next_offset(t);
-	u32 len = r->xfer_size;
-	bool to_ram;
-	u64 gen, t0, t1;
+
+	ib_mem_fill(er->scratch, pos, len, gen);
+	return ib_edu_scratch(ctx, len, false);
+}
+
+/* Far end: copy the edu buffer back to the scratch page and compare. */
+static int ib_edu_far_check(struct ib_run_ctx *ctx, u64 pos, u64 len, u64 gen,
+			    u64 *bad)
+{
+	struct ib_edu_run *er = ctx->priv;
 	int ret;
 
-	if (r->direction == IOMMUBENCH_DIR_BIDIR)
-		to_ram = t->iter & 1;
-	else
-		to_ram = r->direction == IOMMUBENCH_DIR_FROM_DEVICE;
-
-	mutex_lock(&ctx->ibd->edu_lock);
-	gen = ++er->gen;
-	if (verify) {
-		if (to_ram) {
-			/* load the edu buffer with the pattern for off */
-			ib_fill_scratch(er, off, len, gen);
-			ret = ib_edu_scratch(ctx, len, false);
-		} else {
-			ib_buf_fill(ctx, off, len, gen);
-			ib_buf_sync(ctx, off, len, false);
-			ret = 0;
-		}
-		if (ret)
-			goto out;
-	}
-	t0 = ktime_get_ns();
-	ret = ib_edu_xfer(ctx, off, len, to_ram);
-	t1 = ktime_get_ns();
+	memset(er->scratch, 0, len);
+	ret = ib_edu_scratch(ctx, len, true);
 	if (ret)
-		goto out;
-	if (verify) {
-		u64 bad;
-
-		if (to_ram) {
-			ib_buf_sync(ctx, off, len, true);
-			bad = ib_buf_check(ctx, off, len, gen);
-		} else {
-			/* round trip: edu -> scratch, compare */
-			memset(er->scratch, 0, len);
-			ret = ib_edu_scratch(ctx, len, true);
-			if (ret)
-				goto out;
-			bad = ib_check_scratch(er, off, len, gen);
-		}
-		if (bad) {
-			atomic_inc(&ctx->verify_errors);
-			pr_err_ratelimited("device=%s: verify: %llu of %u "
-					   "bytes wrong at offset %llu (%s)\n",
-					   ctx->ibd->name, bad, len, off,
-					   to_ram ? "from_device"
-						  : "to_device");
-		}
-	}
-	if (record) {
-		ib_record(t, IOMMUBENCH_METRIC_DMA, t1 - t0);
-		t->bytes += len;
-	}
-	t->iter++;
-out:
-	mutex_unlock(&ctx->ibd->edu_lock);
-	/* a late DMA is counted in ->timeouts and the run goes on */
-	return ret == -ETIMEDOUT ? 0 : ret;
+		return ret;
+	*bad = ib_mem_check(er->scratch, pos, len, gen);
+	return 0;
 }
 
 /* ---- isolation ---- */
@@ -345,7 +319,7 @@ static int ib_edu_isolation(struct ib_run_ctx *ctx)
 	gfp_t gfp;
 	int ret, i;
 
-	mutex_lock(&ctx->ibd->edu_lock);
+	mutex_lock(&ctx->xfer_lock);
 	ib_buf_fill(ctx, 0, maplen, 1);
 	ib_buf_fill(ctx, maplen, PAGE_SIZE, IB_CANARY_GEN);
 	ret = ib_map_buffer(ctx, ctx->dev, DMA_BIDIRECTIONAL, nmap);
@@ -361,14 +335,14 @@ static int ib_edu_isolation(struct ib_run_ctx *ctx)
 		end = max_t(u64, end, sg_dma_address(sg) + sg_dma_len(sg));
 
 	/* the device works at all: a legitimate round trip */
-	ret = ib_edu_xfer(ctx, 0, IB_ISO_LEN, false);
+	ret = ib_xfer(ctx, 0, IB_ISO_LEN, false);
 	if (!ret) {
 		memset(er->scratch, 0, IB_ISO_LEN);
 		ret = ib_edu_scratch(ctx, IB_ISO_LEN, true);
 	}
 	if (ret)
 		goto out;
-	if (ib_check_scratch(er, 0, IB_ISO_LEN, 1)) {
+	if (ib_mem_check(er->scratch, 0, IB_ISO_LEN, 1)) {
 		pr_err("device=%s: isolation: the legitimate DMA did not "
 		       "arrive; no verdict\n",
 		       ctx->ibd->name);
@@ -395,7 +369,8 @@ static int ib_edu_isolation(struct ib_run_ctx *ctx)
 		ret = ib_edu_scratch(ctx, IB_ISO_LEN, true);
 		if (ret)
 			goto out;
-		if (!ib_check_scratch(er, maplen, IB_ISO_LEN, IB_CANARY_GEN)) {
+		if (!ib_mem_check(er->scratch, maplen, IB_ISO_LEN,
+				  IB_CANARY_GEN)) {
 			pr_info("device=%s: isolation: read past the mapping "
 				"end returned the canary\n",
 				ctx->ibd->name);
@@ -470,7 +445,7 @@ static int ib_edu_isolation(struct ib_run_ctx *ctx)
 		r->verdict == IOMMUBENCH_VERDICT_ISOLATED ? "isolated"
 							  : "not_isolated");
 out:
-	mutex_unlock(&ctx->ibd->edu_lock);
+	mutex_unlock(&ctx->xfer_lock);
 	/* a stuck engine may still write it: then it is leaked, see above */
 	if (kc && !ctx->leak_dma)
 		__free_page(kc);
@@ -479,8 +454,13 @@ out:
 
 const struct ib_engine_ops ib_edu_ops = {
 	.name = "edu",
+	.probe = ib_edu_probe,
+	.remove = ib_edu_remove,
+	.validate = ib_edu_validate,
 	.prepare = ib_edu_prepare,
 	.unprepare = ib_edu_unprepare,
-	.iter = ib_edu_iter,
+	.xfer = ib_edu_dma_one,
+	.far_fill = ib_edu_far_fill,
+	.far_check = ib_edu_far_check,
 	.isolation = ib_edu_isolation,
 };

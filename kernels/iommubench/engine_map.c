@@ -13,7 +13,7 @@
 #include <linux/dma-mapping.h>
 #include <linux/slab.h>
 
-#include "ib.h"
+#include "engine.h"
 
 struct ib_map_thread {
 	struct sg_table sgt;
@@ -35,6 +35,23 @@ static int ib_map_chunk_table(struct ib_run_ctx *ctx, unsigned int chunk,
 	return sg_alloc_table_from_pages(sgt, ctx->pages + (size_t)chunk * g, g,
 					 0, (unsigned long)g << PAGE_SHIFT,
 					 GFP_KERNEL);
+}
+
+static int ib_map_validate(const struct iommubench_run *r)
+{
+	u64 win = r->window ? r->window : r->buf_len;
+
+	if (!r->granule) {
+		pr_err_ratelimited("granule=0: must be 1..%d\n",
+				   IOMMUBENCH_MAX_GRANULE);
+		return -EINVAL;
+	}
+	if ((u64)r->granule << PAGE_SHIFT > win) {
+		pr_err_ratelimited("granule=%u: %u pages exceed window=%llu\n",
+				   r->granule, r->granule, win);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 /* Map chunk 0 once, untimed, to report the IOVA layout of one map call. */
@@ -111,6 +128,7 @@ static int ib_map_iter(struct ib_thread *t, bool record)
 
 const struct ib_engine_ops ib_map_ops = {
 	.name = "map",
+	.validate = ib_map_validate,
 	.prepare = ib_map_prepare,
 	.thread_init = ib_map_thread_init,
 	.thread_exit = ib_map_thread_exit,

@@ -17,7 +17,7 @@
 #include <linux/uaccess.h>
 #include <linux/utsname.h>
 
-#include "ib.h"
+#include "dispatch.h"
 
 static int ib_open(struct inode *inode, struct file *file)
 {
@@ -26,32 +26,12 @@ static int ib_open(struct inode *inode, struct file *file)
 	return nonseekable_open(inode, file);
 }
 
-/* Read the leading size field and the struct with copy_struct_from_user(). */
-int ib_copy_in(void *dst, size_t ksize, size_t v1size, const void __user *uarg,
-	       u32 *usize, const char *what)
-{
-	int ret;
-
-	if (get_user(*usize, (const u32 __user *)uarg))
-		return -EFAULT;
-	if (*usize < v1size) {
-		pr_err_ratelimited("%s: size=%u: below the v1 size %zu\n", what,
-				   *usize, v1size);
-		return -EINVAL;
-	}
-	ret = copy_struct_from_user(dst, ksize, uarg, *usize);
-	if (ret == -E2BIG)
-		pr_err_ratelimited("%s: size=%u: unknown non-zero bytes after "
-				   "offset %zu\n",
-				   what, *usize, ksize);
-	return ret;
-}
-
 static long ib_ioctl_info(void __user *uarg)
 {
 	struct iommubench_info *info;
 	u32 usize;
 	long ret;
+	int e;
 
 	info = kzalloc(sizeof(*info), GFP_KERNEL);
 	if (!info)
@@ -67,7 +47,9 @@ static long ib_ioctl_info(void __user *uarg)
 	ret = ib_fill_info(info);
 	if (ret)
 		goto out;
-	info->ndma_chans = ib_dmaengine_count_chans();
+	for (e = 0; e < IOMMUBENCH_ENGINE_MAX; e++)
+		if (ib_engines[e]->info)
+			ib_engines[e]->info(info);
 	if (copy_to_user(uarg, info, min_t(size_t, usize, sizeof(*info))))
 		ret = -EFAULT;
 out:

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * iommubench: the PCI driver.  Binds the QEMU edu device by ID and any other
- * device the harness hands over through driver_override, keeps the list of
- * bound devices, and answers the device part of IOMMUBENCH_GET_INFO.
+ * iommubench: the PCI driver.  Binds the devices engines.c lists by ID
+ * (the QEMU edu device) and any other device the harness hands over through
+ * driver_override, lets each engine probe it (ops->probe/remove), keeps the
+ * list of bound devices, and answers the device part of IOMMUBENCH_GET_INFO.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -11,41 +12,11 @@
 #include <linux/module.h>
 #include <linux/slab.h>
 
-#include "ib.h"
-
-static unsigned int edu_dma_bits = 28;
-module_param(edu_dma_bits, uint, 0444);
-MODULE_PARM_DESC(edu_dma_bits,
-		 "DMA mask bits for edu devices (28..64, default 28 = QEMU's "
-		 "default dma_mask; match -device edu,dma_mask=)");
+#include "dispatch.h"
 
 static LIST_HEAD(ib_devs);
 static DEFINE_MUTEX(ib_devs_lock);
 static unsigned int ib_ndevs;
-
-u32 ib_domain_type(struct device *dev)
-{
-	struct iommu_domain *dom = iommu_get_domain_for_dev(dev);
-
-	if (!dom)
-		return IOMMUBENCH_DOMAIN_NONE;
-	switch (dom->type) {
-	case IOMMU_DOMAIN_IDENTITY:
-		return IOMMUBENCH_DOMAIN_IDENTITY;
-	case IOMMU_DOMAIN_DMA:
-		return IOMMUBENCH_DOMAIN_DMA;
-#ifdef HAVE_IOMMU_DOMAIN_DMA_FQ /* before 5.15 lazy was a domain attribute */
-	case IOMMU_DOMAIN_DMA_FQ:
-		return IOMMUBENCH_DOMAIN_DMA_FQ;
-#endif
-	case IOMMU_DOMAIN_BLOCKED:
-		return IOMMUBENCH_DOMAIN_BLOCKED;
-	case IOMMU_DOMAIN_UNMANAGED:
-		return IOMMUBENCH_DOMAIN_UNMANAGED;
-	default:
-		return IOMMUBENCH_DOMAIN_OTHER;
-	}
-}
 
 static void ib_fill_dev(struct iommubench_dev_info *di, struct ib_dev *ibd)
 {
@@ -138,9 +109,51 @@ void ib_dev_release(struct ib_dev *ibd)
 	wake_up_all(&ibd->idle_wq);
 }
 
-static bool ib_is_edu(struct pci_dev *pdev)
+/* The engines ib_pci_ids[] names for pdev (probe() is tried on those). */
+static u32 ib_id_engines(struct pci_dev *pdev)
 {
-	return pdev->vendor == IB_EDU_VENDOR && pdev->device == IB_EDU_DEVICE;
+	const struct pci_device_id *id = pci_match_id(ib_pci_ids, pdev);
+
+	return id ? id->driver_data : 0;
+}
+
+/* Undo the probes of the engines in mask, last first. */
+static void ib_engines_remove(struct ib_dev *ibd, u32 mask)
+{
+	int e;
+
+	for (e = IOMMUBENCH_ENGINE_MAX - 1; e >= 0; e--)
+		if ((mask & IOMMUBENCH_ENGINE_BIT(e)) && ib_engines[e]->remove)
+			ib_engines[e]->remove(ibd);
+}
+
+/*
+ * Offer the device to every engine: one without probe() takes any device,
+ * one with probe() only the devices ib_pci_ids[] names for it.
+ */
+static int ib_engines_probe(struct ib_dev *ibd)
+{
+	u32 by_id = ib_id_engines(ibd->pdev);
+	int e, ret;
+
+	for (e = 0; e < IOMMUBENCH_ENGINE_MAX; e++) {
+		const struct ib_engine_ops *ops = ib_engines[e];
+
+		if (ops->flags & IB_ENGINE_F_NO_DEVICE)
+			continue;
+		if (ops->probe) {
+			if (!(by_id & IOMMUBENCH_ENGINE_BIT(e)))
+				continue;
+			ret = ops->probe(ibd);
+			if (ret) {
+				ib_engines_remove(ibd, ibd->engines);
+				ibd->engines = 0;
+				return ret;
+			}
+		}
+		ibd->engines |= IOMMUBENCH_ENGINE_BIT(e);
+	}
+	return 0;
 }
 
 static int ib_probe(struct pci_dev *pdev, const struct pci_device_id *id)
@@ -156,12 +169,13 @@ static int ib_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	snprintf(ibd->name, sizeof(ibd->name), "%s", pci_name(pdev));
 	atomic_set(&ibd->busy, 0);
 	init_waitqueue_head(&ibd->idle_wq);
-	init_completion(&ibd->edu_done);
-	mutex_init(&ibd->edu_lock);
-	ibd->irq = -1;
-	ibd->engines = IOMMUBENCH_ENGINE_BIT(IOMMUBENCH_ENGINE_MAP);
+	ibd->dma_bits = 64;
 
-	bits = ib_is_edu(pdev) ? clamp(edu_dma_bits, 28U, 64U) : 64;
+	ret = ib_engines_probe(ibd);
+	if (ret)
+		goto err_free;
+
+	bits = ibd->dma_bits;
 	ret = dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(bits));
 	if (ret && bits > 32) {
 		bits = 32;
@@ -169,18 +183,11 @@ static int ib_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	}
 	if (ret) {
 		dev_err(&pdev->dev, "no usable DMA mask: %d\n", ret);
-		goto err_free;
+		goto err_engines;
 	}
 	ibd->dma_mask = DMA_BIT_MASK(bits);
 	/* one segment per physically contiguous run, however long */
 	dma_set_max_seg_size(&pdev->dev, UINT_MAX);
-
-	if (ib_is_edu(pdev)) {
-		ret = ib_edu_probe(ibd);
-		if (ret)
-			goto err_free;
-		ibd->engines |= IOMMUBENCH_ENGINE_BIT(IOMMUBENCH_ENGINE_EDU);
-	}
 	ibd->fault_slot = ib_fault_slot_get(pdev);
 
 	mutex_lock(&ib_devs_lock);
@@ -189,7 +196,7 @@ static int ib_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		dev_err(&pdev->dev, "more than %d devices bound\n",
 			IOMMUBENCH_MAX_DEVICES);
 		ret = -ENOSPC;
-		goto err_edu;
+		goto err_fault;
 	}
 	list_add_tail(&ibd->node, &ib_devs);
 	ib_ndevs++;
@@ -200,10 +207,10 @@ static int ib_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		 ibd->engines, bits, ib_domain_type(&pdev->dev));
 	return 0;
 
-err_edu:
+err_fault:
 	ib_fault_slot_put(ibd->fault_slot);
-	if (ib_is_edu(pdev))
-		ib_edu_remove(ibd);
+err_engines:
+	ib_engines_remove(ibd, ibd->engines);
 err_free:
 	kfree(ibd);
 	return ret;
@@ -220,20 +227,15 @@ static void ib_remove(struct pci_dev *pdev)
 	mutex_unlock(&ib_devs_lock);
 	/* a run in progress sees ->removing, stops early and releases */
 	wait_event(ibd->idle_wq, !atomic_read(&ibd->busy));
-	if (ibd->engines & IOMMUBENCH_ENGINE_BIT(IOMMUBENCH_ENGINE_EDU))
-		ib_edu_remove(ibd);
+	ib_engines_remove(ibd, ibd->engines);
 	ib_fault_slot_put(ibd->fault_slot);
 	pci_set_drvdata(pdev, NULL);
 	kfree(ibd);
 }
 
-static const struct pci_device_id ib_ids[] = {
-	{PCI_DEVICE(IB_EDU_VENDOR, IB_EDU_DEVICE)}, {}};
-MODULE_DEVICE_TABLE(pci, ib_ids);
-
 static struct pci_driver ib_pci_driver = {
 	.name = "iommubench",
-	.id_table = ib_ids,
+	.id_table = ib_pci_ids,
 	.probe = ib_probe,
 	.remove = ib_remove,
 };

@@ -135,16 +135,7 @@ int ib_stats_from_samples(const double *x, size_t n, struct ib_summary *s)
 
 size_t ib_hist_bucket(uint64_t v)
 {
-	const unsigned int S = IOMMUBENCH_HIST_SUB_BITS;
-	unsigned int e;
-
-	if (v < (1ULL << S))
-		return (size_t)v;
-	e = 63 - (unsigned int)__builtin_clzll(v);
-	if (e >= IOMMUBENCH_HIST_MAX_EXP)
-		return IOMMUBENCH_HIST_BUCKETS - 1;
-	return (1U << S) + (size_t)(e - S) * (1U << S) +
-	       (size_t)((v >> (e - S)) - (1ULL << S));
+	return iommubench_hist_bucket(v);
 }
 
 uint64_t ib_hist_low(size_t b)

@@ -18,6 +18,7 @@
 
 #include "ib_engine.h"
 #include "ib_run.h"
+#include "iommubench.h"
 
 /* The typed options of the cpu engine (cpu_opts[] fills them by offset). */
 struct cpu_opts {
@@ -54,17 +55,6 @@ struct worker {
 	int failed;
 };
 
-static uint64_t xorshift64s(uint64_t *s)
-{
-	uint64_t x = *s;
-
-	x ^= x >> 12;
-	x ^= x << 25;
-	x ^= x >> 27;
-	*s = x;
-	return x * 0x2545F4914F6CDD1DULL;
-}
-
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
@@ -72,7 +62,8 @@ static void *worker_main(void *arg)
 	char *base = w->ctx->buf->addr;
 	uint64_t xfer = o->xfer_size, window = o->window;
 	uint64_t slots = window / xfer, n = o->iterations;
-	uint64_t dur = o->duration, i, slot, seed;
+	uint64_t dur = o->duration, i, slot;
+	__u64 seed; /* iommubench_xorshift64s() state */
 	int dir = (int)o->direction, rand = (int)o->pattern;
 	bool verify = o->verify;
 	char *scratch;
@@ -103,7 +94,7 @@ static void *worker_main(void *arg)
 		uint64_t a, b, off;
 		bool to_dev = dir == 0 || (dir == 2 && !(i & 1));
 
-		off = rand ? (xorshift64s(&seed) % slots) * xfer :
+		off = rand ? (iommubench_xorshift64s(&seed) % slots) * xfer :
 			     ((slot + i) % slots) * xfer;
 		a = ib_now_ns();
 		if (to_dev)

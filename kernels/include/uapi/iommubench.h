@@ -55,6 +55,40 @@
 	 (IOMMUBENCH_HIST_MAX_EXP - IOMMUBENCH_HIST_SUB_BITS) *                 \
 		 (1U << IOMMUBENCH_HIST_SUB_BITS)) /* 1152 */
 
+/*
+ * Bucket of v (ns) in the layout above.  The module and the harness both
+ * bin with this one function, so their histograms add up exactly.
+ */
+static __inline__ __u32 iommubench_hist_bucket(__u64 v)
+{
+	const __u32 sub = 1U << IOMMUBENCH_HIST_SUB_BITS;
+	__u32 e;
+
+	if (v < sub)
+		return (__u32)v;
+	e = 63 - (__u32)__builtin_clzll(v);
+	if (e >= IOMMUBENCH_HIST_MAX_EXP)
+		return IOMMUBENCH_HIST_BUCKETS - 1;
+	return sub + (e - IOMMUBENCH_HIST_SUB_BITS) * sub +
+	       (__u32)((v >> (e - IOMMUBENCH_HIST_SUB_BITS)) - sub);
+}
+
+/*
+ * xorshift64*: the generator behind pattern=rand offsets (module and
+ * harness cpu engine), so a seed means the same offsets on both sides.
+ * *state must not be 0; returns the next output and advances *state.
+ */
+static __inline__ __u64 iommubench_xorshift64s(__u64 *state)
+{
+	__u64 x = *state;
+
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	*state = x;
+	return x * 0x2545F4914F6CDD1DULL;
+}
+
 /* IOMMU default-domain type of a device's group, as the kernel sees it. */
 enum iommubench_domain_type {
 	IOMMUBENCH_DOMAIN_NONE = 0, /* no IOMMU translation for this device */
