@@ -34,9 +34,6 @@ struct ib_knee {
  */
 int ib_knee_find(const double *m, size_t n, struct ib_knee *k);
 
-/* Bytes of a page_size token ("4k", "2m", "1g", "thp" = 2m); 0 if unknown. */
-unsigned long long ib_derive_page_bytes(const char *token);
-
 /*
  * Replaces the "iotlb_reach/..." derived rows of doc with fresh ones: one per
  * page size that has a window sweep of DMA rows.  Returns the number of

@@ -38,6 +38,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "ib_buffer.h"
 #include "ib_commands.h"
 #include "ib_derive.h"
 #include "ib_results.h"
@@ -58,13 +59,6 @@ static const char *const method_text =
 
 /* ---- the knee ---- */
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 static double median_of(const double *v, size_t n)
 {
 	double *t, r;
@@ -75,7 +69,7 @@ static double median_of(const double *v, size_t n)
 	if (!t)
 		return v[0];
 	memcpy(t, v, n * sizeof(*t));
-	qsort(t, n, sizeof(*t), cmp_double);
+	qsort(t, n, sizeof(*t), ib_cmp_double);
 	r = n % 2 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2;
 	free(t);
 	return r;
@@ -116,19 +110,6 @@ int ib_knee_find(const double *m, size_t n, struct ib_knee *k)
 	k->found = k->after >= IB_KNEE_MIN_MISSES &&
 		   k->after >= IB_KNEE_MIN_RATIO * k->before &&
 		   m[at] >= k->after / 2;
-	return 0;
-}
-
-unsigned long long ib_derive_page_bytes(const char *t)
-{
-	if (!t)
-		return 0;
-	if (!strcmp(t, "4k"))
-		return 4096ULL;
-	if (!strcmp(t, "2m") || !strcmp(t, "thp"))
-		return 2ULL << 20;
-	if (!strcmp(t, "1g"))
-		return 1ULL << 30;
 	return 0;
 }
 
@@ -215,6 +196,7 @@ static bool dma_row(json_t *row)
 static double iommu_page(json_t *params)
 {
 	json_t *a = json_object_get(params, "iommu_page_sizes"), *v;
+	const char *t;
 	double best = 0;
 	size_t i;
 
@@ -226,7 +208,8 @@ static double iommu_page(json_t *params)
 	best = num_of(params, "page_size_obtained", 0);
 	if (best > 0)
 		return best;
-	return (double)ib_derive_page_bytes(str_of(params, "page_size"));
+	t = str_of(params, "page_size");
+	return t ? (double)ib_page_size_bytes(t) : 0;
 }
 
 static void fill_point(struct pt *p, json_t *row)

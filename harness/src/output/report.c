@@ -35,10 +35,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "ib_buffer.h"
 #include "ib_commands.h"
 #include "ib_fileio.h"
 #include "ib_report.h"
 #include "ib_results.h"
+#include "ib_stats.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -671,15 +673,18 @@ static void label_of(const struct ib_csv *c, size_t r, const struct labeler *L, 
 		fmt(buf, len, "all");
 }
 
+/* Series order: by the page size in bytes (buffer.c's parser), thp just
+ * before 2m; rows without a page size last. */
 static int page_size_rank(const char *ps)
 {
-	static const char *const order[] = { "4k", "thp", "2m", "1g" };
-	size_t i;
+	uint64_t b;
+	int lg = 0;
 
-	for (i = 0; i < ARRAY_SIZE(order); i++)
-		if (!strcmp(ps, order[i]))
-			return (int)i;
-	return (int)ARRAY_SIZE(order);
+	if (!ps || !*ps)
+		return INT_MAX;
+	for (b = ib_page_size_bytes(ps); b > 1; b >>= 1)
+		lg++;
+	return 2 * lg + !!strcmp(ps, "thp");
 }
 
 static int mode_rank(const char *m)
@@ -707,7 +712,7 @@ static int pt_cmp(const void *a, const void *b)
 	int c;
 
 	if (p->rank != q->rank)
-		return p->rank - q->rank;
+		return p->rank < q->rank ? -1 : 1;
 	c = strcmp(p->label, q->label);
 	if (c)
 		return c;
@@ -755,13 +760,6 @@ static struct pt *make_points(const struct ib_csv *c, const size_t *idx, size_t 
 	return p;
 }
 
-static int dcmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 static size_t distinct_windows(const struct pt *p, size_t n)
 {
 	double *x = malloc((n ? n : 1) * sizeof(*x));
@@ -771,7 +769,7 @@ static size_t distinct_windows(const struct pt *p, size_t n)
 		return 0;
 	for (i = 0; i < n; i++)
 		x[i] = p[i].x;
-	qsort(x, n, sizeof(*x), dcmp);
+	qsort(x, n, sizeof(*x), ib_cmp_double);
 	for (i = 0; i < n; i++)
 		d += !i || x[i] != x[i - 1];
 	free(x);
@@ -1270,7 +1268,7 @@ static bool cdf_samples(json_t *row, FILE *f)
 		}
 		x[i] = json_number_value(v);
 	}
-	qsort(x, n, sizeof(*x), dcmp);
+	qsort(x, n, sizeof(*x), ib_cmp_double);
 	step = n > 400 ? n / 400 : 1;
 	for (i = 0; i < n; i += step)
 		fprintf(f, "%.10g %.10g\n", x[i], (double)(i + 1) / (double)n);
