@@ -41,4 +41,7 @@ int ib_knee_find(const double *m, size_t n, struct ib_knee *k);
  */
 int ib_derive_iotlb_reach(json_t *doc, char *err, size_t errlen);
 
+/* Prints one line per derived row of doc to stdout. */
+void ib_derive_print(json_t *doc);
+
 #endif

@@ -10,6 +10,7 @@
 #define IB_REPORT_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -94,5 +95,13 @@ int ib_fig_cdf(const struct ib_csv *csv, json_t *doc, FILE *f, char *why,
 #define IB_OVERLAY_WRITE_ERR (-3)
 int ib_report_compare_overlay(const char *compare_csv, json_t *const *docs,
 			      size_t ndocs, char *msg, size_t msglen);
+
+/*
+ * Draws RUN_DIR's figures and report.html from doc (a loaded, checked
+ * results.json; borrowed).  results.csv is rewritten from doc unless
+ * csv_written says the caller just wrote it.  Returns an IB_EXIT_* code
+ * after printing what happened (docs/report.md).
+ */
+int ib_report_draw(const char *dir, json_t *doc, bool csv_written);
 
 #endif

@@ -43,6 +43,9 @@ int ib_results_write_at(const char *dir, json_t *doc, bool complete,
 			char *failed, size_t flen);
 int ib_results_write(const char *dir, json_t *doc, bool complete);
 
+/* The CSV as a malloc'd string (len may be NULL); NULL with errno (ENOMEM). */
+char *ib_results_csv_string(json_t *doc, size_t *len);
+
 /* results.csv alone (checked, no partial file left).  0, or -1 with errno. */
 int ib_results_write_csv(const char *path, json_t *doc);
 

@@ -41,6 +41,7 @@
 #include "ib_buffer.h"
 #include "ib_commands.h"
 #include "ib_derive.h"
+#include "ib_exit.h"
 #include "ib_results.h"
 #include "ib_stats.h"
 
@@ -575,52 +576,12 @@ out:
 
 /* ---- the command ---- */
 
-static void usage(FILE *f)
+/* One console line per derived row (what `derive` and `finish` print). */
+void ib_derive_print(json_t *doc)
 {
-	fprintf(f, "usage: iommubench derive RUNDIR\n"
-		   "  adds derived rows (iotlb_reach/page_size:<ps>) to RUNDIR/results.json\n"
-		   "  and results.csv; run it after the counters are final (lab-merge)\n");
-}
-
-int cmd_derive(int argc, char **argv)
-{
-	char path[4096], err[512];
-	json_t *doc, *rows, *row;
-	bool complete;
-	struct stat st;
+	json_t *rows, *row;
 	size_t i;
-	int n;
 
-	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
-		usage(stdout);
-		return 0;
-	}
-	if (argc != 2 || argv[1][0] == '-') {
-		usage(stderr);
-		return 1;
-	}
-	if (stat(argv[1], &st) || !S_ISDIR(st.st_mode)) {
-		fprintf(stderr, "iommubench: derive: RUNDIR %s: not a directory\n", argv[1]);
-		return 1;
-	}
-	snprintf(path, sizeof(path), "%s/results.json", argv[1]);
-	doc = ib_results_load(path, err, sizeof(err));
-	if (!doc) {
-		fprintf(stderr, "iommubench: derive: %s\n", err);
-		return 1;
-	}
-	complete = json_is_true(json_object_get(doc, "complete"));
-	n = ib_derive_iotlb_reach(doc, err, sizeof(err));
-	if (n < 0) {
-		fprintf(stderr, "iommubench: derive: %s\n", err);
-		json_decref(doc);
-		return 2;
-	}
-	if (ib_results_write(argv[1], doc, complete)) {
-		fprintf(stderr, "iommubench: derive: writing %s: %s\n", path, strerror(errno));
-		json_decref(doc);
-		return 2;
-	}
 	rows = json_object_get(doc, "results");
 	json_array_foreach(rows, i, row) {
 		const char *name = str_of(row, "name"), *rt = str_of(row, "run_type");
@@ -638,7 +599,56 @@ int cmd_derive(int argc, char **argv)
 			printf("%s: skipped: %s\n", name, str_of(row, "reason"));
 		}
 	}
+}
+
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: iommubench derive RUNDIR\n"
+		   "  adds derived rows (iotlb_reach/page_size:<ps>) to RUNDIR/results.json\n"
+		   "  and results.csv; run it after the counters are final (lab-merge)\n");
+}
+
+int cmd_derive(int argc, char **argv)
+{
+	char path[4096], err[512];
+	json_t *doc;
+	bool complete;
+	struct stat st;
+	int n;
+
+	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+		usage(stdout);
+		return IB_EXIT_OK;
+	}
+	if (argc != 2 || argv[1][0] == '-') {
+		usage(stderr);
+		return IB_EXIT_USAGE;
+	}
+	if (stat(argv[1], &st) || !S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "iommubench: derive: RUNDIR %s: not a directory\n", argv[1]);
+		return IB_EXIT_USAGE;
+	}
+	snprintf(path, sizeof(path), "%s/results.json", argv[1]);
+	doc = ib_results_load(path, err, sizeof(err));
+	if (!doc) {
+		fprintf(stderr, "iommubench: derive: %s\n", err);
+		return IB_EXIT_USAGE;
+	}
+	complete = json_is_true(json_object_get(doc, "complete"));
+	n = ib_derive_iotlb_reach(doc, err, sizeof(err));
+	if (n < 0) {
+		fprintf(stderr, "iommubench: derive: %s\n", err);
+		json_decref(doc);
+		return IB_EXIT_FAILED;
+	}
+	if (ib_results_write(argv[1], doc, complete)) {
+		fprintf(stderr, "iommubench: derive: writing %s: %s\n", path, strerror(errno));
+		json_decref(doc);
+		return IB_EXIT_FAILED;
+	}
+	ib_derive_print(doc);
 	fprintf(stderr, "iommubench: derive: %d derived row(s) in %s\n", n, path);
 	json_decref(doc);
-	return 0;
+	return IB_EXIT_OK;
 }

@@ -37,6 +37,7 @@
 
 #include "ib_buffer.h"
 #include "ib_commands.h"
+#include "ib_exit.h"
 #include "ib_fileio.h"
 #include "ib_report.h"
 #include "ib_results.h"
@@ -1637,6 +1638,7 @@ struct report {
 	const char *dir;
 	json_t *doc, *ctx;
 	struct ib_csv csv;
+	bool csv_written; /* results.csv is this doc's already */
 	char plat[512];     /* "emulated (qemu-lab), host X" */
 	struct fig figs[16];
 	size_t nfigs;
@@ -2438,6 +2440,12 @@ static int derive_csv(struct report *R, char *err, size_t errlen, bool *write_er
 
 	*write_err = false;
 	fmt(path, sizeof(path), "%s/results.csv", R->dir);
+	if (R->csv_written) { /* finish wrote it from this doc: parse it from memory */
+		text = ib_results_csv_string(R->doc, NULL);
+		if (!text)
+			goto write_fail;
+		goto parse;
+	}
 	fmt(tmp, sizeof(tmp), "%s/.results.csv.report.%d.tmp", R->dir, (int)getpid());
 	errno = 0;
 	if (ib_results_write_csv(tmp, R->doc))
@@ -2449,6 +2457,7 @@ static int derive_csv(struct report *R, char *err, size_t errlen, bool *write_er
 		free(text);
 		goto write_fail;
 	}
+parse:
 	if (csv_parse_owned(text, &R->csv, e, sizeof(e))) {
 		fmt(err, errlen, "%s: %s", path, e);
 		return -1;
@@ -2462,23 +2471,16 @@ write_fail:
 	return -1;
 }
 
-static int load(struct report *R, char *err, size_t errlen, bool *write_err)
+static int check_dir(const char *dir, char *err, size_t errlen)
 {
-	char path[PATH_MAX + 32];
 	struct stat st;
 
-	*write_err = false;
-	if (stat(R->dir, &st) || !S_ISDIR(st.st_mode)) {
-		fmt(err, errlen, "%s: %s", R->dir,
-			 errno && stat(R->dir, &st) ? strerror(errno) : "not a directory");
+	if (stat(dir, &st) || !S_ISDIR(st.st_mode)) {
+		fmt(err, errlen, "%s: %s", dir,
+			 errno && stat(dir, &st) ? strerror(errno) : "not a directory");
 		return -1;
 	}
-	fmt(path, sizeof(path), "%s/results.json", R->dir);
-	R->doc = ib_report_load_results(path, err, errlen);
-	if (!R->doc)
-		return -1;
-	R->ctx = json_object_get(R->doc, "context");
-	return derive_csv(R, err, errlen, write_err);
+	return 0;
 }
 
 static void usage(void)
@@ -2487,31 +2489,25 @@ static void usage(void)
 			"and RUN_DIR/report.html)\n");
 }
 
-int cmd_report(int argc, char **argv)
+int ib_report_draw(const char *dir, json_t *doc, bool csv_written)
 {
 	struct report *R = calloc(1, sizeof(*R));
 	char err[1024], path[PATH_MAX + 32];
 	const char *host;
-	int ret = 1;
+	int ret = IB_EXIT_USAGE;
 	size_t i, drawn = 0;
 	bool werr;
 	double t0 = now_s(), t_load = 0, t_figs = 0, t_html = 0, c_load = 0, c_figs = 0;
 
 	if (!R)
-		return 2;
-	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
-		usage();
-		ret = 0;
-		goto out;
-	}
-	if (argc != 2 || argv[1][0] == '-') {
-		usage();
-		goto out;
-	}
-	R->dir = argv[1];
-	if (load(R, err, sizeof(err), &werr)) {
+		return IB_EXIT_FAILED;
+	R->dir = dir;
+	R->doc = doc;
+	R->ctx = json_object_get(doc, "context");
+	R->csv_written = csv_written;
+	if (derive_csv(R, err, sizeof(err), &werr)) {
 		fprintf(stderr, "iommubench: report: %s\n", err);
-		ret = werr ? 3 : 1;
+		ret = werr ? IB_EXIT_RESOURCE : IB_EXIT_USAGE;
 		goto out;
 	}
 	t_load = now_s();
@@ -2534,7 +2530,7 @@ int cmd_report(int argc, char **argv)
 	fmt(path, sizeof(path), "%s/data", R->draw.outdir);
 	if (ib_mkdir_p(path)) {
 		fprintf(stderr, "iommubench: report: %s: %s\n", path, strerror(errno));
-		ret = 3;
+		ret = IB_EXIT_RESOURCE;
 		goto out;
 	}
 	fmt(R->draw.log, sizeof(R->draw.log), "%s/gnuplot.log", R->draw.outdir);
@@ -2551,12 +2547,12 @@ int cmd_report(int argc, char **argv)
 	}
 	if (R->werr[0]) {
 		fprintf(stderr, "iommubench: report: %s\n", R->werr);
-		ret = 3;
+		ret = IB_EXIT_RESOURCE;
 		goto out;
 	}
 	if (write_html(R, err, sizeof(err))) {
 		fprintf(stderr, "iommubench: report: %s\n", err);
-		ret = 3;
+		ret = IB_EXIT_RESOURCE;
 		goto out;
 	}
 	t_html = now_s();
@@ -2571,7 +2567,7 @@ int cmd_report(int argc, char **argv)
 	if (!R->have_gnuplot) {
 		fprintf(stderr, "iommubench: report: %s; report.html written without figures\n",
 			R->gp_missing);
-		ret = 3;
+		ret = IB_EXIT_RESOURCE;
 		goto out;
 	}
 	if (R->failed) {
@@ -2580,15 +2576,43 @@ int cmd_report(int argc, char **argv)
 			    strstr(R->figs[i].why, "failed"))
 				fprintf(stderr, "iommubench: report: %s: %s\n", R->figs[i].id,
 					R->figs[i].why);
-		ret = 2;
+		ret = IB_EXIT_FAILED;
 		goto out;
 	}
 	printf("report: %s/report.html (%zu of %zu figures drawn)\n", R->dir, drawn, R->nfigs);
-	ret = 0;
+	ret = IB_EXIT_OK;
 out:
 	ib_csv_free(&R->csv);
-	json_decref(R->doc);
 	free(R);
+	return ret;
+}
+
+int cmd_report(int argc, char **argv)
+{
+	char err[1024], path[PATH_MAX + 32];
+	json_t *doc;
+	int ret;
+
+	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+		usage();
+		return IB_EXIT_OK;
+	}
+	if (argc != 2 || argv[1][0] == '-') {
+		usage();
+		return IB_EXIT_USAGE;
+	}
+	if (check_dir(argv[1], err, sizeof(err))) {
+		fprintf(stderr, "iommubench: report: %s\n", err);
+		return IB_EXIT_USAGE;
+	}
+	fmt(path, sizeof(path), "%s/results.json", argv[1]);
+	doc = ib_report_load_results(path, err, sizeof(err));
+	if (!doc) {
+		fprintf(stderr, "iommubench: report: %s\n", err);
+		return IB_EXIT_USAGE;
+	}
+	ret = ib_report_draw(argv[1], doc, false);
+	json_decref(doc);
 	return ret;
 }
 

@@ -242,11 +242,11 @@ static void csv_render(FILE *f, json_t *doc)
 	}
 }
 
-/* The CSV as a malloc'd string; NULL with errno (ENOMEM). */
-static char *csv_string(json_t *doc, size_t *len)
+char *ib_results_csv_string(json_t *doc, size_t *len)
 {
 	char *buf = NULL;
-	FILE *f = open_memstream(&buf, len);
+	size_t n = 0;
+	FILE *f = open_memstream(&buf, len ? len : &n);
 	int bad;
 
 	if (!f)
@@ -264,7 +264,7 @@ static char *csv_string(json_t *doc, size_t *len)
 int ib_results_write_csv(const char *path, json_t *doc)
 {
 	size_t len = 0;
-	char *csv = csv_string(doc, &len);
+	char *csv = ib_results_csv_string(doc, &len);
 	int rc;
 
 	if (!csv)
@@ -302,7 +302,7 @@ int ib_results_write_at(const char *dir, json_t *doc, bool complete,
 		goto out;
 	}
 	at = cpath;
-	csv = csv_string(doc, &clen);
+	csv = ib_results_csv_string(doc, &clen);
 	if (!csv) {
 		err = errno;
 		goto out;
