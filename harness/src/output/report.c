@@ -127,44 +127,26 @@ static void fig_render(struct report *R, struct fig *g, const char *script, int 
 	free(vars);
 }
 
-/*
- * A line per series: past WINDOW_MAX_SERIES the key no longer fits and
- * gnuplot takes seconds per figure, so the scripts draw the first ones
- * (page size order) and the data file keeps them all.
- */
-#define WINDOW_MAX_SERIES 32
 
-static void series_cap(char *buf, size_t len, int n)
-{
-	buf[0] = '\0';
-	if (n > WINDOW_MAX_SERIES)
-		fmt(buf, len, " The first %d of %d series are drawn; the data file has them all.",
-		    WINDOW_MAX_SERIES, n);
-}
+/* The figures, in report order: one entry per figure, each in its own file. */
+static const struct fig_def *const fig_table[] = {
+	&rp_fig_window_latency, &rp_fig_window_bandwidth, &rp_fig_misses,
+	&rp_fig_mapunmap,	&rp_fig_numa,		  &rp_fig_cdf,
+};
 
 void rp_figures(struct report *R)
 {
-	char cap[128];
-	char why[512], label[400], kpath[PATH_MAX + 64], vars[2 * PATH_MAX + 600];
-	char qk[2 * PATH_MAX + 160], ql[900], devs[1024], qd[2100];
+	char kpath[PATH_MAX + 64], vars[2 * PATH_MAX + 600];
 	char *data = NULL, *kdata = NULL;
-	size_t dlen = 0, klen = 0;
+	size_t dlen = 0, klen = 0, i;
 	FILE *f;
-	int n, nk;
-	struct fig *g;
-	static const struct {
-		const char *id, *metric, *title, *ylab;
-	} win[] = {
-		{ "window_latency", "dma_latency_ns", "DMA latency vs window", "median DMA latency (ns)" },
-		{ "window_bandwidth", "bandwidth_bytes_per_s", "Bandwidth vs window", "median bandwidth (bytes/s)" },
-	};
-	size_t i;
+	int n;
 
 	/* knees: a data file of their own, shared by the window figures */
 	f = open_memstream(&kdata, &klen);
 	if (!f)
 		return;
-	nk = ib_fig_knees(&R->csv, f);
+	R->nk = ib_fig_knees(&R->csv, f);
 	fclose(f);
 	fmt(kpath, sizeof(kpath), "%s/data/knees.dat", R->draw.outdir);
 	if (rp_write_atomic(kpath, kdata, klen)) {
@@ -172,100 +154,23 @@ void rp_figures(struct report *R)
 		free(kdata);
 		return;
 	}
-	ib_gp_quote(qk, sizeof(qk), nk > 0 ? kpath : "");
+	ib_gp_quote(R->qk, sizeof(R->qk), R->nk > 0 ? kpath : "");
 	free(kdata);
 
-	for (i = 0; i < ARRAY_SIZE(win); i++) {
-		char qy[200];
+	for (i = 0; i < ARRAY_SIZE(fig_table); i++) {
+		const struct fig_def *def = fig_table[i];
+		struct fig *g = fig_new(R, def->id, def->title);
 
-		g = fig_new(R, win[i].id, win[i].title);
-		why[0] = '\0';
 		f = open_memstream(&data, &dlen);
 		if (!f)
 			return;
-		n = ib_fig_window(&R->csv, win[i].metric, f, why, sizeof(why));
+		vars[0] = '\0';
+		n = def->data(R, def, g, f, vars, sizeof(vars));
 		fclose(f);
-		fmt(g->why, sizeof(g->why), "%s", why);
-		series_cap(cap, sizeof(cap), n);
-		fmt(g->caption, sizeof(g->caption),
-			 "Median %s (95%% CI error bars) per window, one line per page size; log-x. "
-			 "Dashed verticals: the knee of each derived iotlb_reach row (%d).%s",
-			 win[i].metric, nk, cap);
-		ib_gp_quote(qy, sizeof(qy), win[i].ylab);
-		fmt(vars, sizeof(vars), "kneefile=%s; ylab=%s; maxseries=%d", qk, qy,
-		    WINDOW_MAX_SERIES);
-		fig_render(R, g, "window.gp", n, data, dlen, vars);
+		fig_render(R, g, def->script, n, data, dlen, vars);
 		free(data);
 		data = NULL;
 	}
-
-	g = fig_new(R, "iotlb_misses", "IOTLB misses per DMA vs window");
-	f = open_memstream(&data, &dlen);
-	if (!f)
-		return;
-	why[0] = '\0';
-	n = ib_fig_misses(&R->csv, R->doc, f, why, sizeof(why));
-	fclose(f);
-	series_cap(cap, sizeof(cap), n);
-	fmt(g->why, sizeof(g->why), "%s", why);
-	fmt(g->caption, sizeof(g->caption),
-		 "Counter iotlb_miss divided by the DMAs it covered: dma_latency_ns n "
-		 "x (repetitions + warmup) / repetitions (the counters include the warm-up "
-		 "repetitions). Knees dashed (%d).%s", nk, cap);
-	fmt(vars, sizeof(vars), "kneefile=%s; maxseries=%d", qk, WINDOW_MAX_SERIES);
-	fig_render(R, g, "misses.gp", n, data, dlen, vars);
-	free(data);
-	data = NULL;
-
-	g = fig_new(R, "map_unmap", "Map/unmap latency per IOMMU mode");
-	f = open_memstream(&data, &dlen);
-	if (!f)
-		return;
-	why[0] = '\0';
-	n = ib_fig_mapunmap(&R->csv, f, why, sizeof(why));
-	fclose(f);
-	fmt(g->why, sizeof(g->why), "%s", why);
-	fmt(g->caption, sizeof(g->caption),
-		 "p50 / p90 / p99 of map_ns and unmap_ns per point, grouped by the effective "
-		 "IOMMU mode; log-y%s%s.", n > 0 && why[0] ? "; " : "", n > 0 ? why : "");
-	fmt(vars, sizeof(vars), "ncat=%d", n);
-	fig_render(R, g, "mapunmap.gp", n, data, dlen, vars);
-	free(data);
-	data = NULL;
-
-	g = fig_new(R, "numa", "NUMA placement: median DMA latency");
-	f = open_memstream(&data, &dlen);
-	if (!f)
-		return;
-	why[0] = '\0';
-	n = ib_fig_numa(&R->csv, f, label, sizeof(label), devs, sizeof(devs), why, sizeof(why));
-	fclose(f);
-	fmt(g->why, sizeof(g->why), "%s", why);
-	fmt(g->caption, sizeof(g->caption),
-		 "Median dma_latency_ns per cpu_node (x) and mem_node (y), one panel per "
-		 "dev_node; %s%s%s.", label, n > 0 && why[0] ? "; " : "", n > 0 ? why : "");
-	ib_gp_quote(ql, sizeof(ql), label);
-	ib_gp_quote(qd, sizeof(qd), devs);
-	fmt(vars, sizeof(vars), "sublabel=%s; devs=%s", ql, qd);
-	fig_render(R, g, "numa.gp", n, data, dlen, vars);
-	free(data);
-	data = NULL;
-
-	g = fig_new(R, "latency_cdf", "DMA latency CDF");
-	f = open_memstream(&data, &dlen);
-	if (!f)
-		return;
-	why[0] = '\0';
-	n = ib_fig_cdf(&R->csv, R->doc, f, why, sizeof(why));
-	fclose(f);
-	fmt(g->caption, sizeof(g->caption),
-		 "Cumulative distribution of dma_latency_ns through min, p50, p90, p99, p99.9 "
-		 "and max (raw samples when the row carries them)%s%s.",
-		 n > 0 && why[0] ? "; " : "", n > 0 ? why : "");
-	if (n <= 0)
-		fmt(g->why, sizeof(g->why), "%s", why);
-	fig_render(R, g, "cdf.gp", n, data, dlen, NULL);
-	free(data);
 }
 
 /* ---- loading ---- */

@@ -131,3 +131,24 @@ out:
 	free(idx);
 	return series;
 }
+
+static int cdf_data(struct report *R, const struct fig_def *d, struct fig *g, FILE *f,
+		    char *vars, size_t vlen)
+{
+	char why[512];
+	int n;
+
+	why[0] = '\0';
+	n = ib_fig_cdf(&R->csv, R->doc, f, why, sizeof(why));
+	fmt(g->caption, sizeof(g->caption),
+	    "Cumulative distribution of dma_latency_ns through min, p50, p90, p99, p99.9 "
+	    "and max (raw samples when the row carries them)%s%s.",
+	    n > 0 && why[0] ? "; " : "", n > 0 ? why : "");
+	if (n <= 0)
+		fmt(g->why, sizeof(g->why), "%s", why);
+	return n;
+}
+
+const struct fig_def rp_fig_cdf = {
+	.id = "latency_cdf", .title = "DMA latency CDF", .script = "cdf.gp", .data = cdf_data,
+};

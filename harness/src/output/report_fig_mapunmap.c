@@ -123,3 +123,24 @@ out:
 	free(idx);
 	return cats;
 }
+
+static int mapunmap_data(struct report *R, const struct fig_def *d, struct fig *g, FILE *f,
+			 char *vars, size_t vlen)
+{
+	char why[512];
+	int n;
+
+	why[0] = '\0';
+	n = ib_fig_mapunmap(&R->csv, f, why, sizeof(why));
+	fmt(g->why, sizeof(g->why), "%s", why);
+	fmt(g->caption, sizeof(g->caption),
+	    "p50 / p90 / p99 of map_ns and unmap_ns per point, grouped by the effective "
+	    "IOMMU mode; log-y%s%s.", n > 0 && why[0] ? "; " : "", n > 0 ? why : "");
+	fmt(vars, vlen, "ncat=%d", n);
+	return n;
+}
+
+const struct fig_def rp_fig_mapunmap = {
+	.id = "map_unmap", .title = "Map/unmap latency per IOMMU mode", .script = "mapunmap.gp",
+	.data = mapunmap_data,
+};

@@ -122,3 +122,26 @@ out:
 	free(idx);
 	return series;
 }
+
+static int misses_data(struct report *R, const struct fig_def *d, struct fig *g, FILE *f,
+		       char *vars, size_t vlen)
+{
+	char why[512], cap[128];
+	int n;
+
+	why[0] = '\0';
+	n = ib_fig_misses(&R->csv, R->doc, f, why, sizeof(why));
+	rp_series_cap(cap, sizeof(cap), n);
+	fmt(g->why, sizeof(g->why), "%s", why);
+	fmt(g->caption, sizeof(g->caption),
+	    "Counter iotlb_miss divided by the DMAs it covered: dma_latency_ns n "
+	    "x (repetitions + warmup) / repetitions (the counters include the warm-up "
+	    "repetitions). Knees dashed (%d).%s", R->nk, cap);
+	fmt(vars, vlen, "kneefile=%s; maxseries=%d", R->qk, WINDOW_MAX_SERIES);
+	return n;
+}
+
+const struct fig_def rp_fig_misses = {
+	.id = "iotlb_misses", .title = "IOTLB misses per DMA vs window", .script = "misses.gp",
+	.data = misses_data,
+};

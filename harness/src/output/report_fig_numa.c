@@ -211,3 +211,26 @@ out:
 	free(idx);
 	return nblocks;
 }
+
+static int numa_data(struct report *R, const struct fig_def *d, struct fig *g, FILE *f,
+		     char *vars, size_t vlen)
+{
+	char why[512], label[400], ql[900], devs[1024], qd[2100];
+	int n;
+
+	why[0] = '\0';
+	n = ib_fig_numa(&R->csv, f, label, sizeof(label), devs, sizeof(devs), why, sizeof(why));
+	fmt(g->why, sizeof(g->why), "%s", why);
+	fmt(g->caption, sizeof(g->caption),
+	    "Median dma_latency_ns per cpu_node (x) and mem_node (y), one panel per "
+	    "dev_node; %s%s%s.", label, n > 0 && why[0] ? "; " : "", n > 0 ? why : "");
+	ib_gp_quote(ql, sizeof(ql), label);
+	ib_gp_quote(qd, sizeof(qd), devs);
+	fmt(vars, vlen, "sublabel=%s; devs=%s", ql, qd);
+	return n;
+}
+
+const struct fig_def rp_fig_numa = {
+	.id = "numa", .title = "NUMA placement: median DMA latency", .script = "numa.gp",
+	.data = numa_data,
+};

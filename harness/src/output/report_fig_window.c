@@ -102,3 +102,33 @@ int ib_fig_knees(const struct ib_csv *c, FILE *f)
 	json_decref(entries);
 	return n;
 }
+
+static int window_data(struct report *R, const struct fig_def *d, struct fig *g, FILE *f,
+		       char *vars, size_t vlen)
+{
+	char why[512], cap[128], qy[200];
+	int n;
+
+	why[0] = '\0';
+	n = ib_fig_window(&R->csv, d->metric, f, why, sizeof(why));
+	fmt(g->why, sizeof(g->why), "%s", why);
+	rp_series_cap(cap, sizeof(cap), n);
+	fmt(g->caption, sizeof(g->caption),
+	    "Median %s (95%% CI error bars) per window, one line per page size; log-x. "
+	    "Dashed verticals: the knee of each derived iotlb_reach row (%d).%s",
+	    d->metric, R->nk, cap);
+	ib_gp_quote(qy, sizeof(qy), d->ylab);
+	fmt(vars, vlen, "kneefile=%s; ylab=%s; maxseries=%d", R->qk, qy, WINDOW_MAX_SERIES);
+	return n;
+}
+
+const struct fig_def rp_fig_window_latency = {
+	.id = "window_latency", .title = "DMA latency vs window", .script = "window.gp",
+	.metric = "dma_latency_ns", .ylab = "median DMA latency (ns)", .data = window_data,
+};
+
+const struct fig_def rp_fig_window_bandwidth = {
+	.id = "window_bandwidth", .title = "Bandwidth vs window", .script = "window.gp",
+	.metric = "bandwidth_bytes_per_s", .ylab = "median bandwidth (bytes/s)",
+	.data = window_data,
+};

@@ -85,6 +85,8 @@ struct report {
 	struct draw draw;
 	bool have_gnuplot;
 	char gp_missing[256];
+	int nk;				  /* knees in plots/data/knees.dat */
+	char qk[2 * PATH_MAX + 160]; /* its path, gnuplot-quoted ("" when none) */
 	int failed;		     /* a gnuplot script failed: exit 2 */
 	char werr[PATH_MAX + 128]; /* the first failed write: exit 3, nothing more */
 };
@@ -139,5 +141,27 @@ int rp_write_html(struct report *R, char *err, size_t errlen);
 /* report.c */
 const char *rp_ctx_str(json_t *ctx, const char *key);
 void rp_figures(struct report *R);
+
+/* Past this many series a window figure draws the first ones only. */
+#define WINDOW_MAX_SERIES 32
+void rp_series_cap(char *buf, size_t len, int n);
+
+/*
+ * A figure: its id (plots/<id>.svg, plots/data/<id>.dat), title, gnuplot
+ * script and data function.  data() writes the figure's data to f and
+ * sets g->why, g->caption and the script's extra -e variables (vars);
+ * it returns the number of series or points, <= 0 when there is nothing to
+ * draw.  A new figure is one report_fig_*.c and a line in report.c's
+ * fig_table.
+ */
+struct fig_def {
+	const char *id, *title, *script;
+	const char *metric, *ylab; /* for figures shared by several metrics */
+	int (*data)(struct report *R, const struct fig_def *d, struct fig *g, FILE *f,
+		    char *vars, size_t vlen);
+};
+
+extern const struct fig_def rp_fig_window_latency, rp_fig_window_bandwidth, rp_fig_misses,
+	rp_fig_mapunmap, rp_fig_numa, rp_fig_cdf;
 
 #endif

@@ -437,3 +437,16 @@ out:
 	free(sweep);
 	return out;
 }
+
+/*
+ * A line per series: past WINDOW_MAX_SERIES the key no longer fits and
+ * gnuplot takes seconds per figure, so the scripts draw the first ones
+ * (page size order) and the data file keeps them all.
+ */
+void rp_series_cap(char *buf, size_t len, int n)
+{
+	buf[0] = '\0';
+	if (n > WINDOW_MAX_SERIES)
+		fmt(buf, len, " The first %d of %d series are drawn; the data file has them all.",
+		    WINDOW_MAX_SERIES, n);
+}
