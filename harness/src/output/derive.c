@@ -125,7 +125,8 @@ struct pt {
 };
 
 struct series {
-	char key[600];
+	char key[600];	 /* ib_row_series_key without the window: the identity */
+	char label[600]; /* params.source_series of the derived row */
 	struct pt *p;
 	size_t n, cap;
 	unsigned int nwin, ninf;
@@ -162,8 +163,12 @@ static double num_of(json_t *o, const char *k, double dflt)
 	return json_is_number(v) ? json_number_value(v) : dflt;
 }
 
-/* The row's name without its "/window:<v>" component. */
-static void series_key(const char *name, char *key, size_t len)
+/*
+ * The label of a series in its derived row (params.source_series): the name
+ * of its first row without the "/window:<v>" component.  Only a label: a
+ * series is told apart by its parameters (ib_row_series_key).
+ */
+static void series_label(const char *name, char *key, size_t len)
 {
 	const char *w = strstr(name, "/window:");
 
@@ -175,22 +180,17 @@ static void series_key(const char *name, char *key, size_t len)
 }
 
 /* A measured, ok row of a DMA engine with a window. */
-static bool dma_row(json_t *row)
+static bool dma_row(const struct ib_row *r)
 {
-	const char *rt = str_of(row, "run_type"), *st = str_of(row, "status");
-	const char *eng = str_of(row, "engine");
-	json_t *params = json_object_get(row, "params");
-	const char *op = str_of(params, "op");
-
-	if ((rt && !strcmp(rt, "derived")) || !st || strcmp(st, "ok") || !eng)
+	if (r->derived || r->status != IB_ROW_OK || !r->engine)
 		return false;
-	if (!strcmp(eng, "cpu") || !strcmp(eng, "null") || !strcmp(eng, "map"))
+	if (!strcmp(r->engine, "cpu") || !strcmp(r->engine, "null") || !strcmp(r->engine, "map"))
 		return false;
-	if (op && strcmp(op, "bench"))
+	if (r->p.op && strcmp(r->p.op, "bench"))
 		return false;
-	if (!json_object_get(json_object_get(row, "metrics"), "dma_latency_ns"))
+	if (!json_object_get(r->metrics, "dma_latency_ns"))
 		return false;
-	return num_of(params, "window", 0) > 0 && str_of(params, "page_size");
+	return r->p.window > 0 && r->p.page_size;
 }
 
 /* The IOMMU page size the row's mapping used (largest IOPTE size). */
@@ -270,7 +270,7 @@ static int push_pt(struct series *s, json_t *row)
 	return 0;
 }
 
-static struct series *find_series(struct group *g, const char *key)
+static struct series *find_series(struct group *g, const char *key, const char *name)
 {
 	size_t i;
 
@@ -288,6 +288,7 @@ static struct series *find_series(struct group *g, const char *key)
 	}
 	memset(&g->s[g->n], 0, sizeof(g->s[0]));
 	snprintf(g->s[g->n].key, sizeof(g->s[0].key), "%s", key);
+	series_label(name, g->s[g->n].label, sizeof(g->s[0].label));
 	return &g->s[g->n++];
 }
 
@@ -428,7 +429,7 @@ static json_t *reach_row(json_t *doc, struct group *g, struct series *s)
 	json_object_set_new(params, "page_size", json_string(g->ps));
 	json_object_set_new(params, "iotlb_page_bytes", json_integer((json_int_t)pg));
 	json_object_set_new(params, "method", json_string(method_text));
-	json_object_set_new(params, "source_series", json_string(s->key));
+	json_object_set_new(params, "source_series", json_string(s->label));
 
 	if (!s->all_miss) {
 		missing_reason(doc, reason, sizeof(reason));
@@ -502,7 +503,8 @@ out:
 
 int ib_derive_iotlb_reach(json_t *doc, char *err, size_t errlen)
 {
-	json_t *rows = json_object_get(doc, "results"), *row;
+	json_t *rows = json_object_get(doc, "results");
+	struct ib_run run = { 0 };
 	struct group *g = NULL;
 	size_t ng = 0, i, j, gi;
 	int written = 0, ret = -1;
@@ -519,12 +521,16 @@ int ib_derive_iotlb_reach(json_t *doc, char *err, size_t errlen)
 		if (n && rt && !strcmp(rt, "derived") && !strncmp(n, REACH_PREFIX, strlen(REACH_PREFIX)))
 			json_array_remove(rows, i);
 	}
-	json_array_foreach(rows, i, row) {
-		const char *ps = str_of(json_object_get(row, "params"), "page_size");
+	if (ib_run_view(&run, doc, err, errlen))
+		return -1;
+	for (i = 0; i < run.nrows; i++) {
+		static const char *const skip_window[] = { "window", NULL };
+		const struct ib_row *r = &run.rows[i];
+		const char *ps = r->p.page_size;
 		char key[600];
 		struct series *s;
 
-		if (!dma_row(row))
+		if (!dma_row(r))
 			continue;
 		for (gi = 0; gi < ng; gi++)
 			if (!strcmp(g[gi].ps, ps))
@@ -539,9 +545,9 @@ int ib_derive_iotlb_reach(json_t *doc, char *err, size_t errlen)
 			snprintf(g[ng].ps, sizeof(g[0].ps), "%s", ps);
 			ng++;
 		}
-		series_key(json_string_value(json_object_get(row, "name")), key, sizeof(key));
-		s = find_series(&g[gi], key);
-		if (!s || push_pt(s, row))
+		ib_row_series_key(r, skip_window, key, sizeof(key));
+		s = find_series(&g[gi], key, r->name ? r->name : "");
+		if (!s || push_pt(s, r->json))
 			goto nomem;
 	}
 	for (gi = 0; gi < ng; gi++) {
@@ -571,6 +577,7 @@ out:
 		free(g[gi].s);
 	}
 	free(g);
+	ib_run_free(&run);
 	return ret;
 }
 
