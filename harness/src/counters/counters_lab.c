@@ -315,7 +315,8 @@ int ib_lab_merge(json_t *doc, const char *dir, const char *trace, const char *ma
 	char tpath[4096], mpath[4096], cpath[4096], err[512];
 	struct marks m = { 0 };
 	int enabled[NEV], ret = -1, rows_merged = 0;
-	json_t *rows, *ctx, *ua, *u;
+	struct ib_run run = { 0 };
+	json_t *ctx, *ua, *u, *names = NULL;
 	size_t k, j;
 
 	snprintf(tpath, sizeof(tpath), "%s/qemu-trace.log", dir);
@@ -329,12 +330,18 @@ int ib_lab_merge(json_t *doc, const char *dir, const char *trace, const char *ma
 	if (load_marks(marks_path, &m) || count_trace(trace, &m))
 		goto out;
 	enabled_events(cpath, enabled);
-	rows = json_object_get(doc, "results");
 	ctx = json_object_get(doc, "context");
-	if (!json_is_array(rows) || !json_is_object(ctx)) {
+	if (!json_is_object(ctx) || ib_run_view(&run, doc, err, sizeof(err))) {
 		fprintf(stderr, "iommubench: lab-merge: %s: no results array or context object\n", rpath);
 		goto out;
 	}
+	/* marks name rows: find each by name once (rows are unique by name) */
+	names = json_object();
+	if (!names)
+		goto out;
+	for (k = run.nrows; k-- > 0;)
+		if (run.rows[k].name)
+			json_object_set_new(names, run.rows[k].name, json_integer((json_int_t)k));
 
 	for (k = 0; k < m.n; k++) {
 		json_t *row, *counters;
@@ -347,7 +354,8 @@ int ib_lab_merge(json_t *doc, const char *dir, const char *trace, const char *ma
 				break;
 		if (j < k)
 			continue;
-		row = ib_results_find_row(rows, m.iv[k].name);
+		row = json_object_get(names, m.iv[k].name);
+		row = row ? run.rows[json_integer_value(row)].json : NULL;
 		if (!row) {
 			fprintf(stderr, "iommubench: lab-merge: marks name %s, which is not a row of %s\n",
 				m.iv[k].name, rpath);
@@ -420,6 +428,8 @@ int ib_lab_merge(json_t *doc, const char *dir, const char *trace, const char *ma
 		rows_merged, m.n, rpath);
 	ret = rows_merged;
 out:
+	json_decref(names);
+	ib_run_free(&run);
 	marks_free(&m);
 	return ret;
 }

@@ -88,8 +88,6 @@ int ib_fig_knees(const struct ib_csv *c, FILE *f)
 		q = rp_map_add(seen, name, r);
 		if (q != r)
 			continue;
-		if (!*ps && strstr(name, "page_size:"))
-			ps = strstr(name, "page_size:") + 10;
 		fmt(psb, sizeof(psb), "%s", *ps ? ps : "?");
 		for (i = 0; psb[i]; i++)
 			if (!isalnum((unsigned char)psb[i]))
