@@ -83,18 +83,28 @@ int ib_fig_numa(const struct ib_csv *csv, FILE *f, char *label, size_t labellen,
 int ib_fig_cdf(const struct ib_csv *csv, json_t *doc, FILE *f, char *why,
 	       size_t whylen);
 
+/* One metric of one row compared (compare.c), as the overlays need it:
+ * strings borrowed from the runs' documents; NaN for a missing value. */
+struct ib_cmp_row {
+	const char *run_a, *run_b, *name, *metric;
+	double median_a, ci95_low_a, ci95_high_a;
+	double median_b, ci95_low_b, ci95_high_b;
+};
+
 /*
- * Overlay plots for compare: for each metric in compare_csv (compare.c's
- * output), medians of every run per row with CI error bars, drawn to
- * <compare_csv without .csv>-<metric>.svg/.png.  docs[i] are the runs'
- * results (for the titles).  Returns the number of figures drawn (msg may
- * say which were left out and why), -1 when gnuplot or the scripts are
- * missing, IB_OVERLAY_WRITE_ERR when a file could not be written (reason
- * in msg, nothing left half-written).
+ * Overlay plots for compare, from its rows in memory (in compare.csv's
+ * order): for each metric, medians of every run per row with CI error bars,
+ * drawn to <compare_csv without .csv>-<metric>.svg/.png (compare_csv only
+ * names the outputs).  docs[i] are the runs' results (for the titles).
+ * Returns the number of figures drawn (msg may say which were left out and
+ * why), -1 when gnuplot or the scripts are missing, IB_OVERLAY_WRITE_ERR
+ * when a file could not be written (reason in msg, nothing left
+ * half-written).
  */
 #define IB_OVERLAY_WRITE_ERR (-3)
-int ib_report_compare_overlay(const char *compare_csv, json_t *const *docs,
-			      size_t ndocs, char *msg, size_t msglen);
+int ib_report_compare_overlay(const char *compare_csv, const struct ib_cmp_row *rows,
+			      size_t nrows, json_t *const *docs, size_t ndocs, char *msg,
+			      size_t msglen);
 
 /*
  * Draws RUN_DIR's figures and report.html from doc (a loaded, checked

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Compare overlays: one figure per metric of compare.csv, A against each B
+ * Compare overlays: one figure per compared metric, A against each B, from
+ * compare's rows in memory
  * (`iommubench compare ... --plot`).  Part of `iommubench report`
  * (report.c; docs/report.md).
  */
@@ -46,33 +47,41 @@
  * through maps, and each (run, row) cell is found once.  -1 when out of
  * memory.
  */
-static int overlay_data(const struct ib_csv *c, const char *metric, FILE *f, int *nrows,
-			int *nruns)
+/* A number for a data file: gnuplot's missing value "-" unless finite. */
+static void num_or_dash(FILE *f, double v)
+{
+	if (isfinite(v))
+		fprintf(f, " %.10g", v);
+	else
+		fputs(" -", f);
+}
+
+static int overlay_data(const struct ib_cmp_row *rows, size_t nrows, const char *metric,
+			FILE *f, int *nrows_out, int *nruns)
 {
 	json_t *name_ix = json_object(), *run_ix = json_object();
-	size_t *names = calloc(c->nrows + 1, sizeof(*names)); /* first row of each name */
-	size_t *runs = calloc(c->nrows + 2, sizeof(*runs));   /* a row of each run */
+	size_t *names = calloc(nrows + 1, sizeof(*names)); /* first row of each name */
+	size_t *runs = calloc(nrows + 2, sizeof(*runs));   /* a row of each run */
 	size_t *cell = NULL, r, i, k, nn = 0, nr = 0;
 	int ret = -1;
 
-	*nrows = *nruns = 0;
+	*nrows_out = *nruns = 0;
 	if (!name_ix || !run_ix || !names || !runs)
 		goto out;
-	for (r = 0; r < c->nrows; r++) {
-		if (strcmp(ib_csv_get(c, r, "metric"), metric) ||
-		    !strcmp(ib_csv_get(c, r, "method"), "counter"))
+	for (r = 0; r < nrows; r++) {
+		if (strcmp(rows[r].metric, metric))
 			continue;
 		if (!nr) { /* run A: by its run_a */
-			if (rp_map_add(run_ix, ib_csv_get(c, r, "run_a"), 0) == MAP_OOM)
+			if (rp_map_add(run_ix, rows[r].run_a, 0) == MAP_OOM)
 				goto out;
 			runs[nr++] = r;
 		}
-		k = rp_map_add(run_ix, ib_csv_get(c, r, "run_b"), nr);
+		k = rp_map_add(run_ix, rows[r].run_b, nr);
 		if (k == MAP_OOM)
 			goto out;
 		if (k == nr)
 			runs[nr++] = r;
-		i = rp_map_add(name_ix, ib_csv_get(c, r, "name"), nn);
+		i = rp_map_add(name_ix, rows[r].name, nn);
 		if (i == MAP_OOM)
 			goto out;
 		if (i == nn)
@@ -82,35 +91,36 @@ static int overlay_data(const struct ib_csv *c, const char *metric, FILE *f, int
 	cell = calloc(nr * nn + 1, sizeof(*cell));
 	if (!cell)
 		goto out;
-	for (r = 0; r < c->nrows; r++) {
-		if (strcmp(ib_csv_get(c, r, "metric"), metric) ||
-		    !strcmp(ib_csv_get(c, r, "method"), "counter") ||
-		    !rp_map_get(name_ix, ib_csv_get(c, r, "name"), &i))
+	for (r = 0; r < nrows; r++) {
+		if (strcmp(rows[r].metric, metric) || !rp_map_get(name_ix, rows[r].name, &i))
 			continue;
 		if (!cell[i])
 			cell[i] = r + 1;
-		if (rp_map_get(run_ix, ib_csv_get(c, r, "run_b"), &k) && k && !cell[k * nn + i])
+		if (rp_map_get(run_ix, rows[r].run_b, &k) && k && !cell[k * nn + i])
 			cell[k * nn + i] = r + 1;
 	}
 	for (k = 0; k < nr; k++) {
 		char lab[256];
 
-		fmt(lab, sizeof(lab), "%s", ib_csv_get(c, runs[k], k ? "run_b" : "run_a"));
+		fmt(lab, sizeof(lab), "%s", k ? rows[runs[k]].run_b : rows[runs[k]].run_a);
 		rp_label_clean(lab);
 		fprintf(f, "%s\"%s\"\n", k ? "\n\n" : "", lab);
 		for (i = 0; i < nn; i++) {
+			const struct ib_cmp_row *c;
+
 			if (!cell[k * nn + i])
 				continue;
-			r = cell[k * nn + i] - 1;
-			fmt(lab, sizeof(lab), "%s", ib_csv_get(c, names[i], "name"));
+			c = &rows[cell[k * nn + i] - 1];
+			fmt(lab, sizeof(lab), "%s", rows[names[i]].name);
 			rp_label_clean(lab);
-			fprintf(f, "%zu %s %s %s \"%s\"\n", i,
-				rp_num_or_dash(c, r, k ? "median_b" : "median_a"),
-				rp_num_or_dash(c, r, k ? "ci95_low_b" : "ci95_low_a"),
-				rp_num_or_dash(c, r, k ? "ci95_high_b" : "ci95_high_a"), lab);
+			fprintf(f, "%zu", i);
+			num_or_dash(f, k ? c->median_b : c->median_a);
+			num_or_dash(f, k ? c->ci95_low_b : c->ci95_low_a);
+			num_or_dash(f, k ? c->ci95_high_b : c->ci95_high_a);
+			fprintf(f, " \"%s\"\n", lab);
 		}
 	}
-	*nrows = (int)nn;
+	*nrows_out = (int)nn;
 	*nruns = (int)nr;
 	ret = 0;
 out:
@@ -148,12 +158,12 @@ static void __attribute__((format(printf, 3, 4))) msg_add(char *msg, size_t msgl
 	va_end(ap);
 }
 
-int ib_report_compare_overlay(const char *compare_csv, json_t *const *docs, size_t ndocs,
-			      char *msg, size_t msglen)
+int ib_report_compare_overlay(const char *compare_csv, const struct ib_cmp_row *rows,
+			      size_t nrows, json_t *const *docs, size_t ndocs, char *msg,
+			      size_t msglen)
 {
 	struct draw d = { 0 };
-	struct ib_csv c = { 0 };
-	char stem[PATH_MAX], plats[1024] = "", *text, *slash;
+	char stem[PATH_MAX], plats[1024] = "", *slash;
 	const char **metrics = NULL;
 	json_t *seen = json_object();
 	size_t i, k, nm = 0, o = 0, skipped_names = 0;
@@ -171,16 +181,6 @@ int ib_report_compare_overlay(const char *compare_csv, json_t *const *docs, size
 	}
 	if (!rp_find_plots_dir(d.plots, sizeof(d.plots))) {
 		fmt(msg, msglen, "gnuplot scripts unavailable (no plots/common.gp)");
-		drawn = -1;
-		goto out;
-	}
-	text = ib_read_all(compare_csv, NULL);
-	if (!text) {
-		fmt(msg, msglen, "%s: %s", compare_csv, strerror(errno));
-		drawn = -1;
-		goto out;
-	}
-	if (rp_csv_parse_owned(text, &c, msg, msglen)) {
 		drawn = -1;
 		goto out;
 	}
@@ -208,14 +208,13 @@ int ib_report_compare_overlay(const char *compare_csv, json_t *const *docs, size
 		if (o >= sizeof(plats))
 			o = sizeof(plats) - 1;
 	}
-	metrics = calloc(c.nrows + 1, sizeof(*metrics));
+	metrics = calloc(nrows + 1, sizeof(*metrics));
 	if (!metrics)
 		goto out;
-	for (i = 0; i < c.nrows; i++) {
-		const char *m = ib_csv_get(&c, i, "metric");
+	for (i = 0; i < nrows; i++) {
+		const char *m = rows[i].metric;
 
-		if (!*m || !strcmp(ib_csv_get(&c, i, "method"), "counter") ||
-		    json_object_get(seen, m))
+		if (!*m || json_object_get(seen, m))
 			continue;
 		if (json_object_set_new_nocheck(seen, m, json_true()))
 			goto out;
@@ -231,27 +230,27 @@ int ib_report_compare_overlay(const char *compare_csv, json_t *const *docs, size
 		char *data = NULL, path[PATH_MAX + 64], id[PATH_MAX], qp[2 * PATH_MAX + 160];
 		char title[1400], qt[3000], *vars;
 		size_t dlen = 0, base;
-		int nrows, nruns, rc;
+		int nr, nruns, rc;
 		FILE *f = open_memstream(&data, &dlen);
 
 		if (!f)
 			break;
-		rc = overlay_data(&c, metrics[k], f, &nrows, &nruns);
+		rc = overlay_data(rows, nrows, metrics[k], f, &nr, &nruns);
 		if (fclose(f) || rc) {
 			free(data);
 			msg_add(msg, msglen, "%s: out of memory", metrics[k]);
 			continue;
 		}
-		if (nrows > OVERLAY_MAX_ROWS) {
+		if (nr > OVERLAY_MAX_ROWS) {
 			free(data);
 			msg_add(msg, msglen, "%s not drawn: %d rows (more than %d)", metrics[k],
-				nrows, OVERLAY_MAX_ROWS);
+				nr, OVERLAY_MAX_ROWS);
 			continue;
 		}
 		base = strlen(d.outdir) + 1;
 		fmt(id, sizeof(id), "%s-%s", stem + (slash ? base : 0), metrics[k]);
 		fmt(path, sizeof(path), "%s/%s.dat", d.outdir, id);
-		if (nrows < 1 || nruns < 2) {
+		if (nr < 1 || nruns < 2) {
 			free(data);
 			continue;
 		}
@@ -269,7 +268,7 @@ int ib_report_compare_overlay(const char *compare_csv, json_t *const *docs, size
 		vars = malloc(base);
 		if (!vars)
 			break;
-		fmt(vars, base, "datafile=%s; titletext=%s; nrows=%d", qp, qt, nrows);
+		fmt(vars, base, "datafile=%s; titletext=%s; nrows=%d", qp, qt, nr);
 		rc = rp_draw_figure(&d, "compare.gp", id, vars, msg, msglen);
 		free(vars);
 		if (rc == DRAW_WRITE_ERR) {
@@ -288,6 +287,5 @@ int ib_report_compare_overlay(const char *compare_csv, json_t *const *docs, size
 out:
 	json_decref(seen);
 	free(metrics);
-	ib_csv_free(&c);
 	return drawn;
 }
