@@ -218,29 +218,25 @@ json_t *ib_report_load_results(const char *path, char *err, size_t errlen)
 static int derive_csv(struct report *R, char *err, size_t errlen, bool *write_err)
 {
 	char path[PATH_MAX + 32], tmp[PATH_MAX + 64], e[512];
+	size_t len = 0;
 	char *text;
 	int saved;
 
 	*write_err = false;
+	tmp[0] = '\0';
 	fmt(path, sizeof(path), "%s/results.csv", R->dir);
-	if (R->csv_written) { /* finish wrote it from this doc: parse it from memory */
-		text = ib_results_csv_string(R->doc, NULL);
-		if (!text)
-			goto write_fail;
-		goto parse;
-	}
-	fmt(tmp, sizeof(tmp), "%s/.results.csv.report.%d.tmp", R->dir, (int)getpid());
+	/* rendered once, in memory; the table is parsed from this buffer */
 	errno = 0;
-	if (ib_results_write_csv(tmp, R->doc))
-		goto write_fail;
-	text = ib_read_all(tmp, NULL);
+	text = ib_results_csv_string(R->doc, &len);
 	if (!text)
 		goto write_fail;
-	if (rename(tmp, path)) {
-		free(text);
-		goto write_fail;
+	if (!R->csv_written) { /* else finish just wrote this same text */
+		fmt(tmp, sizeof(tmp), "%s/.results.csv.report.%d.tmp", R->dir, (int)getpid());
+		if (ib_write_file(tmp, text, len, false) || rename(tmp, path)) {
+			free(text);
+			goto write_fail;
+		}
 	}
-parse:
 	if (rp_csv_parse_owned(text, &R->csv, e, sizeof(e))) {
 		fmt(err, errlen, "%s: %s", path, e);
 		return -1;
@@ -248,7 +244,8 @@ parse:
 	return 0;
 write_fail:
 	saved = errno ? errno : EIO;
-	unlink(tmp);
+	if (tmp[0])
+		unlink(tmp);
 	fmt(err, errlen, "%s: %s", path, strerror(saved));
 	*write_err = true;
 	return -1;
