@@ -180,7 +180,10 @@ fi
 # ---- a slow non-run command dies of the signal at once ----
 # `report` made slow on purpose: a gnuplot stand-in that sleeps, so the
 # signal lands while report waits for its child.
-"$bin" run --engine null --results-dir "$tmp" --run-id seed >/dev/null 2>&1
+# (the report fixture: a null-engine run has no figure to draw, so its
+# report never starts gnuplot and ends before the signal)
+mkdir -p "$tmp/adhoc"
+cp -r tests/fixtures/report/run "$tmp/adhoc/seed"
 printf '#!/bin/sh\nsleep 5\n' >"$tmp/slow-gnuplot"
 chmod +x "$tmp/slow-gnuplot"
 for sig in TERM INT; do
