@@ -69,9 +69,10 @@ void ib_run_id(char *buf, size_t len, const char *host, time_t t);
 
 /*
  * Claims suite_dir/run_id with mkdir() (atomic: one of any number of
- * concurrent callers wins).  exact: EEXIST returns 1.  Otherwise an existing
+ * concurrent callers wins).  exact: EEXIST returns IB_EXIT_USAGE.  Otherwise an existing
  * id is retried as run_id-2, run_id-3, ...  The claimed directory in dir,
- * its id in id.  0, 1 (exists), or 3 with errno.
+ * its id in id.  IB_EXIT_OK, IB_EXIT_USAGE (exists), or IB_EXIT_RESOURCE
+ * with errno.
  */
 int ib_run_dir_claim(const char *suite_dir, const char *run_id, bool exact,
 		     char *dir, size_t dirlen, char *id, size_t idlen);

@@ -19,6 +19,7 @@
 
 #include "ib_fileio.h"
 #include "ib_buffer.h"
+#include "ib_exit.h"
 #include "ib_results.h"
 
 json_t *ib_results_new(json_t *context)
@@ -561,18 +562,18 @@ int ib_run_dir_claim(const char *suite_dir, const char *run_id, bool exact,
 	for (k = 1; k <= IB_CLAIM_TRIES; k++) {
 		if (k == 1 ? ib_pathf(id, idlen, "%s", run_id) :
 			     ib_pathf(id, idlen, "%s-%d", run_id, k))
-			return 3;
+			return IB_EXIT_RESOURCE;
 		if (ib_pathf(dir, dirlen, "%s/%s", suite_dir, id))
-			return 3;
+			return IB_EXIT_RESOURCE;
 		if (!mkdir(dir, 0755))
-			return 0;
+			return IB_EXIT_OK;
 		if (errno != EEXIST)
-			return 3;
+			return IB_EXIT_RESOURCE;
 		if (exact)
-			return 1;
+			return IB_EXIT_USAGE;
 	}
 	errno = EEXIST;
-	return 3;
+	return IB_EXIT_RESOURCE;
 }
 
 int ib_results_link_latest(const char *suite_dir, const char *run_id)
