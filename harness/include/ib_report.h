@@ -35,14 +35,6 @@ int ib_csv_col(const struct ib_csv *csv, const char *name);
 /* Cell of row r in column name; "" when the column is absent. */
 const char *ib_csv_get(const struct ib_csv *csv, size_t r, const char *name);
 
-/*
- * Loads and checks a results.json for report and compare: a regular file of
- * at most IB_RESULTS_MAX_BYTES (jansson needs ~6x that in memory), nested at
- * most JSON_PARSER_MAX_DEPTH deep, in the contract shape (ib_results_check).
- * NULL with "PATH: why" (one line) in err.
- */
-#define IB_RESULTS_MAX_BYTES (512 << 20)
-json_t *ib_report_load_results(const char *path, char *err, size_t errlen);
 
 /* s with & < > " ' escaped (malloc'd; NULL only when out of memory). */
 char *ib_html_escape(const char *s);

@@ -50,7 +50,14 @@ char *ib_results_csv_string(json_t *doc, size_t *len);
 /* results.csv alone (checked, no partial file left).  0, or -1 with errno. */
 int ib_results_write_csv(const char *path, json_t *doc);
 
-/* Loads a results.json.  NULL with a message. */
+/*
+ * Loads and checks a results.json (every reader: report, compare, derive,
+ * finish, lab-merge, rerun): a regular file of at most IB_RESULTS_MAX_BYTES
+ * (jansson needs ~6x that in memory), nested at most JSON_PARSER_MAX_DEPTH
+ * deep, in the contract shape (ib_results_check).  NULL with "PATH: why"
+ * (one line) in err.
+ */
+#define IB_RESULTS_MAX_BYTES (512 << 20)
 json_t *ib_results_load(const char *path, char *err, size_t errlen);
 
 /* Checks the contract shape; -1 with the first problem. */

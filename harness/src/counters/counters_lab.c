@@ -437,9 +437,8 @@ out:
 int cmd_lab_merge(int argc, char **argv)
 {
 	const char *dir = NULL, *trace = NULL, *marks_path = NULL;
-	char rpath[4096];
+	char rpath[4096], err[4096 + 512];
 	json_t *doc = NULL;
-	json_error_t je;
 	int i, ret = IB_EXIT_USAGE;
 
 	for (i = 1; i < argc; i++) {
@@ -461,9 +460,9 @@ int cmd_lab_merge(int argc, char **argv)
 		return IB_EXIT_USAGE;
 	}
 	snprintf(rpath, sizeof(rpath), "%s/results.json", dir);
-	doc = json_load_file(rpath, 0, &je);
+	doc = ib_results_load(rpath, err, sizeof(err));
 	if (!doc) {
-		fprintf(stderr, "iommubench: lab-merge: %s:%d: %s\n", rpath, je.line, je.text);
+		fprintf(stderr, "iommubench: lab-merge: %s\n", err);
 		goto out;
 	}
 	if (ib_lab_merge(doc, dir, trace, marks_path, rpath) < 0)

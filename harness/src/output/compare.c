@@ -60,7 +60,7 @@ static const char *tty(const char *s, char *buf, size_t len)
 	return buf;
 }
 
-/* Loads a run through ib_report_load_results: schema, shape, size and
+/* Loads a run through ib_results_load: schema, shape, size and
  * depth are checked, a one-line error names the file. */
 static int load_run(const char *arg, struct run *r)
 {
@@ -75,7 +75,7 @@ static int load_run(const char *arg, struct run *r)
 		snprintf(r->path, sizeof(r->path), "%s/results.json", arg);
 	else
 		snprintf(r->path, sizeof(r->path), "%s", arg);
-	r->doc = ib_report_load_results(r->path, err, sizeof(err));
+	r->doc = ib_results_load(r->path, err, sizeof(err));
 	if (!r->doc) {
 		fprintf(stderr, "iommubench: compare: %s\n", err);
 		return -1;

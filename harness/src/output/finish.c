@@ -83,7 +83,7 @@ int cmd_finish(int argc, char **argv)
 		return IB_EXIT_USAGE;
 	}
 	snprintf(path, sizeof(path), "%s/results.json", dir);
-	doc = ib_report_load_results(path, err, sizeof(err));
+	doc = ib_results_load(path, err, sizeof(err));
 	if (!doc) {
 		fprintf(stderr, "iommubench: finish: %s\n", err);
 		return IB_EXIT_USAGE;

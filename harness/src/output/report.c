@@ -175,40 +175,6 @@ void rp_figures(struct report *R)
 
 /* ---- loading ---- */
 
-json_t *ib_report_load_results(const char *path, char *err, size_t errlen)
-{
-	char e[512];
-	struct stat st;
-	json_error_t je;
-	json_t *doc;
-
-	if (stat(path, &st)) {
-		fmt(err, errlen, "%s: %s", path, strerror(errno));
-		return NULL;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		fmt(err, errlen, "%s: not a regular file", path);
-		return NULL;
-	}
-	if (st.st_size > IB_RESULTS_MAX_BYTES) {
-		fmt(err, errlen, "%s: %lld bytes, over the %d MiB a results file may have",
-		    path, (long long)st.st_size, IB_RESULTS_MAX_BYTES >> 20);
-		return NULL;
-	}
-	/* jansson refuses nesting deeper than JSON_PARSER_MAX_DEPTH (2048) */
-	doc = json_load_file(path, 0, &je);
-	if (!doc) {
-		fmt(err, errlen, "%s:%d: %s", path, je.line, je.text);
-		return NULL;
-	}
-	if (ib_results_check(doc, e, sizeof(e))) {
-		fmt(err, errlen, "%s: %s", path, e);
-		json_decref(doc);
-		return NULL;
-	}
-	return doc;
-}
-
 /*
  * results.csv as results.json says, written by results.c's own writer:
  * results.json is the source of truth.  A run killed between its two
@@ -386,7 +352,7 @@ int cmd_report(int argc, char **argv)
 		return IB_EXIT_USAGE;
 	}
 	fmt(path, sizeof(path), "%s/results.json", argv[1]);
-	doc = ib_report_load_results(path, err, sizeof(err));
+	doc = ib_results_load(path, err, sizeof(err));
 	if (!doc) {
 		fprintf(stderr, "iommubench: report: %s\n", err);
 		return IB_EXIT_USAGE;

@@ -358,14 +358,32 @@ int ib_results_write(const char *dir, json_t *doc, bool complete)
 
 json_t *ib_results_load(const char *path, char *err, size_t errlen)
 {
+	char e[512];
+	struct stat st;
 	json_error_t je;
-	json_t *doc = json_load_file(path, 0, &je);
+	json_t *doc;
 
+	if (stat(path, &st)) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s: not a regular file", path);
+		return NULL;
+	}
+	if (st.st_size > IB_RESULTS_MAX_BYTES) {
+		snprintf(err, errlen, "%s: %lld bytes, over the %d MiB a results file may have",
+			 path, (long long)st.st_size, IB_RESULTS_MAX_BYTES >> 20);
+		return NULL;
+	}
+	/* jansson refuses nesting deeper than JSON_PARSER_MAX_DEPTH (2048) */
+	doc = json_load_file(path, 0, &je);
 	if (!doc) {
 		snprintf(err, errlen, "%s:%d: %s", path, je.line, je.text);
 		return NULL;
 	}
-	if (ib_results_check(doc, err, errlen)) {
+	if (ib_results_check(doc, e, sizeof(e))) {
+		snprintf(err, errlen, "%s: %s", path, e);
 		json_decref(doc);
 		return NULL;
 	}
