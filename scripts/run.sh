@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # make run SUITE=<name> [TARGET=auto|host|lab]: picks the target, runs the
 # suite with build/iommubench (on the host, or inside the QEMU lab), then
-# merges lab counters and draws the plots and report.
+# merges lab counters, derives and draws the plots and report (iommubench finish).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 suite=${1:-smoke}
@@ -69,12 +69,6 @@ claim_run_dir() { # base-id; sets runid and dir
 	dir=$res/$suite/$runid
 }
 
-# latest -> runid, replaced with one rename(2) (ln -sfn unlinks first)
-link_latest() {
-	local tmp=$res/$suite/.latest.$BASHPID.tmp
-	ln -sfn "$runid" "$tmp" && mv -Tf "$tmp" "$res/$suite/latest" || rm -f "$tmp"
-}
-
 # results.json worth post-processing: there, and not left behind by a run
 # that stopped because its results could not be written (exit 3, incomplete)
 saved() { [[ -f $dir/results.json ]] && { ((rc != 3)) || grep -q '"complete": true' "$dir/results.json"; }; }
@@ -92,9 +86,6 @@ if [[ $target == host ]]; then
 	claim_run_dir "$(hostname -s)-$stamp" || exit $?
 	"$bin" run --suite "$file" --results-dir "$res" --claimed-run-id "$runid" --platform host
 	rc=$?
-	if saved; then
-		"$bin" derive "$dir" || echo "run: derive failed; no derived rows" >&2
-	fi
 else
 	make -s module-lab >/dev/null || { echo "run: building the module for the lab failed (make module-lab)" >&2; exit 2; }
 	python3 scripts/lab/lab.py build --quiet || exit $?
@@ -116,14 +107,11 @@ else
 		iommubench run --suite "/opt/iommubench/suites/$suite.suite" \
 		--results-dir /out --claimed-run-id "$runid" --platform qemu-lab --lab-ctl '"$IOMMUBENCH_LAB_CTL"'
 	rc=$?
-	if saved; then
-		"$bin" lab-merge "$dir" || echo "run: lab-merge failed; counters not attributed" >&2
-		"$bin" derive "$dir" || echo "run: derive failed; no derived rows" >&2
-	fi
 fi
 if saved; then
-	"$bin" report "$dir" || echo "run: drawing the report failed" >&2
-	link_latest
+	# one process: lab-merge (lab runs: marks.tsv), derive, report, and
+	# latest -> runid (replaced with one rename(2))
+	"$bin" finish "$dir" --link-latest || echo "run: finish failed (merge, derive or report; see above)" >&2
 	echo "run: results in $dir (report: $dir/report.html)"
 elif [[ ! -e $dir/results.json ]]; then
 	rmdir "$dir" 2>/dev/null # claimed but never used (nothing was written)

@@ -64,4 +64,14 @@ void ib_counter_set_add(struct ib_counter_set *set, const char *name,
 void ib_unavail_add(struct ib_counter_unavail_list *l, const char *name,
 		    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/*
+ * The lab's vIOMMU counters (QEMU trace + marks.tsv of RUNDIR; trace and
+ * marks NULL: RUNDIR/qemu-trace.log, RUNDIR/marks.tsv) merged into doc, a
+ * loaded results.json (rpath names it in messages).  Returns the rows
+ * merged, or -1 after a one-line message (counters_lab.c).
+ */
+struct json_t;
+int ib_lab_merge(struct json_t *doc, const char *dir, const char *trace,
+		 const char *marks, const char *rpath);
+
 #endif

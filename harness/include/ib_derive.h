@@ -34,14 +34,14 @@ struct ib_knee {
  */
 int ib_knee_find(const double *m, size_t n, struct ib_knee *k);
 
-/* Bytes of a page_size token ("4k", "2m", "1g", "thp" = 2m); 0 if unknown. */
-unsigned long long ib_derive_page_bytes(const char *token);
-
 /*
  * Replaces the "iotlb_reach/..." derived rows of doc with fresh ones: one per
  * page size that has a window sweep of DMA rows.  Returns the number of
  * derived rows written (ok or skipped), -1 with a message.
  */
 int ib_derive_iotlb_reach(json_t *doc, char *err, size_t errlen);
+
+/* Prints one line per derived row of doc to stdout. */
+void ib_derive_print(json_t *doc);
 
 #endif

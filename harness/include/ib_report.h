@@ -10,6 +10,7 @@
 #define IB_REPORT_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -34,14 +35,6 @@ int ib_csv_col(const struct ib_csv *csv, const char *name);
 /* Cell of row r in column name; "" when the column is absent. */
 const char *ib_csv_get(const struct ib_csv *csv, size_t r, const char *name);
 
-/*
- * Loads and checks a results.json for report and compare: a regular file of
- * at most IB_RESULTS_MAX_BYTES (jansson needs ~6x that in memory), nested at
- * most JSON_PARSER_MAX_DEPTH deep, in the contract shape (ib_results_check).
- * NULL with "PATH: why" (one line) in err.
- */
-#define IB_RESULTS_MAX_BYTES (512 << 20)
-json_t *ib_report_load_results(const char *path, char *err, size_t errlen);
 
 /* s with & < > " ' escaped (malloc'd; NULL only when out of memory). */
 char *ib_html_escape(const char *s);
@@ -82,17 +75,35 @@ int ib_fig_numa(const struct ib_csv *csv, FILE *f, char *label, size_t labellen,
 int ib_fig_cdf(const struct ib_csv *csv, json_t *doc, FILE *f, char *why,
 	       size_t whylen);
 
+/* One metric of one row compared (compare.c), as the overlays need it:
+ * strings borrowed from the runs' documents; NaN for a missing value. */
+struct ib_cmp_row {
+	const char *run_a, *run_b, *name, *metric;
+	double median_a, ci95_low_a, ci95_high_a;
+	double median_b, ci95_low_b, ci95_high_b;
+};
+
 /*
- * Overlay plots for compare: for each metric in compare_csv (compare.c's
- * output), medians of every run per row with CI error bars, drawn to
- * <compare_csv without .csv>-<metric>.svg/.png.  docs[i] are the runs'
- * results (for the titles).  Returns the number of figures drawn (msg may
- * say which were left out and why), -1 when gnuplot or the scripts are
- * missing, IB_OVERLAY_WRITE_ERR when a file could not be written (reason
- * in msg, nothing left half-written).
+ * Overlay plots for compare, from its rows in memory (in compare.csv's
+ * order): for each metric, medians of every run per row with CI error bars,
+ * drawn to <compare_csv without .csv>-<metric>.svg/.png (compare_csv only
+ * names the outputs).  docs[i] are the runs' results (for the titles).
+ * Returns the number of figures drawn (msg may say which were left out and
+ * why), -1 when gnuplot or the scripts are missing, IB_OVERLAY_WRITE_ERR
+ * when a file could not be written (reason in msg, nothing left
+ * half-written).
  */
 #define IB_OVERLAY_WRITE_ERR (-3)
-int ib_report_compare_overlay(const char *compare_csv, json_t *const *docs,
-			      size_t ndocs, char *msg, size_t msglen);
+int ib_report_compare_overlay(const char *compare_csv, const struct ib_cmp_row *rows,
+			      size_t nrows, json_t *const *docs, size_t ndocs, char *msg,
+			      size_t msglen);
+
+/*
+ * Draws RUN_DIR's figures and report.html from doc (a loaded, checked
+ * results.json; borrowed).  results.csv is rewritten from doc unless
+ * csv_written says the caller just wrote it.  Returns an IB_EXIT_* code
+ * after printing what happened (docs/report.md).
+ */
+int ib_report_draw(const char *dir, json_t *doc, bool csv_written);
 
 #endif

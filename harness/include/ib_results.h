@@ -9,6 +9,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "ib_stats.h"
@@ -43,10 +44,20 @@ int ib_results_write_at(const char *dir, json_t *doc, bool complete,
 			char *failed, size_t flen);
 int ib_results_write(const char *dir, json_t *doc, bool complete);
 
+/* The CSV as a malloc'd string (len may be NULL); NULL with errno (ENOMEM). */
+char *ib_results_csv_string(json_t *doc, size_t *len);
+
 /* results.csv alone (checked, no partial file left).  0, or -1 with errno. */
 int ib_results_write_csv(const char *path, json_t *doc);
 
-/* Loads a results.json.  NULL with a message. */
+/*
+ * Loads and checks a results.json (every reader: report, compare, derive,
+ * finish, lab-merge, rerun): a regular file of at most IB_RESULTS_MAX_BYTES
+ * (jansson needs ~6x that in memory), nested at most JSON_PARSER_MAX_DEPTH
+ * deep, in the contract shape (ib_results_check).  NULL with "PATH: why"
+ * (one line) in err.
+ */
+#define IB_RESULTS_MAX_BYTES (512 << 20)
 json_t *ib_results_load(const char *path, char *err, size_t errlen);
 
 /* Checks the contract shape; -1 with the first problem. */
@@ -65,9 +76,10 @@ void ib_run_id(char *buf, size_t len, const char *host, time_t t);
 
 /*
  * Claims suite_dir/run_id with mkdir() (atomic: one of any number of
- * concurrent callers wins).  exact: EEXIST returns 1.  Otherwise an existing
+ * concurrent callers wins).  exact: EEXIST returns IB_EXIT_USAGE.  Otherwise an existing
  * id is retried as run_id-2, run_id-3, ...  The claimed directory in dir,
- * its id in id.  0, 1 (exists), or 3 with errno.
+ * its id in id.  IB_EXIT_OK, IB_EXIT_USAGE (exists), or IB_EXIT_RESOURCE
+ * with errno.
  */
 int ib_run_dir_claim(const char *suite_dir, const char *run_id, bool exact,
 		     char *dir, size_t dirlen, char *id, size_t idlen);
@@ -81,5 +93,70 @@ int ib_results_link_latest(const char *suite_dir, const char *run_id);
 
 /* mkdir -p; -1 with errno (ENAMETOOLONG beyond PATH_MAX). */
 int ib_mkdir_p(const char *path);
+
+/*
+ * The typed run model: one struct per row of a loaded results.json, its
+ * parameters parsed once (one parser per parameter: page sizes through
+ * ib_page_size_bytes), so that readers key series by parameters and never
+ * by cutting row names.  A view: strings and objects point into the
+ * document, which must outlive it; rebuild it after rows are added or
+ * removed (appending keeps the pointers of existing rows valid).
+ */
+enum ib_row_status { IB_ROW_OK, IB_ROW_SKIPPED, IB_ROW_ERROR };
+
+#define IB_NODE_TEXT 24
+
+struct ib_row_params {
+	const char *page_size;	     /* requested token (4k, 2m, 1g, thp); NULL if none */
+	uint64_t page_size_bytes;    /* of the token; 0 if none */
+	uint64_t page_size_obtained; /* bytes; 0 if not recorded */
+	double window, xfer_size;    /* bytes; 0 if none */
+	double knee_window;	     /* derived rows; 0 if none */
+	double warmup;
+	long long threads, granule, iterations; /* -1 if none */
+	const char *pattern, *op, *iommu_mode, *iommu_mode_effective, *direction, *device;
+	char cpu_node[IB_NODE_TEXT], mem_node[IB_NODE_TEXT], dev_node[IB_NODE_TEXT]; /* id or word */
+};
+
+struct ib_row {
+	json_t *json; /* the row object in the document */
+	const char *name, *bench, *engine, *reason;
+	char job[64]; /* the suite job: the name's first component, parsed here only */
+	bool derived; /* run_type "derived" */
+	enum ib_row_status status;
+	struct ib_row_params p;
+	double repetitions; /* 0 if not recorded */
+	json_t *metrics, *counters; /* objects (possibly NULL): see ib_row_metric/counter */
+};
+
+struct ib_run {
+	json_t *doc, *ctx;
+	const char *run_id, *platform, *host, *suite;
+	struct ib_row *rows;
+	size_t nrows;
+};
+
+/* The typed view of doc (results.json, checked).  0, or -1 with a message. */
+int ib_run_view(struct ib_run *run, json_t *doc, char *err, size_t errlen);
+void ib_run_free(struct ib_run *run);
+
+/* A metric's summary (median etc. NaN when absent or not a number) and unit;
+ * false when the row has no such metric. */
+bool ib_row_metric(const struct ib_row *r, const char *metric, struct ib_summary *s,
+		   const char **unit);
+/* A counter's value and source; false when the row has none. */
+bool ib_row_counter(const struct ib_row *r, const char *counter, double *value,
+		    const char **source);
+
+/*
+ * The series a row belongs to, as a key over its typed requested
+ * parameters (job, bench, engine, op, page_size, pattern, xfer_size, threads,
+ * granule, iterations, iommu_mode, direction, nodes, device, window) less
+ * those named in skip (NULL-terminated, e.g. { "window", NULL }).  Rows
+ * whose keys are equal are the same series.  Returns the length written
+ * (truncated like snprintf).
+ */
+size_t ib_row_series_key(const struct ib_row *r, const char *const *skip, char *buf,
+			 size_t len);
 
 #endif

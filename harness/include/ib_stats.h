@@ -21,6 +21,9 @@ struct ib_summary {
 	uint64_t outliers;	    /* samples beyond 1.5 IQR from Q1/Q3 */
 };
 
+/* qsort comparator for doubles, ascending (NaN-free input). */
+int ib_cmp_double(const void *a, const void *b);
+
 /* Summary of n samples (the array is not modified). Returns -1 if n == 0. */
 int ib_stats_from_samples(const double *x, size_t n, struct ib_summary *s);
 

@@ -10,7 +10,8 @@
 #   IB_GOLDEN_UPDATE=1 bash tests/golden/...    rewrite expected (say why in the commit)
 #
 # Cases: derive + report on tests/fixtures/report/run (results.json/.csv,
-# plots/data/*.dat, report.html, console), lab-merge on
+# plots/data/*.dat, report.html, console), finish on the same (and on the
+# lab fixture) against the separate steps, lab-merge on
 # tests/fixtures/lab/run1, compare of tests/fixtures/compare/{a,b}, the
 # dry-run plan of every suite on the 4-node topology fixture, and `help`.
 set -uo pipefail
@@ -60,6 +61,29 @@ keep lab-merge.results.json "$tmp/lab/results.json"
 echo "exit $?" >>"$tmp/compare.out"
 keep compare.console "$tmp/compare.out"
 keep compare.csv "$tmp/compare.csv"
+
+# finish: lab-merge + derive + report in one process must give what the
+# separate steps give (report fixture: no marks, so no merge), and on the
+# lab fixture what lab-merge then derive give
+cp -r tests/fixtures/report/run "$tmp/fin"
+"$bin" finish "$tmp/fin" >"$tmp/finish.out" 2>&1
+echo "exit $?" >>"$tmp/finish.out"
+keep finish.console "$tmp/finish.out"
+for f in results.json results.csv report.html; do
+	sed "s|$tmp/fin|$tmp/rep|g" "$tmp/fin/$f" >"$tmp/fin.$f"
+	norm "$tmp/fin.$f" | cmp -s - "$out/report.${f#report.}" || echo "not ok - golden finish: $f differs from derive + report"
+done
+for d in "$tmp"/rep/plots/data/*; do
+	norm "$tmp/fin/plots/data/$(basename "$d")" | cmp -s - "$out/report.data.$(basename "$d")" ||
+		echo "not ok - golden finish: plots/data/$(basename "$d") differs from derive + report"
+done
+cp -r tests/fixtures/lab/run1 "$tmp/labfin"
+"$bin" finish "$tmp/labfin" >/dev/null 2>&1
+cp -r tests/fixtures/lab/run1 "$tmp/labsep"
+{ "$bin" lab-merge "$tmp/labsep" && "$bin" derive "$tmp/labsep"; } >/dev/null 2>&1
+for f in results.json results.csv; do
+	cmp -s "$tmp/labfin/$f" "$tmp/labsep/$f" || echo "not ok - golden finish: lab $f differs from lab-merge + derive"
+done
 
 # plans: every suite, dry run, fixed topology (no module here, so no devices)
 for s in bench/suites/*.suite; do

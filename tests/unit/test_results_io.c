@@ -292,6 +292,66 @@ static void test_latest_and_confined(void **state)
 	rm_rf(dir);
 }
 
+/* The typed run model: params parsed once, series keyed by params. */
+static void test_run_view(void **state)
+{
+	static const char *const skip_window[] = { "window", NULL };
+	const char *text =
+		"{\"schema\": \"iommubench/1\", \"context\": {\"run_id\": \"h-1\", "
+		"\"platform\": \"host\"}, \"results\": ["
+		"{\"name\": \"j/page_size:2m/window:64k\", \"bench\": \"dma\", "
+		"\"engine\": \"edu\", \"status\": \"ok\", \"params\": {\"page_size\": "
+		"\"2m\", \"window\": 65536, \"cpu_node\": 1, \"mem_node\": \"local\"}, "
+		"\"metrics\": {\"dma_latency_ns\": {\"unit\": \"ns\", \"n\": 5, "
+		"\"median\": 7.5}}, \"counters\": {\"iotlb_miss\": {\"value\": 3, "
+		"\"source\": \"lab:x\"}}},"
+		"{\"name\": \"j/page_size:2m/window:1m\", \"bench\": \"dma\", "
+		"\"engine\": \"edu\", \"status\": \"ok\", \"params\": {\"page_size\": "
+		"\"2m\", \"window\": 1048576, \"cpu_node\": 1, \"mem_node\": \"local\"}},"
+		"{\"name\": \"k/page_size:4k\", \"run_type\": \"derived\", "
+		"\"status\": \"skipped\", \"reason\": \"r\", \"params\": {\"page_size\": \"4k\"}}]}";
+	char err[256], a[256], b[256];
+	struct ib_run run;
+	struct ib_summary s;
+	const char *unit, *src;
+	double v;
+	json_t *doc = json_loads(text, 0, NULL);
+
+	(void)state;
+	assert_non_null(doc);
+	assert_int_equal(ib_run_view(&run, doc, err, sizeof(err)), 0);
+	assert_int_equal(run.nrows, 3);
+	assert_string_equal(run.run_id, "h-1");
+	assert_string_equal(run.rows[0].job, "j");
+	assert_int_equal(run.rows[0].p.page_size_bytes, 2 << 20);
+	assert_true(run.rows[0].p.window == 65536);
+	assert_string_equal(run.rows[0].p.cpu_node, "1");
+	assert_string_equal(run.rows[0].p.mem_node, "local");
+	assert_int_equal(run.rows[0].p.threads, -1);
+	assert_true(ib_row_metric(&run.rows[0], "dma_latency_ns", &s, &unit));
+	assert_true(s.median == 7.5);
+	assert_string_equal(unit, "ns");
+	assert_false(ib_row_metric(&run.rows[0], "map_ns", &s, NULL));
+	assert_true(ib_row_counter(&run.rows[0], "iotlb_miss", &v, &src));
+	assert_true(v == 3);
+	assert_string_equal(src, "lab:x");
+	assert_true(run.rows[2].derived);
+	assert_int_equal(run.rows[2].status, IB_ROW_SKIPPED);
+	assert_int_equal(run.rows[2].p.page_size_bytes, 4096);
+	/* the two windows of one sweep: one series without the window */
+	ib_row_series_key(&run.rows[0], skip_window, a, sizeof(a));
+	ib_row_series_key(&run.rows[1], skip_window, b, sizeof(b));
+	assert_string_equal(a, b);
+	ib_row_series_key(&run.rows[0], NULL, a, sizeof(a));
+	ib_row_series_key(&run.rows[1], NULL, b, sizeof(b));
+	assert_string_not_equal(a, b);
+	/* truncation: like snprintf */
+	assert_true(ib_row_series_key(&run.rows[0], NULL, a, 4) > 3);
+	assert_int_equal(strlen(a), 3);
+	ib_run_free(&run);
+	json_decref(doc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -302,6 +362,7 @@ int main(void)
 		cmocka_unit_test(test_checked_writes),
 		cmocka_unit_test(test_write_file),
 		cmocka_unit_test(test_latest_and_confined),
+		cmocka_unit_test(test_run_view),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

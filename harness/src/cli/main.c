@@ -186,6 +186,7 @@ static void usage(FILE *f)
 		"  lab-merge RUNDIR\n"
 		"  report RUNDIR\n"
 		"  derive RUNDIR    # derived rows: IOTLB reach per page size\n"
+		"  finish RUNDIR [--link-latest]  # lab-merge (lab runs), derive and report in one step\n"
 		"  restore          # undo hugepage pools and IOMMU group types left by killed runs\n"
 		"Exit codes: 0 ok, 1 usage, 2 a benchmark failed, 3 resource missing, 4 skipped.\n");
 }
@@ -298,7 +299,7 @@ int main(int argc, char **argv)
 		{ "info", cmd_info },	    { "help", cmd_help },
 		{ "compare", cmd_compare }, { "lab-merge", cmd_lab_merge },
 		{ "report", cmd_report },   { "derive", cmd_derive },
-		{ "restore", cmd_restore },
+		{ "finish", cmd_finish },   { "restore", cmd_restore },
 	};
 	size_t i;
 
@@ -323,7 +324,7 @@ int main(int argc, char **argv)
 		if (!strcmp(argv[1], cmds[i].name))
 			return cmds[i].fn(argc - 1, argv + 1);
 	fprintf(stderr,
-		"iommubench: %s: unknown command; expected run, rerun, info, help, compare, lab-merge, report, derive or restore\n",
+		"iommubench: %s: unknown command; expected run, rerun, info, help, compare, lab-merge, report, derive, finish or restore\n",
 		argv[1]);
 	return IB_EXIT_USAGE;
 }

@@ -21,7 +21,7 @@
  * (error well below one order statistic at that size). */
 #define CI_EXACT_MAX 2000
 
-static int cmp_double(const void *a, const void *b)
+int ib_cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
 
@@ -98,7 +98,7 @@ int ib_stats_from_samples(const double *x, size_t n, struct ib_summary *s)
 	if (!v)
 		return -1;
 	memcpy(v, x, n * sizeof(*v));
-	qsort(v, n, sizeof(*v), cmp_double);
+	qsort(v, n, sizeof(*v), ib_cmp_double);
 
 	s->n = n;
 	for (i = 0; i < n; i++)
@@ -274,7 +274,7 @@ struct ranked {
 
 static int cmp_ranked(const void *a, const void *b)
 {
-	return cmp_double(&((const struct ranked *)a)->v,
+	return ib_cmp_double(&((const struct ranked *)a)->v,
 			  &((const struct ranked *)b)->v);
 }
 

@@ -41,6 +41,8 @@
 #include <sys/stat.h>
 
 #include "ib_commands.h"
+#include "ib_counters.h"
+#include "ib_exit.h"
 #include "ib_results.h"
 
 enum lab_ev {
@@ -307,37 +309,18 @@ static void usage(void)
 			"  RUNDIR/marks.tsv) into RUNDIR/results.json and results.csv\n");
 }
 
-int cmd_lab_merge(int argc, char **argv)
+int ib_lab_merge(json_t *doc, const char *dir, const char *trace, const char *marks_path,
+		 const char *rpath)
 {
-	const char *dir = NULL, *trace = NULL, *marks_path = NULL;
-	char tpath[4096], mpath[4096], rpath[4096], cpath[4096], err[512];
+	char tpath[4096], mpath[4096], cpath[4096], err[512];
 	struct marks m = { 0 };
-	int enabled[NEV], i, ret = 1, rows_merged = 0;
-	json_t *doc = NULL, *rows, *ctx, *ua, *u;
-	json_error_t je;
+	int enabled[NEV], ret = -1, rows_merged = 0;
+	struct ib_run run = { 0 };
+	json_t *ctx, *ua, *u, *names = NULL;
 	size_t k, j;
 
-	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--trace") && i + 1 < argc)
-			trace = argv[++i];
-		else if (!strcmp(argv[i], "--marks") && i + 1 < argc)
-			marks_path = argv[++i];
-		else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			usage();
-			return 0;
-		} else if (argv[i][0] == '-' || dir) {
-			usage();
-			return 1;
-		} else
-			dir = argv[i];
-	}
-	if (!dir) {
-		usage();
-		return 1;
-	}
 	snprintf(tpath, sizeof(tpath), "%s/qemu-trace.log", dir);
 	snprintf(mpath, sizeof(mpath), "%s/marks.tsv", dir);
-	snprintf(rpath, sizeof(rpath), "%s/results.json", dir);
 	snprintf(cpath, sizeof(cpath), "%s/qemu-cmdline.txt", dir);
 	if (!trace)
 		trace = tpath;
@@ -347,17 +330,18 @@ int cmd_lab_merge(int argc, char **argv)
 	if (load_marks(marks_path, &m) || count_trace(trace, &m))
 		goto out;
 	enabled_events(cpath, enabled);
-	doc = json_load_file(rpath, 0, &je);
-	if (!doc) {
-		fprintf(stderr, "iommubench: lab-merge: %s:%d: %s\n", rpath, je.line, je.text);
-		goto out;
-	}
-	rows = json_object_get(doc, "results");
 	ctx = json_object_get(doc, "context");
-	if (!json_is_array(rows) || !json_is_object(ctx)) {
+	if (!json_is_object(ctx) || ib_run_view(&run, doc, err, sizeof(err))) {
 		fprintf(stderr, "iommubench: lab-merge: %s: no results array or context object\n", rpath);
 		goto out;
 	}
+	/* marks name rows: find each by name once (rows are unique by name) */
+	names = json_object();
+	if (!names)
+		goto out;
+	for (k = run.nrows; k-- > 0;)
+		if (run.rows[k].name)
+			json_object_set_new(names, run.rows[k].name, json_integer((json_int_t)k));
 
 	for (k = 0; k < m.n; k++) {
 		json_t *row, *counters;
@@ -370,7 +354,8 @@ int cmd_lab_merge(int argc, char **argv)
 				break;
 		if (j < k)
 			continue;
-		row = ib_results_find_row(rows, m.iv[k].name);
+		row = json_object_get(names, m.iv[k].name);
+		row = row ? run.rows[json_integer_value(row)].json : NULL;
 		if (!row) {
 			fprintf(stderr, "iommubench: lab-merge: marks name %s, which is not a row of %s\n",
 				m.iv[k].name, rpath);
@@ -439,16 +424,56 @@ int cmd_lab_merge(int argc, char **argv)
 	json_object_set_new(ctx, "counter_attribution",
 			    json_string("lab: QEMU trace events between the BEGIN/END handshake offsets of each point (marks.tsv)"));
 
-	if (ib_results_write(dir, doc, json_is_true(json_object_get(doc, "complete")))) {
-		fprintf(stderr, "iommubench: lab-merge: writing %s: %s\n", rpath, strerror(errno));
-		ret = 2;
-		goto out;
-	}
 	fprintf(stderr, "iommubench: lab-merge: %d rows from %zu marked intervals merged into %s\n",
 		rows_merged, m.n, rpath);
-	ret = 0;
+	ret = rows_merged;
+out:
+	json_decref(names);
+	ib_run_free(&run);
+	marks_free(&m);
+	return ret;
+}
+
+int cmd_lab_merge(int argc, char **argv)
+{
+	const char *dir = NULL, *trace = NULL, *marks_path = NULL;
+	char rpath[4096], err[4096 + 512];
+	json_t *doc = NULL;
+	int i, ret = IB_EXIT_USAGE;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--trace") && i + 1 < argc)
+			trace = argv[++i];
+		else if (!strcmp(argv[i], "--marks") && i + 1 < argc)
+			marks_path = argv[++i];
+		else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			usage();
+			return IB_EXIT_OK;
+		} else if (argv[i][0] == '-' || dir) {
+			usage();
+			return IB_EXIT_USAGE;
+		} else
+			dir = argv[i];
+	}
+	if (!dir) {
+		usage();
+		return IB_EXIT_USAGE;
+	}
+	snprintf(rpath, sizeof(rpath), "%s/results.json", dir);
+	doc = ib_results_load(rpath, err, sizeof(err));
+	if (!doc) {
+		fprintf(stderr, "iommubench: lab-merge: %s\n", err);
+		goto out;
+	}
+	if (ib_lab_merge(doc, dir, trace, marks_path, rpath) < 0)
+		goto out;
+	if (ib_results_write(dir, doc, json_is_true(json_object_get(doc, "complete")))) {
+		fprintf(stderr, "iommubench: lab-merge: writing %s: %s\n", rpath, strerror(errno));
+		ret = IB_EXIT_FAILED;
+		goto out;
+	}
+	ret = IB_EXIT_OK;
 out:
 	json_decref(doc);
-	marks_free(&m);
 	return ret;
 }

@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "ib_commands.h"
+#include "ib_exit.h"
 #include "ib_report.h"
 #include "ib_results.h"
 #include "ib_stats.h"
@@ -59,7 +60,7 @@ static const char *tty(const char *s, char *buf, size_t len)
 	return buf;
 }
 
-/* Loads a run through ib_report_load_results: schema, shape, size and
+/* Loads a run through ib_results_load: schema, shape, size and
  * depth are checked, a one-line error names the file. */
 static int load_run(const char *arg, struct run *r)
 {
@@ -74,7 +75,7 @@ static int load_run(const char *arg, struct run *r)
 		snprintf(r->path, sizeof(r->path), "%s/results.json", arg);
 	else
 		snprintf(r->path, sizeof(r->path), "%s", arg);
-	r->doc = ib_report_load_results(r->path, err, sizeof(err));
+	r->doc = ib_results_load(r->path, err, sizeof(err));
 	if (!r->doc) {
 		fprintf(stderr, "iommubench: compare: %s\n", err);
 		return -1;
@@ -137,9 +138,28 @@ static void csv_num(FILE *f, double v)
 
 struct cmp_out {
 	FILE *csv;
+	struct ib_cmp_row *rows; /* the metric rows, for the overlays */
+	size_t nrows, cap;
+	bool oom;
 	double min_effect; /* relative, e.g. 0.01 */
 	int ratios, significant, called;
 };
+
+static void add_row(struct cmp_out *o, const struct ib_cmp_row *r)
+{
+	if (o->nrows == o->cap) {
+		size_t cap = o->cap ? 2 * o->cap : 64;
+		struct ib_cmp_row *n = realloc(o->rows, cap * sizeof(*n));
+
+		if (!n) {
+			o->oom = true;
+			return;
+		}
+		o->rows = n;
+		o->cap = cap;
+	}
+	o->rows[o->nrows++] = *r;
+}
 
 static void compare_metric(struct cmp_out *o, const struct run *a, const struct run *b,
 			   const char *name, const char *metric, json_t *ra, json_t *rb)
@@ -199,6 +219,7 @@ static void compare_metric(struct cmp_out *o, const struct run *a, const struct 
 	fputc(',', o->csv);
 	csv_num(o->csv, meda);
 	fputc(',', o->csv);
+	add_row(o, &(struct ib_cmp_row){ a->id, b->id, name, metric, meda, la, ha, medb, lb, hb });
 	csv_num(o->csv, la);
 	fputc(',', o->csv);
 	csv_num(o->csv, ha);
@@ -373,7 +394,8 @@ static bool ends_with(const char *s, const char *suffix)
 /* Overlay plots (report.c) next to the CSV.  Missing gnuplot does not
  * change the exit code; a failed write does: -1 with the one-line error
  * printed. */
-static int overlay_plots(const char *csv, const struct run *runs, int n)
+static int overlay_plots(const char *csv, const struct cmp_out *o, const struct run *runs,
+			 int n)
 {
 	json_t **docs = calloc((size_t)n, sizeof(*docs));
 	char msg[1024];
@@ -385,7 +407,13 @@ static int overlay_plots(const char *csv, const struct run *runs, int n)
 	}
 	for (i = 0; i < n; i++)
 		docs[i] = runs[i].doc;
-	drawn = ib_report_compare_overlay(csv, docs, (size_t)n, msg, sizeof(msg));
+	if (o->oom) {
+		free(docs);
+		printf("overlay plots not drawn: out of memory\n");
+		return 0;
+	}
+	drawn = ib_report_compare_overlay(csv, o->rows, o->nrows, docs, (size_t)n, msg,
+					  sizeof(msg));
 	free(docs);
 	if (drawn == IB_OVERLAY_WRITE_ERR) {
 		fprintf(stderr, "iommubench: compare: %s\n", msg);
@@ -412,10 +440,10 @@ int cmd_compare(int argc, char **argv)
 	const char *out = "compare.csv";
 	struct cmp_out o = { .min_effect = 0.01 };
 	char *end, tmp[PATH_MAX + 32];
-	int n = 0, i, ret = 1;
+	int n = 0, i, ret = IB_EXIT_USAGE;
 
 	if (!runs)
-		return 2;
+		return IB_EXIT_FAILED;
 	for (i = 1; i < argc; i++) {
 		if ((!strcmp(argv[i], "-o") || !strcmp(argv[i], "--output")) && i + 1 < argc) {
 			out = argv[++i];
@@ -428,7 +456,7 @@ int cmd_compare(int argc, char **argv)
 			}
 		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			usage();
-			ret = 0;
+			ret = IB_EXIT_OK;
 			goto done;
 		} else if (argv[i][0] == '-') {
 			usage();
@@ -446,7 +474,7 @@ int cmd_compare(int argc, char **argv)
 	o.csv = fopen(tmp, "w");
 	if (!o.csv) {
 		fprintf(stderr, "iommubench: compare: %s: %s\n", out, strerror(errno));
-		ret = 3;
+		ret = IB_EXIT_RESOURCE;
 		goto done;
 	}
 	fputs("run_a,run_b,name,metric,unit,median_a,ci95_low_a,ci95_high_a,median_b,"
@@ -467,22 +495,23 @@ int cmd_compare(int argc, char **argv)
 		goto write_fail;
 	printf("\n%d metric comparisons, %d significant, %d of them by at least %.4g%%; written to %s\n",
 	       o.ratios, o.significant, o.called, o.min_effect * 100, out);
-	if (overlay_plots(out, runs, n)) {
-		ret = 3;
+	if (overlay_plots(out, &o, runs, n)) {
+		ret = IB_EXIT_RESOURCE;
 		goto done;
 	}
 	if (fflush(stdout) || ferror(stdout)) {
 		fprintf(stderr, "iommubench: compare: stdout: %s\n", strerror(errno ? errno : EIO));
-		ret = 3;
+		ret = IB_EXIT_RESOURCE;
 		goto done;
 	}
-	ret = 0;
+	ret = IB_EXIT_OK;
 	goto done;
 write_fail:
 	fprintf(stderr, "iommubench: compare: %s: %s\n", out, strerror(errno ? errno : EIO));
 	unlink(tmp);
-	ret = 3;
+	ret = IB_EXIT_RESOURCE;
 done:
+	free(o.rows);
 	for (i = 0; i < n; i++) {
 		json_decref(runs[i].by_name);
 		json_decref(runs[i].doc);

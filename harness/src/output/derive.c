@@ -38,9 +38,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "ib_buffer.h"
 #include "ib_commands.h"
 #include "ib_derive.h"
 #include "ib_engine.h"
+#include "ib_exit.h"
 #include "ib_results.h"
 #include "ib_stats.h"
 
@@ -59,13 +61,6 @@ static const char *const method_text =
 
 /* ---- the knee ---- */
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 static double median_of(const double *v, size_t n)
 {
 	double *t, r;
@@ -76,7 +71,7 @@ static double median_of(const double *v, size_t n)
 	if (!t)
 		return v[0];
 	memcpy(t, v, n * sizeof(*t));
-	qsort(t, n, sizeof(*t), cmp_double);
+	qsort(t, n, sizeof(*t), ib_cmp_double);
 	r = n % 2 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2;
 	free(t);
 	return r;
@@ -120,19 +115,6 @@ int ib_knee_find(const double *m, size_t n, struct ib_knee *k)
 	return 0;
 }
 
-unsigned long long ib_derive_page_bytes(const char *t)
-{
-	if (!t)
-		return 0;
-	if (!strcmp(t, "4k"))
-		return 4096ULL;
-	if (!strcmp(t, "2m") || !strcmp(t, "thp"))
-		return 2ULL << 20;
-	if (!strcmp(t, "1g"))
-		return 1ULL << 30;
-	return 0;
-}
-
 /* ---- rows ---- */
 
 struct pt {
@@ -144,7 +126,8 @@ struct pt {
 };
 
 struct series {
-	char key[600];
+	char key[600];	 /* ib_row_series_key without the window: the identity */
+	char label[600]; /* params.source_series of the derived row */
 	struct pt *p;
 	size_t n, cap;
 	unsigned int nwin, ninf;
@@ -181,8 +164,12 @@ static double num_of(json_t *o, const char *k, double dflt)
 	return json_is_number(v) ? json_number_value(v) : dflt;
 }
 
-/* The row's name without its "/window:<v>" component. */
-static void series_key(const char *name, char *key, size_t len)
+/*
+ * The label of a series in its derived row (params.source_series): the name
+ * of its first row without the "/window:<v>" component.  Only a label: a
+ * series is told apart by its parameters (ib_row_series_key).
+ */
+static void series_label(const char *name, char *key, size_t len)
 {
 	const char *w = strstr(name, "/window:");
 
@@ -194,30 +181,27 @@ static void series_key(const char *name, char *key, size_t len)
 }
 
 /* A measured, ok row of a DMA engine with a window. */
-static bool dma_row(json_t *row)
+static bool dma_row(const struct ib_row *r)
 {
-	const char *rt = str_of(row, "run_type"), *st = str_of(row, "status");
-	const char *eng = str_of(row, "engine");
-	json_t *params = json_object_get(row, "params");
-	const char *op = str_of(params, "op");
 	const struct ib_engine *e;
 
-	if ((rt && !strcmp(rt, "derived")) || !st || strcmp(st, "ok") || !eng)
+	if (r->derived || r->status != IB_ROW_OK || !r->engine)
 		return false;
-	e = ib_engine_find(eng);
+	e = ib_engine_find(r->engine);
 	if (e && !(e->flags & IB_ENG_DMA))
 		return false;
-	if (op && strcmp(op, "bench"))
+	if (r->p.op && strcmp(r->p.op, "bench"))
 		return false;
-	if (!json_object_get(json_object_get(row, "metrics"), "dma_latency_ns"))
+	if (!json_object_get(r->metrics, "dma_latency_ns"))
 		return false;
-	return num_of(params, "window", 0) > 0 && str_of(params, "page_size");
+	return r->p.window > 0 && r->p.page_size;
 }
 
 /* The IOMMU page size the row's mapping used (largest IOPTE size). */
 static double iommu_page(json_t *params)
 {
 	json_t *a = json_object_get(params, "iommu_page_sizes"), *v;
+	const char *t;
 	double best = 0;
 	size_t i;
 
@@ -229,7 +213,8 @@ static double iommu_page(json_t *params)
 	best = num_of(params, "page_size_obtained", 0);
 	if (best > 0)
 		return best;
-	return (double)ib_derive_page_bytes(str_of(params, "page_size"));
+	t = str_of(params, "page_size");
+	return t ? (double)ib_page_size_bytes(t) : 0;
 }
 
 static void fill_point(struct pt *p, json_t *row)
@@ -289,7 +274,7 @@ static int push_pt(struct series *s, json_t *row)
 	return 0;
 }
 
-static struct series *find_series(struct group *g, const char *key)
+static struct series *find_series(struct group *g, const char *key, const char *name)
 {
 	size_t i;
 
@@ -307,6 +292,7 @@ static struct series *find_series(struct group *g, const char *key)
 	}
 	memset(&g->s[g->n], 0, sizeof(g->s[0]));
 	snprintf(g->s[g->n].key, sizeof(g->s[0].key), "%s", key);
+	series_label(name, g->s[g->n].label, sizeof(g->s[0].label));
 	return &g->s[g->n++];
 }
 
@@ -447,7 +433,7 @@ static json_t *reach_row(json_t *doc, struct group *g, struct series *s)
 	json_object_set_new(params, "page_size", json_string(g->ps));
 	json_object_set_new(params, "iotlb_page_bytes", json_integer((json_int_t)pg));
 	json_object_set_new(params, "method", json_string(method_text));
-	json_object_set_new(params, "source_series", json_string(s->key));
+	json_object_set_new(params, "source_series", json_string(s->label));
 
 	if (!s->all_miss) {
 		missing_reason(doc, reason, sizeof(reason));
@@ -521,7 +507,8 @@ out:
 
 int ib_derive_iotlb_reach(json_t *doc, char *err, size_t errlen)
 {
-	json_t *rows = json_object_get(doc, "results"), *row;
+	json_t *rows = json_object_get(doc, "results");
+	struct ib_run run = { 0 };
 	struct group *g = NULL;
 	size_t ng = 0, i, j, gi;
 	int written = 0, ret = -1;
@@ -538,12 +525,16 @@ int ib_derive_iotlb_reach(json_t *doc, char *err, size_t errlen)
 		if (n && rt && !strcmp(rt, "derived") && !strncmp(n, REACH_PREFIX, strlen(REACH_PREFIX)))
 			json_array_remove(rows, i);
 	}
-	json_array_foreach(rows, i, row) {
-		const char *ps = str_of(json_object_get(row, "params"), "page_size");
+	if (ib_run_view(&run, doc, err, errlen))
+		return -1;
+	for (i = 0; i < run.nrows; i++) {
+		static const char *const skip_window[] = { "window", NULL };
+		const struct ib_row *r = &run.rows[i];
+		const char *ps = r->p.page_size;
 		char key[600];
 		struct series *s;
 
-		if (!dma_row(row))
+		if (!dma_row(r))
 			continue;
 		for (gi = 0; gi < ng; gi++)
 			if (!strcmp(g[gi].ps, ps))
@@ -558,9 +549,9 @@ int ib_derive_iotlb_reach(json_t *doc, char *err, size_t errlen)
 			snprintf(g[ng].ps, sizeof(g[0].ps), "%s", ps);
 			ng++;
 		}
-		series_key(json_string_value(json_object_get(row, "name")), key, sizeof(key));
-		s = find_series(&g[gi], key);
-		if (!s || push_pt(s, row))
+		ib_row_series_key(r, skip_window, key, sizeof(key));
+		s = find_series(&g[gi], key, r->name ? r->name : "");
+		if (!s || push_pt(s, r->json))
 			goto nomem;
 	}
 	for (gi = 0; gi < ng; gi++) {
@@ -590,57 +581,18 @@ out:
 		free(g[gi].s);
 	}
 	free(g);
+	ib_run_free(&run);
 	return ret;
 }
 
 /* ---- the command ---- */
 
-static void usage(FILE *f)
+/* One console line per derived row (what `derive` and `finish` print). */
+void ib_derive_print(json_t *doc)
 {
-	fprintf(f, "usage: iommubench derive RUNDIR\n"
-		   "  adds derived rows (iotlb_reach/page_size:<ps>) to RUNDIR/results.json\n"
-		   "  and results.csv; run it after the counters are final (lab-merge)\n");
-}
-
-int cmd_derive(int argc, char **argv)
-{
-	char path[4096], err[512];
-	json_t *doc, *rows, *row;
-	bool complete;
-	struct stat st;
+	json_t *rows, *row;
 	size_t i;
-	int n;
 
-	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
-		usage(stdout);
-		return 0;
-	}
-	if (argc != 2 || argv[1][0] == '-') {
-		usage(stderr);
-		return 1;
-	}
-	if (stat(argv[1], &st) || !S_ISDIR(st.st_mode)) {
-		fprintf(stderr, "iommubench: derive: RUNDIR %s: not a directory\n", argv[1]);
-		return 1;
-	}
-	snprintf(path, sizeof(path), "%s/results.json", argv[1]);
-	doc = ib_results_load(path, err, sizeof(err));
-	if (!doc) {
-		fprintf(stderr, "iommubench: derive: %s\n", err);
-		return 1;
-	}
-	complete = json_is_true(json_object_get(doc, "complete"));
-	n = ib_derive_iotlb_reach(doc, err, sizeof(err));
-	if (n < 0) {
-		fprintf(stderr, "iommubench: derive: %s\n", err);
-		json_decref(doc);
-		return 2;
-	}
-	if (ib_results_write(argv[1], doc, complete)) {
-		fprintf(stderr, "iommubench: derive: writing %s: %s\n", path, strerror(errno));
-		json_decref(doc);
-		return 2;
-	}
 	rows = json_object_get(doc, "results");
 	json_array_foreach(rows, i, row) {
 		const char *name = str_of(row, "name"), *rt = str_of(row, "run_type");
@@ -658,7 +610,56 @@ int cmd_derive(int argc, char **argv)
 			printf("%s: skipped: %s\n", name, str_of(row, "reason"));
 		}
 	}
+}
+
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: iommubench derive RUNDIR\n"
+		   "  adds derived rows (iotlb_reach/page_size:<ps>) to RUNDIR/results.json\n"
+		   "  and results.csv; run it after the counters are final (lab-merge)\n");
+}
+
+int cmd_derive(int argc, char **argv)
+{
+	char path[4096], err[512];
+	json_t *doc;
+	bool complete;
+	struct stat st;
+	int n;
+
+	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+		usage(stdout);
+		return IB_EXIT_OK;
+	}
+	if (argc != 2 || argv[1][0] == '-') {
+		usage(stderr);
+		return IB_EXIT_USAGE;
+	}
+	if (stat(argv[1], &st) || !S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "iommubench: derive: RUNDIR %s: not a directory\n", argv[1]);
+		return IB_EXIT_USAGE;
+	}
+	snprintf(path, sizeof(path), "%s/results.json", argv[1]);
+	doc = ib_results_load(path, err, sizeof(err));
+	if (!doc) {
+		fprintf(stderr, "iommubench: derive: %s\n", err);
+		return IB_EXIT_USAGE;
+	}
+	complete = json_is_true(json_object_get(doc, "complete"));
+	n = ib_derive_iotlb_reach(doc, err, sizeof(err));
+	if (n < 0) {
+		fprintf(stderr, "iommubench: derive: %s\n", err);
+		json_decref(doc);
+		return IB_EXIT_FAILED;
+	}
+	if (ib_results_write(argv[1], doc, complete)) {
+		fprintf(stderr, "iommubench: derive: writing %s: %s\n", path, strerror(errno));
+		json_decref(doc);
+		return IB_EXIT_FAILED;
+	}
+	ib_derive_print(doc);
 	fprintf(stderr, "iommubench: derive: %d derived row(s) in %s\n", n, path);
 	json_decref(doc);
-	return 0;
+	return IB_EXIT_OK;
 }

@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,8 @@
 #include <unistd.h>
 
 #include "ib_fileio.h"
+#include "ib_buffer.h"
+#include "ib_exit.h"
 #include "ib_results.h"
 
 json_t *ib_results_new(json_t *context)
@@ -242,11 +245,11 @@ static void csv_render(FILE *f, json_t *doc)
 	}
 }
 
-/* The CSV as a malloc'd string; NULL with errno (ENOMEM). */
-static char *csv_string(json_t *doc, size_t *len)
+char *ib_results_csv_string(json_t *doc, size_t *len)
 {
 	char *buf = NULL;
-	FILE *f = open_memstream(&buf, len);
+	size_t n = 0;
+	FILE *f = open_memstream(&buf, len ? len : &n);
 	int bad;
 
 	if (!f)
@@ -264,7 +267,7 @@ static char *csv_string(json_t *doc, size_t *len)
 int ib_results_write_csv(const char *path, json_t *doc)
 {
 	size_t len = 0;
-	char *csv = csv_string(doc, &len);
+	char *csv = ib_results_csv_string(doc, &len);
 	int rc;
 
 	if (!csv)
@@ -302,7 +305,7 @@ int ib_results_write_at(const char *dir, json_t *doc, bool complete,
 		goto out;
 	}
 	at = cpath;
-	csv = csv_string(doc, &clen);
+	csv = ib_results_csv_string(doc, &clen);
 	if (!csv) {
 		err = errno;
 		goto out;
@@ -355,14 +358,32 @@ int ib_results_write(const char *dir, json_t *doc, bool complete)
 
 json_t *ib_results_load(const char *path, char *err, size_t errlen)
 {
+	char e[512];
+	struct stat st;
 	json_error_t je;
-	json_t *doc = json_load_file(path, 0, &je);
+	json_t *doc;
 
+	if (stat(path, &st)) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s: not a regular file", path);
+		return NULL;
+	}
+	if (st.st_size > IB_RESULTS_MAX_BYTES) {
+		snprintf(err, errlen, "%s: %lld bytes, over the %d MiB a results file may have",
+			 path, (long long)st.st_size, IB_RESULTS_MAX_BYTES >> 20);
+		return NULL;
+	}
+	/* jansson refuses nesting deeper than JSON_PARSER_MAX_DEPTH (2048) */
+	doc = json_load_file(path, 0, &je);
 	if (!doc) {
 		snprintf(err, errlen, "%s:%d: %s", path, je.line, je.text);
 		return NULL;
 	}
-	if (ib_results_check(doc, err, errlen)) {
+	if (ib_results_check(doc, e, sizeof(e))) {
+		snprintf(err, errlen, "%s: %s", path, e);
 		json_decref(doc);
 		return NULL;
 	}
@@ -559,18 +580,18 @@ int ib_run_dir_claim(const char *suite_dir, const char *run_id, bool exact,
 	for (k = 1; k <= IB_CLAIM_TRIES; k++) {
 		if (k == 1 ? ib_pathf(id, idlen, "%s", run_id) :
 			     ib_pathf(id, idlen, "%s-%d", run_id, k))
-			return 3;
+			return IB_EXIT_RESOURCE;
 		if (ib_pathf(dir, dirlen, "%s/%s", suite_dir, id))
-			return 3;
+			return IB_EXIT_RESOURCE;
 		if (!mkdir(dir, 0755))
-			return 0;
+			return IB_EXIT_OK;
 		if (errno != EEXIST)
-			return 3;
+			return IB_EXIT_RESOURCE;
 		if (exact)
-			return 1;
+			return IB_EXIT_USAGE;
 	}
 	errno = EEXIST;
-	return 3;
+	return IB_EXIT_RESOURCE;
 }
 
 int ib_results_link_latest(const char *suite_dir, const char *run_id)
@@ -592,4 +613,214 @@ int ib_results_link_latest(const char *suite_dir, const char *run_id)
 		return -1;
 	}
 	return 0;
+}
+
+/* ---- the typed run model ---- */
+
+static const char *jstr(json_t *o, const char *k)
+{
+	return json_string_value(json_object_get(o, k));
+}
+
+static double jnum(json_t *o, const char *k, double dflt)
+{
+	json_t *v = json_object_get(o, k);
+
+	return json_is_number(v) ? json_number_value(v) : dflt;
+}
+
+static long long jint(json_t *o, const char *k)
+{
+	json_t *v = json_object_get(o, k);
+
+	return json_is_integer(v) ? (long long)json_integer_value(v) :
+	       json_is_real(v)	  ? (long long)json_real_value(v) :
+				    -1;
+}
+
+static void node_text(json_t *params, const char *k, char *buf)
+{
+	json_t *v = json_object_get(params, k);
+
+	if (json_is_integer(v))
+		snprintf(buf, IB_NODE_TEXT, "%lld", (long long)json_integer_value(v));
+	else if (json_is_string(v))
+		snprintf(buf, IB_NODE_TEXT, "%s", json_string_value(v));
+	else
+		buf[0] = '\0';
+}
+
+static void row_view(struct ib_row *r, json_t *row)
+{
+	json_t *params = json_object_get(row, "params");
+	const char *st = jstr(row, "status"), *rt = jstr(row, "run_type");
+	struct ib_row_params *p = &r->p;
+	double obt;
+
+	memset(r, 0, sizeof(*r));
+	r->json = row;
+	r->name = jstr(row, "name");
+	if (r->name)
+		snprintf(r->job, sizeof(r->job), "%.*s", (int)strcspn(r->name, "/"), r->name);
+	r->bench = jstr(row, "bench");
+	r->engine = jstr(row, "engine");
+	r->reason = jstr(row, "reason");
+	r->derived = rt && !strcmp(rt, "derived");
+	r->status = !st || !strcmp(st, "ok") ? IB_ROW_OK :
+		    !strcmp(st, "skipped")    ? IB_ROW_SKIPPED :
+						IB_ROW_ERROR;
+	r->repetitions = jnum(row, "repetitions", 0);
+	r->metrics = json_object_get(row, "metrics");
+	r->counters = json_object_get(row, "counters");
+
+	p->page_size = jstr(params, "page_size");
+	p->page_size_bytes = p->page_size ? ib_page_size_bytes(p->page_size) : 0;
+	obt = jnum(params, "page_size_obtained", 0);
+	p->page_size_obtained = obt > 0 ? (uint64_t)obt : 0;
+	p->window = jnum(params, "window", 0);
+	p->xfer_size = jnum(params, "xfer_size", 0);
+	p->knee_window = jnum(params, "knee_window", 0);
+	p->warmup = jnum(params, "warmup", 0);
+	p->threads = jint(params, "threads");
+	p->granule = jint(params, "granule");
+	p->iterations = jint(params, "iterations");
+	p->pattern = jstr(params, "pattern");
+	p->op = jstr(params, "op");
+	p->iommu_mode = jstr(params, "iommu_mode");
+	p->iommu_mode_effective = jstr(params, "iommu_mode_effective");
+	p->direction = jstr(params, "direction");
+	p->device = jstr(params, "device");
+	node_text(params, "cpu_node", p->cpu_node);
+	node_text(params, "mem_node", p->mem_node);
+	node_text(params, "dev_node", p->dev_node);
+}
+
+int ib_run_view(struct ib_run *run, json_t *doc, char *err, size_t errlen)
+{
+	json_t *rows = json_object_get(doc, "results"), *row;
+	size_t i;
+
+	memset(run, 0, sizeof(*run));
+	if (!json_is_array(rows)) {
+		snprintf(err, errlen, "results: expected an array");
+		return -1;
+	}
+	run->doc = doc;
+	run->ctx = json_object_get(doc, "context");
+	run->run_id = jstr(run->ctx, "run_id");
+	run->platform = jstr(run->ctx, "platform");
+	run->host = jstr(run->ctx, "host");
+	run->suite = jstr(run->ctx, "suite");
+	run->rows = calloc(json_array_size(rows) + 1, sizeof(*run->rows));
+	if (!run->rows) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	json_array_foreach(rows, i, row)
+		row_view(&run->rows[run->nrows++], row);
+	return 0;
+}
+
+void ib_run_free(struct ib_run *run)
+{
+	free(run->rows);
+	run->rows = NULL;
+	run->nrows = 0;
+}
+
+bool ib_row_metric(const struct ib_row *r, const char *metric, struct ib_summary *s,
+		   const char **unit)
+{
+	json_t *m = json_object_get(r->metrics, metric);
+
+	if (!json_is_object(m))
+		return false;
+	s->n = (uint64_t)jnum(m, "n", 0);
+	s->median = jnum(m, "median", NAN);
+	s->mean = jnum(m, "mean", NAN);
+	s->min = jnum(m, "min", NAN);
+	s->max = jnum(m, "max", NAN);
+	s->p90 = jnum(m, "p90", NAN);
+	s->p99 = jnum(m, "p99", NAN);
+	s->p999 = jnum(m, "p999", NAN);
+	s->stddev = jnum(m, "stddev", NAN);
+	s->cov = jnum(m, "cov", NAN);
+	s->ci95_low = jnum(m, "ci95_low", NAN);
+	s->ci95_high = jnum(m, "ci95_high", NAN);
+	s->outliers = (uint64_t)jnum(m, "outliers", 0);
+	if (unit)
+		*unit = jstr(m, "unit");
+	return true;
+}
+
+bool ib_row_counter(const struct ib_row *r, const char *counter, double *value,
+		    const char **source)
+{
+	json_t *c = json_object_get(r->counters, counter);
+
+	if (!json_is_object(c) || !json_is_number(json_object_get(c, "value")))
+		return false;
+	*value = jnum(c, "value", 0);
+	if (source)
+		*source = jstr(c, "source");
+	return true;
+}
+
+static bool skipped(const char *k, const char *const *skip)
+{
+	for (; skip && *skip; skip++)
+		if (!strcmp(*skip, k))
+			return true;
+	return false;
+}
+
+/* snprintf at buf + *o that keeps counting past len (snprintf's rule). */
+static void __attribute__((format(printf, 4, 5)))
+key_add(char *buf, size_t len, size_t *o, const char *f, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, f);
+	n = vsnprintf(*o < len ? buf + *o : NULL, *o < len ? len - *o : 0, f, ap);
+	va_end(ap);
+	if (n > 0)
+		*o += (size_t)n;
+}
+
+size_t ib_row_series_key(const struct ib_row *r, const char *const *skip, char *buf,
+			 size_t len)
+{
+	const struct ib_row_params *p = &r->p;
+	size_t o = 0;
+
+	if (len)
+		buf[0] = '\0';
+	/* fields end in \x1f, which no token has */
+#define KS(k, v)                                                            \
+	if (!skipped(k, skip))                                              \
+		key_add(buf, len, &o, "%s\x1f", (v) ? (v) : "")
+#define KN(k, fmtv, v)                                                      \
+	if (!skipped(k, skip))                                              \
+		key_add(buf, len, &o, fmtv "\x1f", v)
+	KS("job", r->job);
+	KS("bench", r->bench);
+	KS("engine", r->engine);
+	KS("op", p->op);
+	KS("page_size", p->page_size);
+	KS("pattern", p->pattern);
+	KN("xfer_size", "%.17g", p->xfer_size);
+	KN("threads", "%lld", p->threads);
+	KN("granule", "%lld", p->granule);
+	KN("iterations", "%lld", p->iterations);
+	KS("iommu_mode", p->iommu_mode);
+	KS("direction", p->direction);
+	KS("cpu_node", p->cpu_node);
+	KS("mem_node", p->mem_node);
+	KS("dev_node", p->dev_node);
+	KS("device", p->device);
+	KN("window", "%.17g", p->window);
+#undef KS
+#undef KN
+	return o;
 }

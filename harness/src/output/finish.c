@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * `iommubench finish RUN_DIR [--link-latest]`: what follows a run, in one
+ * process.  results.json is loaded once; the lab's counters are merged
+ * (when RUN_DIR has marks.tsv, i.e. the run came from the lab), the derived
+ * rows are drawn, results.json and results.csv are written once, and the
+ * report is drawn from the same document.  With --link-latest,
+ * RUN_DIR/../latest then points at RUN_DIR (scripts/run.sh).
+ *
+ * `lab-merge`, `derive` and `report` stay as commands of their own (to redo
+ * one step by hand); each runs the same functions as here.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ib_commands.h"
+#include "ib_counters.h"
+#include "ib_derive.h"
+#include "ib_exit.h"
+#include "ib_report.h"
+#include "ib_results.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: iommubench finish RUN_DIR [--link-latest]\n"
+		   "  lab-merge (when RUN_DIR/marks.tsv exists), derive and report in one step;\n"
+		   "  --link-latest: RUN_DIR/../latest -> RUN_DIR afterwards\n");
+}
+
+/* RUN_DIR/../latest -> basename(RUN_DIR), as a run that made the dir does. */
+static int link_latest(const char *dir)
+{
+	char d[PATH_MAX], *slash;
+	size_t n = strlen(dir);
+
+	if (n >= sizeof(d)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(d, dir, n + 1);
+	while (n > 1 && d[n - 1] == '/')
+		d[--n] = 0;
+	slash = strrchr(d, '/');
+	if (!slash)
+		return ib_results_link_latest(".", d);
+	*slash = 0;
+	return ib_results_link_latest(slash == d ? "/" : d, slash + 1);
+}
+
+int cmd_finish(int argc, char **argv)
+{
+	char path[PATH_MAX + 32], err[1024];
+	const char *dir = NULL;
+	bool latest = false;
+	struct stat st;
+	json_t *doc;
+	int i, n, ret = IB_EXIT_OK, rr;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			usage(stdout);
+			return IB_EXIT_OK;
+		} else if (!strcmp(argv[i], "--link-latest")) {
+			latest = true;
+		} else if (argv[i][0] == '-' || dir) {
+			usage(stderr);
+			return IB_EXIT_USAGE;
+		} else {
+			dir = argv[i];
+		}
+	}
+	if (!dir) {
+		usage(stderr);
+		return IB_EXIT_USAGE;
+	}
+	if (stat(dir, &st) || !S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "iommubench: finish: RUN_DIR %s: not a directory\n", dir);
+		return IB_EXIT_USAGE;
+	}
+	snprintf(path, sizeof(path), "%s/results.json", dir);
+	doc = ib_results_load(path, err, sizeof(err));
+	if (!doc) {
+		fprintf(stderr, "iommubench: finish: %s\n", err);
+		return IB_EXIT_USAGE;
+	}
+
+	snprintf(err, sizeof(err), "%s/marks.tsv", dir);
+	if (!access(err, F_OK) && ib_lab_merge(doc, dir, NULL, NULL, path) < 0) {
+		fprintf(stderr, "iommubench: finish: lab-merge failed; counters not attributed\n");
+		ret = IB_EXIT_FAILED;
+	}
+	n = ib_derive_iotlb_reach(doc, err, sizeof(err));
+	if (n < 0) {
+		fprintf(stderr, "iommubench: finish: derive: %s; no derived rows\n", err);
+		ret = IB_EXIT_FAILED;
+	}
+	if (ib_results_write(dir, doc, json_is_true(json_object_get(doc, "complete")))) {
+		fprintf(stderr, "iommubench: finish: writing %s: %s\n", path, strerror(errno));
+		ret = IB_EXIT_RESOURCE;
+		goto out;
+	}
+	if (n >= 0) {
+		ib_derive_print(doc);
+		fprintf(stderr, "iommubench: derive: %d derived row(s) in %s\n", n, path);
+	}
+	rr = ib_report_draw(dir, doc, true);
+	if (rr != IB_EXIT_OK)
+		ret = rr;
+out:
+	if (latest && link_latest(dir))
+		fprintf(stderr, "iommubench: finish: %s/../latest: %s\n", dir, strerror(errno));
+	json_decref(doc);
+	return ret;
+}

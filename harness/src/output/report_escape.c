@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Escaping for the report: HTML entities, gnuplot single-quoted strings,
+ * shell-quoted command lines, and the platform label of every title.  Part of `iommubench report`
+ * (report.c; docs/report.md).
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "ib_buffer.h"
+#include "ib_commands.h"
+#include "ib_exit.h"
+#include "ib_fileio.h"
+#include "ib_report.h"
+#include "ib_results.h"
+#include "ib_stats.h"
+
+
+#include "report_int.h"
+
+/* ---- escaping and labels ---- */
+
+static const char *html_entity(char c)
+{
+	switch (c) {
+	case '&':
+		return "&amp;";
+	case '<':
+		return "&lt;";
+	case '>':
+		return "&gt;";
+	case '"':
+		return "&quot;";
+	case '\'':
+		return "&#39;";
+	}
+	return NULL;
+}
+
+char *ib_html_escape(const char *s)
+{
+	size_t n = 1;
+	const char *p, *e;
+	char *out, *o;
+
+	for (p = s; *p; p++)
+		n += (e = html_entity(*p)) ? strlen(e) : 1;
+	out = malloc(n);
+	if (!out)
+		return NULL;
+	for (o = out, p = s; *p; p++) {
+		e = html_entity(*p);
+		if (e) {
+			memcpy(o, e, strlen(e));
+			o += strlen(e);
+		} else {
+			*o++ = *p;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+void ib_html_put(FILE *f, const char *s)
+{
+	const char *e;
+
+	for (; s && *s; s++) {
+		e = html_entity(*s);
+		if (e)
+			fputs(e, f);
+		else
+			fputc(*s, f);
+	}
+}
+
+void ib_report_platform_label(char *buf, size_t len, const char *platform,
+			      const char *host)
+{
+	if (platform && !strcmp(platform, "qemu-lab"))
+		fmt(buf, len, "emulated (qemu-lab), host %s", host ? host : "?");
+	else
+		fmt(buf, len, "%s, host %s", platform ? platform : "host",
+			 host ? host : "?");
+}
+
+void ib_gp_quote(char *buf, size_t len, const char *s)
+{
+	size_t o = 0;
+
+	if (len < 3) {
+		if (len)
+			buf[0] = '\0';
+		return;
+	}
+	buf[o++] = '\'';
+	for (; *s && o + 3 < len; s++) {
+		if (*s == '\n' || *s == '\r')
+			continue;
+		if (*s == '\'')
+			buf[o++] = '\'';
+		buf[o++] = *s;
+	}
+	buf[o++] = '\'';
+	buf[o] = '\0';
+}
+
+void ib_shell_join(char *buf, size_t len, const char *const *argv, size_t argc)
+{
+	size_t i, o = 0;
+	const char *s;
+
+	if (!len)
+		return;
+	buf[0] = '\0';
+	for (i = 0; i < argc && o + 1 < len; i++) {
+		bool plain = *argv[i] != '\0';
+
+		for (s = argv[i]; *s; s++)
+			if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				    "0123456789-_./=:,+@%", *s))
+				plain = false;
+		if (i && o + 1 < len)
+			buf[o++] = ' ';
+		if (plain) {
+			for (s = argv[i]; *s && o + 1 < len; s++)
+				buf[o++] = *s;
+		} else {
+			if (o + 1 < len)
+				buf[o++] = '\'';
+			for (s = argv[i]; *s && o + 5 < len; s++) {
+				if (*s == '\'') {
+					memcpy(buf + o, "'\\''", 4);
+					o += 4;
+				} else {
+					buf[o++] = *s;
+				}
+			}
+			if (o + 1 < len)
+				buf[o++] = '\'';
+		}
+		buf[o] = '\0';
+	}
+}

@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Figure "DMA latency CDF" (plots/cdf.gp).  Part of `iommubench report`
+ * (report.c; docs/report.md).
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "ib_buffer.h"
+#include "ib_commands.h"
+#include "ib_exit.h"
+#include "ib_fileio.h"
+#include "ib_report.h"
+#include "ib_results.h"
+#include "ib_stats.h"
+
+
+#include "report_int.h"
+
+/* Empirical CDF of raw samples, at most ~400 points. */
+static bool cdf_samples(json_t *row, FILE *f)
+{
+	json_t *a = json_object_get(json_object_get(row, "samples"), "dma_latency_ns"), *v;
+	size_t n = json_array_size(a), i, step;
+	double *x;
+
+	if (!json_is_array(a) || n < 2)
+		return false;
+	x = malloc(n * sizeof(*x));
+	if (!x)
+		return false;
+	json_array_foreach(a, i, v) {
+		if (!json_is_number(v)) {
+			free(x);
+			return false;
+		}
+		x[i] = json_number_value(v);
+	}
+	qsort(x, n, sizeof(*x), ib_cmp_double);
+	step = n > 400 ? n / 400 : 1;
+	for (i = 0; i < n; i += step)
+		fprintf(f, "%.10g %.10g\n", x[i], (double)(i + 1) / (double)n);
+	if ((n - 1) % step)
+		fprintf(f, "%.10g 1\n", x[n - 1]);
+	free(x);
+	return true;
+}
+
+#define CDF_MAX 10
+
+int ib_fig_cdf(const struct ib_csv *c, json_t *doc, FILE *f, char *why, size_t whylen)
+{
+	static const char *const q[] = { "min", "median", "p90", "p99", "p999", "max" };
+	static const double frac[] = { 0, 0.5, 0.9, 0.99, 0.999, 1 };
+	size_t *idx = calloc(c->nrows + 1, sizeof(*idx)), *keep = NULL, n, nk = 0, i, j;
+	json_t *docrows = doc ? rp_doc_rows_by_name(doc) : NULL;
+	struct labeler L;
+	struct pt *p = NULL;
+	int series = 0;
+
+	why[0] = '\0';
+	if (!idx || (doc && !docrows))
+		goto oom;
+	n = rp_select_rows(c, "dma_latency_ns", false, idx);
+	if (!n) {
+		fmt(why, whylen, "no row has a dma_latency_ns median");
+		goto out;
+	}
+	keep = calloc(n, sizeof(*keep));
+	p = rp_make_points(c, idx, n, NULL);
+	if (!p || !keep)
+		goto oom;
+	if (n > CDF_MAX) {
+		/* a sweep: the largest window of each series */
+		struct pt *s = rp_make_points(c, idx, n, rp_skip_window);
+
+		if (!s)
+			goto oom;
+		for (i = 0; i < n; i++)
+			if (i + 1 == n || strcmp(s[i].label, s[i + 1].label) ||
+			    s[i].rank != s[i + 1].rank)
+				keep[nk++] = s[i].r;
+		free(s);
+		fmt(why, whylen, "%zu of %zu rows: the largest window of each series", nk, n);
+		if (nk > CDF_MAX) {
+			fmt(why, whylen, "the first %d of %zu rows", CDF_MAX, n);
+			for (i = 0; i < CDF_MAX; i++)
+				keep[i] = p[i].r;
+			nk = CDF_MAX;
+		}
+	} else {
+		for (i = 0; i < n; i++)
+			keep[nk++] = p[i].r;
+	}
+	rp_label_dims(c, idx, n, NULL, &L);
+	for (i = 0; i < nk; i++) {
+		size_t r = keep[i];
+		char lab[256];
+		json_t *row = docrows ? json_object_get(docrows, ib_csv_get(c, r, "name")) : NULL;
+
+		rp_label_of(c, r, &L, lab, sizeof(lab));
+		fprintf(f, "%s\"%s\"\n", series ? "\n\n" : "", lab);
+		if (!cdf_samples(row, f))
+			for (j = 0; j < ARRAY_SIZE(q); j++)
+				if (rp_num_cell(c, r, q[j]))
+					fprintf(f, "%s %g\n", rp_num_cell(c, r, q[j]), frac[j]);
+		series++;
+	}
+	goto out;
+oom:
+	fmt(why, whylen, "out of memory");
+out:
+	json_decref(docrows);
+	free(p);
+	free(keep);
+	free(idx);
+	return series;
+}
+
+static int cdf_data(struct report *R, const struct fig_def *d, struct fig *g, FILE *f,
+		    char *vars, size_t vlen)
+{
+	char why[512];
+	int n;
+
+	why[0] = '\0';
+	n = ib_fig_cdf(&R->csv, R->doc, f, why, sizeof(why));
+	fmt(g->caption, sizeof(g->caption),
+	    "Cumulative distribution of dma_latency_ns through min, p50, p90, p99, p99.9 "
+	    "and max (raw samples when the row carries them)%s%s.",
+	    n > 0 && why[0] ? "; " : "", n > 0 ? why : "");
+	if (n <= 0)
+		fmt(g->why, sizeof(g->why), "%s", why);
+	return n;
+}
+
+const struct fig_def rp_fig_cdf = {
+	.id = "latency_cdf", .title = "DMA latency CDF", .script = "cdf.gp", .data = cdf_data,
+};

@@ -1,0 +1,296 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Running gnuplot for the report: finding it and the scripts, atomic
+ * writes, one figure drawn as SVG and PNG with its output checked.  Part of `iommubench report`
+ * (report.c; docs/report.md).
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "ib_buffer.h"
+#include "ib_commands.h"
+#include "ib_exit.h"
+#include "ib_fileio.h"
+#include "ib_report.h"
+#include "ib_results.h"
+#include "ib_stats.h"
+
+
+#include "report_int.h"
+
+/* ---- files, gnuplot ---- */
+
+/* Writes data to path through a temporary name (removed on failure);
+ * -1 with errno. */
+int rp_write_atomic(const char *path, const char *data, size_t len)
+{
+	char tmp[PATH_MAX + 32];
+	FILE *f;
+	int e;
+
+	fmt(tmp, sizeof(tmp), "%s.%d.tmp", path, (int)getpid());
+	f = fopen(tmp, "w");
+	if (!f)
+		return -1;
+	if (fwrite(data, 1, len, f) != len || fflush(f) || ferror(f)) {
+		e = errno ? errno : EIO;
+		fclose(f);
+		goto fail;
+	}
+	if (fclose(f) || rename(tmp, path)) {
+		e = errno;
+		goto fail;
+	}
+	return 0;
+fail:
+	unlink(tmp);
+	errno = e;
+	return -1;
+}
+
+/* Whether the filesystem holding dir has no room left (blocks or inodes). */
+static bool disk_full(const char *dir)
+{
+	struct statvfs v;
+
+	return !statvfs(dir, &v) && (v.f_bavail == 0 || (v.f_files && v.f_favail == 0));
+}
+
+/*
+ * Whether gnuplot wrote the whole file: an SVG ends in </svg>, a PNG in
+ * its IEND chunk.  gnuplot does not always notice a failed write (a full
+ * disk leaves a truncated file and exit 0).
+ */
+static bool output_complete(const char *path, const char *ext)
+{
+	char tail[64];
+	int fd = open(path, O_RDONLY);
+	off_t end;
+	ssize_t n;
+	bool ok = false;
+
+	if (fd < 0)
+		return false;
+	end = lseek(fd, 0, SEEK_END);
+	if (end >= 12 && lseek(fd, end > (off_t)sizeof(tail) ? end - (off_t)sizeof(tail) : 0,
+			       SEEK_SET) >= 0) {
+		n = read(fd, tail, sizeof(tail));
+		if (n >= 12 && !strcmp(ext, "png"))
+			ok = !memcmp(tail + n - 8, "IEND", 4);
+		else if (n >= 12) {
+			while (n > 0 && isspace((unsigned char)tail[n - 1]))
+				n--;
+			ok = n >= 6 && !memcmp(tail + n - 6, "</svg>", 6);
+		}
+	}
+	close(fd);
+	return ok;
+}
+
+static bool is_exec(const char *p)
+{
+	struct stat st;
+
+	return !stat(p, &st) && S_ISREG(st.st_mode) && !access(p, X_OK);
+}
+
+/* gnuplot: $IOMMUBENCH_GNUPLOT, else the first in PATH. */
+bool rp_find_gnuplot(char *out, size_t len)
+{
+	const char *env = getenv("IOMMUBENCH_GNUPLOT"), *path = getenv("PATH");
+	char *dup, *save = NULL, *d;
+	bool found = false;
+
+	if (env && *env) {
+		fmt(out, len, "%s", env);
+		return is_exec(out);
+	}
+	if (!path)
+		return false;
+	dup = strdup(path);
+	if (!dup)
+		return false;
+	for (d = strtok_r(dup, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+		fmt(out, len, "%s/gnuplot", *d ? d : ".");
+		if (is_exec(out)) {
+			found = true;
+			break;
+		}
+	}
+	free(dup);
+	return found;
+}
+
+/* plots/: $IOMMUBENCH_PLOTS_DIR, <exe>/../plots, ./plots, /opt/iommubench/plots. */
+bool rp_find_plots_dir(char *out, size_t len)
+{
+	const char *env = getenv("IOMMUBENCH_PLOTS_DIR");
+	char exe[PATH_MAX], probe[PATH_MAX + 32];
+	ssize_t n;
+
+	if (env && *env) {
+		fmt(out, len, "%s", env);
+		fmt(probe, sizeof(probe), "%s/common.gp", out);
+		return !access(probe, R_OK);
+	}
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		char *s;
+
+		exe[n] = '\0';
+		s = strrchr(exe, '/');
+		if (s) {
+			*s = '\0';
+			fmt(out, len, "%s/../plots", exe);
+			fmt(probe, sizeof(probe), "%s/common.gp", out);
+			if (!access(probe, R_OK))
+				return true;
+		}
+	}
+	fmt(out, len, "plots");
+	if (!access("plots/common.gp", R_OK))
+		return true;
+	fmt(out, len, "/opt/iommubench/plots");
+	return !access("/opt/iommubench/plots/common.gp", R_OK);
+}
+
+/* Seconds on the monotonic clock; CPU seconds of this process or of its
+ * waited-for children (gnuplot).  For IOMMUBENCH_TIMING. */
+double rp_now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+double rp_cpu_s(int who)
+{
+	struct rusage ru;
+
+	if (getrusage(who, &ru))
+		return 0;
+	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+	       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+double rp_gp_wall; /* seconds spent waiting for gnuplot */
+
+/* Runs gnuplot -e vars script with output to log; 0 on success, else the
+ * last line of the log in err. */
+static int gp_exec(const char *gnuplot, const char *vars, const char *script,
+		   const char *log, char *err, size_t errlen)
+{
+	double t0 = rp_now_s();
+	pid_t pid;
+	int st, fd;
+
+	pid = fork();
+	if (pid < 0) {
+		fmt(err, errlen, "fork: %s", strerror(errno));
+		return -1;
+	}
+	if (!pid) {
+		fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+			close(fd);
+		}
+		fd = open("/dev/null", O_RDONLY);
+		if (fd >= 0) {
+			dup2(fd, 0);
+			close(fd);
+		}
+		execl(gnuplot, "gnuplot", "-e", vars, script, (char *)NULL);
+		_exit(127);
+	}
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR) {
+			fmt(err, errlen, "waitpid: %s", strerror(errno));
+			return -1;
+		}
+	rp_gp_wall += rp_now_s() - t0;
+	if (WIFEXITED(st) && !WEXITSTATUS(st))
+		return 0;
+	{
+		char *text = ib_read_all(log, NULL), *last = NULL, *s;
+
+		if (text) {
+			for (s = strtok(text, "\n"); s; s = strtok(NULL, "\n"))
+				if (*s && strspn(s, " ^") != strlen(s))
+					last = s;
+		}
+		fmt(err, errlen, "gnuplot %s failed: %s (log %s)", script,
+			 last ? last : "no message", log);
+		free(text);
+	}
+	return -1;
+}
+
+
+
+int rp_draw_figure(const struct draw *d, const char *script, const char *id,
+		       const char *vars, char *err, size_t errlen)
+{
+	static const char *const fmts[] = { "svg", "png" };
+	char spath[PATH_MAX + 64], out[PATH_MAX + 64], tmp[PATH_MAX + 80];
+	char qtmp[2 * PATH_MAX], qplots[2 * PATH_MAX];
+	size_t k;
+
+	fmt(spath, sizeof(spath), "%s/%s", d->plots, script);
+	ib_gp_quote(qplots, sizeof(qplots), d->plots);
+	for (k = 0; k < ARRAY_SIZE(fmts); k++) {
+		size_t vlen = strlen(vars) + 3 * PATH_MAX;
+		char *all = malloc(vlen);
+		int rc;
+
+		if (!all) {
+			fmt(err, errlen, "out of memory");
+			return -1;
+		}
+		fmt(out, sizeof(out), "%s/%s.%s", d->outdir, id, fmts[k]);
+		fmt(tmp, sizeof(tmp), "%s/.%s.%s.%d.tmp", d->outdir, id, fmts[k], (int)getpid());
+		ib_gp_quote(qtmp, sizeof(qtmp), tmp);
+		fmt(all, vlen, "fmt='%s'; outfile=%s; plotsdir=%s; %s", fmts[k], qtmp,
+			 qplots, vars);
+		rc = gp_exec(d->gnuplot, all, spath, d->log, err, errlen);
+		free(all);
+		if ((rc || !output_complete(tmp, fmts[k])) && disk_full(d->outdir)) {
+			fmt(err, errlen, "%s: %s", out, strerror(ENOSPC));
+			unlink(tmp);
+			return DRAW_WRITE_ERR;
+		}
+		if (!rc && !output_complete(tmp, fmts[k])) {
+			fmt(err, errlen, "%s: gnuplot %s left it incomplete (disk full?)", out,
+			    script);
+			unlink(tmp);
+			return DRAW_WRITE_ERR;
+		}
+		if (rc) {
+			unlink(tmp);
+			return -1;
+		}
+		if (rename(tmp, out)) {
+			fmt(err, errlen, "%s: %s", out, strerror(errno));
+			unlink(tmp);
+			return DRAW_WRITE_ERR;
+		}
+	}
+	return 0;
+}
