@@ -310,7 +310,8 @@ static int page_size_rank(const char *ps)
 
 	if (!ps || !*ps)
 		return INT_MAX;
-	for (b = ib_page_size_bytes(ps); b > 1; b >>= 1)
+	b = ib_page_size_bytes(ps);
+	for (b = b ? b : 4096; b > 1; b >>= 1) /* an unknown token sorts with 4k */
 		lg++;
 	return 2 * lg + !!strcmp(ps, "thp");
 }
