@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Writes OUT_DIR/results.json: a synthetic run of N rows in the contract
-shape (ARCHITECTURE.md), for measuring `iommubench report` and `compare` at
+shape (docs/architecture.md), for measuring `iommubench report` and `compare` at
 scale (scripts/bench-report-scale.sh, tests/reliability/test_report_scale.sh).
 
 The rows look like a large real sweep: window sweeps over page sizes,

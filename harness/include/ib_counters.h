@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Counters: one name schema (ARCHITECTURE.md: iotlb_lookup, iotlb_hit,
+ * Counters: one name schema (docs/architecture.md: iotlb_lookup, iotlb_hit,
  * iotlb_miss, ctx_cache_hit, ctx_cache_miss, iommu_invalidations,
  * io_page_faults, iommu_maps, iommu_map_bytes, cpu_cycles, dtlb_misses),
  * several sources: PAPI (counters_papi.c), perf IOMMU PMUs

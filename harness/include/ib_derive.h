@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Derived results: conclusions drawn from measured rows (ARCHITECTURE.md,
+ * Derived results: conclusions drawn from measured rows (docs/architecture.md,
  * "run_type": "derived").  Today: the IOTLB reach, inferred from the knee of
  * IOTLB misses per DMA against the window, per page size
  * (rows "iotlb_reach/page_size:<ps>", metric iotlb_entries).

@@ -2,7 +2,7 @@
 /*
  * The one declarative option table: it drives the suite parser, the CLI
  * (--kebab-case), `iommubench help` and every range check.  Names are the
- * contract names of ARCHITECTURE.md.
+ * contract names of docs/architecture.md.
  */
 #ifndef IB_OPTIONS_H
 #define IB_OPTIONS_H

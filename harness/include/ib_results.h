@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * results.json (schema iommubench/1, see ARCHITECTURE.md) and results.csv
+ * results.json (schema iommubench/1, see docs/architecture.md) and results.csv
  * (docs/results-csv.md): building rows, atomic writing, loading, checking;
  * run ids, suite names and the run directories named by them.
  */

@@ -98,7 +98,7 @@ packages)
 			echo "linux-headers-$k-amd64"
 		fi
 		echo "linux-headers-$r"
-		# Debian's 6.12 for bookworm: the -unsigned image (LAB-NOTES); its
+		# Debian's 6.12 for bookworm: the -unsigned image (docs/lab.md); its
 		# signed twin satisfies the headers' dependency as well.
 		if dpkg-query -W -f='${Status}' "linux-image-$r" 2>/dev/null | grep -q 'ok installed'; then
 			echo "linux-image-$r"

@@ -326,7 +326,7 @@ def qemu_cmdline(args, kver, initrd, ctl_dir, out_dir, trace_log, sock):
         cmd += ["-numa", "node,nodeid=0,cpus=0,memdev=m0",
                 "-numa", f"node,nodeid=1,cpus=1-{args.smp - 1},memdev=m1"]
     else:
-        # icount serialises vCPUs: one CPU and a memory-only node 1 (LAB-NOTES)
+        # icount serialises vCPUs: one CPU and a memory-only node 1 (docs/lab.md)
         cmd += ["-numa", "node,nodeid=0,cpus=0,memdev=m0", "-numa", "node,nodeid=1,memdev=m1"]
     cmd += ["-numa", "dist,src=0,dst=1,val=21"]
     if args.iommu != "none":

@@ -8,7 +8,7 @@
  * into attr.config/config1/config2 and the events are opened system-wide on
  * the PMU's cpumask CPU with perf_event_open().
  *
- * Mapping to the common names (ARCHITECTURE.md):
+ * Mapping to the common names (docs/architecture.md):
  *   Intel: iotlb_lookup, iotlb_hit as such; ctx_cache_hit = ctxt_cache_hit;
  *          iotlb_miss = iotlb_lookup - iotlb_hit (DERIVED: VT-d perfmon has
  *          no miss event); ctx_cache_miss = ctxt_cache_lookup -

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Engine `cuda`: PLACEHOLDER.  GPU copy engines through the CUDA driver API
- * (libcuda loaded with dlopen, no build dependency; ARCHITECTURE.md) are not
+ * (libcuda loaded with dlopen, no build dependency; docs/architecture.md) are not
  * implemented yet.  The engine exists so that the `gpu` suite parses and
  * plans, and every point is a "skipped" row with this reason (exit 4),
  * never an error.
