@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -82,6 +83,13 @@ void ib_hugepages_restore_all(void);
  * open/read/write/close only; the ledger is settled later by
  * ib_hugepages_restore_all() or, if we die first, by the reaper. */
 void ib_hugepages_restore_signal(void);
+/*
+ * Set while a pool is being grown and this process's share is not yet
+ * recorded where the signal path can see it.  A signal that would kill the
+ * process in that window leaves its number in ib_pool_die_pending instead;
+ * the reservation restores and dies with it as soon as the share is known.
+ */
+extern volatile sig_atomic_t ib_pool_reserving, ib_pool_die_pending;
 
 struct ib_state;
 /* Ledger: drops dead holders and settles their pools (ib_state_reap()).

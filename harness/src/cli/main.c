@@ -72,6 +72,13 @@ static void on_signal(int sig)
 	earlier = __atomic_fetch_add(&signals_seen, 1, __ATOMIC_SEQ_CST);
 	ib_iommu_mode_restore_signal();
 	ib_hugepages_restore_signal();
+	if ((!stop_after_point || earlier) && ib_pool_reserving) {
+		/* our share of a pool being grown is not known yet: the
+		 * reservation restores and dies as soon as it is */
+		ib_pool_die_pending = sig;
+		errno = saved_errno;
+		return;
+	}
 	if (!stop_after_point || earlier)
 		die_of(sig);
 	ib_interrupted = 1;

@@ -253,6 +253,24 @@ int ib_hugepages_reap(struct ib_state *st, FILE *out, const char *prefix)
 	return n;
 }
 
+volatile sig_atomic_t ib_pool_reserving, ib_pool_die_pending;
+
+/* End of the window in which the signal path cannot see our share: a kill
+ * that arrived meanwhile is carried out now, after restoring. */
+static void pool_reserved_end(void)
+{
+	int sig;
+
+	ib_pool_reserving = 0;
+	sig = ib_pool_die_pending;
+	if (!sig)
+		return;
+	ib_hugepages_restore_signal();
+	signal(sig, SIG_DFL);
+	raise(sig);
+	_exit(128 + sig);
+}
+
 int ib_hugepages_reserve(int node, uint64_t size, uint64_t count, char *why,
 			 size_t whylen)
 {
@@ -328,7 +346,9 @@ int ib_hugepages_reserve(int node, uint64_t size, uint64_t count, char *why,
 		goto out;
 	}
 	h->added -= (long long)(count - (uint64_t)fr);
+	ib_pool_reserving = 1;
 	if (write_ll(nr_path, nr + (long long)(count - (uint64_t)fr))) {
+		pool_reserved_end();
 		snprintf(why, whylen,
 			 "cannot reserve %llu hugepages of %llu kB on node %d: %s: %s",
 			 (unsigned long long)count, (unsigned long long)(size >> 10),
@@ -345,6 +365,7 @@ int ib_hugepages_reserve(int node, uint64_t size, uint64_t count, char *why,
 		h->added += nr2 - nr;
 		ours->added += (sig_atomic_t)(nr2 - nr);
 	}
+	pool_reserved_end();
 	ours->recorded = true;
 	if (ib_state_save(st, why, whylen))
 		goto out;
