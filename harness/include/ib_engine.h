@@ -111,7 +111,9 @@ struct ib_engine {
 	const char *name;
 	const char *help;
 	unsigned int flags;   /* IB_ENG_* */
-	unsigned int metrics; /* IB_MB() bits of what run() produces */
+	unsigned int metrics; /* IB_MB() bits of what run() produces: `help
+			       * ENGINE` lists them; a point with samples of
+			       * any other metric is an error row naming it */
 	int module_engine;    /* IOMMUBENCH_ENGINE_* for module engines, else -1 */
 	const struct ib_engine_opt *opts; /* the parameters it takes */
 	size_t nopts;
@@ -141,6 +143,13 @@ void ib_engine_param_names(const struct ib_engine *e, char *buf, size_t len);
 /* Fills e's typed options struct (opts_size bytes) from p by offset. */
 void ib_engine_opts_load(const struct ib_engine *e, const struct ib_params *p,
 			 void *opts);
+/* "a, b, c": the names of the metrics in mask (IB_MB() bits, plus
+ * IB_MB_BANDWIDTH), in ib_metric_names order, bandwidth last; "" for 0. */
+void ib_engine_metric_names(unsigned int mask, char *buf, size_t len);
+/* The IB_MB() bits of the metrics that hold samples in m[IB_M_MAX] (plus
+ * IB_MB_BANDWIDTH when bw, if given, does). */
+unsigned int ib_metrics_present(const struct ib_metric_data *m,
+				const struct ib_metric_data *bw);
 /* "e1, e2 or e3": the engines with all of flags set. */
 void ib_engines_with(unsigned int flags, char *buf, size_t len);
 

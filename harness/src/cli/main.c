@@ -213,6 +213,8 @@ int cmd_help(int argc, char **argv)
 		printf("engine %s: %s\n", eng->name, eng->help);
 		printf("here: %s\n", eng->supported && eng->supported(&pt, buf, sizeof(buf)) ?
 					     buf : "available");
+		ib_engine_metric_names(eng->metrics, names, sizeof(names));
+		printf("metrics: %s\n", names);
 		printf("parameters:\n");
 		ib_engine_param_names(eng, names, sizeof(names));
 		ib_options_print_help(stdout, names);

@@ -122,6 +122,37 @@ void ib_engine_opts_load(const struct ib_engine *e, const struct ib_params *p,
 	}
 }
 
+void ib_engine_metric_names(unsigned int mask, char *buf, size_t len)
+{
+	size_t off = 0;
+	int k;
+
+	buf[0] = '\0';
+	for (k = 0; k <= IB_M_MAX && off < len; k++) {
+		unsigned int bit = k < IB_M_MAX ? IB_MB(k) : IB_MB_BANDWIDTH;
+
+		if (mask & bit)
+			off += (size_t)snprintf(buf + off, len - off, "%s%s",
+						off ? ", " : "",
+						k < IB_M_MAX ? ib_metric_names[k] :
+							       "bandwidth_bytes_per_s");
+	}
+}
+
+unsigned int ib_metrics_present(const struct ib_metric_data *m,
+				const struct ib_metric_data *bw)
+{
+	unsigned int mask = 0;
+	int k;
+
+	for (k = 0; k < IB_M_MAX; k++)
+		if (m[k].n || m[k].h_count)
+			mask |= IB_MB(k);
+	if (bw && (bw->n || bw->h_count))
+		mask |= IB_MB_BANDWIDTH;
+	return mask;
+}
+
 void ib_engines_with(unsigned int flags, char *buf, size_t len)
 {
 	const struct ib_engine *m[16];

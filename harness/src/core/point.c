@@ -119,6 +119,7 @@ enum ib_point_outcome ib_point_run(const struct ib_point *pt,
 	struct ib_counter_set cset = { 0 };
 	struct ib_summary s;
 	enum ib_point_outcome rc = IB_POINT_OK;
+	unsigned int undeclared;
 	int erc, k;
 
 	memset(&rep, 0, sizeof(rep));
@@ -197,6 +198,21 @@ enum ib_point_outcome ib_point_run(const struct ib_point *pt,
 			 "interrupted after %llu of min_reps %llu repetitions",
 			 (unsigned long long)rc_.reps,
 			 (unsigned long long)p->u[IB_O_MIN_REPS]);
+		json_object_set_new(row, "repetitions", json_integer((json_int_t)rc_.reps));
+		rc = IB_POINT_ERROR;
+		goto out;
+	}
+
+	/* A bug guard: an engine reports only the metrics its descriptor
+	 * declares (help, derive and the report go by the descriptor). */
+	undeclared = ib_metrics_present(rc_.m, &rc_.bw) & ~e->metrics;
+	if (undeclared) {
+		char names[256];
+
+		ib_engine_metric_names(undeclared, names, sizeof(names));
+		snprintf(why, sizeof(why),
+			 "engine %s produced %s, not among the metrics it declares",
+			 e->name, names);
 		json_object_set_new(row, "repetitions", json_integer((json_int_t)rc_.reps));
 		rc = IB_POINT_ERROR;
 		goto out;
