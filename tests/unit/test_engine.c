@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The engine descriptor's generic parts: metric names and the metrics
- * present (the row builder's guard against undeclared metrics).
+ * present (the row builder's guard against undeclared metrics), and the
+ * per-engine option limits (min/max/allowed) checked for every engine.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,6 +13,90 @@
 #include <cmocka.h>
 
 #include "ib_engine.h"
+
+struct fake_opts {
+	uint32_t xfer_size;
+	uint8_t pattern;
+	uint64_t duration;
+};
+
+#define O(field, id, ...) IB_EOPT(struct fake_opts, field, id, __VA_ARGS__)
+static const struct ib_engine_opt fake_opts[] = {
+	O(xfer_size, IB_O_XFER_SIZE, .min = 64, .max = 4095),
+	O(pattern, IB_O_PATTERN, .allowed = "seq"),
+	O(duration, IB_O_DURATION, .max = 2000),
+	{ .id = IB_O_DIRECTION, .allowed = "to_device,from_device" },
+	{ .id = IB_O_WINDOW },
+};
+#undef O
+
+static const struct ib_engine fake = {
+	.name = "fake",
+	IB_ENGINE_OPTS(fake_opts),
+	.opts_size = sizeof(struct fake_opts),
+};
+
+static int check(const char *key, const char *val, char *err, size_t len)
+{
+	struct ib_params p;
+
+	ib_params_defaults(&p);
+	if (key && ib_opt_set(&p, ib_opt_find(key), val, err, len))
+		return -2;
+	err[0] = '\0';
+	return ib_engine_check(&fake, &p, err, len);
+}
+
+static void test_limits(void **state)
+{
+	char err[256];
+
+	assert_int_equal(check(NULL, NULL, err, sizeof(err)), 0); /* defaults */
+	assert_int_equal(check("xfer_size", "4095", err, sizeof(err)), 0);
+	assert_int_equal(check("xfer_size", "8k", err, sizeof(err)), -1);
+	assert_string_equal(err, "xfer_size=8k: engine fake takes at most 4095");
+	assert_int_equal(check("xfer_size", "63", err, sizeof(err)), -1);
+	assert_string_equal(err, "xfer_size=63: engine fake takes at least 64");
+	assert_int_equal(check("pattern", "rand", err, sizeof(err)), -1);
+	assert_string_equal(err, "pattern=rand: engine fake takes seq");
+	assert_int_equal(check("direction", "bidir", err, sizeof(err)), -1);
+	assert_string_equal(err, "direction=bidir: engine fake takes to_device or from_device");
+	assert_int_equal(check("direction", "from_device", err, sizeof(err)), 0);
+	assert_int_equal(check("duration", "3us", err, sizeof(err)), -1);
+	assert_string_equal(err, "duration=3us: engine fake takes at most 2000ns");
+	/* the contract's range is not widened: window keeps 4k.. */
+	assert_int_equal(check("window", "2k", err, sizeof(err)), -2);
+}
+
+static void test_option_narrowed(void **state)
+{
+	struct ib_option o;
+
+	ib_engine_option(&fake_opts[0], &o);
+	assert_int_equal(o.min, 64);
+	assert_int_equal(o.max, 4095);
+	assert_string_equal(o.name, "xfer_size");
+	ib_engine_option(&fake_opts[1], &o);
+	assert_string_equal(o.allowed, "seq");
+	ib_engine_option(&fake_opts[4], &o); /* no limits: the contract's */
+	assert_int_equal(o.min, ib_options[IB_O_WINDOW].min);
+	assert_int_equal(o.max, ib_options[IB_O_WINDOW].max);
+}
+
+static void test_edu_limit(void **state)
+{
+	struct ib_params p;
+	char err[256];
+
+	/* the registry's edu: a point above 4095 bytes per DMA is refused */
+	ib_params_defaults(&p);
+	assert_int_equal(ib_opt_set(&p, IB_O_ENGINE, "edu", err, sizeof(err)), 0);
+	assert_int_equal(ib_opt_set(&p, IB_O_XFER_SIZE, "8192", err, sizeof(err)), 0);
+	assert_int_equal(ib_params_validate(&p, err, sizeof(err)), -1);
+	assert_string_equal(err, "xfer_size=8192: engine edu takes at most 4095");
+	assert_int_equal(ib_opt_set(&p, IB_O_XFER_SIZE, "4095", err, sizeof(err)), 0);
+	assert_int_equal(ib_params_validate(&p, err, sizeof(err)), 0);
+}
 
 static void test_metric_names(void **state)
 {
@@ -55,6 +140,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_metric_names),
 		cmocka_unit_test(test_metrics_present),
+		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_option_narrowed),
+		cmocka_unit_test(test_edu_limit),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
