@@ -153,9 +153,10 @@ enum ib_point_outcome ib_point_run(const struct ib_point *pt,
 		goto out;
 	}
 	if (e->flags & IB_ENG_NEEDS_DEVICE) {
-		if (ib_iommu_mode_apply(pt->device, p->raw[IB_O_IOMMU_MODE], eff,
-					sizeof(eff), why, sizeof(why))) {
-			rc = IB_POINT_SKIPPED;
+		erc = ib_iommu_mode_apply(pt->device, p->raw[IB_O_IOMMU_MODE], eff,
+					  sizeof(eff), why, sizeof(why));
+		if (erc) {
+			rc = row_of(erc);
 			goto out;
 		}
 		json_object_set_new(params, "iommu_mode_effective", json_string(eff));
