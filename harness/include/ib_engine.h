@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "ib_buffer.h"
 #include "ib_exit.h"
@@ -90,28 +91,40 @@ struct ib_run_ctx {
 #define IB_MB_BANDWIDTH (1U << 31) /* bandwidth_bytes_per_s */
 
 /*
- * One parameter an engine takes: type, range, help text and allowed values
- * are the contract parameter's (ib_options[id]); the value lands at `off`
- * in the engine's typed options struct (fio's engine options), an
- * unsigned integer of `size` bytes: 1, 2, 4 or 8 (ENUM: the index in
- * .allowed).  size 0 (no field): taken, but used by the runner or the
- * planner for the engine (buffer, placement), not by run().  A
- * suite job key outside this table is refused, naming key and engine.
+ * One parameter an engine takes: type, help text and default are the
+ * contract parameter's (ib_options[id]); the value lands at `off` in the
+ * engine's typed options struct (fio's engine options), an unsigned
+ * integer of `size` bytes: 1, 2, 4 or 8 (ENUM: the index in .allowed).
+ * size 0 (no field): taken, but used by the runner or the planner for the
+ * engine (buffer, placement), not by run().  A suite job key outside this
+ * table is refused, naming key and engine.
+ *
+ * Optional limits of the engine's own, narrowing the contract's (0 / NULL
+ * = the contract's): min and max for SIZE, UINT and DURATION parameters,
+ * allowed (a comma list, a subset of the contract's) for ENUM ones.  They
+ * are checked generically on every point (ib_engine_check: "xfer_size=8k:
+ * engine edu takes at most 4095") and shown by `help ENGINE`; validate()
+ * is left with the cross-field checks.
  */
 struct ib_engine_opt {
 	enum ib_opt_id id;
 	size_t off, size;
+	uint64_t min, max;
+	const char *allowed;
 };
 
-#define IB_EOPT(type, field, opt_id)                                      \
+/* IB_EOPT(struct, field, IB_O_x[, .max = N, .min = N, .allowed = "a,b"]) */
+#define IB_EOPT(type, field, opt_id, ...)                                 \
 	{ .id = (opt_id), .off = offsetof(type, field),                   \
-	  .size = sizeof(((type *)0)->field) }
+	  .size = sizeof(((type *)0)->field), __VA_ARGS__ }
 
 struct ib_engine {
 	const char *name;
 	const char *help;
 	unsigned int flags;   /* IB_ENG_* */
-	unsigned int metrics; /* IB_MB() bits of what run() produces */
+	unsigned int metrics; /* IB_MB() bits of what run() produces: `help
+			       * ENGINE` lists them; a point with samples of
+			       * any other metric is an error row naming it */
 	int module_engine;    /* IOMMUBENCH_ENGINE_* for module engines, else -1 */
 	const struct ib_engine_opt *opts; /* the parameters it takes */
 	size_t nopts;
@@ -136,11 +149,26 @@ const struct ib_engine *ib_engine_of(const struct ib_params *p);
 /* Whether e takes parameter id: its own table, or a runner option
  * (IB_OPT_F_RUNNER: warm-up, repetitions, counters, ...) every engine takes. */
 bool ib_engine_takes(const struct ib_engine *e, int id);
-/* "a,b,c": the names of the parameters e takes (for help). */
-void ib_engine_param_names(const struct ib_engine *e, char *buf, size_t len);
+/* ib_options[eo->id] narrowed by the engine's own limits in eo. */
+void ib_engine_option(const struct ib_engine_opt *eo, struct ib_option *out);
+/* `help ENGINE`'s parameter list: the parameters e takes, in option-table
+ * order, with e's own limits. */
+void ib_engine_print_params(FILE *f, const struct ib_engine *e);
+/* The engine's own limits (struct ib_engine_opt min/max/allowed) on a
+ * complete point: -1 with "key=value: engine E takes at most N" (at least
+ * N, or the allowed values) in err. */
+int ib_engine_check(const struct ib_engine *e, const struct ib_params *p,
+		    char *err, size_t errlen);
 /* Fills e's typed options struct (opts_size bytes) from p by offset. */
 void ib_engine_opts_load(const struct ib_engine *e, const struct ib_params *p,
 			 void *opts);
+/* "a, b, c": the names of the metrics in mask (IB_MB() bits, plus
+ * IB_MB_BANDWIDTH), in ib_metric_names order, bandwidth last; "" for 0. */
+void ib_engine_metric_names(unsigned int mask, char *buf, size_t len);
+/* The IB_MB() bits of the metrics that hold samples in m[IB_M_MAX] (plus
+ * IB_MB_BANDWIDTH when bw, if given, does). */
+unsigned int ib_metrics_present(const struct ib_metric_data *m,
+				const struct ib_metric_data *bw);
 /* "e1, e2 or e3": the engines with all of flags set. */
 void ib_engines_with(unsigned int flags, char *buf, size_t len);
 

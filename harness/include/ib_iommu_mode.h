@@ -14,7 +14,8 @@
 
 /*
  * Sets mode (identity, dma-strict, dma-lazy, off, current) on bdf's group.
- * Writes the effective mode into eff.  0 = in effect; 1 = cannot here (why).
+ * Writes the effective mode into eff.  IB_EXIT_OK = in effect;
+ * IB_EXIT_SKIPPED = cannot here (why says so).
  */
 int ib_iommu_mode_apply(const char *bdf, const char *mode, char *eff,
 			size_t efflen, char *why, size_t whylen);

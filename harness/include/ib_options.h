@@ -124,15 +124,19 @@ int ib_parse_duration(const char *s, uint64_t *ns);
 /* The buffer a point allocates: buf_size, or the window when unset. */
 uint64_t ib_params_buf_size(const struct ib_params *p);
 
-/* Cross-field checks of a complete point (then the engine's validate()); -1 with a message naming the
+/* Cross-field checks of a complete point, then the engine's own limits
+ * (ib_engine_check) and its validate(); -1 with a message naming the
  * fields on error. */
 int ib_params_validate(const struct ib_params *p, char *err, size_t errlen);
 
 /* "expected 4k, 2m, 1g or thp" style text for an option. */
 void ib_opt_expected(int id, char *buf, size_t len);
 
-/* Prints the table (iommubench help). Only those in `only` (comma list of
- * names) when not NULL. */
-void ib_options_print_help(FILE *stream, const char *only);
+/* Prints one option as `help` does: o is ib_options[id], or an engine's
+ * narrowing of it (ib_engine_option). */
+void ib_option_print(FILE *stream, int id, const struct ib_option *o);
+
+/* Prints the table (iommubench help). */
+void ib_options_print_help(FILE *stream);
 
 #endif

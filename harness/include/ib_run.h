@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* State shared between main.c (signals) and run.c (the point loop). */
+/* State shared between main.c (signals) and the run (core/point.c defines
+ * it; the controller, the engines and the run loop read it). */
 #ifndef IB_RUN_H
 #define IB_RUN_H
 

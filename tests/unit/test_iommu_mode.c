@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "ib_buffer.h"
+#include "ib_exit.h"
 #include "ib_iommu_mode.h"
 
 static char root[64], statedir[128];
@@ -78,16 +79,16 @@ static void test_switch_and_restore(void **state)
 	char eff[32], why[512];
 
 	assert_string_equal(ib_iommu_mode_read("0000:00:03.0", eff, sizeof(eff)), "dma-strict");
-	assert_int_equal(ib_iommu_mode_apply("0000:00:03.0", "current", eff, sizeof(eff), why, sizeof(why)), 0);
+	assert_int_equal(ib_iommu_mode_apply("0000:00:03.0", "current", eff, sizeof(eff), why, sizeof(why)), IB_EXIT_OK);
 	assert_string_equal(eff, "dma-strict");
-	assert_int_equal(ib_iommu_mode_apply("0000:00:03.0", "identity", eff, sizeof(eff), why, sizeof(why)), 0);
+	assert_int_equal(ib_iommu_mode_apply("0000:00:03.0", "identity", eff, sizeof(eff), why, sizeof(why)), IB_EXIT_OK);
 	assert_string_equal(why, "");
 	assert_string_equal(eff, "identity");
 	assert_string_equal(cat("/sys/kernel/iommu_groups/3/type"), "identity");
 	assert_string_equal(cat("/sys/bus/pci/drivers/edu_drv/unbind"), "0000:00:03.0");
 	assert_string_equal(cat("/sys/bus/pci/devices/0000:00:03.0/driver_override"), "iommubench");
 	assert_string_equal(cat("/sys/bus/pci/drivers_probe"), "0000:00:03.0");
-	assert_int_equal(ib_iommu_mode_apply("0000:00:03.0", "dma-lazy", eff, sizeof(eff), why, sizeof(why)), 0);
+	assert_int_equal(ib_iommu_mode_apply("0000:00:03.0", "dma-lazy", eff, sizeof(eff), why, sizeof(why)), IB_EXIT_OK);
 	assert_string_equal(cat("/sys/kernel/iommu_groups/3/type"), "DMA-FQ");
 	ib_iommu_mode_restore_all();
 	assert_string_equal(cat("/sys/kernel/iommu_groups/3/type"), "DMA");
@@ -99,15 +100,15 @@ static void test_refusals(void **state)
 {
 	char eff[32], why[512];
 
-	assert_int_equal(ib_iommu_mode_apply("0000:00:03.0", "off", eff, sizeof(eff), why, sizeof(why)), 1);
+	assert_int_equal(ib_iommu_mode_apply("0000:00:03.0", "off", eff, sizeof(eff), why, sizeof(why)), IB_EXIT_SKIPPED);
 	assert_non_null(strstr(why, "iommu_mode=off cannot be set at runtime"));
-	assert_int_equal(ib_iommu_mode_apply("0000:00:04.0", "identity", eff, sizeof(eff), why, sizeof(why)), 1);
+	assert_int_equal(ib_iommu_mode_apply("0000:00:04.0", "identity", eff, sizeof(eff), why, sizeof(why)), IB_EXIT_SKIPPED);
 	assert_non_null(strstr(why, "has 2 devices"));
 	assert_string_equal(cat("/sys/kernel/iommu_groups/4/type"), "DMA\n");
-	assert_int_equal(ib_iommu_mode_apply("0000:00:05.0", "identity", eff, sizeof(eff), why, sizeof(why)), 1);
+	assert_int_equal(ib_iommu_mode_apply("0000:00:05.0", "identity", eff, sizeof(eff), why, sizeof(why)), IB_EXIT_SKIPPED);
 	assert_non_null(strstr(why, "has no IOMMU group"));
 	assert_string_equal(eff, "off");
-	assert_int_equal(ib_iommu_mode_apply("0000:00:05.0", "off", eff, sizeof(eff), why, sizeof(why)), 0);
+	assert_int_equal(ib_iommu_mode_apply("0000:00:05.0", "off", eff, sizeof(eff), why, sizeof(why)), IB_EXIT_OK);
 	assert_string_equal(ib_iommu_type_to_mode("DMA-FQ"), "dma-lazy");
 }
 

@@ -220,9 +220,10 @@ int cmd_help(int argc, char **argv)
 		printf("engine %s: %s\n", eng->name, eng->help);
 		printf("here: %s\n", eng->supported && eng->supported(&pt, buf, sizeof(buf)) ?
 					     buf : "available");
+		ib_engine_metric_names(eng->metrics, names, sizeof(names));
+		printf("metrics: %s\n", names);
 		printf("parameters:\n");
-		ib_engine_param_names(eng, names, sizeof(names));
-		ib_options_print_help(stdout, names);
+		ib_engine_print_params(stdout, eng);
 		return IB_EXIT_OK;
 	}
 	usage(stdout);
@@ -230,7 +231,7 @@ int cmd_help(int argc, char **argv)
 	for (i = 0; e[i]; i++)
 		printf("  %-10s %s\n", e[i]->name, e[i]->help);
 	printf("\noptions (suite key, CLI option; a comma list sweeps a parameter):\n");
-	ib_options_print_help(stdout, NULL);
+	ib_options_print_help(stdout);
 	return IB_EXIT_OK;
 }
 

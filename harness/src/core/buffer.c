@@ -460,6 +460,8 @@ void ib_hugepages_restore_signal(void)
 
 /* ---- allocation ---- */
 
+/* The buffer's pages on node: IB_EXIT_OK, IB_EXIT_SKIPPED (why: where they
+ * are), IB_EXIT_FAILED (out of memory). */
 static int check_node(struct ib_buffer *b, int node, char *why, size_t whylen)
 {
 	size_t step = b->page_size_obtained ? b->page_size_obtained : 4096;
@@ -475,7 +477,7 @@ static int check_node(struct ib_buffer *b, int node, char *why, size_t whylen)
 	if (!pages || !status) {
 		free(pages);
 		free(status);
-		return -1;
+		return IB_EXIT_FAILED;
 	}
 	for (i = 0; i < n && cnt < 4096; i += stride)
 		pages[cnt++] = (char *)b->addr + i * step;
@@ -483,7 +485,7 @@ static int check_node(struct ib_buffer *b, int node, char *why, size_t whylen)
 		snprintf(why, whylen, "move_pages: %s", strerror(errno));
 		free(pages);
 		free(status);
-		return -1;
+		return IB_EXIT_FAILED;
 	}
 	for (i = 0; i < cnt; i++) {
 		if (first == -2)
@@ -498,14 +500,14 @@ static int check_node(struct ib_buffer *b, int node, char *why, size_t whylen)
 			 node, bad, cnt, status[off]);
 	free(pages);
 	free(status);
-	return bad ? 1 : 0;
+	return bad ? IB_EXIT_SKIPPED : IB_EXIT_OK;
 }
 
 static int buffer_alloc(struct ib_buffer *b, const char *kind, uint64_t len,
 			int node, char *why, size_t whylen)
 {
 	uint64_t psz = ib_page_size_bytes(kind);
-	int flags = MAP_PRIVATE | MAP_ANONYMOUS, rc;
+	int flags = MAP_PRIVATE | MAP_ANONYMOUS;
 	struct ib_smaps_entry e;
 	char *smaps;
 	struct bitmask *nodes = NULL;
@@ -574,10 +576,7 @@ static int buffer_alloc(struct ib_buffer *b, const char *kind, uint64_t len,
 	b->page_size_obtained = ib_smaps_page_size(&e, kind, len, why, whylen);
 	if (why[0])
 		return IB_EXIT_SKIPPED;
-	rc = check_node(b, node, why, whylen);
-	if (rc)
-		return rc < 0 ? IB_EXIT_FAILED : IB_EXIT_SKIPPED;
-	return IB_EXIT_OK;
+	return check_node(b, node, why, whylen);
 }
 
 /*

@@ -73,14 +73,88 @@ bool ib_engine_takes(const struct ib_engine *e, int id)
 	return false;
 }
 
-void ib_engine_param_names(const struct ib_engine *e, char *buf, size_t len)
+void ib_engine_option(const struct ib_engine_opt *eo, struct ib_option *out)
 {
-	size_t i, off = 0;
+	*out = ib_options[eo->id];
+	if (eo->min > out->min)
+		out->min = eo->min;
+	if (eo->max && eo->max < out->max)
+		out->max = eo->max;
+	if (eo->allowed)
+		out->allowed = eo->allowed;
+}
 
-	buf[0] = '\0';
-	for (i = 0; i < e->nopts && off < len; i++)
-		off += (size_t)snprintf(buf + off, len - off, "%s%s", i ? "," : "",
-					ib_options[e->opts[i].id].name);
+void ib_engine_print_params(FILE *f, const struct ib_engine *e)
+{
+	struct ib_option o;
+	size_t i;
+	int id;
+
+	for (id = 0; id < IB_O_MAX; id++)
+		for (i = 0; i < e->nopts; i++)
+			if ((int)e->opts[i].id == id) {
+				ib_engine_option(&e->opts[i], &o);
+				ib_option_print(f, id, &o);
+				break;
+			}
+}
+
+/* Whether value is one item of the comma list. */
+static bool in_list(const char *list, const char *value)
+{
+	size_t n = strlen(value);
+	const char *p = list;
+
+	while (p) {
+		if (!strncmp(p, value, n) && (p[n] == ',' || !p[n]))
+			return true;
+		p = strchr(p, ',');
+		if (p)
+			p++;
+	}
+	return false;
+}
+
+int ib_engine_check(const struct ib_engine *e, const struct ib_params *p,
+		    char *err, size_t errlen)
+{
+	size_t i;
+
+	for (i = 0; i < e->nopts; i++) {
+		const struct ib_engine_opt *eo = &e->opts[i];
+		const char *name = ib_options[eo->id].name, *val = p->raw[eo->id];
+		const char *unit = ib_options[eo->id].type == IB_OPT_DURATION ? "ns" : "";
+		uint64_t u = p->u[eo->id];
+
+		if (eo->allowed && !in_list(eo->allowed, val)) {
+			char tmp[256], *t, *save = NULL, *items[16];
+			size_t off;
+			int n = 0, k;
+
+			snprintf(tmp, sizeof(tmp), "%s", eo->allowed);
+			for (t = strtok_r(tmp, ",", &save); t && n < 16;
+			     t = strtok_r(NULL, ",", &save))
+				items[n++] = t;
+			off = (size_t)snprintf(err, errlen, "%s=%s: engine %s takes ",
+					       name, val, e->name);
+			for (k = 0; k < n && off < errlen; k++)
+				off += (size_t)snprintf(err + off, errlen - off, "%s%s",
+							k == 0 ? "" : k == n - 1 ? " or " : ", ",
+							items[k]);
+			return -1;
+		}
+		if (eo->max && u > eo->max) {
+			snprintf(err, errlen, "%s=%s: engine %s takes at most %llu%s", name,
+				 val, e->name, (unsigned long long)eo->max, unit);
+			return -1;
+		}
+		if (eo->min && u < eo->min) {
+			snprintf(err, errlen, "%s=%s: engine %s takes at least %llu%s", name,
+				 val, e->name, (unsigned long long)eo->min, unit);
+			return -1;
+		}
+	}
+	return 0;
 }
 
 void ib_engine_opts_load(const struct ib_engine *e, const struct ib_params *p,
@@ -120,6 +194,37 @@ void ib_engine_opts_load(const struct ib_engine *e, const struct ib_params *p,
 			break;
 		}
 	}
+}
+
+void ib_engine_metric_names(unsigned int mask, char *buf, size_t len)
+{
+	size_t off = 0;
+	int k;
+
+	buf[0] = '\0';
+	for (k = 0; k <= IB_M_MAX && off < len; k++) {
+		unsigned int bit = k < IB_M_MAX ? IB_MB(k) : IB_MB_BANDWIDTH;
+
+		if (mask & bit)
+			off += (size_t)snprintf(buf + off, len - off, "%s%s",
+						off ? ", " : "",
+						k < IB_M_MAX ? ib_metric_names[k] :
+							       "bandwidth_bytes_per_s");
+	}
+}
+
+unsigned int ib_metrics_present(const struct ib_metric_data *m,
+				const struct ib_metric_data *bw)
+{
+	unsigned int mask = 0;
+	int k;
+
+	for (k = 0; k < IB_M_MAX; k++)
+		if (m[k].n || m[k].h_count)
+			mask |= IB_MB(k);
+	if (bw && (bw->n || bw->h_count))
+		mask |= IB_MB_BANDWIDTH;
+	return mask;
 }
 
 void ib_engines_with(unsigned int flags, char *buf, size_t len)

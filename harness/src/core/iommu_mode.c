@@ -23,6 +23,7 @@
 
 #include "ib_buffer.h"
 #include "ib_fileio.h"
+#include "ib_exit.h"
 #include "ib_iommu_mode.h"
 #include "ib_machine_state.h"
 
@@ -400,33 +401,33 @@ int ib_iommu_mode_apply(const char *bdf, const char *mode, char *eff,
 	why[0] = '\0';
 	ib_iommu_mode_read(bdf, eff, efflen);
 	if (!strcmp(mode, "current"))
-		return 0;
+		return IB_EXIT_OK;
 	if (group_busy(bdf, mode, why, whylen))
-		return 1;
+		return IB_EXIT_SKIPPED;
 	if (!strcmp(eff, mode))
-		return 0;
+		return IB_EXIT_OK;
 	if (!strcmp(mode, "off")) {
 		snprintf(why, whylen,
 			 "iommu_mode=off cannot be set at runtime (effective: %s); boot with intel_iommu=off or amd_iommu=off",
 			 eff);
-		return 1;
+		return IB_EXIT_SKIPPED;
 	}
 	if (!strcmp(eff, "off")) {
 		snprintf(why, whylen,
 			 "iommu_mode=%s: device %s has no IOMMU group (no IOMMU translates it)",
 			 mode, bdf);
-		return 1;
+		return IB_EXIT_SKIPPED;
 	}
 	n = group_ndevices(bdf);
 	if (n != 1) {
 		snprintf(why, whylen,
 			 "iommu_mode=%s: the IOMMU group of %s has %d devices; switching it would unbind the others",
 			 mode, bdf, n);
-		return 1;
+		return IB_EXIT_SKIPPED;
 	}
 	g = save_group(bdf, mode, why, whylen);
 	if (!g)
-		return 1;
+		return IB_EXIT_SKIPPED;
 	g->restored = 0;
 	snprintf(unbind, sizeof(unbind), "%s" PCI "/devices/%s/driver/unbind",
 		 ib_sysfs_root, bdf);
@@ -434,26 +435,26 @@ int ib_iommu_mode_apply(const char *bdf, const char *mode, char *eff,
 		snprintf(why, whylen, "iommu_mode=%s: unbinding %s: %s", mode, bdf,
 			 strerror(errno));
 		restore_one(g);
-		return 1;
+		return IB_EXIT_SKIPPED;
 	}
 	if (wr(g->type_path, want)) {
 		snprintf(why, whylen, "iommu_mode=%s: writing %s to %s: %s", mode,
 			 want, g->type_path, strerror(errno));
 		restore_one(g);
-		return 1;
+		return IB_EXIT_SKIPPED;
 	}
 	snprintf(probe, sizeof(probe), "%s" PCI "/drivers_probe", ib_sysfs_root);
 	if (wr(g->override_path, "iommubench") || wr(probe, bdf)) {
 		snprintf(why, whylen, "iommu_mode=%s: binding %s to iommubench: %s",
 			 mode, bdf, strerror(errno));
 		restore_one(g);
-		return 1;
+		return IB_EXIT_SKIPPED;
 	}
 	ib_iommu_mode_read(bdf, eff, efflen);
 	if (ib_read_file(g->type_path, cur, sizeof(cur)) || strcmp(eff, mode)) {
 		snprintf(why, whylen, "iommu_mode=%s: effective mode is %s after the switch",
 			 mode, eff);
-		return 1;
+		return IB_EXIT_SKIPPED;
 	}
-	return 0;
+	return IB_EXIT_OK;
 }

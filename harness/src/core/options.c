@@ -136,9 +136,10 @@ int ib_opt_find(const char *name)
 	return -1;
 }
 
-void ib_opt_expected(int id, char *buf, size_t len)
+/* The expected-value text of o, which is ib_options[id] or an engine's
+ * narrowing of it (ib_engine_option). */
+static void opt_expected(const struct ib_option *o, int id, char *buf, size_t len)
 {
-	const struct ib_option *o = &ib_options[id];
 	char tmp[256];
 	char *items[16], *save = NULL, *t;
 	int n = 0, i;
@@ -146,7 +147,7 @@ void ib_opt_expected(int id, char *buf, size_t len)
 
 	switch (o->type) {
 	case IB_OPT_ENUM:
-		snprintf(tmp, sizeof(tmp), "%s", opt_allowed(id));
+		snprintf(tmp, sizeof(tmp), "%s", o->allowed ? o->allowed : opt_allowed(id));
 		for (t = strtok_r(tmp, ",", &save); t && n < 16;
 		     t = strtok_r(NULL, ",", &save))
 			items[n++] = t;
@@ -187,6 +188,11 @@ void ib_opt_expected(int id, char *buf, size_t len)
 		snprintf(buf, len, "expected text");
 		break;
 	}
+}
+
+void ib_opt_expected(int id, char *buf, size_t len)
+{
+	opt_expected(&ib_options[id], id, buf, len);
 }
 
 uint64_t ib_page_size_bytes(const char *token)
@@ -504,38 +510,34 @@ int ib_params_validate(const struct ib_params *p, char *err, size_t errlen)
 			 p->raw[IB_O_ENGINE], names);
 		return -1;
 	}
+	if (ib_engine_check(e, p, err, errlen))
+		return -1;
 	if (e->validate)
 		return e->validate(p, err, errlen);
 	return 0;
 }
 
-void ib_options_print_help(FILE *f, const char *only)
+void ib_option_print(FILE *f, int id, const struct ib_option *o)
 {
 	char exp[256], kebab[64];
-	size_t i, j;
+	size_t j;
 
-	for (i = 0; i < IB_O_MAX; i++) {
-		const struct ib_option *o = &ib_options[i];
+	for (j = 0; o->name[j] && j < sizeof(kebab) - 1; j++)
+		kebab[j] = o->name[j] == '_' ? '-' : o->name[j];
+	kebab[j] = '\0';
+	opt_expected(o, id, exp, sizeof(exp));
+	fprintf(f, "  %-12s --%-12s %s\n", o->name, kebab, o->help);
+	fprintf(f, "  %-12s   %-12s %s%s%s%s\n", "", "",
+		exp + (strncmp(exp, "expected ", 9) ? 0 : 9),
+		o->def[0] ? "; default " : "", o->def,
+		(o->flags & IB_OPT_F_NOLIST) ? "" :
+		(o->flags & IB_OPT_F_HARNESS) ? "" : "; list = sweep");
+}
 
-		if (only) {
-			char key[80];
+void ib_options_print_help(FILE *f)
+{
+	int i;
 
-			snprintf(key, sizeof(key), ",%s,", o->name);
-			char list[1024];
-
-			snprintf(list, sizeof(list), ",%s,", only);
-			if (!strstr(list, key))
-				continue;
-		}
-		for (j = 0; o->name[j] && j < sizeof(kebab) - 1; j++)
-			kebab[j] = o->name[j] == '_' ? '-' : o->name[j];
-		kebab[j] = '\0';
-		ib_opt_expected((int)i, exp, sizeof(exp));
-		fprintf(f, "  %-12s --%-12s %s\n", o->name, kebab, o->help);
-		fprintf(f, "  %-12s   %-12s %s%s%s%s\n", "", "",
-			exp + (strncmp(exp, "expected ", 9) ? 0 : 9),
-			o->def[0] ? "; default " : "", o->def,
-			(o->flags & IB_OPT_F_NOLIST) ? "" :
-			(o->flags & IB_OPT_F_HARNESS) ? "" : "; list = sweep");
-	}
+	for (i = 0; i < IB_O_MAX; i++)
+		ib_option_print(f, i, &ib_options[i]);
 }

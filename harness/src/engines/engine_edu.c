@@ -8,12 +8,12 @@
 /* The edu device's DMA length register: at most 4095 bytes per DMA. */
 #define EDU_MAX_XFER 4095
 
-#define O(field, id) IB_EOPT(struct ib_module_opts, field, id)
+#define O(field, id, ...) IB_EOPT(struct ib_module_opts, field, id, __VA_ARGS__)
 static const struct ib_engine_opt edu_opts[] = {
 	O(op, IB_O_OP),
 	{ .id = IB_O_PAGE_SIZE },
 	O(window, IB_O_WINDOW),
-	O(xfer_size, IB_O_XFER_SIZE),
+	O(xfer_size, IB_O_XFER_SIZE, .max = EDU_MAX_XFER),
 	O(pattern, IB_O_PATTERN),
 	O(threads, IB_O_THREADS),
 	{ .id = IB_O_IOMMU_MODE },
@@ -29,17 +29,6 @@ static const struct ib_engine_opt edu_opts[] = {
 	{ .id = IB_O_BUF_SIZE },
 };
 #undef O
-
-static int edu_validate(const struct ib_params *p, char *err, size_t errlen)
-{
-	if (p->u[IB_O_XFER_SIZE] > EDU_MAX_XFER) {
-		snprintf(err, errlen,
-			 "xfer_size=%s: the edu device moves at most %d bytes per DMA",
-			 p->raw[IB_O_XFER_SIZE], EDU_MAX_XFER);
-		return -1;
-	}
-	return 0;
-}
 
 extern const struct ib_engine ib_engine_edu;
 
@@ -57,7 +46,6 @@ const struct ib_engine ib_engine_edu = {
 	.module_engine = IOMMUBENCH_ENGINE_EDU,
 	IB_ENGINE_OPTS(edu_opts),
 	.opts_size = sizeof(struct ib_module_opts),
-	.validate = edu_validate,
 	.supported = edu_supported,
 	.run = ib_module_run_point,
 };
