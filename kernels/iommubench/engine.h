@@ -70,8 +70,5 @@ struct ib_engine_ops {
 };
 
 /* the engines, each defined in its engine_*.c, listed in engines.c */
-extern const struct ib_engine_ops ib_map_ops;
-extern const struct ib_engine_ops ib_edu_ops;
-extern const struct ib_engine_ops ib_dmaengine_ops;
 
 #endif /* IB_ENGINE_H */

@@ -1,18 +1,27 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * iommubench: the engine registry.  A new engine is one engine_<name>.c
- * plus one line in ib_engines[] (and, if the driver should claim its
- * devices by PCI ID, one line in ib_pci_ids[]).
+ * (Kbuild picks up every engine_*.c) plus one line in IB_ENGINE_LIST (and,
+ * if the driver should claim its devices by PCI ID, one line in
+ * ib_pci_ids[]); its number is the ABI's enum iommubench_engine.
  */
 #include <linux/module.h>
 
 #include "dispatch.h"
 
+/* X(enum suffix, ops): one line per engine */
+#define IB_ENGINE_LIST(X)              \
+	X(MAP, ib_map_ops)             \
+	X(EDU, ib_edu_ops)             \
+	X(DMAENGINE, ib_dmaengine_ops)
+
+#define IB_ENGINE_DECL(e, ops) extern const struct ib_engine_ops ops;
+#define IB_ENGINE_ENTRY(e, ops) [IOMMUBENCH_ENGINE_##e] = &ops,
+IB_ENGINE_LIST(IB_ENGINE_DECL)
+
 /* ops table indexed by enum iommubench_engine */
 const struct ib_engine_ops *const ib_engines[IOMMUBENCH_ENGINE_MAX] = {
-	[IOMMUBENCH_ENGINE_MAP] = &ib_map_ops,
-	[IOMMUBENCH_ENGINE_EDU] = &ib_edu_ops,
-	[IOMMUBENCH_ENGINE_DMAENGINE] = &ib_dmaengine_ops,
+	IB_ENGINE_LIST(IB_ENGINE_ENTRY)
 };
 
 /*
