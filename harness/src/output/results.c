@@ -126,6 +126,20 @@ void ib_csv_put(FILE *f, const char *s)
 	}
 }
 
+bool ib_results_num_text(json_t *v, char *buf, size_t len)
+{
+	if (json_is_integer(v))
+		snprintf(buf, len, "%lld", (long long)json_integer_value(v));
+	else if (json_is_real(v) && isfinite(json_real_value(v)))
+		snprintf(buf, len, "%.10g", json_real_value(v));
+	else {
+		if (len)
+			buf[0] = '\0';
+		return false;
+	}
+	return true;
+}
+
 static void csv_json(FILE *f, json_t *v)
 {
 	char buf[64];
@@ -135,10 +149,7 @@ static void csv_json(FILE *f, json_t *v)
 		return;
 	if (json_is_string(v)) {
 		ib_csv_put(f, json_string_value(v));
-	} else if (json_is_integer(v)) {
-		fprintf(f, "%lld", (long long)json_integer_value(v));
-	} else if (json_is_real(v)) {
-		snprintf(buf, sizeof(buf), "%.10g", json_real_value(v));
+	} else if (ib_results_num_text(v, buf, sizeof(buf))) {
 		fputs(buf, f);
 	} else if (json_is_boolean(v)) {
 		fputs(json_is_true(v) ? "1" : "0", f);
@@ -665,6 +676,7 @@ static void row_view(struct ib_row *r, json_t *row)
 	r->bench = jstr(row, "bench");
 	r->engine = jstr(row, "engine");
 	r->reason = jstr(row, "reason");
+	r->run_type = rt;
 	r->derived = rt && !strcmp(rt, "derived");
 	r->status = !st || !strcmp(st, "ok") ? IB_ROW_OK :
 		    !strcmp(st, "skipped")    ? IB_ROW_SKIPPED :
