@@ -123,6 +123,11 @@ struct ib_row_params {
 	long long threads, granule, iterations; /* -1 if none */
 	const char *pattern, *op, *iommu_mode, *iommu_mode_effective, *direction, *device;
 	char cpu_node[IB_NODE_TEXT], mem_node[IB_NODE_TEXT], dev_node[IB_NODE_TEXT]; /* id or word */
+	/* window, xfer_size, threads, granule as results.csv writes them
+	 * (ib_results_num_text; a string as it is, cut to IB_NODE_TEXT - 1;
+	 * "" if absent): what labels and series keys print */
+	char window_text[IB_NODE_TEXT], xfer_size_text[IB_NODE_TEXT];
+	char threads_text[IB_NODE_TEXT], granule_text[IB_NODE_TEXT];
 };
 
 struct ib_row {

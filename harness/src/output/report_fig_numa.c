@@ -185,8 +185,7 @@ int ib_fig_numa(const struct ib_run *run, FILE *f, char *label, size_t labellen,
 
 		for (i = 0; i < NDIMS && o + 1 < labellen; i++) {
 			const struct ib_row *r = &run->rows[best];
-			char vb[RP_NUM];
-			const char *v = rp_dim_val(r, rp_dims[i], vb, sizeof(vb));
+			const char *v = rp_dim_val(r, rp_dims[i]);
 			int w;
 
 			if (rp_in_list(rp_dims[i], placement) || !*v || !strcmp(rp_dims[i], "job") ||

@@ -97,7 +97,7 @@ struct report {
 /* A number's text as results.csv writes it (ib_results_num_text). */
 #define RP_NUM 40
 bool rp_in_list(const char *s, const char *const *list);
-const char *rp_dim_val(const struct ib_row *r, const char *dim, char *buf, size_t len);
+const char *rp_dim_val(const struct ib_row *r, const char *dim);
 int rp_sb_add(struct sbuf *b, const char *s, size_t n);
 int rp_row_key(struct sbuf *b, const struct ib_row *r, const char *const *skip);
 size_t rp_map_add(json_t *m, const char *key, size_t v);

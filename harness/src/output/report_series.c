@@ -65,20 +65,10 @@ bool rp_in_list(const char *s, const char *const *list)
 	return false;
 }
 
-/* A numeric parameter's text ("" when absent), a string one's text. */
-static const char *param_text(const struct ib_row *r, const char *key, char *buf, size_t len)
-{
-	json_t *v = json_object_get(json_object_get(r->json, "params"), key);
-
-	if (ib_results_num_text(v, buf, len))
-		return buf;
-	return json_is_string(v) ? json_string_value(v) : "";
-}
-
 #define S(x) ((x) ? (x) : "")
 
-/* A dim's value for row r (buf: room for a number). */
-const char *rp_dim_val(const struct ib_row *r, const char *dim, char *buf, size_t len)
+/* A dim's value for row r: text in the row (struct ib_row), never built here. */
+const char *rp_dim_val(const struct ib_row *r, const char *dim)
 {
 	const struct ib_row_params *p = &r->p;
 
@@ -95,13 +85,21 @@ const char *rp_dim_val(const struct ib_row *r, const char *dim, char *buf, size_
 		return !strcmp(dim, "direction") ? S(p->direction) :
 		       !strcmp(dim, "device")	 ? S(p->device) :
 		       !strcmp(dim, "dev_node")	 ? p->dev_node :
-						   param_text(r, dim, buf, len);
+						   "";
 	case 'c':
-		return !strcmp(dim, "cpu_node") ? p->cpu_node : param_text(r, dim, buf, len);
+		return !strcmp(dim, "cpu_node") ? p->cpu_node : "";
 	case 'm':
-		return !strcmp(dim, "mem_node") ? p->mem_node : param_text(r, dim, buf, len);
-	default: /* xfer_size, threads, granule, window: numbers */
-		return param_text(r, dim, buf, len);
+		return !strcmp(dim, "mem_node") ? p->mem_node : "";
+	case 'x':
+		return p->xfer_size_text;
+	case 't':
+		return p->threads_text;
+	case 'g':
+		return p->granule_text;
+	case 'w':
+		return p->window_text;
+	default:
+		return "";
 	}
 }
 
@@ -133,12 +131,11 @@ int rp_row_key(struct sbuf *b, const struct ib_row *r, const char *const *skip)
 	if (rp_sb_add(b, "", 0))
 		return -1;
 	for (i = 0; i < NDIMS; i++) {
-		char vb[RP_NUM];
 		const char *v;
 
 		if (rp_in_list(rp_dims[i], skip))
 			continue;
-		v = rp_dim_val(r, rp_dims[i], vb, sizeof(vb));
+		v = rp_dim_val(r, rp_dims[i]);
 		if (rp_sb_add(b, v, strlen(v)) || rp_sb_add(b, "\x1f", 1))
 			return -1;
 	}
@@ -237,15 +234,14 @@ void rp_label_clean(char *s)
 
 static bool varies(const struct ib_run *run, const size_t *idx, size_t n, const char *dim)
 {
-	char a[RP_NUM], b[RP_NUM];
 	const char *v0;
 	size_t i;
 
 	if (!n)
 		return false;
-	v0 = rp_dim_val(&run->rows[idx[0]], dim, b, sizeof(b));
+	v0 = rp_dim_val(&run->rows[idx[0]], dim);
 	for (i = 1; i < n; i++)
-		if (strcmp(rp_dim_val(&run->rows[idx[i]], dim, a, sizeof(a)), v0))
+		if (strcmp(rp_dim_val(&run->rows[idx[i]], dim), v0))
 			return true;
 	return false;
 }
@@ -257,7 +253,6 @@ static bool determined_by(const struct ib_run *run, const size_t *idx, size_t n,
 			  const char *d, const char *by)
 {
 	json_t *first = json_object();
-	char a[RP_NUM], x[RP_NUM], y[RP_NUM];
 	bool det = true;
 	size_t i, f;
 
@@ -266,12 +261,12 @@ static bool determined_by(const struct ib_run *run, const size_t *idx, size_t n,
 	for (i = 0; i < n && det; i++) {
 		const struct ib_row *r = &run->rows[idx[i]];
 
-		f = rp_map_add(first, rp_dim_val(r, by, a, sizeof(a)), idx[i]);
+		f = rp_map_add(first, rp_dim_val(r, by), idx[i]);
 		if (f == MAP_OOM)
 			det = false;
 		else if (f != idx[i])
-			det = !strcmp(rp_dim_val(r, d, x, sizeof(x)),
-				      rp_dim_val(&run->rows[f], d, y, sizeof(y)));
+			det = !strcmp(rp_dim_val(r, d),
+				      rp_dim_val(&run->rows[f], d));
 	}
 	json_decref(first);
 	return det;
@@ -312,8 +307,7 @@ void rp_label_of(const struct ib_row *r, const struct labeler *L, char *buf, siz
 
 	buf[0] = '\0';
 	for (i = 0; i < L->n; i++) {
-		char vb[RP_NUM];
-		const char *v = rp_dim_val(r, L->dims[i], vb, sizeof(vb));
+		const char *v = rp_dim_val(r, L->dims[i]);
 		int w;
 
 		if (!strcmp(L->dims[i], "page_size"))

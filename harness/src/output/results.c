@@ -661,6 +661,19 @@ static void node_text(json_t *params, const char *k, char *buf)
 		buf[0] = '\0';
 }
 
+/* A numeric parameter's CSV text (a string as it is). */
+static void param_num_text(json_t *params, const char *k, char *buf)
+{
+	json_t *v = json_object_get(params, k);
+
+	if (ib_results_num_text(v, buf, IB_NODE_TEXT))
+		return;
+	if (json_is_string(v))
+		snprintf(buf, IB_NODE_TEXT, "%s", json_string_value(v));
+	else
+		buf[0] = '\0';
+}
+
 static void row_view(struct ib_row *r, json_t *row)
 {
 	json_t *params = json_object_get(row, "params");
@@ -705,6 +718,10 @@ static void row_view(struct ib_row *r, json_t *row)
 	node_text(params, "cpu_node", p->cpu_node);
 	node_text(params, "mem_node", p->mem_node);
 	node_text(params, "dev_node", p->dev_node);
+	param_num_text(params, "window", p->window_text);
+	param_num_text(params, "xfer_size", p->xfer_size_text);
+	param_num_text(params, "threads", p->threads_text);
+	param_num_text(params, "granule", p->granule_text);
 }
 
 int ib_run_view(struct ib_run *run, json_t *doc, char *err, size_t errlen)
