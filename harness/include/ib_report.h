@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * `iommubench report RUN_DIR` (report.c): figures from results.csv (derived
- * from results.json on load) through the plots/ gnuplot scripts, and a
- * self-contained report.html.  The pure pieces (CSV
- * reading, HTML escaping, labels, figure data extraction) are exported for
- * the unit tests and for compare.c's overlay plots.  See docs/report.md.
+ * `iommubench report RUN_DIR` (report.c): figures from results.json's typed
+ * rows through the plots/ gnuplot scripts, and a self-contained report.html
+ * (results.csv is rewritten from results.json on load).  The pure pieces
+ * (HTML escaping, labels, figure data extraction) are exported for the
+ * unit tests and for compare.c's overlay plots.  See docs/report.md.
  */
 #ifndef IB_REPORT_H
 #define IB_REPORT_H
@@ -14,27 +14,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-/* An RFC 4180 table: the header row and the data rows, all as strings. */
-struct ib_csv {
-	size_t ncols, nrows;
-	char **cols;   /* ncols names */
-	char ***rows;  /* nrows x ncols cells; a short line's missing cells are "" */
-	/* storage: the unquoted text, the cell pointers, name -> column index */
-	char *buf;
-	char **cells;
-	json_t *colidx;
-	struct ib_csv_cache *cache;
-};
-
-/* Parses text.  0, or -1 with "line N: why" in err.  Column lookups
- * (ib_csv_col, ib_csv_get) are hashed. */
-int ib_csv_parse(const char *text, struct ib_csv *csv, char *err, size_t errlen);
-void ib_csv_free(struct ib_csv *csv);
-/* Column index of name, or -1. */
-int ib_csv_col(const struct ib_csv *csv, const char *name);
-/* Cell of row r in column name; "" when the column is absent. */
-const char *ib_csv_get(const struct ib_csv *csv, size_t r, const char *name);
-
+struct ib_run;
 
 /* s with & < > " ' escaped (malloc'd; NULL only when out of memory). */
 char *ib_html_escape(const char *s);
@@ -52,28 +32,28 @@ void ib_gp_quote(char *buf, size_t len, const char *s);
 void ib_shell_join(char *buf, size_t len, const char *const *argv, size_t argc);
 
 /*
- * Figure data, extracted from results.csv (extra, optional: results.json
- * for what the CSV lacks; see docs/report.md).  Each writes gnuplot data to
- * f and returns the number of series (or categories) written, 0 when there
- * is nothing to draw, with the reason in why.
+ * Figure data, extracted from a run's typed rows (ib_run_view in
+ * ib_results.h; see docs/report.md), numbers in results.csv's text.  Each
+ * writes gnuplot data to f and returns the number of series (or
+ * categories) written, 0 when there is nothing to draw, with the reason in
+ * why.  A metric name may also name a counter (its value as the median).
  */
 /* metric vs window, one block per series (page size + whatever varies). */
-int ib_fig_window(const struct ib_csv *csv, const char *metric, FILE *f,
-		  char *why, size_t whylen);
-/* "knee_window page_size entries" of the ok derived iotlb_reach rows. */
-int ib_fig_knees(const struct ib_csv *csv, FILE *f);
-/* iotlb_miss per DMA vs window; doc supplies repetitions/warmup (may be NULL). */
-int ib_fig_misses(const struct ib_csv *csv, json_t *doc, FILE *f, char *why,
+int ib_fig_window(const struct ib_run *run, const char *metric, FILE *f, char *why,
 		  size_t whylen);
+/* "knee_window page_size entries" of the ok derived rows with a knee. */
+int ib_fig_knees(const struct ib_run *run, FILE *f);
+/* iotlb_miss per DMA vs window; each row's repetitions and params.warmup
+ * scale its dma_latency_ns n (see docs/report.md). */
+int ib_fig_misses(const struct ib_run *run, FILE *f, char *why, size_t whylen);
 /* map_ns/unmap_ns p50/p90/p99 per mode (category per line). */
-int ib_fig_mapunmap(const struct ib_csv *csv, FILE *f, char *why, size_t whylen);
+int ib_fig_mapunmap(const struct ib_run *run, FILE *f, char *why, size_t whylen);
 /* "cpu_node mem_node median" per dev_node block; label gets the shared
  * parameters, devs the blocks' dev_node ids ("-" for none), space-separated. */
-int ib_fig_numa(const struct ib_csv *csv, FILE *f, char *label, size_t labellen,
+int ib_fig_numa(const struct ib_run *run, FILE *f, char *label, size_t labellen,
 		char *devs, size_t devslen, char *why, size_t whylen);
-/* dma_latency_ns CDF per row, from percentiles or doc's raw samples. */
-int ib_fig_cdf(const struct ib_csv *csv, json_t *doc, FILE *f, char *why,
-	       size_t whylen);
+/* dma_latency_ns CDF per row, from percentiles or the row's raw samples. */
+int ib_fig_cdf(const struct ib_run *run, FILE *f, char *why, size_t whylen);
 
 /* One metric of one row compared (compare.c), as the overlays need it:
  * strings borrowed from the runs' documents; NaN for a missing value. */

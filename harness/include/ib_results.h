@@ -44,6 +44,13 @@ int ib_results_write_at(const char *dir, json_t *doc, bool complete,
 			char *failed, size_t flen);
 int ib_results_write(const char *dir, json_t *doc, bool complete);
 
+/*
+ * A JSON number as results.csv writes it, so every reader that prints one
+ * (the report's data files) prints the same text: "%lld" for integers,
+ * "%.10g" for reals.  false (buf "") for anything else (null, a string).
+ */
+bool ib_results_num_text(json_t *v, char *buf, size_t len);
+
 /* The CSV as a malloc'd string (len may be NULL); NULL with errno (ENOMEM). */
 char *ib_results_csv_string(json_t *doc, size_t *len);
 
@@ -116,13 +123,19 @@ struct ib_row_params {
 	long long threads, granule, iterations; /* -1 if none */
 	const char *pattern, *op, *iommu_mode, *iommu_mode_effective, *direction, *device;
 	char cpu_node[IB_NODE_TEXT], mem_node[IB_NODE_TEXT], dev_node[IB_NODE_TEXT]; /* id or word */
+	/* window, xfer_size, threads, granule as results.csv writes them
+	 * (ib_results_num_text; a string as it is, cut to IB_NODE_TEXT - 1;
+	 * "" if absent): what labels and series keys print */
+	char window_text[IB_NODE_TEXT], xfer_size_text[IB_NODE_TEXT];
+	char threads_text[IB_NODE_TEXT], granule_text[IB_NODE_TEXT];
 };
 
 struct ib_row {
 	json_t *json; /* the row object in the document */
 	const char *name, *bench, *engine, *reason;
 	char job[64]; /* the suite job: the name's first component, parsed here only */
-	bool derived; /* run_type "derived" */
+	const char *run_type; /* NULL when absent (measured) */
+	bool derived;	      /* run_type "derived" */
 	enum ib_row_status status;
 	struct ib_row_params p;
 	double repetitions; /* 0 if not recorded */

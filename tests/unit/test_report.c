@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * report.c's pure parts: CSV reading (RFC 4180), HTML escaping, labels and
- * quoting, and the figure data extracted from tests/fixtures/report/run
+ * report.c's pure parts: the number text shared with results.csv, HTML
+ * escaping, labels and quoting, and the figure data extracted from the
+ * typed rows (ib_run_view) of tests/fixtures/report/run
  * (a qemu-lab hugepage run, see gen_results_json.py).  Also checks that the
  * fixture's results.csv is what the harness's CSV writer makes of its
  * results.json; IB_REGEN_FIXTURES=1 rewrites it instead.
@@ -24,42 +25,33 @@
 
 #define FIX "tests/fixtures/report/run"
 
-static void test_csv_quoting(void **state)
+/* The number text the data files share with results.csv (results.c's
+ * writer): %lld for integers, %.10g for reals, nothing else. */
+static void test_num_text(void **state)
 {
-	struct ib_csv c;
-	char err[128];
-	const char *text = "a,b,c\n"
-			   "1,\"x, \"\"y\"\"\",3\r\n"
-			   "\n"
-			   "\"multi\nline\",,\n"
-			   "short\n";
+	char buf[40];
+	json_t *v;
 
-	assert_int_equal(ib_csv_parse(text, &c, err, sizeof(err)), 0);
-	assert_int_equal(c.ncols, 3);
-	assert_int_equal(c.nrows, 3);
-	assert_string_equal(ib_csv_get(&c, 0, "b"), "x, \"y\"");
-	assert_string_equal(ib_csv_get(&c, 0, "c"), "3");
-	assert_string_equal(ib_csv_get(&c, 1, "a"), "multi\nline");
-	assert_string_equal(ib_csv_get(&c, 1, "b"), "");
-	assert_string_equal(ib_csv_get(&c, 2, "a"), "short");
-	assert_string_equal(ib_csv_get(&c, 2, "c"), ""); /* padded */
-	assert_string_equal(ib_csv_get(&c, 0, "nope"), "");
-	assert_int_equal(ib_csv_col(&c, "c"), 2);
-	ib_csv_free(&c);
-}
-
-static void test_csv_errors(void **state)
-{
-	struct ib_csv c;
-	char err[128];
-
-	assert_int_equal(ib_csv_parse("a,b\n1,2,3\n", &c, err, sizeof(err)), -1);
-	assert_string_equal(err, "line 2: 3 fields, the header has 2");
-	assert_int_equal(ib_csv_parse("a,b\n\"open,2\n", &c, err, sizeof(err)), -1);
-	assert_string_equal(err, "line 2: unterminated quoted field");
-	assert_int_equal(ib_csv_parse("a\n\"x\"y\n", &c, err, sizeof(err)), -1);
-	assert_string_equal(err, "line 2: text after a closing quote");
-	assert_int_equal(ib_csv_parse("", &c, err, sizeof(err)), -1);
+	v = json_integer(100004096);
+	assert_true(ib_results_num_text(v, buf, sizeof(buf)));
+	assert_string_equal(buf, "100004096");
+	json_decref(v);
+	v = json_real(0.000390625);
+	assert_true(ib_results_num_text(v, buf, sizeof(buf)));
+	assert_string_equal(buf, "0.000390625");
+	json_decref(v);
+	v = json_real(1.0 / 3);
+	assert_true(ib_results_num_text(v, buf, sizeof(buf)));
+	assert_string_equal(buf, "0.3333333333");
+	json_decref(v);
+	v = json_string("12");
+	assert_false(ib_results_num_text(v, buf, sizeof(buf)));
+	assert_string_equal(buf, "");
+	json_decref(v);
+	assert_false(ib_results_num_text(NULL, buf, sizeof(buf)));
+	v = json_null();
+	assert_false(ib_results_num_text(v, buf, sizeof(buf)));
+	json_decref(v);
 }
 
 static void test_html_escape(void **state)
@@ -99,13 +91,13 @@ static void test_labels_and_quoting(void **state)
 	assert_true(strlen(buf) < 8);
 }
 
-/* The fixture's CSV, parsed. */
-static struct ib_csv fixture;
+/* The fixture's typed rows. */
+static struct ib_run fixture;
 static json_t *fixture_doc;
 
 static int setup(void **state)
 {
-	char err[256], *text;
+	char err[256];
 
 	fixture_doc = ib_results_load(FIX "/results.json", err, sizeof(err));
 	if (!fixture_doc) {
@@ -115,19 +107,16 @@ static int setup(void **state)
 	if (getenv("IB_REGEN_FIXTURES") &&
 	    ib_results_write_csv(FIX "/results.csv", fixture_doc))
 		return -1;
-	text = slurp(FIX "/results.csv");
-	if (!text || ib_csv_parse(text, &fixture, err, sizeof(err))) {
-		fprintf(stderr, "results.csv: %s\n", text ? err : "missing");
-		free(text);
+	if (ib_run_view(&fixture, fixture_doc, err, sizeof(err))) {
+		fprintf(stderr, "results.json: %s\n", err);
 		return -1;
 	}
-	free(text);
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	ib_csv_free(&fixture);
+	ib_run_free(&fixture);
 	json_decref(fixture_doc);
 	return 0;
 }
@@ -151,6 +140,14 @@ static void test_fixture_csv_in_sync(void **state)
 			 FIX);
 	free(got);
 	free(want);
+}
+
+/* doc's typed rows (doc must outlive them). */
+static void view_of(json_t *doc, struct ib_run *run)
+{
+	char err[256];
+
+	assert_int_equal(ib_run_view(run, doc, err, sizeof(err)), 0);
 }
 
 /* Extractor output as a string. */
@@ -199,7 +196,7 @@ static void test_fig_misses(void **state)
 	char *buf = NULL, why[256] = "";
 	int n;
 
-	CAPTURE(buf, ib_fig_misses(&fixture, fixture_doc, f, why, sizeof(why)));
+	CAPTURE(buf, ib_fig_misses(&fixture, f, why, sizeof(why)));
 	assert_int_equal(n, 2);
 	/* n = 3000 timed DMAs over 3 repetitions + 1 warm-up: 4000 counted */
 	assert_non_null(strstr(buf, "\"4k\"\n65536 0.016 64 4000\n"));
@@ -207,10 +204,21 @@ static void test_fig_misses(void **state)
 	assert_non_null(strstr(buf, "\"2m\"\n65536 0.001 4 4000\n"));
 	free(buf);
 	buf = NULL;
-	/* without results.json: the timed DMAs only */
-	CAPTURE(buf, ib_fig_misses(&fixture, NULL, f, why, sizeof(why)));
-	assert_non_null(strstr(buf, "65536 0.02133333333 64 3000\n"));
-	free(buf);
+	/* rows without a repetition count: the timed DMAs only */
+	{
+		json_t *doc = json_deep_copy(fixture_doc), *row;
+		struct ib_run run;
+		size_t i;
+
+		json_array_foreach(json_object_get(doc, "results"), i, row)
+			json_object_del(row, "repetitions");
+		view_of(doc, &run);
+		CAPTURE(buf, ib_fig_misses(&run, f, why, sizeof(why)));
+		assert_non_null(strstr(buf, "65536 0.02133333333 64 3000\n"));
+		free(buf);
+		ib_run_free(&run);
+		json_decref(doc);
+	}
 }
 
 static void test_fig_mapunmap(void **state)
@@ -247,7 +255,7 @@ static void test_fig_cdf(void **state)
 	char *buf = NULL, why[256] = "";
 	int n;
 
-	CAPTURE(buf, ib_fig_cdf(&fixture, fixture_doc, f, why, sizeof(why)));
+	CAPTURE(buf, ib_fig_cdf(&fixture, f, why, sizeof(why)));
 	/* 14 rows with dma_latency_ns: the largest window of each series
 	 * (4k and 2m of the hugepage job, the four numa placements) */
 	assert_int_equal(n, 6);
@@ -261,6 +269,7 @@ static void test_fig_cdf_samples(void **state)
 {
 	json_t *doc = json_deep_copy(fixture_doc), *row = NULL, *s = json_array();
 	char *buf = NULL, why[256] = "";
+	struct ib_run run;
 	size_t i;
 	int n;
 
@@ -271,27 +280,13 @@ static void test_fig_cdf_samples(void **state)
 	for (i = 0; i < 4; i++)
 		json_array_append_new(s, json_integer(40 - 10 * (json_int_t)i));
 	json_object_set_new(row, "samples", json_pack("{so}", "dma_latency_ns", s));
-	CAPTURE(buf, ib_fig_cdf(&fixture, doc, f, why, sizeof(why)));
+	view_of(doc, &run);
+	CAPTURE(buf, ib_fig_cdf(&run, f, why, sizeof(why)));
 	assert_true(n > 0);
 	assert_non_null(strstr(buf, "10 0.25\n20 0.5\n30 0.75\n40 1\n"));
 	free(buf);
+	ib_run_free(&run);
 	json_decref(doc);
-}
-
-/* doc's CSV (results.c's writer), parsed. */
-static void csv_of(json_t *doc, struct ib_csv *c)
-{
-	char tmpl[] = "/tmp/ib-report-XXXXXX", err[256], *text;
-	int fd = mkstemp(tmpl);
-
-	assert_true(fd >= 0);
-	close(fd);
-	assert_int_equal(ib_results_write_csv(tmpl, doc), 0);
-	text = slurp(tmpl);
-	unlink(tmpl);
-	assert_non_null(text);
-	assert_int_equal(ib_csv_parse(text, c, err, sizeof(err)), 0);
-	free(text);
 }
 
 static json_t *fixture_row(json_t *doc, const char *name)
@@ -311,7 +306,7 @@ static void test_null_metrics(void **state)
 {
 	json_t *doc = json_deep_copy(fixture_doc), *row;
 	char *buf = NULL, why[256] = "", label[256], devs[64];
-	struct ib_csv c;
+	struct ib_run c;
 	size_t i;
 	int n;
 
@@ -325,7 +320,7 @@ static void test_null_metrics(void **state)
 			    !strcmp(key, "map_ns") || !strcmp(key, "unmap_ns"))
 				json_object_set_new(m, "median", json_null());
 	}
-	csv_of(doc, &c);
+	view_of(doc, &c);
 	CAPTURE(buf, ib_fig_window(&c, "dma_latency_ns", f, why, sizeof(why)));
 	assert_int_equal(n, 1); /* 2m only */
 	assert_null(strstr(buf, "\"4k\""));
@@ -342,11 +337,11 @@ static void test_null_metrics(void **state)
 	assert_int_equal(n, 0);
 	free(buf);
 	buf = NULL;
-	CAPTURE(buf, ib_fig_cdf(&c, doc, f, why, sizeof(why)));
+	CAPTURE(buf, ib_fig_cdf(&c, f, why, sizeof(why)));
 	assert_true(n > 0);
 	assert_null(strstr(buf, "\n 0.5"));
 	free(buf);
-	ib_csv_free(&c);
+	ib_run_free(&c);
 	json_decref(doc);
 }
 
@@ -356,7 +351,7 @@ static void test_hostile_text(void **state)
 {
 	json_t *doc = json_deep_copy(fixture_doc), *row;
 	char *buf = NULL, why[256] = "", q[256], *p;
-	struct ib_csv c;
+	struct ib_run c;
 	size_t i;
 	int n;
 
@@ -367,7 +362,7 @@ static void test_hostile_text(void **state)
 	row = fixture_row(doc, "hugepage/page_size:4k/window:64k");
 	json_object_set_new(json_object_get(json_object_get(row, "metrics"), "dma_latency_ns"),
 			    "ci95_low", json_string("1 2\n\n\n\"x\""));
-	csv_of(doc, &c);
+	view_of(doc, &c);
 	CAPTURE(buf, ib_fig_window(&c, "dma_latency_ns", f, why, sizeof(why)));
 	assert_int_equal(n, 2);
 	/* the label: one line, quotes and backslash replaced */
@@ -377,7 +372,7 @@ static void test_hostile_text(void **state)
 	for (p = buf; *p; p++)
 		assert_true(*p == '\n' || (unsigned char)*p >= 0x20);
 	free(buf);
-	ib_csv_free(&c);
+	ib_run_free(&c);
 	json_decref(doc);
 	ib_gp_quote(q, sizeof(q), "'; system(\"touch /tmp/ib-pwn\"); '");
 	assert_string_equal(q, "'''; system(\"touch /tmp/ib-pwn\"); '''");
@@ -386,8 +381,7 @@ static void test_hostile_text(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_csv_quoting),
-		cmocka_unit_test(test_csv_errors),
+		cmocka_unit_test(test_num_text),
 		cmocka_unit_test(test_html_escape),
 		cmocka_unit_test(test_labels_and_quoting),
 		cmocka_unit_test(test_fixture_csv_in_sync),

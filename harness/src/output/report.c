@@ -5,17 +5,16 @@
  *
  * results.json is the source of truth: on load, RUN_DIR/results.csv is
  * rewritten from it with results.c's writer, so the two always agree.
- * The figures are fed from that CSV only: for each figure this file
- * extracts the rows it needs into a small whitespace-separated data file
- * (RUN_DIR/plots/data/<figure>.dat, gnuplot index blocks with a quoted
- * series title as first line) and runs gnuplot on the script.  The one
- * exception is the DMA count behind "IOTLB misses per DMA": the CSV has no
- * repetition count, so results.json supplies row.repetitions and
- * params.warmup (docs/report.md says why).  The tables come from
- * results.json.  Every file is written to a temporary name and renamed;
- * a failed write stops the report (exit 3).  Text from the results reaches
- * gnuplot only as data-file titles and single-quoted -e strings, never as
- * code (docs/report.md).
+ * The figures read the run's typed rows (ib_run_view: struct ib_row, its
+ * params, metrics and counters), never the CSV text: for each figure a
+ * report_fig_*.c extracts the rows it needs into a small
+ * whitespace-separated data file (RUN_DIR/plots/data/<figure>.dat, gnuplot
+ * index blocks with a quoted series title as first line), numbers in the
+ * CSV's own text (ib_results_num_text), and gnuplot draws it with the
+ * script.  The tables come from results.json too.  Every file is written
+ * to a temporary name and renamed; a failed write stops the report (exit
+ * 3).  Text from the results reaches gnuplot only as data-file titles and
+ * single-quoted -e strings, never as code (docs/report.md).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -146,7 +145,7 @@ void rp_figures(struct report *R)
 	f = open_memstream(&kdata, &klen);
 	if (!f)
 		return;
-	R->nk = ib_fig_knees(&R->csv, f);
+	R->nk = ib_fig_knees(&R->run, f);
 	fclose(f);
 	fmt(kpath, sizeof(kpath), "%s/data/knees.dat", R->draw.outdir);
 	if (rp_write_atomic(kpath, kdata, klen)) {
@@ -179,7 +178,8 @@ void rp_figures(struct report *R)
  * results.csv as results.json says, written by results.c's own writer:
  * results.json is the source of truth.  A run killed between its two
  * writes leaves a CSV one row behind; a copied run may carry a stale one.
- * The CSV is rewritten (tmp + rename) and the table parsed from it.
+ * The CSV is rewritten (tmp + rename); the figures read the typed rows
+ * (ib_run_view), never the CSV.
  */
 static int derive_csv(struct report *R, char *err, size_t errlen, bool *write_err)
 {
@@ -191,20 +191,20 @@ static int derive_csv(struct report *R, char *err, size_t errlen, bool *write_er
 	*write_err = false;
 	tmp[0] = '\0';
 	fmt(path, sizeof(path), "%s/results.csv", R->dir);
-	/* rendered once, in memory; the table is parsed from this buffer */
-	errno = 0;
-	text = ib_results_csv_string(R->doc, &len);
-	if (!text)
-		goto write_fail;
 	if (!R->csv_written) { /* else finish just wrote this same text */
+		errno = 0;
+		text = ib_results_csv_string(R->doc, &len);
+		if (!text)
+			goto write_fail;
 		fmt(tmp, sizeof(tmp), "%s/.results.csv.report.%d.tmp", R->dir, (int)getpid());
 		if (ib_write_file(tmp, text, len, false) || rename(tmp, path)) {
 			free(text);
 			goto write_fail;
 		}
+		free(text);
 	}
-	if (rp_csv_parse_owned(text, &R->csv, e, sizeof(e))) {
-		fmt(err, errlen, "%s: %s", path, e);
+	if (ib_run_view(&R->run, R->doc, e, sizeof(e))) {
+		fmt(err, errlen, "%s/results.json: %s", R->dir, e);
 		return -1;
 	}
 	return 0;
@@ -328,7 +328,7 @@ int ib_report_draw(const char *dir, json_t *doc, bool csv_written)
 	printf("report: %s/report.html (%zu of %zu figures drawn)\n", R->dir, drawn, R->nfigs);
 	ret = IB_EXIT_OK;
 out:
-	ib_csv_free(&R->csv);
+	ib_run_free(&R->run);
 	free(R);
 	return ret;
 }

@@ -63,31 +63,30 @@ static bool cdf_samples(json_t *row, FILE *f)
 
 #define CDF_MAX 10
 
-int ib_fig_cdf(const struct ib_csv *c, json_t *doc, FILE *f, char *why, size_t whylen)
+int ib_fig_cdf(const struct ib_run *run, FILE *f, char *why, size_t whylen)
 {
 	static const char *const q[] = { "min", "median", "p90", "p99", "p999", "max" };
 	static const double frac[] = { 0, 0.5, 0.9, 0.99, 0.999, 1 };
-	size_t *idx = calloc(c->nrows + 1, sizeof(*idx)), *keep = NULL, n, nk = 0, i, j;
-	json_t *docrows = doc ? rp_doc_rows_by_name(doc) : NULL;
+	size_t *idx = calloc(run->nrows + 1, sizeof(*idx)), *keep = NULL, n, nk = 0, i, j;
 	struct labeler L;
 	struct pt *p = NULL;
 	int series = 0;
 
 	why[0] = '\0';
-	if (!idx || (doc && !docrows))
+	if (!idx)
 		goto oom;
-	n = rp_select_rows(c, "dma_latency_ns", false, idx);
+	n = rp_select_rows(run, "dma_latency_ns", false, idx);
 	if (!n) {
 		fmt(why, whylen, "no row has a dma_latency_ns median");
 		goto out;
 	}
 	keep = calloc(n, sizeof(*keep));
-	p = rp_make_points(c, idx, n, NULL);
+	p = rp_make_points(run, idx, n, NULL);
 	if (!p || !keep)
 		goto oom;
 	if (n > CDF_MAX) {
 		/* a sweep: the largest window of each series */
-		struct pt *s = rp_make_points(c, idx, n, rp_skip_window);
+		struct pt *s = rp_make_points(run, idx, n, rp_skip_window);
 
 		if (!s)
 			goto oom;
@@ -107,25 +106,23 @@ int ib_fig_cdf(const struct ib_csv *c, json_t *doc, FILE *f, char *why, size_t w
 		for (i = 0; i < n; i++)
 			keep[nk++] = p[i].r;
 	}
-	rp_label_dims(c, idx, n, NULL, &L);
+	rp_label_dims(run, idx, n, NULL, &L);
 	for (i = 0; i < nk; i++) {
-		size_t r = keep[i];
-		char lab[256];
-		json_t *row = docrows ? json_object_get(docrows, ib_csv_get(c, r, "name")) : NULL;
+		const struct ib_row *r = &run->rows[keep[i]];
+		char lab[256], v[RP_NUM];
 
-		rp_label_of(c, r, &L, lab, sizeof(lab));
+		rp_label_of(r, &L, lab, sizeof(lab));
 		fprintf(f, "%s\"%s\"\n", series ? "\n\n" : "", lab);
-		if (!cdf_samples(row, f))
+		if (!cdf_samples(r->json, f))
 			for (j = 0; j < ARRAY_SIZE(q); j++)
-				if (rp_num_cell(c, r, q[j]))
-					fprintf(f, "%s %g\n", rp_num_cell(c, r, q[j]), frac[j]);
+				if (rp_stat(r, "dma_latency_ns", q[j], v))
+					fprintf(f, "%s %g\n", v, frac[j]);
 		series++;
 	}
 	goto out;
 oom:
 	fmt(why, whylen, "out of memory");
 out:
-	json_decref(docrows);
 	free(p);
 	free(keep);
 	free(idx);
@@ -139,7 +136,7 @@ static int cdf_data(struct report *R, const struct fig_def *d, struct fig *g, FI
 	int n;
 
 	why[0] = '\0';
-	n = ib_fig_cdf(&R->csv, R->doc, f, why, sizeof(why));
+	n = ib_fig_cdf(&R->run, f, why, sizeof(why));
 	fmt(g->caption, sizeof(g->caption),
 	    "Cumulative distribution of dma_latency_ns through min, p50, p90, p99, p99.9 "
 	    "and max (raw samples when the row carries them)%s%s.",

@@ -32,45 +32,42 @@
 
 #include "report_int.h"
 
-static const char *row_mode(const struct ib_csv *c, size_t r)
+static const char *row_mode(const struct ib_row *r)
 {
-	const char *m = ib_csv_get(c, r, "iommu_mode_effective");
+	const char *e = r->p.iommu_mode_effective, *m = r->p.iommu_mode;
 
-	return *m ? m : *ib_csv_get(c, r, "iommu_mode") ? ib_csv_get(c, r, "iommu_mode") : "-";
+	return e && *e ? e : m && *m ? m : "-";
 }
 
 /* A positive number (log axes), or '-'. */
-static const char *pos_or_dash(const struct ib_csv *c, size_t r, const char *col)
+static const char *pos_or_dash(const struct ib_row *r, const char *metric, const char *stat,
+			       char *buf)
 {
-	return rp_cell_d(c, r, col) > 0 ? rp_num_cell(c, r, col) : "-";
+	const char *s = rp_stat(r, metric, stat, buf);
+
+	return s && strtod(s, NULL) > 0 ? s : "-";
 }
 
 /* More categories than this make an unreadable chart (110 px each). */
 #define MAPUNMAP_MAX 96
 
-int ib_fig_mapunmap(const struct ib_csv *c, FILE *f, char *why, size_t whylen)
+int ib_fig_mapunmap(const struct ib_run *run, FILE *f, char *why, size_t whylen)
 {
 	static const char *const skip[] = { "iommu_mode", "iommu_mode_effective", NULL };
 	static const char *const ms[2] = { "map_ns", "unmap_ns" };
-	size_t *idx = calloc(c->nrows + 1, sizeof(*idx)), n = 0, r, i, q[2];
-	json_t *seen = json_object(), *by[2] = { rp_rows_by_name(c, ms[0]), rp_rows_by_name(c, ms[1]) };
+	size_t *idx = calloc(run->nrows + 1, sizeof(*idx)), n = 0, r, i;
 	struct labeler L;
 	struct pt *p = NULL;
 	int cats = 0, k;
 
-	if (!idx || !seen || !by[0] || !by[1])
+	if (!idx)
 		goto oom;
-	/* one point per row name that has a positive map_ns or unmap_ns median */
-	for (r = 0; r < c->nrows; r++) {
-		const char *m = ib_csv_get(c, r, "metric");
+	/* one point per row that has a positive map_ns or unmap_ns median */
+	for (r = 0; r < run->nrows; r++) {
+		const struct ib_row *w = &run->rows[r];
 
-		if (!rp_row_ok(c, r) || (strcmp(m, "map_ns") && strcmp(m, "unmap_ns")) ||
-		    !(rp_cell_d(c, r, "median") > 0))
-			continue;
-		i = rp_map_add(seen, ib_csv_get(c, r, "name"), r);
-		if (i == MAP_OOM)
-			goto oom;
-		if (i == r)
+		if (rp_row_ok(w) && (rp_stat_d(w, ms[0], "median") > 0 ||
+				     rp_stat_d(w, ms[1], "median") > 0))
 			idx[n++] = r;
 	}
 	if (!n) {
@@ -80,14 +77,15 @@ int ib_fig_mapunmap(const struct ib_csv *c, FILE *f, char *why, size_t whylen)
 	p = calloc(n, sizeof(*p));
 	if (!p)
 		goto oom;
-	rp_label_dims(c, idx, n, skip, &L);
+	rp_label_dims(run, idx, n, skip, &L);
 	for (i = 0; i < n; i++) {
+		const struct ib_row *w = &run->rows[idx[i]];
 		char rest[200];
 
 		p[i].r = idx[i];
-		p[i].rank = rp_mode_rank(row_mode(c, idx[i]));
-		rp_label_of(c, idx[i], &L, rest, sizeof(rest));
-		fmt(p[i].label, sizeof(p[i].label), "%s%s%s", row_mode(c, idx[i]),
+		p[i].rank = rp_mode_rank(row_mode(w));
+		rp_label_of(w, &L, rest, sizeof(rest));
+		fmt(p[i].label, sizeof(p[i].label), "%s%s%s", row_mode(w),
 		    strcmp(rest, "all") ? " " : "", strcmp(rest, "all") ? rest : "");
 		rp_label_clean(p[i].label);
 		p[i].x = (double)i;
@@ -99,15 +97,18 @@ int ib_fig_mapunmap(const struct ib_csv *c, FILE *f, char *why, size_t whylen)
 	}
 	fprintf(f, "# label map_p50 map_p90 map_p99 unmap_p50 unmap_p90 unmap_p99\n");
 	for (i = 0; i < n; i++) {
-		const char *name = ib_csv_get(c, p[i].r, "name");
+		const struct ib_row *w = &run->rows[p[i].r];
 
 		fprintf(f, "\"%s\"", p[i].label);
 		for (k = 0; k < 2; k++) {
-			if (!rp_map_get(by[k], name, &q[k]))
+			char a[RP_NUM], b[RP_NUM], c[RP_NUM];
+
+			if (!rp_has(w, ms[k]))
 				fprintf(f, " - - -");
 			else
-				fprintf(f, " %s %s %s", pos_or_dash(c, q[k], "median"),
-					pos_or_dash(c, q[k], "p90"), pos_or_dash(c, q[k], "p99"));
+				fprintf(f, " %s %s %s", pos_or_dash(w, ms[k], "median", a),
+					pos_or_dash(w, ms[k], "p90", b),
+					pos_or_dash(w, ms[k], "p99", c));
 		}
 		fputc('\n', f);
 		cats++;
@@ -116,9 +117,6 @@ int ib_fig_mapunmap(const struct ib_csv *c, FILE *f, char *why, size_t whylen)
 oom:
 	fmt(why, whylen, "out of memory");
 out:
-	json_decref(seen);
-	json_decref(by[0]);
-	json_decref(by[1]);
 	free(p);
 	free(idx);
 	return cats;
@@ -131,7 +129,7 @@ static int mapunmap_data(struct report *R, const struct fig_def *d, struct fig *
 	int n;
 
 	why[0] = '\0';
-	n = ib_fig_mapunmap(&R->csv, f, why, sizeof(why));
+	n = ib_fig_mapunmap(&R->run, f, why, sizeof(why));
 	fmt(g->why, sizeof(g->why), "%s", why);
 	fmt(g->caption, sizeof(g->caption),
 	    "p50 / p90 / p99 of map_ns and unmap_ns per point, grouped by the effective "

@@ -63,10 +63,10 @@ static int numa_pt_cmp(const void *a, const void *b)
 	return p->pos < q->pos ? -1 : p->pos > q->pos;
 }
 
-int ib_fig_numa(const struct ib_csv *c, FILE *f, char *label, size_t labellen,
+int ib_fig_numa(const struct ib_run *run, FILE *f, char *label, size_t labellen,
 		char *devs, size_t devslen, char *why, size_t whylen)
 {
-	size_t *idx = calloc(c->nrows + 1, sizeof(*idx)), *gid = NULL, *count = NULL;
+	size_t *idx = calloc(run->nrows + 1, sizeof(*idx)), *gid = NULL, *count = NULL;
 	size_t *tfirst = NULL, n, i, ng = 0, best = 0, best_g = 0, best_n = 0, nb = 0, npt = 0;
 	json_t *groups = json_object(), *triples = json_object(), *blocks = json_object();
 	struct numa_pt *pts = NULL;
@@ -78,11 +78,14 @@ int ib_fig_numa(const struct ib_csv *c, FILE *f, char *label, size_t labellen,
 	if (!idx || !groups || !triples || !blocks)
 		goto oom;
 	n = 0;
-	for (i = 0; i < c->nrows; i++)
-		if (rp_row_ok(c, i) && !strcmp(ib_csv_get(c, i, "metric"), "dma_latency_ns") &&
-		    rp_num_cell(c, i, "median") && rp_num_cell(c, i, "cpu_node") &&
-		    rp_num_cell(c, i, "mem_node"))
+	for (i = 0; i < run->nrows; i++) {
+		const struct ib_row *r = &run->rows[i];
+		char a[RP_NUM], b[RP_NUM], m[RP_NUM];
+
+		if (rp_row_ok(r) && rp_stat(r, "dma_latency_ns", "median", m) &&
+		    rp_param_num(r, "cpu_node", a) && rp_param_num(r, "mem_node", b))
 			idx[n++] = i;
+	}
 	gid = calloc(n + 1, sizeof(*gid));
 	count = calloc(n + 1, sizeof(*count));
 	tfirst = calloc(n + 1, sizeof(*tfirst));
@@ -95,7 +98,9 @@ int ib_fig_numa(const struct ib_csv *c, FILE *f, char *label, size_t labellen,
 	 * the earliest on a tie; tfirst[i]: the first row of i's triple.
 	 */
 	for (i = 0; i < n; i++) {
-		if (rp_row_key(&key, c, idx[i], placement))
+		const struct ib_row *r = &run->rows[idx[i]];
+
+		if (rp_row_key(&key, r, placement))
 			goto oom;
 		gid[i] = rp_map_add(groups, key.s, ng);
 		if (gid[i] == MAP_OOM)
@@ -105,14 +110,11 @@ int ib_fig_numa(const struct ib_csv *c, FILE *f, char *label, size_t labellen,
 		fmt(key.s, key.cap, "%zu", gid[i]);
 		key.len = strlen(key.s);
 		if (rp_sb_add(&key, "\x1f", 1) ||
-		    rp_sb_add(&key, ib_csv_get(c, idx[i], "cpu_node"),
-			   strlen(ib_csv_get(c, idx[i], "cpu_node"))) ||
+		    rp_sb_add(&key, r->p.cpu_node, strlen(r->p.cpu_node)) ||
 		    rp_sb_add(&key, "\x1f", 1) ||
-		    rp_sb_add(&key, ib_csv_get(c, idx[i], "mem_node"),
-			   strlen(ib_csv_get(c, idx[i], "mem_node"))) ||
+		    rp_sb_add(&key, r->p.mem_node, strlen(r->p.mem_node)) ||
 		    rp_sb_add(&key, "\x1f", 1) ||
-		    rp_sb_add(&key, ib_csv_get(c, idx[i], "dev_node"),
-			   strlen(ib_csv_get(c, idx[i], "dev_node"))))
+		    rp_sb_add(&key, r->p.dev_node, strlen(r->p.dev_node)))
 			goto oom;
 		tfirst[i] = rp_map_add(triples, key.s, i);
 		if (tfirst[i] == MAP_OOM)
@@ -137,15 +139,15 @@ int ib_fig_numa(const struct ib_csv *c, FILE *f, char *label, size_t labellen,
 			continue;
 		if (!npt)
 			best = idx[i];
-		dev_word(dw, sizeof(dw), ib_csv_get(c, idx[i], "dev_node"));
-		b = rp_map_add(blocks, ib_csv_get(c, idx[i], "dev_node"), nb);
+		dev_word(dw, sizeof(dw), run->rows[idx[i]].p.dev_node);
+		b = rp_map_add(blocks, run->rows[idx[i]].p.dev_node, nb);
 		if (b == MAP_OOM)
 			goto oom;
 		if (b == nb) {
 			o = strlen(devs);
 			if (nb == NUMA_MAX_PANELS || o + strlen(dw) + 2 > devslen) {
 				/* over the panel limit: never drawn */
-				json_object_set_new_nocheck(blocks, ib_csv_get(c, idx[i], "dev_node"),
+				json_object_set_new_nocheck(blocks, run->rows[idx[i]].p.dev_node,
 							    json_integer(NUMA_OVER));
 				continue;
 			}
@@ -164,29 +166,32 @@ int ib_fig_numa(const struct ib_csv *c, FILE *f, char *label, size_t labellen,
 		    (size_t)json_object_size(blocks));
 	qsort(pts, npt, sizeof(*pts), numa_pt_cmp);
 	for (i = 0; i < npt; i++) {
+		const struct ib_row *r = &run->rows[pts[i].r];
+		char a[RP_NUM], b[RP_NUM], m[RP_NUM];
+
 		if (!i || pts[i].block != pts[i - 1].block) {
 			char dw[40];
 
-			dev_word(dw, sizeof(dw), ib_csv_get(c, pts[i].r, "dev_node"));
+			dev_word(dw, sizeof(dw), r->p.dev_node);
 			fprintf(f, "%s# dev_node %s\n", nblocks ? "\n\n" : "", dw);
 			nblocks++;
 		}
-		fprintf(f, "%s %s %s\n", rp_num_cell(c, pts[i].r, "cpu_node"),
-			rp_num_cell(c, pts[i].r, "mem_node"), rp_num_cell(c, pts[i].r, "median"));
+		fprintf(f, "%s %s %s\n", rp_param_num(r, "cpu_node", a),
+			rp_param_num(r, "mem_node", b), rp_stat(r, "dma_latency_ns", "median", m));
 	}
 	/* what the placements share, for the title */
 	{
 		size_t o = 0;
 
 		for (i = 0; i < NDIMS && o + 1 < labellen; i++) {
-			char vb[128];
-			const char *v = rp_dim_val(c, best, rp_dims[i], vb, sizeof(vb));
+			const struct ib_row *r = &run->rows[best];
+			const char *v = rp_dim_val(r, rp_dims[i]);
 			int w;
 
-			if (rp_in_list(rp_dims[i], placement) || !*v || !strcmp(rp_dims[i], "bench") ||
-			    !strcmp(rp_dims[i], "job") || !strcmp(rp_dims[i], "granule") ||
-			    (!strcmp(rp_dims[i], "iommu_mode") &&
-			     *ib_csv_get(c, best, "iommu_mode_effective")))
+			if (rp_in_list(rp_dims[i], placement) || !*v || !strcmp(rp_dims[i], "job") ||
+			    !strcmp(rp_dims[i], "granule") ||
+			    (!strcmp(rp_dims[i], "iommu_mode") && r->p.iommu_mode_effective &&
+			     *r->p.iommu_mode_effective))
 				continue;
 			w = fmt(label + o, labellen - o, "%s%s=%s", o ? " " : "", rp_dims[i], v);
 			if (w < 0 || (size_t)w >= labellen - o)
@@ -219,7 +224,7 @@ static int numa_data(struct report *R, const struct fig_def *d, struct fig *g, F
 	int n;
 
 	why[0] = '\0';
-	n = ib_fig_numa(&R->csv, f, label, sizeof(label), devs, sizeof(devs), why, sizeof(why));
+	n = ib_fig_numa(&R->run, f, label, sizeof(label), devs, sizeof(devs), why, sizeof(why));
 	fmt(g->why, sizeof(g->why), "%s", why);
 	fmt(g->caption, sizeof(g->caption),
 	    "Median dma_latency_ns per cpu_node (x) and mem_node (y), one panel per "

@@ -33,17 +33,17 @@
 
 #include "report_int.h"
 
-int ib_fig_window(const struct ib_csv *c, const char *metric, FILE *f, char *why,
+int ib_fig_window(const struct ib_run *run, const char *metric, FILE *f, char *why,
 		  size_t whylen)
 {
-	size_t *idx = calloc(c->nrows + 1, sizeof(*idx)), n, i;
+	size_t *idx = calloc(run->nrows + 1, sizeof(*idx)), n, i;
 	struct pt *p = NULL;
 	int series = 0;
 
 	if (!idx)
 		goto oom;
-	n = rp_keep_sweeps(c, idx, rp_select_rows(c, metric, true, idx));
-	p = rp_make_points(c, idx, n, rp_skip_window);
+	n = rp_keep_sweeps(run, idx, rp_select_rows(run, metric, true, idx));
+	p = rp_make_points(run, idx, n, rp_skip_window);
 	if (!p)
 		goto oom;
 	if (rp_distinct_windows(p, n) < 2) {
@@ -51,12 +51,16 @@ int ib_fig_window(const struct ib_csv *c, const char *metric, FILE *f, char *why
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
+		const struct ib_row *r = &run->rows[p[i].r];
+		char med[RP_NUM], lo[RP_NUM], hi[RP_NUM];
+
 		if (!i || strcmp(p[i].label, p[i - 1].label) || p[i].rank != p[i - 1].rank) {
 			fprintf(f, "%s\"%s\"\n", i ? "\n\n" : "", p[i].label);
 			series++;
 		}
-		fprintf(f, "%.10g %s %s %s\n", p[i].x, rp_num_cell(c, p[i].r, "median"),
-			rp_num_or_dash(c, p[i].r, "ci95_low"), rp_num_or_dash(c, p[i].r, "ci95_high"));
+		fprintf(f, "%.10g %s %s %s\n", p[i].x, rp_stat(r, metric, "median", med),
+			rp_stat(r, metric, "ci95_low", lo) ?: "-",
+			rp_stat(r, metric, "ci95_high", hi) ?: "-");
 	}
 	goto out;
 oom:
@@ -67,37 +71,30 @@ out:
 	return series;
 }
 
-int ib_fig_knees(const struct ib_csv *c, FILE *f)
+/* The ok derived rows with a knee (derive.c's iotlb_reach rows), one line
+ * each: "knee_window page_size entries". */
+int ib_fig_knees(const struct ib_run *run, FILE *f)
 {
-	json_t *seen = json_object(), *entries = rp_rows_by_name(c, "iotlb_entries");
-	size_t r, q;
+	size_t r;
 	int n = 0;
 
-	for (r = 0; seen && entries && r < c->nrows; r++) {
-		const char *name = ib_csv_get(c, r, "name");
-		double k = rp_cell_d(c, r, "knee_window");
-		const char *ps = ib_csv_get(c, r, "page_size");
-		char psb[32];
+	for (r = 0; r < run->nrows; r++) {
+		const struct ib_row *w = &run->rows[r];
+		char kb[RP_NUM], eb[RP_NUM], psb[32];
+		const char *ks = rp_param_num(w, "knee_window", kb);
+		double k = ks ? strtod(ks, NULL) : NAN;
 		size_t i;
 
-		if (strcmp(ib_csv_get(c, r, "run_type"), "derived") ||
-		    strcmp(ib_csv_get(c, r, "status"), "ok") ||
-		    strncmp(name, "iotlb_reach/", 12) || !(k > 0))
+		if (!w->derived || w->status != IB_ROW_OK || !(k > 0))
 			continue;
-		/* one line per row: the metric rows of a derived row repeat it */
-		q = rp_map_add(seen, name, r);
-		if (q != r)
-			continue;
-		fmt(psb, sizeof(psb), "%s", *ps ? ps : "?");
+		fmt(psb, sizeof(psb), "%s", w->p.page_size && *w->p.page_size ? w->p.page_size : "?");
 		for (i = 0; psb[i]; i++)
 			if (!isalnum((unsigned char)psb[i]))
 				psb[i] = '\0';
 		fprintf(f, "%.10g \"%s\" %s\n", k, psb[0] ? psb : "?",
-			rp_map_get(entries, name, &q) ? rp_num_or_dash(c, q, "median") : "-");
+			rp_stat(w, "iotlb_entries", "median", eb) ?: "-");
 		n++;
 	}
-	json_decref(seen);
-	json_decref(entries);
 	return n;
 }
 
@@ -108,7 +105,7 @@ static int window_data(struct report *R, const struct fig_def *d, struct fig *g,
 	int n;
 
 	why[0] = '\0';
-	n = ib_fig_window(&R->csv, d->metric, f, why, sizeof(why));
+	n = ib_fig_window(&R->run, d->metric, f, why, sizeof(why));
 	fmt(g->why, sizeof(g->why), "%s", why);
 	rp_series_cap(cap, sizeof(cap), n);
 	fmt(g->caption, sizeof(g->caption),

@@ -13,11 +13,12 @@
 #include <jansson.h>
 
 #include "ib_report.h"
+#include "ib_results.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Parameters that tell series apart (report_series.c dims[]). */
-#define NDIMS 16
+#define NDIMS 15
 extern const char *const rp_dims[NDIMS];
 extern const char *const rp_skip_window[]; /* { "window", NULL } */
 
@@ -77,8 +78,8 @@ struct fig {
 struct report {
 	const char *dir;
 	json_t *doc, *ctx;
-	struct ib_csv csv;
-	bool csv_written; /* results.csv is this doc's already */
+	struct ib_run run; /* the typed rows the figures read */
+	bool csv_written;  /* results.csv is this doc's already */
 	char plat[512];     /* "emulated (qemu-lab), host X" */
 	struct fig figs[16];
 	size_t nfigs;
@@ -92,38 +93,32 @@ struct report {
 };
 
 
-/* report_csv.c */
-int rp_csv_parse_owned(char *buf, struct ib_csv *csv, char *err, size_t errlen);
-
 /* report_series.c */
+/* A number's text as results.csv writes it (ib_results_num_text). */
+#define RP_NUM 40
 bool rp_in_list(const char *s, const char *const *list);
-const char *rp_dim_val(const struct ib_csv *c, size_t r, const char *dim, char *buf,
-			   size_t len);
+const char *rp_dim_val(const struct ib_row *r, const char *dim);
 int rp_sb_add(struct sbuf *b, const char *s, size_t n);
-int rp_row_key(struct sbuf *b, const struct ib_csv *c, size_t r, const char *const *skip);
+int rp_row_key(struct sbuf *b, const struct ib_row *r, const char *const *skip);
 size_t rp_map_add(json_t *m, const char *key, size_t v);
 bool rp_map_get(json_t *m, const char *key, size_t *v);
-json_t *rp_rows_by_name(const struct ib_csv *c, const char *metric);
-bool rp_row_ok(const struct ib_csv *c, size_t r);
-const char *rp_num_cell(const struct ib_csv *c, size_t r, const char *col);
-double rp_cell_d(const struct ib_csv *c, size_t r, const char *col);
-const char *rp_num_or_dash(const struct ib_csv *c, size_t r, const char *col);
+bool rp_row_ok(const struct ib_row *r);
+bool rp_has(const struct ib_row *r, const char *metric);
+const char *rp_stat(const struct ib_row *r, const char *metric, const char *stat, char *buf);
+double rp_stat_d(const struct ib_row *r, const char *metric, const char *stat);
+const char *rp_param_num(const struct ib_row *r, const char *key, char *buf);
 void rp_label_clean(char *s);
-void rp_label_dims(const struct ib_csv *c, const size_t *idx, size_t n,
-		       const char *const *skip, struct labeler *L);
-void rp_label_of(const struct ib_csv *c, size_t r, const struct labeler *L, char *buf,
-		     size_t len);
+void rp_label_dims(const struct ib_run *run, const size_t *idx, size_t n,
+		   const char *const *skip, struct labeler *L);
+void rp_label_of(const struct ib_row *r, const struct labeler *L, char *buf, size_t len);
 int rp_mode_rank(const char *m);
 int rp_pt_cmp(const void *a, const void *b);
-size_t rp_select_rows(const struct ib_csv *c, const char *metric, bool need_window,
-			  size_t *idx);
-struct pt *rp_make_points(const struct ib_csv *c, const size_t *idx, size_t n,
-			      const char *const *skip);
+size_t rp_select_rows(const struct ib_run *run, const char *metric, bool need_window,
+		      size_t *idx);
+struct pt *rp_make_points(const struct ib_run *run, const size_t *idx, size_t n,
+			  const char *const *skip);
 size_t rp_distinct_windows(const struct pt *p, size_t n);
-size_t rp_keep_sweeps(const struct ib_csv *c, size_t *idx, size_t n);
-
-/* report_fig_misses.c */
-json_t *rp_doc_rows_by_name(json_t *doc);
+size_t rp_keep_sweeps(const struct ib_run *run, size_t *idx, size_t n);
 
 /* report_gnuplot.c */
 int rp_write_atomic(const char *path, const char *data, size_t len);

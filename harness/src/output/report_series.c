@@ -42,12 +42,17 @@
  * figure, not once per row.
  */
 
-/* Parameters that tell series apart, in label order. */
+/*
+ * Parameters that tell series apart, in label order.  "job" is the row's
+ * bench field (run.c writes the suite job there), never cut from its name;
+ * the values come from the typed rows (struct ib_row), numbers in
+ * results.csv's text (ib_results_num_text), so labels and data files read
+ * as they did when the report went through the CSV.
+ */
 const char *const rp_dims[NDIMS] = {
-	"page_size", "job",	 "engine",   "bench",	 "pattern",	"xfer_size",
-	"threads",   "granule",	 "iommu_mode", "iommu_mode_effective",
-	"direction", "cpu_node", "mem_node", "dev_node", "device",
-	"window",
+	"page_size", "job",	 "engine",   "pattern",	 "xfer_size",	"threads",
+	"granule",   "iommu_mode", "iommu_mode_effective", "direction", "cpu_node",
+	"mem_node",  "dev_node", "device",   "window",
 };
 
 _Static_assert(ARRAY_SIZE(rp_dims) == NDIMS, "dims and NDIMS agree");
@@ -60,19 +65,42 @@ bool rp_in_list(const char *s, const char *const *list)
 	return false;
 }
 
-/* A dim's value; "job" is the row name up to its first '/' (the suite's
- * section: a sweep never crosses jobs). */
-const char *rp_dim_val(const struct ib_csv *c, size_t r, const char *dim, char *buf,
-			   size_t len)
-{
-	const char *name, *slash;
+#define S(x) ((x) ? (x) : "")
 
-	if (strcmp(dim, "job"))
-		return ib_csv_get(c, r, dim);
-	name = ib_csv_get(c, r, "name");
-	slash = strchr(name, '/');
-	fmt(buf, len, "%.*s", (int)(slash ? (size_t)(slash - name) : strlen(name)), name);
-	return buf;
+/* A dim's value for row r: text in the row (struct ib_row), never built here. */
+const char *rp_dim_val(const struct ib_row *r, const char *dim)
+{
+	const struct ib_row_params *p = &r->p;
+
+	switch (dim[0]) {
+	case 'p':
+		return dim[1] == 'a' && dim[2] == 'g' ? S(p->page_size) : S(p->pattern);
+	case 'j':
+		return S(r->bench);
+	case 'e':
+		return S(r->engine);
+	case 'i':
+		return strcmp(dim, "iommu_mode") ? S(p->iommu_mode_effective) : S(p->iommu_mode);
+	case 'd':
+		return !strcmp(dim, "direction") ? S(p->direction) :
+		       !strcmp(dim, "device")	 ? S(p->device) :
+		       !strcmp(dim, "dev_node")	 ? p->dev_node :
+						   "";
+	case 'c':
+		return !strcmp(dim, "cpu_node") ? p->cpu_node : "";
+	case 'm':
+		return !strcmp(dim, "mem_node") ? p->mem_node : "";
+	case 'x':
+		return p->xfer_size_text;
+	case 't':
+		return p->threads_text;
+	case 'g':
+		return p->granule_text;
+	case 'w':
+		return p->window_text;
+	default:
+		return "";
+	}
 }
 
 /* A growing string, for map keys. */
@@ -95,7 +123,7 @@ int rp_sb_add(struct sbuf *b, const char *s, size_t n)
 }
 
 /* Key of row r over the dims not in skip ('\x1f' between values). */
-int rp_row_key(struct sbuf *b, const struct ib_csv *c, size_t r, const char *const *skip)
+int rp_row_key(struct sbuf *b, const struct ib_row *r, const char *const *skip)
 {
 	size_t i;
 
@@ -103,12 +131,11 @@ int rp_row_key(struct sbuf *b, const struct ib_csv *c, size_t r, const char *con
 	if (rp_sb_add(b, "", 0))
 		return -1;
 	for (i = 0; i < NDIMS; i++) {
-		char vb[128];
 		const char *v;
 
 		if (rp_in_list(rp_dims[i], skip))
 			continue;
-		v = rp_dim_val(c, r, rp_dims[i], vb, sizeof(vb));
+		v = rp_dim_val(r, rp_dims[i]);
 		if (rp_sb_add(b, v, strlen(v)) || rp_sb_add(b, "\x1f", 1))
 			return -1;
 	}
@@ -140,59 +167,58 @@ bool rp_map_get(json_t *m, const char *key, size_t *v)
 	return x != NULL;
 }
 
-/* name -> first CSV row with that name and metric (any status). */
-json_t *rp_rows_by_name(const struct ib_csv *c, const char *metric)
+/* ok and measured (not derived, not a baseline). */
+bool rp_row_ok(const struct ib_row *r)
 {
-	json_t *m = json_object();
-	size_t r;
-
-	for (r = 0; m && r < c->nrows; r++)
-		if (!strcmp(ib_csv_get(c, r, "metric"), metric) &&
-		    rp_map_add(m, ib_csv_get(c, r, "name"), r) == MAP_OOM) {
-			json_decref(m);
-			return NULL;
-		}
-	return m;
+	return r->status == IB_ROW_OK && (!r->run_type || !*r->run_type ||
+					  !strcmp(r->run_type, "measured"));
 }
 
-bool rp_row_ok(const struct ib_csv *c, size_t r)
+/* A metric, or a counter (its value is its n=1 median, mean, min and max,
+ * as in results.csv). */
+bool rp_has(const struct ib_row *r, const char *metric)
 {
-	const char *rt = ib_csv_get(c, r, "run_type");
-
-	return !strcmp(ib_csv_get(c, r, "status"), "ok") &&
-	       (!*rt || !strcmp(rt, "measured"));
+	return json_object_get(r->metrics, metric) || json_object_get(r->counters, metric);
 }
 
 /*
- * A cell as a finite number, plain decimal (what results.c writes), or
- * NULL.  Only such cells reach the data files, so a cell can neither be
- * NaN/inf nor break a data line (spaces, quotes, newlines).
+ * A statistic of a row's metric (or counter) as a finite number, in the
+ * text results.csv has for it, or NULL: only such values reach the data
+ * files, so a value can neither be NaN/inf nor break a data line (a string
+ * where a number belongs is missing).  buf: RP_NUM bytes.
  */
-const char *rp_num_cell(const struct ib_csv *c, size_t r, const char *col)
+const char *rp_stat(const struct ib_row *r, const char *metric, const char *stat, char *buf)
 {
-	const char *s = ib_csv_get(c, r, col);
-	char *end;
-	double v;
+	json_t *m = json_object_get(r->metrics, metric), *v;
 
-	if (!*s || s[strspn(s, "0123456789+-.eE")])
+	if (m)
+		v = json_object_get(m, stat);
+	else if (!strcmp(stat, "n"))
+		return json_object_get(r->counters, metric) ? strcpy(buf, "1") : NULL;
+	else if (!strcmp(stat, "median") || !strcmp(stat, "mean") || !strcmp(stat, "min") ||
+		 !strcmp(stat, "max"))
+		v = json_object_get(json_object_get(r->counters, metric), "value");
+	else
 		return NULL;
-	v = strtod(s, &end);
-	return *end || !isfinite(v) ? NULL : s;
+	return ib_results_num_text(v, buf, RP_NUM) ? buf : NULL;
 }
 
-double rp_cell_d(const struct ib_csv *c, size_t r, const char *col)
+/* The same as a double (NaN when absent), read back from that text so
+ * arithmetic on it agrees with the CSV's. */
+double rp_stat_d(const struct ib_row *r, const char *metric, const char *stat)
 {
-	const char *s = rp_num_cell(c, r, col);
+	char buf[RP_NUM];
+	const char *s = rp_stat(r, metric, stat, buf);
 
 	return s ? strtod(s, NULL) : NAN;
 }
 
-/* A number for a data file, or '-' (gnuplot's missing value). */
-const char *rp_num_or_dash(const struct ib_csv *c, size_t r, const char *col)
+/* A numeric parameter's text, or NULL. */
+const char *rp_param_num(const struct ib_row *r, const char *key, char *buf)
 {
-	const char *s = rp_num_cell(c, r, col);
+	json_t *v = json_object_get(json_object_get(r->json, "params"), key);
 
-	return s ? s : "-";
+	return ib_results_num_text(v, buf, RP_NUM) ? buf : NULL;
 }
 
 /* Copies s for a quoted data-file title: no quote, backslash or control
@@ -206,17 +232,16 @@ void rp_label_clean(char *s)
 			*s = ' ';
 }
 
-static bool varies(const struct ib_csv *c, const size_t *idx, size_t n, const char *dim)
+static bool varies(const struct ib_run *run, const size_t *idx, size_t n, const char *dim)
 {
-	char a[128], b[128];
 	const char *v0;
 	size_t i;
 
 	if (!n)
 		return false;
-	v0 = rp_dim_val(c, idx[0], dim, b, sizeof(b));
+	v0 = rp_dim_val(&run->rows[idx[0]], dim);
 	for (i = 1; i < n; i++)
-		if (strcmp(rp_dim_val(c, idx[i], dim, a, sizeof(a)), v0))
+		if (strcmp(rp_dim_val(&run->rows[idx[i]], dim), v0))
 			return true;
 	return false;
 }
@@ -224,36 +249,36 @@ static bool varies(const struct ib_csv *c, const size_t *idx, size_t n, const ch
 /* Whether dim d's value follows from dim by's over idx (same by, same d):
  * then d adds nothing to a label that already shows by.  One pass with a
  * map from by's value to the first row that has it. */
-static bool determined_by(const struct ib_csv *c, const size_t *idx, size_t n,
+static bool determined_by(const struct ib_run *run, const size_t *idx, size_t n,
 			  const char *d, const char *by)
 {
 	json_t *first = json_object();
-	char a[128], x[128], y[128];
 	bool det = true;
 	size_t i, f;
 
 	if (!first)
 		return false;
 	for (i = 0; i < n && det; i++) {
-		f = rp_map_add(first, rp_dim_val(c, idx[i], by, a, sizeof(a)), idx[i]);
+		const struct ib_row *r = &run->rows[idx[i]];
+
+		f = rp_map_add(first, rp_dim_val(r, by), idx[i]);
 		if (f == MAP_OOM)
 			det = false;
 		else if (f != idx[i])
-			det = !strcmp(rp_dim_val(c, idx[i], d, x, sizeof(x)),
-				      rp_dim_val(c, f, d, y, sizeof(y)));
+			det = !strcmp(rp_dim_val(r, d),
+				      rp_dim_val(&run->rows[f], d));
 	}
 	json_decref(first);
 	return det;
 }
 
-/* The dims a label shows over idx (see rp_label_dims). */
-
 /*
- * The dims that vary over idx, minus those in skip and those that follow
- * from a dim already shown (e.g. job "window-4k" next to page size 4k).
+ * The dims a label shows over idx: those that vary, minus those in skip and
+ * those that follow from a dim already shown (e.g. job "window-4k" next to
+ * page size 4k).
  */
-void rp_label_dims(const struct ib_csv *c, const size_t *idx, size_t n,
-		       const char *const *skip, struct labeler *L)
+void rp_label_dims(const struct ib_run *run, const size_t *idx, size_t n,
+		   const char *const *skip, struct labeler *L)
 {
 	size_t i, k;
 
@@ -261,30 +286,28 @@ void rp_label_dims(const struct ib_csv *c, const size_t *idx, size_t n,
 	for (i = 0; i < NDIMS; i++) {
 		bool redundant = false;
 
-		if (rp_in_list(rp_dims[i], skip) || !varies(c, idx, n, rp_dims[i]))
+		if (rp_in_list(rp_dims[i], skip) || !varies(run, idx, n, rp_dims[i]))
 			continue;
 		for (k = 0; k < L->n && !redundant; k++)
-			redundant = determined_by(c, idx, n, rp_dims[i], L->dims[k]);
+			redundant = determined_by(run, idx, n, rp_dims[i], L->dims[k]);
 		if (redundant)
 			continue;
 		/* the effective mode is shown as "mode" when both vary alike */
 		if (!strcmp(rp_dims[i], "iommu_mode_effective") &&
-		    varies(c, idx, n, "iommu_mode") && !rp_in_list("iommu_mode", skip))
+		    varies(run, idx, n, "iommu_mode") && !rp_in_list("iommu_mode", skip))
 			continue;
 		L->dims[L->n++] = rp_dims[i];
 	}
 }
 
 /* Label of row r: its values of L's dims; the page size comes bare. */
-void rp_label_of(const struct ib_csv *c, size_t r, const struct labeler *L, char *buf,
-		     size_t len)
+void rp_label_of(const struct ib_row *r, const struct labeler *L, char *buf, size_t len)
 {
 	size_t i, o = 0;
 
 	buf[0] = '\0';
 	for (i = 0; i < L->n; i++) {
-		char vb[128];
-		const char *v = rp_dim_val(c, r, L->dims[i], vb, sizeof(vb));
+		const char *v = rp_dim_val(r, L->dims[i]);
 		int w;
 
 		if (!strcmp(L->dims[i], "page_size"))
@@ -344,18 +367,20 @@ int rp_pt_cmp(const void *a, const void *b)
 	return p->r < q->r ? -1 : p->r > q->r;
 }
 
-/* Rows (ok, measured) with this metric and a finite median; with
- * need_window, a window > 0 (the window axes are log scale). */
-size_t rp_select_rows(const struct ib_csv *c, const char *metric, bool need_window,
-			  size_t *idx)
+/* Rows (ok, measured) with this metric (or counter) and a finite median;
+ * with need_window, a window > 0 (the window axes are log scale). */
+size_t rp_select_rows(const struct ib_run *run, const char *metric, bool need_window,
+		      size_t *idx)
 {
+	char buf[RP_NUM];
 	size_t r, n = 0;
 
-	for (r = 0; r < c->nrows; r++) {
-		if (!rp_row_ok(c, r) || strcmp(ib_csv_get(c, r, "metric"), metric) ||
-		    !rp_num_cell(c, r, "median"))
+	for (r = 0; r < run->nrows; r++) {
+		const struct ib_row *w = &run->rows[r];
+
+		if (!rp_row_ok(w) || !rp_stat(w, metric, "median", buf))
 			continue;
-		if (need_window && !(rp_cell_d(c, r, "window") > 0))
+		if (need_window && !(w->p.window > 0))
 			continue;
 		idx[n++] = r;
 	}
@@ -363,8 +388,8 @@ size_t rp_select_rows(const struct ib_csv *c, const char *metric, bool need_wind
 }
 
 /* Sorted points for idx: rank by page size, then label, then window. */
-struct pt *rp_make_points(const struct ib_csv *c, const size_t *idx, size_t n,
-			      const char *const *skip)
+struct pt *rp_make_points(const struct ib_run *run, const size_t *idx, size_t n,
+			  const char *const *skip)
 {
 	struct pt *p = calloc(n ? n : 1, sizeof(*p));
 	struct labeler L;
@@ -372,12 +397,14 @@ struct pt *rp_make_points(const struct ib_csv *c, const size_t *idx, size_t n,
 
 	if (!p)
 		return NULL;
-	rp_label_dims(c, idx, n, skip, &L);
+	rp_label_dims(run, idx, n, skip, &L);
 	for (i = 0; i < n; i++) {
+		const struct ib_row *r = &run->rows[idx[i]];
+
 		p[i].r = idx[i];
-		p[i].rank = page_size_rank(ib_csv_get(c, idx[i], "page_size"));
-		p[i].x = rp_cell_d(c, idx[i], "window");
-		rp_label_of(c, idx[i], &L, p[i].label, sizeof(p[i].label));
+		p[i].rank = page_size_rank(r->p.page_size);
+		p[i].x = r->p.window;
+		rp_label_of(r, &L, p[i].label, sizeof(p[i].label));
 	}
 	qsort(p, n, sizeof(*p), rp_pt_cmp);
 	return p;
@@ -405,7 +432,7 @@ const char *const rp_skip_window[] = { "window", NULL };
  * Keeps the rows of idx that belong to a sweep: rows equal in every dim but
  * the window, at least two distinct windows.  Returns the new count.
  */
-size_t rp_keep_sweeps(const struct ib_csv *c, size_t *idx, size_t n)
+size_t rp_keep_sweeps(const struct ib_run *run, size_t *idx, size_t n)
 {
 	json_t *groups = json_object();
 	size_t *gid = calloc(n ? n : 1, sizeof(*gid)), *first = calloc(n ? n : 1, sizeof(*first));
@@ -416,15 +443,14 @@ size_t rp_keep_sweeps(const struct ib_csv *c, size_t *idx, size_t n)
 	if (!groups || !gid || !first || !sweep)
 		goto out;
 	for (i = 0; i < n; i++) {
-		if (rp_row_key(&key, c, idx[i], rp_skip_window))
+		if (rp_row_key(&key, &run->rows[idx[i]], rp_skip_window))
 			goto out;
 		gid[i] = rp_map_add(groups, key.s, ng);
 		if (gid[i] == MAP_OOM)
 			goto out;
 		if (gid[i] == ng)
 			first[ng++] = idx[i];
-		else if (strcmp(ib_csv_get(c, idx[i], "window"),
-				ib_csv_get(c, first[gid[i]], "window")))
+		else if (run->rows[idx[i]].p.window != run->rows[first[gid[i]]].p.window)
 			sweep[gid[i]] = true;
 	}
 	for (i = 0; i < n; i++)

@@ -126,6 +126,20 @@ void ib_csv_put(FILE *f, const char *s)
 	}
 }
 
+bool ib_results_num_text(json_t *v, char *buf, size_t len)
+{
+	if (json_is_integer(v))
+		snprintf(buf, len, "%lld", (long long)json_integer_value(v));
+	else if (json_is_real(v) && isfinite(json_real_value(v)))
+		snprintf(buf, len, "%.10g", json_real_value(v));
+	else {
+		if (len)
+			buf[0] = '\0';
+		return false;
+	}
+	return true;
+}
+
 static void csv_json(FILE *f, json_t *v)
 {
 	char buf[64];
@@ -135,10 +149,7 @@ static void csv_json(FILE *f, json_t *v)
 		return;
 	if (json_is_string(v)) {
 		ib_csv_put(f, json_string_value(v));
-	} else if (json_is_integer(v)) {
-		fprintf(f, "%lld", (long long)json_integer_value(v));
-	} else if (json_is_real(v)) {
-		snprintf(buf, sizeof(buf), "%.10g", json_real_value(v));
+	} else if (ib_results_num_text(v, buf, sizeof(buf))) {
 		fputs(buf, f);
 	} else if (json_is_boolean(v)) {
 		fputs(json_is_true(v) ? "1" : "0", f);
@@ -650,6 +661,19 @@ static void node_text(json_t *params, const char *k, char *buf)
 		buf[0] = '\0';
 }
 
+/* A numeric parameter's CSV text (a string as it is). */
+static void param_num_text(json_t *params, const char *k, char *buf)
+{
+	json_t *v = json_object_get(params, k);
+
+	if (ib_results_num_text(v, buf, IB_NODE_TEXT))
+		return;
+	if (json_is_string(v))
+		snprintf(buf, IB_NODE_TEXT, "%s", json_string_value(v));
+	else
+		buf[0] = '\0';
+}
+
 static void row_view(struct ib_row *r, json_t *row)
 {
 	json_t *params = json_object_get(row, "params");
@@ -665,6 +689,7 @@ static void row_view(struct ib_row *r, json_t *row)
 	r->bench = jstr(row, "bench");
 	r->engine = jstr(row, "engine");
 	r->reason = jstr(row, "reason");
+	r->run_type = rt;
 	r->derived = rt && !strcmp(rt, "derived");
 	r->status = !st || !strcmp(st, "ok") ? IB_ROW_OK :
 		    !strcmp(st, "skipped")    ? IB_ROW_SKIPPED :
@@ -693,6 +718,10 @@ static void row_view(struct ib_row *r, json_t *row)
 	node_text(params, "cpu_node", p->cpu_node);
 	node_text(params, "mem_node", p->mem_node);
 	node_text(params, "dev_node", p->dev_node);
+	param_num_text(params, "window", p->window_text);
+	param_num_text(params, "xfer_size", p->xfer_size_text);
+	param_num_text(params, "threads", p->threads_text);
+	param_num_text(params, "granule", p->granule_text);
 }
 
 int ib_run_view(struct ib_run *run, json_t *doc, char *err, size_t errlen)
