@@ -451,7 +451,16 @@ void ib_hugepages_restore_signal(void)
 		if (cur < 0)
 			continue;
 		v = cur - holds[i].added;
-		if (!write_ll(holds[i].path, v < 0 ? 0 : v))
+		if (v < 0)
+			v = 0;
+		/*
+		 * The kernel keeps pages that are mapped or reserved by a
+		 * mapping (ours, while it faults in): the write then leaves
+		 * the pool higher.  Only a pool that reads back lower counts
+		 * as restored; otherwise the share stays recorded for the
+		 * normal exit path, or, after a kill, the next run.
+		 */
+		if (!write_ll(holds[i].path, v) && ib_sigsafe_read_ll(holds[i].path) <= v)
 			holds[i].added = 0;
 	}
 	if (fd >= 0)
