@@ -133,7 +133,6 @@ struct ib_row_params {
 struct ib_row {
 	json_t *json; /* the row object in the document */
 	const char *name, *bench, *engine, *reason;
-	char job[64]; /* the suite job: the name's first component, parsed here only */
 	const char *run_type; /* NULL when absent (measured) */
 	bool derived;	      /* run_type "derived" */
 	enum ib_row_status status;
@@ -163,7 +162,7 @@ bool ib_row_counter(const struct ib_row *r, const char *counter, double *value,
 
 /*
  * The series a row belongs to, as a key over its typed requested
- * parameters (job, bench, engine, op, page_size, pattern, xfer_size, threads,
+ * parameters (bench (the suite job), engine, op, page_size, pattern, xfer_size, threads,
  * granule, iterations, iommu_mode, direction, nodes, device, window) less
  * those named in skip (NULL-terminated, e.g. { "window", NULL }).  Rows
  * whose keys are equal are the same series.  Returns the length written

@@ -322,7 +322,7 @@ static void test_run_view(void **state)
 	assert_int_equal(ib_run_view(&run, doc, err, sizeof(err)), 0);
 	assert_int_equal(run.nrows, 3);
 	assert_string_equal(run.run_id, "h-1");
-	assert_string_equal(run.rows[0].job, "j");
+	assert_string_equal(run.rows[0].bench, "dma");
 	assert_int_equal(run.rows[0].p.page_size_bytes, 2 << 20);
 	assert_true(run.rows[0].p.window == 65536);
 	assert_string_equal(run.rows[0].p.cpu_node, "1");

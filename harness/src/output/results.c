@@ -684,8 +684,6 @@ static void row_view(struct ib_row *r, json_t *row)
 	memset(r, 0, sizeof(*r));
 	r->json = row;
 	r->name = jstr(row, "name");
-	if (r->name)
-		snprintf(r->job, sizeof(r->job), "%.*s", (int)strcspn(r->name, "/"), r->name);
 	r->bench = jstr(row, "bench");
 	r->engine = jstr(row, "engine");
 	r->reason = jstr(row, "reason");
@@ -832,7 +830,6 @@ size_t ib_row_series_key(const struct ib_row *r, const char *const *skip, char *
 #define KN(k, fmtv, v)                                                      \
 	if (!skipped(k, skip))                                              \
 		key_add(buf, len, &o, fmtv "\x1f", v)
-	KS("job", r->job);
 	KS("bench", r->bench);
 	KS("engine", r->engine);
 	KS("op", p->op);
