@@ -161,6 +161,19 @@ static void add_row(struct cmp_out *o, const struct ib_cmp_row *r)
 	o->rows[o->nrows++] = *r;
 }
 
+/* The columns every compare.csv row starts with: run_a,run_b,name,metric, */
+static void csv_ids(FILE *f, const struct run *a, const struct run *b,
+		    const char *name, const char *metric)
+{
+	const char *const v[] = { a->id, b->id, name, metric };
+	size_t i;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		ib_csv_put(f, v[i]);
+		fputc(',', f);
+	}
+}
+
 static void compare_metric(struct cmp_out *o, const struct run *a, const struct run *b,
 			   const char *name, const char *metric, json_t *ra, json_t *rb)
 {
@@ -207,19 +220,12 @@ static void compare_metric(struct cmp_out *o, const struct run *a, const struct 
 	printf("%-48s %-22s %12.6g [%.6g, %.6g]  %12.6g [%.6g, %.6g]  %8.4f  %s\n",
 	       tty(name, tn, sizeof(tn)), tty(metric, tm, sizeof(tm)), meda, la, ha, medb, lb, hb, ratio,
 	       called ? "DIFFERENT" : sig ? "significant, below min-effect" : "-");
-	ib_csv_put(o->csv, a->id);
-	fputc(',', o->csv);
-	ib_csv_put(o->csv, b->id);
-	fputc(',', o->csv);
-	ib_csv_put(o->csv, name);
-	fputc(',', o->csv);
-	ib_csv_put(o->csv, metric);
-	fputc(',', o->csv);
+	add_row(o, &(struct ib_cmp_row){ a->id, b->id, name, metric, meda, la, ha, medb, lb, hb });
+	csv_ids(o->csv, a, b, name, metric);
 	ib_csv_put(o->csv, unit ? unit : "");
 	fputc(',', o->csv);
 	csv_num(o->csv, meda);
 	fputc(',', o->csv);
-	add_row(o, &(struct ib_cmp_row){ a->id, b->id, name, metric, meda, la, ha, medb, lb, hb });
 	csv_num(o->csv, la);
 	fputc(',', o->csv);
 	csv_num(o->csv, ha);
@@ -249,14 +255,8 @@ static void compare_counter(struct cmp_out *o, const struct run *a, const struct
 
 	printf("%-48s %-22s %12.6g %-18s  %12.6g %-18s  %8.4f  (counter)\n",
 	       tty(name, tn, sizeof(tn)), tty(counter, tc, sizeof(tc)), va, "", vb, "", ratio);
-	ib_csv_put(o->csv, a->id);
-	fputc(',', o->csv);
-	ib_csv_put(o->csv, b->id);
-	fputc(',', o->csv);
-	ib_csv_put(o->csv, name);
-	fputc(',', o->csv);
-	ib_csv_put(o->csv, counter);
-	fputs(",count,", o->csv);
+	csv_ids(o->csv, a, b, name, counter);
+	fputs("count,", o->csv);
 	csv_num(o->csv, va);
 	fputs(",,,", o->csv);
 	csv_num(o->csv, vb);
