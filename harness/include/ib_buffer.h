@@ -65,6 +65,23 @@ int ib_buffer_alloc(struct ib_buffer *b, const char *kind, uint64_t len,
 void ib_buffer_free(struct ib_buffer *b);
 
 /*
+ * layout= (core/layout.c): rearranges an allocated 4k buffer's physical
+ * pages: "" and "as-is" leave it, "contiguous" gives it as few physically
+ * contiguous pieces as a pool allows, "fragmented" one piece per page.
+ * IB_EXIT_OK, IB_EXIT_SKIPPED (not a 4k buffer, too large, no PFNs
+ * without CAP_SYS_ADMIN), IB_EXIT_RESOURCE or IB_EXIT_FAILED, why says.
+ */
+int ib_buffer_layout(struct ib_buffer *b, const char *layout, int node,
+		     char *why, size_t whylen);
+/* Pure parts, for the unit tests: the pieces of a PFN sequence, and which
+ * npool pages (indices into pfn[]) make the buffer of nwant pages, in
+ * buffer order, into out[nwant]; returns the pieces they form (0: none
+ * chosen). */
+size_t ib_phys_pieces_of(const uint64_t *pfn, size_t n);
+size_t ib_layout_choose(const uint64_t *pfn, size_t npool, size_t nwant,
+			bool contiguous, size_t *out);
+
+/*
  * Makes sure `count` free hugepages of `size` bytes exist on node, growing
  * the pool if needed.  What we add is recorded in the state ledger
  * (ib_machine_state.h) and given back by ib_hugepages_restore_all().

@@ -10,6 +10,8 @@
 #ifndef IB_COUNTERS_H
 #define IB_COUNTERS_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define IB_COUNTER_NAME_LEN 32
@@ -44,6 +46,45 @@ struct ib_counters_cfg {
 	const char *perf_pmus;	 /* comma list of PMU names, NULL = all dmar* / amd_iommu_* */
 	int tracefs;		 /* 1 = use iommu:map/unmap/io_page_fault */
 	const char *sysfs_root;	 /* "" or NULL = "/"; fixtures set a recorded tree */
+	/* comma list of the sources to open (papi, perf, tracefs); NULL or
+	 * "" = all (--counter-sources) */
+	const char *sources;
+};
+
+/*
+ * --counters=: which counter sources are live while a point is timed.
+ *  auto      sources that cost the timed path nothing stay live; one that
+ *            does (tracefs costs every IOMMU map/unmap) counts in a
+ *            separate counting pass for engines whose timed path maps
+ *            (IB_ENG_TIMES_MAPS), and stays live for the others, where its
+ *            events fire only outside the timed samples;
+ *  separate  every source counts in the counting pass: timing runs with none;
+ *  inline    every source live while timing, one pass (the old behaviour:
+ *            timings include the probes' cost; for measuring that cost);
+ *  none      no counters at all, no counting pass.
+ * The counting pass repeats the timing pass's repetitions (warm-up
+ * included) with the same parameters, and its timings are discarded.
+ */
+enum ib_counters_mode {
+	IB_CTRS_AUTO,
+	IB_CTRS_SEPARATE,
+	IB_CTRS_INLINE,
+	IB_CTRS_NONE,
+	IB_CTRS_MODES
+};
+extern const char *const ib_counters_mode_names[IB_CTRS_MODES];
+/* The mode named s, or -1 (names: "auto, separate, inline or none"). */
+int ib_counters_mode_parse(const char *s);
+/* 0 when every name of the comma list s is a source ("papi", "perf",
+ * "tracefs"), else -1 with the first bad name in bad. */
+int ib_counters_sources_check(const char *s, char *bad, size_t badlen);
+/* "papi, perf or tracefs" */
+const char *ib_counters_source_list(void);
+
+/* Bit masks of a session's sources (bit i: the i-th source). */
+struct ib_counters_split {
+	unsigned int timing;   /* live while timing */
+	unsigned int counting; /* counted in a separate pass */
 };
 
 struct ib_counters; /* opaque session */
@@ -58,6 +99,23 @@ int ib_counters_start(struct ib_counters *ctr);
 int ib_counters_stop(struct ib_counters *ctr, struct ib_counter_set *out);
 void ib_counters_close(struct ib_counters *ctr);
 
+/* The opened sources split by mode, for an engine whose timed path does
+ * (times_maps) or does not map. */
+struct ib_counters_split ib_counters_plan(const struct ib_counters *ctr,
+					  enum ib_counters_mode mode,
+					  bool times_maps);
+/* start/stop of the sources in mask only. */
+int ib_counters_start_set(struct ib_counters *ctr, unsigned int mask);
+int ib_counters_stop_set(struct ib_counters *ctr, unsigned int mask,
+			 struct ib_counter_set *out);
+/* The names of the sources in mask, appended to the JSON array arr; and
+ * as "a, b" text ("none" for an empty mask). */
+struct json_t;
+void ib_counters_names_json(const struct ib_counters *ctr, unsigned int mask,
+			    struct json_t *arr);
+void ib_counters_names_text(const struct ib_counters *ctr, unsigned int mask,
+			    char *buf, size_t len);
+
 /* Helpers shared by sources. */
 void ib_counter_set_add(struct ib_counter_set *set, const char *name,
 			const char *source, uint64_t value);
@@ -70,7 +128,6 @@ void ib_unavail_add(struct ib_counter_unavail_list *l, const char *name,
  * loaded results.json (rpath names it in messages).  Returns the rows
  * merged, or -1 after a one-line message (counters_lab.c).
  */
-struct json_t;
 int ib_lab_merge(struct json_t *doc, const char *dir, const char *trace,
 		 const char *marks, const char *rpath);
 

@@ -61,6 +61,7 @@ struct ib_rep {
 	uint64_t iommu_pgsizes_used;
 	uint32_t dma_segments, domain_type, verify_errors, verdict;
 	uint32_t io_page_faults, timeouts, canary_intact;
+	uint32_t phys_pieces; /* of the pinned buffer; 0 = not reported */
 	bool device_bound_checked;
 };
 
@@ -85,6 +86,10 @@ struct ib_run_ctx {
 #define IB_ENG_CPU (1U << 4) /* the CPU moves the bytes (the baseline) */
 #define IB_ENG_ISOLATION (1U << 5) /* runs op=isolation (the isolation check) */
 #define IB_ENG_NEEDS_DMA_CHAN (1U << 6) /* a free dmaengine DMA_MEMCPY channel */
+/* Its timed path maps and unmaps through the IOMMU (map; a driver's
+ * register): counter sources that cost time on every map (tracefs) count
+ * in a separate pass under counters=auto (ib_counters.h). */
+#define IB_ENG_TIMES_MAPS (1U << 7)
 
 /* Metrics an engine produces: IB_MB(IB_M_x) bits, plus bandwidth. */
 #define IB_MB(m) (1U << (m))

@@ -33,6 +33,10 @@ struct ib_repctl {
 	/* configuration (ib_repctl_init from a point's params) */
 	uint64_t warmup, min_reps, max_reps, max_time_ns;
 	double target_ci;		    /* fraction of the median: 0.01 = 1 % */
+	/* each repetition runs on a fresh buffer (layout=): the CI (and the
+	 * convergence) is that of the median of the repetitions' medians, so
+	 * it covers the spread between buffers, not only within one */
+	bool per_buffer;
 	uint64_t (*now)(void);		    /* ib_now_ns; tests inject a clock */
 	volatile sig_atomic_t *interrupted; /* &ib_interrupted */
 	/* results: every metric bounded as ib_metric_data is; bandwidth one
@@ -44,6 +48,11 @@ struct ib_repctl {
 	enum ib_repctl_stop stop;
 	bool have_facts;     /* some repetition reported module facts */
 	struct ib_rep facts; /* the last such repetition (facts fields only) */
+	/* per_buffer: each counted repetition's median per metric, and the
+	 * physically contiguous pieces of each repetition's buffer */
+	double *rep_median[IB_M_MAX];
+	double *pieces;
+	size_t nrep_median[IB_M_MAX], npieces;
 };
 
 /* Configuration from warmup, min_reps, max_reps, max_time, target_ci. */
@@ -60,6 +69,10 @@ int ib_repctl_run(struct ib_repctl *c, ib_repctl_fn fn, void *arg,
 /* The metric convergence is judged on: the first present of dma_latency,
  * map, unmap, overhead, pin, register; -1 when none has samples. */
 int ib_repctl_primary(const struct ib_repctl *c);
+
+/* per_buffer: the summary of metric k's per-repetition medians (its CI is
+ * the between-buffer CI); -1 when there are none. */
+int ib_repctl_between(const struct ib_repctl *c, int k, struct ib_summary *s);
 
 void ib_repctl_free(struct ib_repctl *c);
 

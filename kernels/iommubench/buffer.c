@@ -14,6 +14,21 @@
 
 #include "ib.h"
 
+/*
+ * Physically contiguous pieces of the pinned pages, in buffer order: what
+ * dma_map_sgtable() has to map piece by piece (sg_alloc_table_from_pages()
+ * merges exactly these runs).  Counted after the timed pin.
+ */
+static u32 ib_phys_pieces(struct page **pages, unsigned int nr)
+{
+	unsigned int i;
+	u32 pieces = nr ? 1 : 0;
+
+	for (i = 1; i < nr; i++)
+		pieces += page_to_pfn(pages[i]) != page_to_pfn(pages[i - 1]) + 1;
+	return pieces;
+}
+
 /* Pin the buffer; one PIN sample goes to thread 0's stats. */
 int ib_pin(struct ib_run_ctx *ctx)
 {
@@ -43,6 +58,7 @@ int ib_pin(struct ib_run_ctx *ctx)
 	}
 	ib_record(&ctx->threads[0], IOMMUBENCH_METRIC_PIN, ktime_get_ns() - t0);
 	r->nr_pages_pinned = got;
+	r->phys_pieces = ib_phys_pieces(ctx->pages, got);
 	return 0;
 }
 

@@ -301,7 +301,8 @@ long ib_ioctl_run(void __user *uarg)
 		ret = -ENOMEM;
 		goto out_free;
 	}
-	ret = ib_copy_in(r, sizeof(*r), sizeof(*r), uarg, &usize, "run");
+	ret = ib_copy_in(r, sizeof(*r), IOMMUBENCH_RUN_SIZE_V1, uarg, &usize,
+			 "run");
 	if (ret)
 		goto out_free;
 	ret = ib_validate(r);

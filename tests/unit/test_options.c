@@ -7,6 +7,7 @@
 #include <cmocka.h>
 #include <string.h>
 
+#include "ib_counters.h"
 #include "ib_options.h"
 
 static void test_sizes(void **state)
@@ -88,7 +89,15 @@ static void test_set_and_defaults(void **state)
 	assert_int_equal(ib_opt_set(&p, IB_O_DEVICE, "0000:00:03.0", err, sizeof(err)), 0);
 	assert_int_equal(ib_opt_set(&p, IB_O_TARGET_CI, "0.5%", err, sizeof(err)), 0);
 	assert_true(p.d[IB_O_TARGET_CI] == 0.5);
-	assert_int_equal(ib_opt_set(&p, IB_O_COUNTERS, "PAPI_TOT_CYC,PAPI_TLB_DM", err, sizeof(err)), 0);
+	assert_int_equal(ib_opt_set(&p, IB_O_PAPI_EVENTS, "PAPI_TOT_CYC,PAPI_TLB_DM", err, sizeof(err)), 0);
+	assert_int_equal(p.u[IB_O_COUNTERS], IB_CTRS_AUTO); /* the default */
+	assert_int_equal(ib_opt_set(&p, IB_O_COUNTERS, "inline", err, sizeof(err)), 0);
+	assert_int_equal(p.u[IB_O_COUNTERS], IB_CTRS_INLINE);
+	assert_int_equal(ib_opt_set(&p, IB_O_COUNTERS, "tracefs", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "auto, separate, inline or none"));
+	assert_int_equal(ib_opt_set(&p, IB_O_LAYOUT, "fragmented", err, sizeof(err)), 0);
+	assert_int_equal(ib_opt_set(&p, IB_O_LAYOUT, "random", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "as-is, contiguous or fragmented"));
 }
 
 static void test_find_and_split(void **state)
@@ -100,7 +109,7 @@ static void test_find_and_split(void **state)
 	assert_int_equal(ib_opt_find("nope"), -1);
 	assert_int_equal(ib_opt_split(IB_O_PAGE_SIZE, "4k, 2m,1g", items, 8), 3);
 	assert_string_equal(items[1], "2m");
-	assert_int_equal(ib_opt_split(IB_O_COUNTERS, "A,B", items, 8), 1);
+	assert_int_equal(ib_opt_split(IB_O_PAPI_EVENTS, "A,B", items, 8), 1);
 	assert_string_equal(items[0], "A,B");
 }
 

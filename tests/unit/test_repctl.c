@@ -3,7 +3,7 @@
  * The repetition controller with a fake engine and a fake clock:
  * convergence, warm-up discarded, the min/max_reps caps, max_time, an
  * interrupt (the cut repetition not counted), bandwidth that must converge
- * too, and an engine failure.
+ * too, an engine failure, and the between-buffer CI of fresh buffers.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "ib_repctl.h"
+#include "ib_stats.h"
 
 static uint64_t fake_ns;
 static uint64_t fake_now(void)
@@ -30,6 +31,7 @@ struct fake {
 	int interrupt_at;     /* set *interrupted during this call (1-based) */
 	int fail_at;	      /* return fail_rc at this call */
 	int fail_rc;
+	int levels;	      /* >0: each repetition tight at 1000 + 20 * (call % levels) */
 	volatile sig_atomic_t *intr;
 };
 
@@ -49,10 +51,14 @@ static int fake_rep(void *arg, struct ib_rep *rep, char *err, size_t errlen)
 
 		if (f->noisy)
 			v = (double)((f->calls * 7919 + i * 104729) % 1000) * 10 + 1;
+		if (f->levels)
+			v = 1000 + 20 * (f->calls % f->levels);
 		ib_metric_push(&rep->m[IB_M_DMA_LATENCY], v);
 	}
 	rep->bytes_moved = f->no_bw ? 0 : f->noisy_bw ? (uint64_t)(f->calls % 2 ? 1000 : 9000) : 4096;
 	rep->elapsed_ns = 1000;
+	rep->have_facts = true;
+	rep->phys_pieces = 10 + f->calls; /* a new buffer every call */
 	if (f->interrupt_at && f->calls == f->interrupt_at)
 		*f->intr = 1;
 	return IB_EXIT_OK;
@@ -196,6 +202,44 @@ static void test_interrupt(void **state)
 }
 
 /* An engine's skip or failure stops at once with its code. */
+/*
+ * Fresh buffers (layout=): every repetition is tight on its own, but the
+ * buffers differ by 2 % from one to the next.  Pooled, the median's CI is
+ * one value (converged); per buffer, it spans the buffers' medians, so the
+ * 1 % target is never met and the CI reported is [1000, 1040].
+ */
+static void test_per_buffer_ci(void **state)
+{
+	struct ib_repctl c;
+	struct fake f = { .no_bw = true, .levels = 3 };
+	struct ib_summary s;
+	char why[128] = "";
+
+	setup_ctl(&c, 0, 6, 12, 10000000000ULL);
+	assert_int_equal(run(&c, &f, why, sizeof(why)), IB_EXIT_OK);
+	assert_true(c.converged);
+	assert_int_equal(c.reps, 6);
+	assert_int_equal(ib_repctl_between(&c, IB_M_DMA_LATENCY, &s), -1);
+	assert_int_equal(c.npieces, 6);
+	assert_true(c.pieces[0] == 11 && c.pieces[5] == 16);
+	ib_repctl_free(&c);
+
+	memset(&f, 0, sizeof(f));
+	f.no_bw = true;
+	f.levels = 3;
+	setup_ctl(&c, 0, 6, 12, 10000000000ULL);
+	c.per_buffer = true;
+	assert_int_equal(run(&c, &f, why, sizeof(why)), IB_EXIT_OK);
+	assert_false(c.converged);
+	assert_int_equal(c.stop, IB_REPCTL_MAX_REPS);
+	assert_int_equal(c.reps, 12);
+	assert_int_equal(ib_repctl_between(&c, IB_M_DMA_LATENCY, &s), 0);
+	assert_int_equal(s.n, 12);
+	assert_true(s.ci95_low == 1000 && s.ci95_high == 1040);
+	assert_true(s.median == 1020);
+	ib_repctl_free(&c);
+}
+
 static void test_engine_failure(void **state)
 {
 	struct ib_repctl c;
@@ -221,6 +265,7 @@ int main(void)
 		cmocka_unit_test(test_time_limit),
 		cmocka_unit_test(test_interrupt),
 		cmocka_unit_test(test_engine_failure),
+		cmocka_unit_test(test_per_buffer_ci),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -18,7 +18,8 @@ static const char *csv_header =
 	"page_size_obtained,window,xfer_size,pattern,threads,granule,iommu_mode,"
 	"iommu_mode_effective,cpu_node,mem_node,dev_node,mem_node_obtained,numa_distance,"
 	"device,direction,dma_segments,iommu_page_sizes,verdict,knee_window,metric,unit,n,"
-	"median,mean,min,max,p90,p99,p999,stddev,cov,ci95_low,ci95_high,source";
+	"median,mean,min,max,p90,p99,p999,stddev,cov,ci95_low,ci95_high,source,"
+	"phys_pieces,layout,counters_live";
 
 static json_t *context(void)
 {
@@ -128,9 +129,9 @@ static void test_round_trip(void **state)
 						     "map/page_size:2m/iommu_mode:dma-strict,map,map,"
 						     "measured,ok,,2m,2097152,67108864,"));
 		if (nlines == 1)
-			assert_non_null(strstr(line, ",4096;2097152,,,map_ns,ns,100,250,260.5,200,900,300,800,900,40,0.15,248,252,\n"));
+			assert_non_null(strstr(line, ",4096;2097152,,,map_ns,ns,100,250,260.5,200,900,300,800,900,40,0.15,248,252,,,,\n"));
 		if (nlines == 2)
-			assert_non_null(strstr(line, ",iotlb_miss,count,1,42,42,42,42,,,,,,,,lab:vtd_iotlb_page_update\n"));
+			assert_non_null(strstr(line, ",iotlb_miss,count,1,42,42,42,42,,,,,,,,lab:vtd_iotlb_page_update,,,\n"));
 		if (nlines == 3)
 			assert_non_null(strstr(line, ",\"map/page_size:1g, big\",map,map,measured,skipped,"
 						     "\"no 1G pages: \"\"quoted\"\"\","));

@@ -38,7 +38,9 @@ struct run_cfg {
 	const char *platform;
 	const char *lab_ctl;
 	bool dry_run;
-	const char *papi_events;
+	const char *papi_events;     /* papi_events= */
+	const char *counter_sources; /* counter_sources= */
+	const char *counters_mode;   /* counters= of [global] or the command line */
 };
 
 /*
@@ -114,7 +116,8 @@ static int run_plan(const struct run_cfg *cfg, struct ib_plan *plan,
 	char dir[PATH_MAX], suite_dir[PATH_MAX], run_id[IB_NAME_MAX + 16];
 	char failed[PATH_MAX + 16] = ""; /* a file in dir, or suite_dir/latest */
 	struct ib_counter_unavail_list unavail = { 0 };
-	struct ib_counters_cfg ccfg = { .papi_events = cfg->papi_events, .tracefs = 1 };
+	struct ib_counters_cfg ccfg = { .papi_events = cfg->papi_events, .tracefs = 1,
+					.sources = cfg->counter_sources };
 	struct ib_counters *ctr = NULL;
 	json_t *ctx, *doc = NULL, *ua;
 	int i, nok = 0, nskip = 0, nres = 0, nerr = 0, rc, werr = 0;
@@ -145,7 +148,22 @@ static int run_plan(const struct run_cfg *cfg, struct ib_plan *plan,
 	}
 	ctx = ib_sysinfo_context(cfg->platform, suite, run_id, argc, argv, topo);
 	ib_sysinfo_capture(dir, topo);
-	ctr = ib_counters_open(&ccfg, &unavail);
+	/* no point wants counters: open nothing (tracefs stays untouched) */
+	for (i = 0; i < plan->n; i++)
+		if (plan->pts[i].p.u[IB_O_COUNTERS] != IB_CTRS_NONE)
+			break;
+	if (i < plan->n)
+		ctr = ib_counters_open(&ccfg, &unavail);
+	else
+		ib_unavail_add(&unavail, "counters", "counters=none");
+	{
+		json_t *opened = json_array();
+
+		ib_counters_names_json(ctr, ~0U, opened);
+		json_object_set_new(ctx, "counter_sources", opened);
+		json_object_set_new(ctx, "counters_mode",
+				    json_string(cfg->counters_mode ?: "auto"));
+	}
 	ua = json_array();
 	for (i = 0; i < unavail.n; i++) {
 		json_t *u = json_object();
@@ -366,6 +384,18 @@ static int load_topology(struct ib_topo *topo)
 	return IB_EXIT_OK;
 }
 
+/* A run-wide option: the command line's, else [global]'s, else its
+ * default (NULL when that is empty). */
+static const char *run_wide(const struct ib_job *cli, const struct ib_suite *suite,
+			    int id)
+{
+	const char *v = cli->set[id]		? cli->value[id] :
+			suite->global.set[id] ? suite->global.value[id] :
+						  ib_options[id].def;
+
+	return v && v[0] ? v : NULL;
+}
+
 int cmd_run(int argc, char **argv)
 {
 	struct run_cfg cfg = { .results_dir = "results", .platform = "host" };
@@ -470,13 +500,16 @@ int cmd_run(int argc, char **argv)
 		ib_topo_free(&topo);
 		return IB_EXIT_USAGE;
 	}
-	{
-		const char *pe = cli.set[IB_O_COUNTERS] ? cli.value[IB_O_COUNTERS] :
-				 suite.global.set[IB_O_COUNTERS] ?
-						  suite.global.value[IB_O_COUNTERS] :
-						  NULL;
-
-		cfg.papi_events = pe;
+	cfg.papi_events = run_wide(&cli, &suite, IB_O_PAPI_EVENTS);
+	cfg.counter_sources = run_wide(&cli, &suite, IB_O_COUNTER_SOURCES);
+	cfg.counters_mode = run_wide(&cli, &suite, IB_O_COUNTERS);
+	if (cfg.counter_sources &&
+	    ib_counters_sources_check(cfg.counter_sources, err, sizeof(err))) {
+		fprintf(stderr, "iommubench: counter_sources=%s: unknown source %s; expected %s\n",
+			cfg.counter_sources, err, ib_counters_source_list());
+		ib_plan_free(&plan);
+		ib_topo_free(&topo);
+		return IB_EXIT_USAGE;
 	}
 	rc = run_plan(&cfg, &plan, suite.name, &topo, argc, argv);
 	ib_plan_free(&plan);

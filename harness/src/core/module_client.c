@@ -267,6 +267,7 @@ int ib_module_run_point(struct ib_run_ctx *ctx, struct ib_rep *rep,
 	rep->io_page_faults = r.io_page_faults;
 	rep->timeouts = r.timeouts;
 	rep->canary_intact = r.canary_intact;
+	rep->phys_pieces = r.phys_pieces;
 	if (r.verify_errors || r.timeouts) {
 		snprintf(err, errlen, "%u DMAs failed verification, %u timed out",
 			 r.verify_errors, r.timeouts);

@@ -81,9 +81,13 @@ const struct ib_option ib_options[IB_O_MAX] = {
 	[IB_O_BUF_SIZE] = { "buf_size", IB_OPT_SIZE, IB_OPT_F_HARNESS, 0,
 			    IOMMUBENCH_MAX_BUF_BYTES, "", NULL,
 			    "buffer bytes (default = window)" },
-	[IB_O_COUNTERS] = { "counters", IB_OPT_STR,
-			    IB_OPT_F_HARNESS | IB_OPT_F_NOLIST | IB_OPT_F_RUNNER,
-			    0, 0, "", NULL, "PAPI event list, e.g. PAPI_TOT_CYC,PAPI_TLB_DM" },
+	/* ib_counters.h: which counter sources are live while timing */
+	[IB_O_COUNTERS] = { "counters", IB_OPT_ENUM, IB_OPT_F_HARNESS | IB_OPT_F_RUNNER,
+			    0, 0, "auto", "auto,separate,inline,none",
+			    "counter sources live while timing: auto (those that "
+			    "cost the timed path nothing; the rest in a counting "
+			    "pass), separate (none), inline (all), none (no "
+			    "counters)" },
 	[IB_O_DESCRIPTION] = { "description", IB_OPT_STR,
 			       IB_OPT_F_HARNESS | IB_OPT_F_NOLIST | IB_OPT_F_RUNNER,
 			       0, 0, "",
@@ -96,6 +100,22 @@ const struct ib_option ib_options[IB_O_MAX] = {
 			      1, 1000000, "10000", NULL,
 			      "refuse a plan of more points, before anything runs "
 			      "([global] or the command line)" },
+	/* default unset: the buffer as faulted in, one buffer per point */
+	[IB_O_LAYOUT] = { "layout", IB_OPT_ENUM, 0, 0, 0, "",
+			  "as-is,contiguous,fragmented",
+			  "physical layout of a 4k buffer; set: a fresh buffer "
+			  "every repetition, CI across buffers" },
+	[IB_O_COUNTER_SOURCES] = { "counter_sources", IB_OPT_STR,
+				   IB_OPT_F_HARNESS | IB_OPT_F_NOLIST | IB_OPT_F_PLAN |
+					   IB_OPT_F_RUNNER,
+				   0, 0, "", NULL,
+				   "counter sources to open: papi,perf,tracefs "
+				   "(default all)" },
+	[IB_O_PAPI_EVENTS] = { "papi_events", IB_OPT_STR,
+			       IB_OPT_F_HARNESS | IB_OPT_F_NOLIST | IB_OPT_F_PLAN |
+				       IB_OPT_F_RUNNER,
+			       0, 0, "", NULL,
+			       "PAPI event list, e.g. PAPI_TOT_CYC,PAPI_TLB_DM" },
 };
 
 /* "map,edu,...": the registry's engine names, built once. */

@@ -90,15 +90,120 @@ static enum ib_point_outcome row_of(int erc)
 					  IB_POINT_ERROR;
 }
 
+/* The point's buffer: page size and node as asked, then its layout. */
+static int buffer_get(struct ib_buffer *buf, const struct ib_point *pt,
+		      char *why, size_t whylen)
+{
+	const struct ib_params *p = &pt->p;
+	int erc = ib_buffer_alloc(buf, p->raw[IB_O_PAGE_SIZE], ib_params_buf_size(p),
+				  pt->mem_node, why, whylen);
+
+	if (!erc)
+		erc = ib_buffer_layout(buf, p->raw[IB_O_LAYOUT], pt->mem_node, why,
+				       whylen);
+	return erc;
+}
+
 /* One repetition for the controller: the engine's run(); seq patterns
- * continue across repetitions (ctx->rep). */
+ * continue across repetitions (ctx->rep).  With layout= every repetition
+ * after the first gets a fresh buffer (new physical pages), outside the
+ * engine's timing. */
 static int one_rep(void *arg, struct ib_rep *rep, char *err, size_t errlen)
 {
 	struct ib_run_ctx *ctx = arg;
-	int erc = ctx->engine->run(ctx, rep, err, errlen);
+	int erc;
 
+	if (ctx->pt->p.raw[IB_O_LAYOUT][0] && ctx->rep > 0) {
+		ib_buffer_free(ctx->buf);
+		erc = buffer_get(ctx->buf, ctx->pt, err, errlen);
+		if (erc)
+			return erc;
+	}
+	erc = ctx->engine->run(ctx, rep, err, errlen);
 	ctx->rep++;
 	return erc;
+}
+
+/*
+ * The counting pass (counters=auto with a source that costs the timed
+ * path, or counters=separate): the timing pass's repetitions again, warm-up
+ * included, with those sources live; its timings are discarded.  0, or the
+ * failing repetition's code (why says).
+ */
+static int counting_pass(struct ib_run_ctx *ctx, uint64_t reps,
+			 struct ib_counters *ctr, unsigned int mask,
+			 struct ib_counter_set *cset, char *why, size_t whylen)
+{
+	struct ib_rep scratch;
+	uint64_t i;
+	int erc = IB_EXIT_OK;
+
+	memset(&scratch, 0, sizeof(scratch));
+	ib_counters_start_set(ctr, mask);
+	for (i = 0; i < reps && !ib_interrupted && !erc; i++) {
+		ib_rep_reset(&scratch);
+		erc = one_rep(ctx, &scratch, why, whylen);
+	}
+	ib_counters_stop_set(ctr, mask, cset);
+	ib_rep_free(&scratch);
+	if (!erc && ib_interrupted)
+		snprintf(why, whylen, "interrupted");
+	return erc ? erc : ib_interrupted ? IB_EXIT_FAILED : IB_EXIT_OK;
+}
+
+/* threads > 1: how many CPUs the workers had (threads_serialized: they
+ * took turns on fewer CPUs than threads, e.g. in a 1-vCPU lab). */
+static void set_thread_params(json_t *params, const struct ib_point *pt,
+			      const struct ib_topo *topo)
+{
+	uint32_t cpus[IOMMUBENCH_MAX_THREADS];
+	uint64_t threads = pt->p.u[IB_O_THREADS];
+	int nc;
+
+	if (threads <= 1 || pt->cpu_node < 0)
+		return;
+	nc = ib_topo_node_cpus(topo, pt->cpu_node, cpus, IOMMUBENCH_MAX_THREADS);
+	if (nc <= 0)
+		return;
+	json_object_set_new(params, "cpus_used",
+			    json_integer((json_int_t)(threads < (uint64_t)nc ? threads : (uint64_t)nc)));
+	json_object_set_new(params, "threads_serialized", json_boolean(threads > (uint64_t)nc));
+}
+
+/* Median, min and max of the pieces of the repetitions' buffers. */
+static void set_pieces(json_t *params, struct ib_repctl *c)
+{
+	struct ib_summary s;
+
+	if (!c->npieces || ib_stats_from_samples(c->pieces, c->npieces, &s))
+		return;
+	json_object_set_new(params, "phys_pieces", json_integer((json_int_t)(s.median + 0.5)));
+	if (s.min != s.max) {
+		json_object_set_new(params, "phys_pieces_min", json_integer((json_int_t)s.min));
+		json_object_set_new(params, "phys_pieces_max", json_integer((json_int_t)s.max));
+	}
+}
+
+/* Which pass the lab's BEGIN/END marks bracket: the QEMU trace counts
+ * between them (lab-merge).  counters=none sends none: no lab counts. */
+enum marks_at { MARKS_NONE, MARKS_TIMING, MARKS_COUNTING };
+
+static enum marks_at marks_where(enum ib_counters_mode mode)
+{
+	if (!ib_lab_active() || mode == IB_CTRS_NONE)
+		return MARKS_NONE;
+	return mode == IB_CTRS_SEPARATE ? MARKS_COUNTING : MARKS_TIMING;
+}
+
+/* One lab mark; the row records which pass the marks bracket. */
+static int mark(json_t *row, const char *kind, const char *pass,
+		const char *name, char *why, size_t whylen)
+{
+	json_object_set_new(row, "lab_marks", json_string(pass));
+	if (!ib_lab_mark(kind, name))
+		return 0;
+	snprintf(why, whylen, "lab-ctl: %s handshake failed", kind);
+	return -1;
 }
 
 enum ib_point_outcome ib_point_run(const struct ib_point *pt,
@@ -117,6 +222,10 @@ enum ib_point_outcome ib_point_run(const struct ib_point *pt,
 	struct ib_rep rep;
 	struct ib_repctl rc_;
 	struct ib_counter_set cset = { 0 };
+	enum ib_counters_mode mode = (enum ib_counters_mode)p->u[IB_O_COUNTERS];
+	struct ib_counters_split split =
+		ib_counters_plan(ctr, mode, e->flags & IB_ENG_TIMES_MAPS);
+	enum marks_at marks = marks_where(mode);
 	struct ib_summary s;
 	enum ib_point_outcome rc = IB_POINT_OK;
 	unsigned int undeclared;
@@ -124,11 +233,13 @@ enum ib_point_outcome ib_point_run(const struct ib_point *pt,
 
 	memset(&rep, 0, sizeof(rep));
 	ib_repctl_init(&rc_, p);
+	rc_.per_buffer = p->raw[IB_O_LAYOUT][0] != '\0';
 	json_object_set_new(row, "name", json_string(pt->name));
 	json_object_set_new(row, "bench", json_string(pt->job));
 	json_object_set_new(row, "engine", json_string(p->raw[IB_O_ENGINE]));
 	json_object_set_new(row, "run_type", json_string("measured"));
 	set_params(params, pt);
+	set_thread_params(params, pt, topo);
 	json_object_set_new(row, "params", params);
 	json_object_set_new(row, "metrics", metrics);
 	json_object_set_new(row, "counters", counters);
@@ -161,8 +272,7 @@ enum ib_point_outcome ib_point_run(const struct ib_point *pt,
 		}
 		json_object_set_new(params, "iommu_mode_effective", json_string(eff));
 	}
-	erc = ib_buffer_alloc(&buf, p->raw[IB_O_PAGE_SIZE], ib_params_buf_size(p),
-			      pt->mem_node, why, sizeof(why));
+	erc = buffer_get(&buf, pt, why, sizeof(why));
 	if (buf.page_size_obtained)
 		json_object_set_new(params, "page_size_obtained",
 				    json_integer((json_int_t)buf.page_size_obtained));
@@ -174,23 +284,50 @@ enum ib_point_outcome ib_point_run(const struct ib_point *pt,
 		goto out;
 	}
 
-	if (ib_lab_mark("BEGIN", pt->name)) {
-		snprintf(why, sizeof(why), "lab-ctl: BEGIN handshake failed");
+	/* the timing pass: only the sources that cost the timed path nothing
+	 * are live (counters=); the lab's marks bracket the pass whose
+	 * counts the QEMU trace gives (lab-merge reads lab_marks) */
+	json_object_set_new(params, "counters_live", json_array());
+	ib_counters_names_json(ctr, split.timing, json_object_get(params, "counters_live"));
+	if (marks == MARKS_TIMING && mark(row, "BEGIN", "timing", pt->name, why, sizeof(why))) {
 		rc = IB_POINT_ERROR;
 		goto out;
 	}
-	if (ctr)
-		ib_counters_start(ctr);
+	ib_counters_start_set(ctr, split.timing);
 	erc = ib_repctl_run(&rc_, one_rep, &ctx, &rep, why, sizeof(why));
-	if (ctr)
-		ib_counters_stop(ctr, &cset);
-	if (ib_lab_mark("END", pt->name) && !erc) {
-		snprintf(why, sizeof(why), "lab-ctl: END handshake failed");
+	ib_counters_stop_set(ctr, split.timing, &cset);
+	if (marks == MARKS_TIMING && mark(row, "END", "timing", pt->name, why, sizeof(why)) &&
+	    !erc)
 		erc = IB_EXIT_FAILED;
-	}
 	if (erc) {
 		rc = row_of(erc);
 		goto out;
+	}
+	if ((split.counting || marks == MARKS_COUNTING) && !ib_interrupted) {
+		json_t *cp = json_object(), *srcs = json_array();
+		char cwhy[512] = "";
+		uint64_t n = rc_.warmup + rc_.reps;
+
+		ib_counters_names_json(ctr, split.counting, srcs);
+		json_object_set_new(cp, "sources", srcs);
+		json_object_set_new(cp, "repetitions", json_integer((json_int_t)n));
+		json_object_set_new(row, "counting_pass", cp);
+		if (marks == MARKS_COUNTING &&
+		    mark(row, "BEGIN", "counting", pt->name, why, sizeof(why))) {
+			rc = IB_POINT_ERROR;
+			goto out;
+		}
+		erc = counting_pass(&ctx, n, ctr, split.counting, &cset, cwhy, sizeof(cwhy));
+		if (marks == MARKS_COUNTING &&
+		    mark(row, "END", "counting", pt->name, why, sizeof(why))) {
+			rc = IB_POINT_ERROR;
+			goto out;
+		}
+		/* the timings stand; counts of a cut pass would not match them */
+		if (erc) {
+			json_object_set_new(cp, "error", json_string(cwhy));
+			cset.n = 0;
+		}
 	}
 	/* A point the signal cut short of min_reps was not measured as asked:
 	 * an error row saying so, never "ok" with too few repetitions. */
@@ -223,11 +360,23 @@ enum ib_point_outcome ib_point_run(const struct ib_point *pt,
 		bool exact = ib_metric_exact(&rc_.m[k]);
 		json_t *mj;
 
+		struct ib_summary bs;
+
 		if (ib_metric_summary(&rc_.m[k], &s))
 			continue;
+		/* fresh buffers: the CI is the between-buffer one */
+		if (!ib_repctl_between(&rc_, k, &bs)) {
+			s.ci95_low = bs.ci95_low;
+			s.ci95_high = bs.ci95_high;
+		}
 		/* false: percentiles at histogram resolution (IB_SAMPLES_MAX) */
 		mj = ib_metric_json(&s, "ns");
 		json_object_set_new(mj, "exact", json_boolean(exact));
+		if (rc_.per_buffer && rc_.nrep_median[k]) {
+			json_object_set_new(mj, "ci_over", json_string("buffers"));
+			json_object_set_new(mj, "buffers",
+					    json_integer((json_int_t)rc_.nrep_median[k]));
+		}
 		json_object_set_new(metrics, ib_metric_names[k], mj);
 		if (!brief[0] || k == IB_M_DMA_LATENCY) {
 			ib_console_human(s.median, "ns", tmp, sizeof(tmp));
@@ -253,6 +402,7 @@ enum ib_point_outcome ib_point_run(const struct ib_point *pt,
 				json_array_append_new(sizes, json_integer(1LL << k));
 		json_object_set_new(params, "iommu_page_sizes", sizes);
 		json_object_set_new(params, "dma_segments", json_integer(rc_.facts.dma_segments));
+		set_pieces(params, &rc_);
 		json_object_set_new(params, "iommu_mode_effective",
 				    json_string(ib_domain_type_mode(rc_.facts.domain_type)));
 		if (p->u[IB_O_OP] == IOMMUBENCH_OP_ISOLATION) {

@@ -4,6 +4,7 @@
  * until the CI of the median converges, min/max reps, max_time, interrupt.
  * Moved out of run.c unchanged, so the timed path behaves as before.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "ib_repctl.h"
@@ -23,13 +24,33 @@ void ib_repctl_init(struct ib_repctl *c, const struct ib_params *p)
 	c->stop = IB_REPCTL_ERROR;
 }
 
-static int add(struct ib_repctl *c, const struct ib_rep *r)
+/* Appends v to a per-repetition array (at most max_reps + 1 entries). */
+static int push_rep(double **a, size_t *n, double v)
 {
+	double *na = realloc(*a, (*n + 1) * sizeof(**a));
+
+	if (!na)
+		return -1;
+	*a = na;
+	na[(*n)++] = v;
+	return 0;
+}
+
+static int add(struct ib_repctl *c, struct ib_rep *r)
+{
+	struct ib_summary s;
 	int i;
 
 	for (i = 0; i < IB_M_MAX; i++)
 		if (ib_metric_merge(&c->m[i], &r->m[i]))
 			return -1;
+	for (i = 0; c->per_buffer && i < IB_M_MAX; i++)
+		if (!ib_metric_summary(&r->m[i], &s) &&
+		    push_rep(&c->rep_median[i], &c->nrep_median[i], s.median))
+			return -1;
+	if (r->have_facts && r->phys_pieces &&
+	    push_rep(&c->pieces, &c->npieces, r->phys_pieces))
+		return -1;
 	if (r->bytes_moved && r->elapsed_ns &&
 	    ib_metric_push(&c->bw, (double)r->bytes_moved * 1e9 / (double)r->elapsed_ns))
 		return -1;
@@ -49,6 +70,13 @@ int ib_repctl_primary(const struct ib_repctl *c)
 	return -1;
 }
 
+int ib_repctl_between(const struct ib_repctl *c, int k, struct ib_summary *s)
+{
+	if (!c->per_buffer || k < 0 || k >= IB_M_MAX || !c->nrep_median[k])
+		return -1;
+	return ib_stats_from_samples(c->rep_median[k], c->nrep_median[k], s);
+}
+
 /* Every reported figure must be tight, bandwidth too. */
 static bool converged(struct ib_repctl *c)
 {
@@ -57,7 +85,8 @@ static bool converged(struct ib_repctl *c)
 
 	if (c->reps < c->min_reps || pm < 0)
 		return false;
-	return !ib_metric_summary(&c->m[pm], &s) &&
+	return !(c->per_buffer ? ib_repctl_between(c, pm, &s) :
+				 ib_metric_summary(&c->m[pm], &s)) &&
 	       ib_ci_converged(&s, c->target_ci) &&
 	       (!c->bw.n ||
 		(!ib_metric_summary(&c->bw, &sb) && ib_ci_converged(&sb, c->target_ci)));
@@ -125,7 +154,14 @@ void ib_repctl_free(struct ib_repctl *c)
 {
 	int i;
 
-	for (i = 0; i < IB_M_MAX; i++)
+	for (i = 0; i < IB_M_MAX; i++) {
 		ib_metric_free(&c->m[i]);
+		free(c->rep_median[i]);
+		c->rep_median[i] = NULL;
+		c->nrep_median[i] = 0;
+	}
 	ib_metric_free(&c->bw);
+	free(c->pieces);
+	c->pieces = NULL;
+	c->npieces = 0;
 }

@@ -309,6 +309,29 @@ static void usage(void)
 			"  RUNDIR/marks.tsv) into RUNDIR/results.json and results.csv\n");
 }
 
+/*
+ * The QEMU trace was live over the pass the row's marks bracketed
+ * (lab_marks, point.c): "lab" joins params.counters_live (the timing pass,
+ * also rows from before lab_marks existed) or counting_pass.sources.
+ */
+static void note_lab_live(json_t *row)
+{
+	const char *pass = json_string_value(json_object_get(row, "lab_marks"));
+	json_t *arr, *v, *params = json_object_get(row, "params");
+	size_t i;
+
+	if (pass && !strcmp(pass, "counting"))
+		arr = json_object_get(json_object_get(row, "counting_pass"), "sources");
+	else
+		arr = json_is_object(params) ? json_object_get(params, "counters_live") : NULL;
+	if (!json_is_array(arr))
+		return;
+	json_array_foreach(arr, i, v)
+		if (!strcmp(json_string_value(v) ?: "", "lab"))
+			return;
+	json_array_append_new(arr, json_string("lab"));
+}
+
 int ib_lab_merge(json_t *doc, const char *dir, const char *trace, const char *marks_path,
 		 const char *rpath)
 {
@@ -390,6 +413,7 @@ int ib_lab_merge(json_t *doc, const char *dir, const char *trace, const char *ma
 			json_object_set_new(o, "source", json_string(c->source));
 			json_object_set_new(counters, c->name, o);
 		}
+		note_lab_live(row);
 		rows_merged++;
 	}
 

@@ -12,8 +12,12 @@
 
 #include "ib_counters.h"
 
+/* What a live source costs the timed path (struct ib_counter_source.costs). */
+#define IB_CTR_COSTS_MAPS (1U << 0) /* time on every IOMMU map and unmap */
+
 struct ib_counter_source {
 	const char *name; /* "papi", "perf", "tracefs" */
+	unsigned int costs; /* IB_CTR_COSTS_*; 0: reads at start/stop only */
 	/* NULL when nothing could be opened (reasons appended to *u). */
 	void *(*open)(const struct ib_counters_cfg *cfg,
 		      struct ib_counter_unavail_list *u);

@@ -4,9 +4,14 @@
  * iommu:io_page_fault trace events (include/trace/events/iommu.h) give
  * iommu_maps, iommu_map_bytes (sum of size=) and io_page_faults per point.
  *
- * The events are enabled on open (their previous enable state, tracing_on
- * and buffer_size_kb are restored on close).  start clears the ring buffer,
- * stop reads the `trace` file once and parses it.  The counts are
+ * The events cost time in the kernel on every map and unmap (about 596
+ * virtual ns each in the lab, docs/counters.md), so they are live only
+ * between start and stop: open checks that they can be switched and turns
+ * them off (someone else's enabled events would perturb the timing pass
+ * too), start clears the ring buffer and enables them, stop disables them
+ * and reads the `trace` file once.  close restores each event's previous
+ * enable state, tracing_on and buffer_size_kb.  Which pass starts this
+ * source is the session's choice (counters.c, --counters=).  The counts are
  * system-wide (every device's mappings during the point).  If the ring
  * buffer overflowed ("entries-in-buffer/entries-written" differ) the counts
  * would be short, so the point gets no tracefs counters and a warning.
@@ -155,7 +160,7 @@ static void *trace_open(const struct ib_counters_cfg *cfg,
 			continue;
 		}
 		t->had_enable[i] = atoi(buf);
-		if (write_str(path, "1")) {
+		if (write_str(path, "0")) {
 			ib_unavail_add(u, name, "%s: %s", path, strerror(errno));
 			continue;
 		}
@@ -180,6 +185,23 @@ static void *trace_open(const struct ib_counters_cfg *cfg,
 	return t;
 }
 
+/* Every event we have switched on (on = 1) or off. */
+static int trace_enable(struct trace_src *t, int on)
+{
+	char path[512];
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; i < NEV; i++) {
+		if (!t->have[i])
+			continue;
+		snprintf(path, sizeof(path), "%s/events/iommu/%s/enable", t->dir, events[i]);
+		if (write_str(path, on ? "1" : "0"))
+			ret = -1;
+	}
+	return ret;
+}
+
 static int trace_start(void *priv)
 {
 	struct trace_src *t = priv;
@@ -193,7 +215,7 @@ static int trace_start(void *priv)
 	if (fd < 0)
 		return -1;
 	close(fd);
-	return 0;
+	return trace_enable(t, 1);
 }
 
 static int trace_stop(void *priv, struct ib_counter_set *out)
@@ -206,6 +228,7 @@ static int trace_stop(void *priv, struct ib_counter_set *out)
 	int lost = 0;
 	FILE *f;
 
+	trace_enable(t, 0);
 	snprintf(path, sizeof(path), "%s/trace", t->dir);
 	f = fopen(path, "re");
 	if (!f)
@@ -261,6 +284,7 @@ static void trace_close(void *priv)
 
 const struct ib_counter_source ib_counters_tracefs = {
 	.name = "tracefs",
+	.costs = IB_CTR_COSTS_MAPS,
 	.open = trace_open,
 	.start = trace_start,
 	.stop = trace_stop,

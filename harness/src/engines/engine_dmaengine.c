@@ -20,6 +20,7 @@ static const struct ib_engine_opt dmaengine_opts[] = {
 	O(seed, IB_O_SEED),
 	O(verify, IB_O_VERIFY),
 	{ .id = IB_O_BUF_SIZE },
+	{ .id = IB_O_LAYOUT }, /* the runner lays the buffer out */
 };
 #undef O
 

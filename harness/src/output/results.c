@@ -92,7 +92,9 @@ static const char *const csv_cols[] = {
 	"mem_node_obtained", "numa_distance", "device", "direction",
 	"dma_segments", "iommu_page_sizes", "verdict", "knee_window", "metric",
 	"unit", "n", "median", "mean", "min", "max", "p90", "p99", "p999",
-	"stddev", "cov", "ci95_low", "ci95_high", "source", NULL
+	"stddev", "cov", "ci95_low", "ci95_high", "source",
+	/* appended later (docs/results-csv.md): params of the row */
+	"phys_pieces", "layout", "counters_live", NULL
 };
 
 json_t *ib_results_find_row(json_t *rows, const char *name)
@@ -193,6 +195,21 @@ static void csv_prefix(FILE *f, json_t *ctx, json_t *row)
 	}
 }
 
+/* Writes the columns after "source" for one row: ",v,v,v\n". */
+static void csv_suffix(FILE *f, json_t *row)
+{
+	json_t *params = json_object_get(row, "params");
+	int i;
+
+	for (i = 0; csv_cols[i] && strcmp(csv_cols[i], "source"); i++)
+		;
+	while (csv_cols[i] && csv_cols[++i]) {
+		fputc(',', f);
+		csv_json(f, json_object_get(params, csv_cols[i]));
+	}
+	fputc('\n', f);
+}
+
 /* The whole CSV for doc into f (a memory stream). */
 static void csv_render(FILE *f, json_t *doc)
 {
@@ -227,7 +244,8 @@ static void csv_render(FILE *f, json_t *doc)
 				fputc(',', f);
 				csv_json(f, json_object_get(m, st[k]));
 			}
-			fputs(",\n", f);
+			fputc(',', f);
+			csv_suffix(f, row);
 			nout++;
 		}
 		json_object_foreach(counters, key, m) {
@@ -246,12 +264,13 @@ static void csv_render(FILE *f, json_t *doc)
 			csv_json(f, v);
 			fputs(",,,,,,,,", f);
 			csv_json(f, json_object_get(m, "source"));
-			fputc('\n', f);
+			csv_suffix(f, row);
 			nout++;
 		}
 		if (!nout) {
 			csv_prefix(f, ctx, row);
-			fputs(",,,,,,,,,,,,,,,\n", f);
+			fputs(",,,,,,,,,,,,,,,", f);
+			csv_suffix(f, row);
 		}
 	}
 }

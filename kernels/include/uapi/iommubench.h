@@ -222,7 +222,15 @@ struct iommubench_run {
 	__u32 io_page_faults;	   /* IOMMU faults seen for the device in the run */
 	__u32 canary_intact;	   /* OP_ISOLATION: 1 = canary bytes unchanged */
 	__u32 timeouts;		   /* DMAs that did not complete in time */
+	/* ---- appended after v1 (see IOMMUBENCH_RUN_SIZE_V1) ---- */
+	__u32 phys_pieces;	   /* physically contiguous pieces of the pinned buffer */
+	__u32 reserved0;	   /* must be zero */
 };
+
+/* The first published size of struct iommubench_run: older tools send it
+ * and get everything up to and including timeouts back. */
+#define IOMMUBENCH_RUN_SIZE_V1 \
+	(__builtin_offsetof(struct iommubench_run, timeouts) + sizeof(__u32))
 
 #define IOMMUBENCH_IOC_MAGIC 0xB7
 #define IOMMUBENCH_GET_INFO _IOWR(IOMMUBENCH_IOC_MAGIC, 0x01, struct iommubench_info)
