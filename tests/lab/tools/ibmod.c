@@ -411,7 +411,36 @@ static int cmd_validate(const char *dev)
 	     EINVAL);
 	CASE("size=0", M, r.size = 0, EINVAL);
 	CASE("size=4", M, r.size = 4, EINVAL);
-	CASE("size=v1-1", M, r.size = sizeof(r) - 1, EINVAL);
+	CASE("size=v1-1", M, r.size = IOMMUBENCH_RUN_SIZE_V1 - 1, EINVAL);
+	CASE("size=v1 (an older tool)", M, r.size = IOMMUBENCH_RUN_SIZE_V1, 0);
+	{
+		/* v1 caller: nothing written past its struct; a current one
+		 * gets phys_pieces (>= 1 for a pinned buffer) */
+		struct iommubench_run r;
+
+		base_run(&r, M);
+		r.size = IOMMUBENCH_RUN_SIZE_V1;
+		r.phys_pieces = 0xdead;
+		if (!ioctl(vfd, IOMMUBENCH_RUN, &r) && r.phys_pieces == 0xdead) {
+			printf("ok - validate size=v1 leaves phys_pieces untouched\n");
+			vpass++;
+		} else {
+			printf("not ok - validate size=v1 wrote past v1 (phys_pieces %u)\n",
+			       r.phys_pieces);
+			vfail++;
+		}
+		base_run(&r, M);
+		if (!ioctl(vfd, IOMMUBENCH_RUN, &r) && r.phys_pieces >= 1 &&
+		    r.phys_pieces <= r.nr_pages_pinned) {
+			printf("ok - validate phys_pieces %u of %u pages\n",
+			       r.phys_pieces, r.nr_pages_pinned);
+			vpass++;
+		} else {
+			printf("not ok - validate phys_pieces %u of %u pages\n",
+			       r.phys_pieces, r.nr_pages_pinned);
+			vfail++;
+		}
+	}
 	CASE("isolation with 1 page", E, r.op = IOMMUBENCH_OP_ISOLATION;
 	     r.buf_len = 4096; r.window = 4096, EINVAL);
 	CASE("dmaengine with device", IOMMUBENCH_ENGINE_DMAENGINE, (void)0,
