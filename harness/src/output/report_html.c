@@ -308,7 +308,8 @@ static void html_medians(FILE *f, struct report *R)
 			put_num(f, json_object_get(m, "ci95_low"));
 			fputs(", ", f);
 			put_num(f, json_object_get(m, "ci95_high"));
-			fputs("]</td><td>", f);
+			/* fresh buffers: the CI is across them (layout=) */
+			fputs(json_object_get(m, "ci_over") ? "] over buffers</td><td>" : "]</td><td>", f);
 			if (med > 0 && json_is_number(json_object_get(m, "ci95_low")))
 				fprintf(f, "%.2f", 50.0 * (hi - lo) / med);
 			else
@@ -327,6 +328,82 @@ static void html_medians(FILE *f, struct report *R)
 	fputs("</table>\n", f);
 }
 
+/* "a, b" of a JSON array of strings; "none" when empty, NULL when absent. */
+static const char *names_text(json_t *arr, char *buf, size_t len)
+{
+	json_t *v;
+	size_t i, off = 0;
+
+	if (!json_is_array(arr))
+		return NULL;
+	buf[0] = '\0';
+	json_array_foreach(arr, i, v)
+		if (off < len)
+			off += (size_t)snprintf(buf + off, len - off, "%s%s", off ? ", " : "",
+						json_string_value(v) ?: "?");
+	return buf[0] ? buf : "none";
+}
+
+/* Whether the source "name:event" is in the JSON array of source names. */
+static bool source_in(json_t *arr, const char *source)
+{
+	size_t n = strcspn(source, ":"), i;
+	json_t *v;
+
+	json_array_foreach(arr, i, v) {
+		const char *s = json_string_value(v);
+
+		if (s && strlen(s) == n && !strncmp(s, source, n))
+			return true;
+	}
+	return false;
+}
+
+/* What was live while the rows were timed (params.counters_live), with
+ * the run's choice (counters=): how many measured rows had which. */
+static void html_counters_live(FILE *f, struct report *R)
+{
+	json_t *groups = json_object(), *row, *v;
+	const char *key;
+	char buf[256];
+	size_t i;
+
+	fputs("<p>Counter choice: <b>counters=", f);
+	ib_html_put(f, rp_ctx_str(R->ctx, "counters_mode")[0] ? rp_ctx_str(R->ctx, "counters_mode") :
+								 "not recorded");
+	fputs("</b>; sources opened: ", f);
+	ib_html_put(f, names_text(json_object_get(R->ctx, "counter_sources"), buf, sizeof(buf)) ?:
+			       "not recorded");
+	fputs(". A source live while timing ran during the timed repetitions (its probe cost is "
+	      "in the timings); a counting-pass source counted a second run of the same "
+	      "repetitions, whose timings were discarded.</p>\n",
+	      f);
+	json_array_foreach(json_object_get(R->doc, "results"), i, row) {
+		const char *t;
+		json_t *n;
+
+		if (is_derived(row) ||
+		    strcmp(json_string_value(json_object_get(row, "status")) ?: "", "ok"))
+			continue;
+		t = names_text(json_object_get(json_object_get(row, "params"), "counters_live"),
+			       buf, sizeof(buf)) ?: "not recorded";
+		n = json_object_get(groups, t);
+		json_object_set_new(groups, t, json_integer(n ? json_integer_value(n) + 1 : 1));
+	}
+	if (json_object_size(groups)) {
+		fputs("<table class=\"data\">\n<tr><th>live while timing</th><th>rows</th></tr>\n", f);
+		json_object_foreach(groups, key, v) {
+			fputs("<tr><td>", f);
+			ib_html_put(f, key);
+			fputs("</td><td>", f);
+			put_num(f, v);
+			fputs("</td></tr>\n", f);
+		}
+		fputs("</table>\n", f);
+	}
+	json_decref(groups);
+}
+
 static void html_counters(FILE *f, struct report *R)
 {
 	json_t *row, *c, *un = json_object_get(R->ctx, "counters_unavailable");
@@ -335,11 +412,14 @@ static void html_counters(FILE *f, struct report *R)
 	int n = 0;
 
 	fputs("<h2 id=\"counters\">Counters</h2>\n", f);
+	html_counters_live(f, R);
 	json_array_foreach(json_object_get(R->doc, "results"), i, row) {
+		json_t *cps = json_object_get(json_object_get(row, "counting_pass"), "sources");
+
 		json_object_foreach(json_object_get(row, "counters"), key, c) {
 			if (!n++)
 				fputs("<table class=\"data\">\n<tr><th>row</th><th>counter</th>"
-				      "<th>value</th><th>source</th></tr>\n",
+				      "<th>value</th><th>source</th><th>pass</th></tr>\n",
 				      f);
 			fputs("<tr><td class=\"name\">", f);
 			ib_html_put(f, json_string_value(json_object_get(row, "name")));
@@ -349,7 +429,10 @@ static void html_counters(FILE *f, struct report *R)
 			put_num(f, json_object_get(c, "value"));
 			fputs("</td><td>", f);
 			put_json(f, json_object_get(c, "source"));
-			fputs("</td></tr>\n", f);
+			fputs(source_in(cps, json_string_value(json_object_get(c, "source")) ?: "") ?
+				      "</td><td>counting</td></tr>\n" :
+				      "</td><td>timing</td></tr>\n",
+			      f);
 		}
 	}
 	if (n)
@@ -406,7 +489,8 @@ static void html_derived(FILE *f, struct report *R)
 			put_num(f, json_object_get(m, "ci95_low"));
 			fputs(", ", f);
 			put_num(f, json_object_get(m, "ci95_high"));
-			fputs("]</td><td>", f);
+			/* fresh buffers: the CI is across them (layout=) */
+			fputs(json_object_get(m, "ci_over") ? "] over buffers</td><td>" : "]</td><td>", f);
 			put_json(f, kw);
 			fputs("</td><td>", f);
 			put_json(f, json_object_get(row, "reason") ?: json_object_get(params, "method"));
