@@ -54,7 +54,7 @@ KDIR     ?= $(shell [ -d /lib/modules/$$(uname -r)/build ] && echo /lib/modules/
 SUITE    ?= smoke
 TARGET   ?= auto
 
-.PHONY: build deps module module-lab labtools test unit run lab plots compare format clean help sanitize
+.PHONY: build deps module module-lab labtools test unit run lab plots compare format clean help sanitize bench-probe-cost
 
 help:
 	@sed -n '2,3p' Makefile
@@ -114,6 +114,12 @@ run: deps
 lab: deps
 	@$(MAKE) --no-print-directory build module-lab labtools
 	@python3 scripts/lab/lab.py build
+
+# Benchmark, not a test: each counter source's cost to the timed path, in
+# the lab (docs/counters.md).
+bench-probe-cost: deps
+	@$(MAKE) --no-print-directory build module-lab
+	@bash scripts/bench-probe-cost.sh
 
 plots:
 	@test -n "$(RUN)" || { echo "plots: set RUN=results/<suite>/<run-id>"; exit 1; }
