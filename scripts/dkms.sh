@@ -39,12 +39,13 @@ cmd_stage() { # dir src...
 	(($#)) || die 1 "stage: no module sources given"
 	mkdir -p "$dir/include/uapi" || die 3 "stage: cannot create $dir"
 	for f in "$@"; do
-		[[ $f == kernels/iommubench/* && -f $TOP/$f ]] || die 1 "stage: $f: expected a file under kernels/iommubench/"
+		[[ $f =~ ^kernels/iommubench/[A-Za-z0-9_][A-Za-z0-9_.-]*$ && -f $TOP/$f ]] || die 1 "stage: $f: expected a file under kernels/iommubench/"
 		cp -p "$TOP/$f" "$dir/" || die 3 "stage: cannot copy $f to $dir"
 	done
-	cp -p "$TOP/kernels/include/uapi/iommubench.h" "$dir/include/uapi/" &&
-		sed "s/^PACKAGE_VERSION=\"@VERSION@\"/PACKAGE_VERSION=\"$ver\"/" "$TOP/kernels/iommubench/dkms.conf" >"$dir/dkms.conf" ||
+	if ! { cp -p "$TOP/kernels/include/uapi/iommubench.h" "$dir/include/uapi/" &&
+		sed "s/^PACKAGE_VERSION=\"@VERSION@\"/PACKAGE_VERSION=\"$ver\"/" "$TOP/kernels/iommubench/dkms.conf" >"$dir/dkms.conf"; }; then
 		die 3 "stage: cannot write $dir"
+	fi
 }
 
 need_root_dkms() {

@@ -13,7 +13,7 @@
 #   lab kernel and 6.12, each skipped when not installed; about 20 s per
 #   kernel on 2 cores)
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 
 if [[ ${1:-} != --in-namespace ]]; then
 	[[ $(id -u) -eq 0 ]] || { echo "ok - dkms # SKIP needs root (mount namespace)"; exit 0; }
