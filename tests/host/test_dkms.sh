@@ -27,7 +27,14 @@ if [[ ${1:-} != --in-namespace ]]; then
 		kernels+=("$r")
 	done
 	((${#kernels[@]})) || exit 0
-	snap() { ls -la /usr/src /var/lib/dkms; for k in "${kernels[@]}"; do ls -la "/lib/modules/$k"; done; }
+	# what DKMS would write there (not the whole trees: others may install packages meanwhile)
+	snap() {
+		ls -d /usr/src/iommubench* /var/lib/dkms/iommubench /var/lib/dkms/mok.* 2>/dev/null
+		for k in "${kernels[@]}"; do
+			ls -d "/lib/modules/$k/updates/dkms/iommubench"* 2>/dev/null
+			stat -c '%n %s %Y' "/lib/modules/$k/modules.dep"
+		done
+	}
 	before=$(snap 2>&1)
 	tmp=$(mktemp -d /tmp/ib-dkms-XXXXXX)
 	trap 'rm -rf "$tmp"' EXIT
@@ -35,7 +42,7 @@ if [[ ${1:-} != --in-namespace ]]; then
 	rc=$?
 	after=$(snap 2>&1)
 	if [[ $before == "$after" ]]; then
-		echo "ok - dkms: the real /usr/src, /var/lib/dkms and /lib/modules/<kernel> are unchanged"
+		echo "ok - dkms: the real /usr/src, /var/lib/dkms and /lib/modules/<kernel> are unchanged (no iommubench, no DKMS key, modules.dep as before)"
 	else
 		echo "not ok - dkms: the real trees changed: $(diff <(echo "$before") <(echo "$after") | tr '\n' ' ')"
 	fi
