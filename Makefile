@@ -1,6 +1,6 @@
 # iommubench — top-level Makefile.  See README.md and docs/.
 #   make deps | build | module | test | run SUITE=x [TARGET=auto|host|lab]
-#   make lab | plots RUN=dir | compare A= B= | format | clean
+#   make lab | plots RUN=dir | compare A= B= | dkms-install | dkms-remove | format | clean
 SHELL := /bin/bash
 .DEFAULT_GOAL := build
 
