@@ -1,6 +1,6 @@
 # iommubench — top-level Makefile.  See README.md and docs/.
 #   make deps | build | module | test | run SUITE=x [TARGET=auto|host|lab]
-#   make lab | plots RUN=dir | compare A= B= | format | clean
+#   make lab | plots RUN=dir | compare A= B= | dkms-install | dkms-remove | format | clean
 SHELL := /bin/bash
 .DEFAULT_GOAL := build
 
@@ -48,13 +48,16 @@ export LAB_KERNEL
 # $(BUILD)/module/<release>/ (links), so kernels never share objects.
 MODSRC   := $(filter-out %.mod.c %/conftest.h,$(wildcard kernels/iommubench/*.[ch])) \
             kernels/iommubench/Kbuild kernels/iommubench/conftest.sh kernels/iommubench/btf_func.py
-# KDIR for `make module`: the running kernel's build dir when it exists.
-KDIR     ?= $(shell [ -d /lib/modules/$$(uname -r)/build ] && echo /lib/modules/$$(uname -r)/build)
+# KDIR for `make module`: default /lib/modules/$(uname -r)/build; when that is
+# missing, scripts/host.sh says in one line what to install (exit 3).
+KDIR     ?=
+# make dkms-install: the releases to build and install for (default: running).
+DKMS_KERNEL ?=
 
 SUITE    ?= smoke
 TARGET   ?= auto
 
-.PHONY: build deps module module-lab labtools test unit run lab plots compare format clean help sanitize bench-probe-cost
+.PHONY: build deps module module-lab dkms-install dkms-remove labtools test unit run lab plots compare format clean help sanitize bench-probe-cost
 
 help:
 	@sed -n '2,3p' Makefile
@@ -82,9 +85,16 @@ deps:
 	@bash scripts/deps.sh
 
 module:
-	@if [ -z "$(KDIR)" ]; then \
-		echo "module: skipped: no build dir for the running kernel $$(uname -r); use 'make module KDIR=/path/to/kernel/build' or 'make module-lab'"; \
-	else $(MAKE) -C $(KDIR) M=$(CURDIR)/kernels/iommubench modules; fi
+	@kd='$(KDIR)'; [ -n "$$kd" ] || kd=$$(bash scripts/host.sh kdir) || exit $$?; \
+	$(MAKE) -C "$$kd" M=$(CURDIR)/kernels/iommubench modules
+
+# DKMS (docs/module.md): /usr/src/iommubench-<VERSION>, built and installed
+# for DKMS_KERNEL (default: the running kernel) and every later kernel.
+dkms-install:
+	@DKMS_KERNEL='$(DKMS_KERNEL)' bash scripts/dkms.sh install $(MODSRC) kernels/iommubench/Makefile
+
+dkms-remove:
+	@bash scripts/dkms.sh remove
 
 # The module for the lab kernel: $(BUILD)/module/<release>/iommubench.ko.
 module-lab:

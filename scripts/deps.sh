@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian packages iommubench needs (make deps).  Idempotent:
 # installs only what is missing.  Not root / no apt: prints the exact command
-# and exits 3 (resource missing).
+# and exits 3 (resource missing).  Also the running kernel's headers
+# (linux-headers-$(uname -r), for make module) when apt has them: optional,
+# so without root their absence is one line, not a failure; a kernel apt does
+# not know (not a distribution kernel) is one line too (scripts/host.sh).
+# IB_DEPS_DRY_RUN=1: print what would be installed, install nothing.
 set -euo pipefail
 
 PKGS=(
@@ -13,10 +17,12 @@ PKGS=(
 	qemu-system-x86 busybox-static cpio kmod xz-utils pciutils python3
 	dwarves
 	chromium
+	dkms
 )
 # The lab kernel's image and headers (LAB_KERNEL, default: the 6.1 ABI
 # linux-headers-amd64 points to); scripts/lab/kernel.sh names the packages.
 # dwarves: pahole, which Kbuild runs when the headers ship vmlinux (6.12).
+# dkms: make dkms-install, and tests/host/test_dkms.sh.
 kernel_pkgs() { bash "$(dirname "$0")/lab/kernel.sh" packages; }
 rc=0
 kpkgs=$(kernel_pkgs 2>/dev/null) || rc=$?
@@ -37,14 +43,25 @@ for p in "${PKGS[@]}"; do
 	st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
 	[[ $st == "install ok installed" ]] || missing+=("$p")
 done
+# the running kernel's headers: a package name only when missing and in apt
+hdr=$(bash "$(dirname "$0")/host.sh" headers-pkg)
 
-if ((${#missing[@]} == 0)); then
+if ((${#missing[@]} == 0)) && [[ -z $hdr ]]; then
 	echo "deps: all ${#PKGS[@]} packages present"
+	exit 0
+fi
+[[ -n $hdr ]] && missing+=("$hdr")
+if [[ -n ${IB_DEPS_DRY_RUN:-} ]]; then
+	echo "deps: would install: ${missing[*]}"
 	exit 0
 fi
 
 cmd="apt-get update && apt-get install -y --no-install-recommends ${missing[*]}"
 if [[ $(id -u) -ne 0 ]] || ! command -v apt-get >/dev/null; then
+	if [[ ${missing[*]} == "$hdr" ]]; then
+		echo "deps: all ${#PKGS[@]} packages present; $hdr (make module on this host) is not: as root, apt-get install $hdr"
+		exit 0
+	fi
 	echo "deps: missing ${missing[*]}; run as root: $cmd" >&2
 	exit 3
 fi

@@ -32,20 +32,12 @@ case ${LAB_MODE:-strict} in strict | lazy | pt | off) ;; *)
 	;;
 esac
 
-# Why the host cannot run module/IOMMU suites; empty when it can.
-host_reason() {
-	if [[ $(id -u) -ne 0 ]]; then echo "not root"; return; fi
-	if [[ -z $(ls /sys/class/iommu 2>/dev/null) ]]; then echo "no IOMMU (/sys/class/iommu is empty)"; return; fi
-	if [[ -e /dev/iommubench ]]; then return; fi
-	if [[ $(cat /proc/sys/kernel/modules_disabled 2>/dev/null) == 1 ]] || grep -qw nomodule /proc/cmdline; then
-		echo "module loading is disabled on this kernel"; return
-	fi
-	if [[ ! -f kernels/iommubench/iommubench.ko ]] || ! modinfo -F vermagic kernels/iommubench/iommubench.ko 2>/dev/null | grep -q "^$(uname -r) "; then
-		echo "no iommubench.ko built for $(uname -r) (make module)"; return
-	fi
-}
-
-reason=$(host_reason)
+# Why the host cannot run module/IOMMU suites (one line; empty when it can),
+# and the exit code TARGET=host then gives: scripts/host.sh reason (not root,
+# no IOMMU, module loading disabled, no module built for this kernel, an
+# unsigned module under lockdown or Secure Boot).
+reason=$(bash scripts/host.sh reason)
+hrc=$?
 if [[ $target == auto ]]; then
 	if [[ -z $reason ]]; then target=host; else target=lab; fi
 	echo "run: TARGET=auto -> $target${reason:+ (host: $reason)}"
@@ -77,10 +69,17 @@ stamp=$(date -u +%Y%m%dT%H%M%SZ)
 if [[ $target == host ]]; then
 	if [[ -n $reason ]]; then
 		echo "run: TARGET=host: cannot run here: $reason" >&2
-		exit 4
+		exit $((hrc ? hrc : 4))
 	fi
 	if [[ ! -e /dev/iommubench ]]; then
-		insmod kernels/iommubench/iommubench.ko || { echo "run: TARGET=host: insmod iommubench.ko failed" >&2; exit 3; }
+		ko=$(bash scripts/host.sh ko)
+		if ! msg=$(insmod "$ko" 2>&1); then
+			case $msg in *"Key was rejected"* | *"Required key not available"*)
+				msg+=" (the kernel does not trust its signing key: enroll it with mokutil --import <its .der>, reboot, confirm in MokManager; docs/module.md)" ;;
+			esac
+			echo "run: TARGET=host: insmod $ko failed: ${msg//$'\n'/ }" >&2
+			exit 3
+		fi
 		trap 'rmmod iommubench 2>/dev/null' EXIT
 	fi
 	claim_run_dir "$(hostname -s)-$stamp" || exit $?
