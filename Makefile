@@ -93,7 +93,13 @@ module-lab:
 	for f in $(MODSRC); do ln -sfn $(CURDIR)/$$f $$d/; done && \
 	$(MAKE) -C /usr/src/linux-headers-$$kv M=$$d IB_UAPI=$(CURDIR)/kernels/include/uapi W=$(W) modules
 
-unit: $(TESTBINS)
+# The fake CUDA driver, for tests only (IOMMUBENCH_LIBCUDA selects it; docs/gpu.md).
+CUDA_FAKE := $(BUILD)/tests/libcuda_fake.so
+$(CUDA_FAKE): tests/fakes/libcuda_fake.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -shared -fPIC -fvisibility=hidden -o $@ $<
+
+unit: $(TESTBINS) $(CUDA_FAKE)
 
 # The harness and the unit tests built with ASan/UBSan in build/san.
 sanitize:

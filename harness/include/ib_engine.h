@@ -73,6 +73,10 @@ struct ib_run_ctx {
 	struct ib_buffer *buf;
 	const struct ib_topo *topo;
 	uint64_t rep; /* repetition index (warm-up included): seq continues */
+	/* set by an engine that resolves its own device (IB_ENG_DEVICE_INDEX):
+	 * the row's params.device and params.dev_node; "" = not resolved */
+	char device[32];
+	int dev_node;
 };
 
 /* Class flags: what an engine is and what it needs. */
@@ -85,6 +89,9 @@ struct ib_run_ctx {
 #define IB_ENG_CPU (1U << 4) /* the CPU moves the bytes (the baseline) */
 #define IB_ENG_ISOLATION (1U << 5) /* runs op=isolation (the isolation check) */
 #define IB_ENG_NEEDS_DMA_CHAN (1U << 6) /* a free dmaengine DMA_MEMCPY channel */
+#define IB_ENG_DEVICE_INDEX (1U << 7) /* device= may be an index (its own
+				       * ordinal); the engine resolves the
+				       * device and reports it in ctx */
 
 /* Metrics an engine produces: IB_MB(IB_M_x) bits, plus bandwidth. */
 #define IB_MB(m) (1U << (m))
