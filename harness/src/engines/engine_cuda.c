@@ -19,8 +19,8 @@
  *  - sm_copy: the same, each chunk copied by an SM kernel through the
  *    buffer's device mapping (cuMemHostGetDevicePointer): SM bandwidth.
  *  - chase: a one-thread kernel follows a pointer chain with one element
- *    per page of the buffer (seq: page order, rand: one random cycle) over
- *    window; after one untimed lap, dma_latency_ns = GPU time per access
+ *    per 4 KiB over window (ib_chase.h; seq: page order, rand: one random
+ *    cycle); after one untimed lap, dma_latency_ns = GPU time per access
  *    (%globaltimer), one sample per round.
  * The kernels are PTX text (sm_50 and later), JIT-compiled by the driver
  * (cuModuleLoadData).  docs/gpu.md says what each metric times.
@@ -31,6 +31,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "ib_chase.h"
 #include "ib_engine.h"
 #include "ib_run.h"
 #include "iommubench.h"
@@ -680,54 +681,24 @@ fail:
 	return -1;
 }
 
-/* The chain: one element per page of the buffer over the window, each
- * holding the device address of the next; seq in page order, rand one
- * random cycle (Sattolo).  Returns the number of pages. */
-static uint64_t build_chain(struct cu_rep *c, uint64_t stride, uint64_t *order)
-{
-	uint64_t pages = c->o->window / stride, i;
-
-	for (i = 0; i < pages; i++)
-		order[i] = i;
-	if (c->o->pattern)
-		for (i = pages - 1; i > 0; i--) {
-			uint64_t j = iommubench_xorshift64s(&c->seed) % i, t = order[i];
-
-			order[i] = order[j];
-			order[j] = t;
-		}
-	for (i = 0; i < pages; i++) {
-		uint64_t next = c->hdev + order[(i + 1) % pages] * stride;
-
-		memcpy(c->host + order[i] * stride, &next, 8);
-	}
-	return pages;
-}
-
-static int run_chase(struct cu_rep *c, struct ib_run_ctx *ctx, struct ib_rep *rep, char *err,
-		     size_t errlen)
+/* The chain over the window (ib_chase.h), walked once untimed, then timed
+ * in rounds. */
+static int run_chase(struct cu_rep *c, struct ib_rep *rep, char *err, size_t errlen)
 {
 	const struct cuda_opts *o = c->o;
-	uint64_t stride = ctx->buf->page_size_obtained ?: 4096, pages, warm, steps, i;
-	uint64_t *order = NULL;
+	uint64_t pages, warm, steps, i, *walk = NULL;
 	volatile uint64_t *out = (volatile uint64_t *)((volatile char *)cu.latch + CU_OUT_OFF);
 	unsigned int rounds = o->iterations < CU_ROUNDS_MAX ? (unsigned int)o->iterations :
 							      CU_ROUNDS_MAX;
 	CUdeviceptr start, outd = cu.latch_dev + CU_OUT_OFF;
 	void *args[] = { &start, &warm, &steps, &rounds, &outd };
 
-	if (o->window / stride < 2) {
-		snprintf(err, errlen, "window=%llu: op=chase needs at least 2 pages of %llu bytes",
-			 (unsigned long long)o->window, (unsigned long long)stride);
-		return -1;
-	}
-	order = malloc(o->window / stride * sizeof(*order));
-	if (!order) {
+	pages = ib_chase_build(c->host, o->window, c->hdev, o->pattern, c->seed, &walk);
+	if (!pages) {
 		snprintf(err, errlen, "out of memory for the chain");
 		return -1;
 	}
-	pages = build_chain(c, stride, order);
-	start = c->hdev + order[0] * stride;
+	start = c->hdev + walk[0];
 	warm = pages < CU_WARM_MAX ? pages : CU_WARM_MAX;
 	steps = o->iterations / rounds;
 	memset((void *)out, 0, (rounds + 1) * sizeof(*out));
@@ -740,20 +711,19 @@ static int run_chase(struct cu_rep *c, struct ib_run_ctx *ctx, struct ib_rep *re
 			goto fail;
 		}
 	if (o->verify) {
-		/* where the chain must end: warm + rounds x steps steps on */
-		uint64_t at = (warm + (uint64_t)rounds * steps) % pages;
+		/* where the walk must end: warm + rounds x steps steps on */
+		uint64_t want = c->hdev + walk[(warm + (uint64_t)rounds * steps) % pages];
 
-		if (out[rounds] != c->hdev + order[at] * stride) {
+		if (out[rounds] != want) {
 			snprintf(err, errlen, "verify: the chase ended at 0x%llx, expected 0x%llx",
-				 (unsigned long long)out[rounds],
-				 (unsigned long long)(c->hdev + order[at] * stride));
+				 (unsigned long long)out[rounds], (unsigned long long)want);
 			goto fail;
 		}
 	}
-	free(order);
+	free(walk);
 	return 0;
 fail:
-	free(order);
+	free(walk);
 	return -1;
 }
 
@@ -793,7 +763,7 @@ static int cuda_run(struct ib_run_ctx *ctx, struct ib_rep *rep, char *err, size_
 	if (o->op != IOMMUBENCH_OP_BENCH)
 		CU_TRY(cu.f.MemHostGetDevicePointer(&c.hdev, ctx->buf->addr, 0),
 		       "cuMemHostGetDevicePointer");
-	if (o->op == IB_OP_CHASE ? run_chase(&c, ctx, rep, err, errlen) :
+	if (o->op == IB_OP_CHASE ? run_chase(&c, rep, err, errlen) :
 				   run_copies(&c, rep, err, errlen))
 		goto fail;
 	ret = IB_EXIT_OK;
@@ -814,6 +784,11 @@ static int cuda_validate(const struct ib_params *p, char *err, size_t errlen)
 	if (p->u[IB_O_OP] == IB_OP_SM_COPY && p->u[IB_O_XFER_SIZE] % 8) {
 		snprintf(err, errlen, "xfer_size=%s: op=sm_copy copies 8-byte words: expected a multiple of 8",
 			 p->raw[IB_O_XFER_SIZE]);
+		return -1;
+	}
+	if (p->u[IB_O_OP] == IB_OP_CHASE && p->u[IB_O_WINDOW] < 2 * IB_CHASE_STRIDE) {
+		snprintf(err, errlen, "window=%s: op=chase needs at least 8k (two 4 KiB elements)",
+			 p->raw[IB_O_WINDOW]);
 		return -1;
 	}
 	if (p->u[IB_O_OP] == IB_OP_CHASE && p->u[IB_O_DURATION]) {
