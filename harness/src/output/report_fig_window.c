@@ -36,13 +36,23 @@
 int ib_fig_window(const struct ib_run *run, const char *metric, FILE *f, char *why,
 		  size_t whylen)
 {
-	size_t *idx = calloc(run->nrows + 1, sizeof(*idx)), n, i;
+	return ib_fig_window_of(run, metric, NULL, f, why, whylen);
+}
+
+int ib_fig_window_of(const struct ib_run *run, const char *metric,
+		     bool (*keep)(const struct ib_row *r), FILE *f, char *why, size_t whylen)
+{
+	size_t *idx = calloc(run->nrows + 1, sizeof(*idx)), n, i, k;
 	struct pt *p = NULL;
 	int series = 0;
 
 	if (!idx)
 		goto oom;
-	n = rp_keep_sweeps(run, idx, rp_select_rows(run, metric, true, idx));
+	n = rp_select_rows(run, metric, true, idx);
+	for (i = k = 0; keep && i < n; i++)
+		if (keep(&run->rows[idx[i]]))
+			idx[k++] = idx[i];
+	n = rp_keep_sweeps(run, idx, keep ? k : n);
 	p = rp_make_points(run, idx, n, rp_skip_window);
 	if (!p)
 		goto oom;

@@ -157,6 +157,6 @@ struct fig_def {
 };
 
 extern const struct fig_def rp_fig_window_latency, rp_fig_window_bandwidth, rp_fig_misses,
-	rp_fig_mapunmap, rp_fig_numa, rp_fig_cdf;
+	rp_fig_mapunmap, rp_fig_numa, rp_fig_cdf, rp_fig_chase;
 
 #endif
