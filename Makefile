@@ -1,6 +1,6 @@
 # iommubench — top-level Makefile.  See README.md and docs/.
 #   make deps | build | module | test | run SUITE=x [TARGET=auto|host|lab]
-#   make lab | plots RUN=dir | compare A= B= | format | clean
+#   make lab | plots RUN=dir | compare A= B= | gpu-check | format | clean
 SHELL := /bin/bash
 .DEFAULT_GOAL := build
 
@@ -54,7 +54,7 @@ KDIR     ?= $(shell [ -d /lib/modules/$$(uname -r)/build ] && echo /lib/modules/
 SUITE    ?= smoke
 TARGET   ?= auto
 
-.PHONY: build deps module module-lab labtools test unit run lab plots compare format clean help sanitize
+.PHONY: build deps module module-lab labtools test unit run lab plots compare format clean help sanitize gpu-check
 
 help:
 	@sed -n '2,3p' Makefile
@@ -120,6 +120,10 @@ run: deps
 lab: deps
 	@$(MAKE) --no-print-directory build module-lab labtools
 	@python3 scripts/lab/lab.py build
+
+# On a GPU host, first: the gpu suite (<= 8 min), derive and report (docs/gpu.md).
+gpu-check:
+	@bash scripts/gpu-check.sh
 
 plots:
 	@test -n "$(RUN)" || { echo "plots: set RUN=results/<suite>/<run-id>"; exit 1; }
