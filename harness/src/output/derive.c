@@ -360,11 +360,13 @@ static int cmp_pt(const void *a, const void *b)
 }
 
 /*
- * The curve of a series: one capacity-misses-per-DMA value per informative
- * window (repeated windows, e.g. one per node: their mean).  w and m hold
- * s->n entries; returns how many were filled.
+ * The curve of a series, one value per window whose points are usable
+ * (repeated windows, e.g. one per node: their mean): counters, capacity
+ * misses per DMA over the informative windows; timing, the median latency
+ * over the timing-informative ones.  w and m hold s->n entries; returns how
+ * many were filled.
  */
-static size_t series_curve(const struct series *s, double *w, double *m)
+static size_t curve_of(const struct series *s, bool timing, double *w, double *m)
 {
 	size_t i, j, n = 0;
 
@@ -372,11 +374,14 @@ static size_t series_curve(const struct series *s, double *w, double *m)
 		double sum = 0;
 		size_t cnt = 0;
 
-		for (j = i; j < s->n && s->p[j].window == s->p[i].window; j++)
-			if (s->p[j].informative) {
-				sum += s->p[j].cap;
-				cnt++;
-			}
+		for (j = i; j < s->n && s->p[j].window == s->p[i].window; j++) {
+			const struct pt *p = &s->p[j];
+
+			if (timing ? !p->t_inf || !isfinite(p->lat) : !p->informative)
+				continue;
+			sum += timing ? p->lat : p->cap;
+			cnt++;
+		}
 		if (!cnt)
 			continue;
 		w[n] = s->p[i].window;
@@ -385,27 +390,14 @@ static size_t series_curve(const struct series *s, double *w, double *m)
 	return n;
 }
 
-/* The timing curve of a series: median latency per timing-informative
- * window (repeated windows: their mean).  Returns how many were filled. */
+static size_t series_curve(const struct series *s, double *w, double *m)
+{
+	return curve_of(s, false, w, m);
+}
+
 static size_t timing_curve(const struct series *s, double *w, double *y)
 {
-	size_t i, j, n = 0;
-
-	for (i = 0; i < s->n; i = j) {
-		double sum = 0;
-		size_t cnt = 0;
-
-		for (j = i; j < s->n && s->p[j].window == s->p[i].window; j++)
-			if (s->p[j].t_inf && isfinite(s->p[j].lat)) {
-				sum += s->p[j].lat;
-				cnt++;
-			}
-		if (!cnt)
-			continue;
-		w[n] = s->p[i].window;
-		y[n++] = sum / (double)cnt;
-	}
-	return n;
+	return curve_of(s, true, w, y);
 }
 
 static int series_facts(struct series *s)

@@ -22,7 +22,7 @@ static bool chase_row(const struct ib_row *r)
 static int chase_data(struct report *R, const struct fig_def *d, struct fig *g, FILE *f,
 		      char *vars, size_t vlen)
 {
-	char why[512], cap[128], qy[200];
+	char why[512], cap[128];
 	int n;
 
 	why[0] = '\0';
@@ -36,8 +36,7 @@ static int chase_data(struct report *R, const struct fig_def *d, struct fig *g, 
 	    "translation cache's reach every access misses.  Dashed verticals: the knee of "
 	    "each derived iotlb_reach row (%d).%s",
 	    R->nk, cap);
-	ib_gp_quote(qy, sizeof(qy), d->ylab);
-	fmt(vars, vlen, "kneefile=%s; ylab=%s; maxseries=%d", R->qk, qy, WINDOW_MAX_SERIES);
+	rp_window_vars(R, d, vars, vlen);
 	return n;
 }
 

@@ -108,10 +108,18 @@ int ib_fig_knees(const struct ib_run *run, FILE *f)
 	return n;
 }
 
+void rp_window_vars(const struct report *R, const struct fig_def *d, char *vars, size_t vlen)
+{
+	char qy[200];
+
+	ib_gp_quote(qy, sizeof(qy), d->ylab);
+	fmt(vars, vlen, "kneefile=%s; ylab=%s; maxseries=%d", R->qk, qy, WINDOW_MAX_SERIES);
+}
+
 static int window_data(struct report *R, const struct fig_def *d, struct fig *g, FILE *f,
 		       char *vars, size_t vlen)
 {
-	char why[512], cap[128], qy[200];
+	char why[512], cap[128];
 	int n;
 
 	why[0] = '\0';
@@ -122,8 +130,7 @@ static int window_data(struct report *R, const struct fig_def *d, struct fig *g,
 	    "Median %s (95%% CI error bars) per window, one line per page size; log-x. "
 	    "Dashed verticals: the knee of each derived iotlb_reach row (%d).%s",
 	    d->metric, R->nk, cap);
-	ib_gp_quote(qy, sizeof(qy), d->ylab);
-	fmt(vars, vlen, "kneefile=%s; ylab=%s; maxseries=%d", R->qk, qy, WINDOW_MAX_SERIES);
+	rp_window_vars(R, d, vars, vlen);
 	return n;
 }
 
