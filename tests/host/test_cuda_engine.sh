@@ -121,7 +121,7 @@ check "chase 128 pages rand (past 64 entries): 1100 ns an access" "" \
 	"$rc $(row chase-miss "m['dma_latency_ns']['median']")" "0 1100"
 if grep -qE '\[(always|madvise)\]' /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null; then
 	run chase-thp --op chase --page-size thp --window 8m --iterations 320 --verify 1
-	check "chase on thp: stride 2 MiB, 4 pages fit: 700 ns" "" \
+	check "chase on thp: 4 KiB elements over four 2 MiB pages, all fit: 700 ns" "" \
 		"$rc $(row chase-thp "p['page_size_obtained'], m['dma_latency_ns']['median']")" "0 2097152 700"
 else
 	echo "ok - chase on thp # SKIP THP disabled"
