@@ -21,7 +21,7 @@
  *   IOMMUBENCH_FAKE_CUDA_BW        copy bandwidth, bytes/s (25e9)
  *   IOMMUBENCH_FAKE_CUDA_DEVICES   devices (1; 0: cuInit says NO_DEVICE)
  *   IOMMUBENCH_FAKE_CUDA_BDF       PCI address of device 0 (0000:65:00.0)
- *   IOMMUBENCH_FAKE_CUDA_FAIL      init | ctx | register: that call fails
+ *   IOMMUBENCH_FAKE_CUDA_FAIL      init | ctx | ptx | register: that call fails
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -47,6 +47,7 @@ typedef unsigned long long CUdeviceptr;
 	X(CUDA_ERROR_INVALID_DEVICE, 101)                    \
 	X(CUDA_ERROR_INVALID_IMAGE, 200)                     \
 	X(CUDA_ERROR_INVALID_CONTEXT, 201)                   \
+	X(CUDA_ERROR_INVALID_PTX, 218)                       \
 	X(CUDA_ERROR_NOT_FOUND, 500)                         \
 	X(CUDA_ERROR_ILLEGAL_ADDRESS, 700)                   \
 	X(CUDA_ERROR_HOST_MEMORY_ALREADY_REGISTERED, 712)    \
@@ -575,12 +576,37 @@ EXPORT CUresult cuEventElapsedTime(float *ms, struct CUevent_st *a, struct CUeve
 	return CUDA_SUCCESS;
 }
 
-EXPORT CUresult cuModuleLoadData(struct CUmod_st **m, const void *image)
+/* The JIT's error log (options 5 and 6: CU_JIT_ERROR_LOG_BUFFER and its
+ * size), as the real driver fills it. */
+static void jit_log(unsigned int n, const int *opts, void **vals, const char *msg)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		if (opts[i] == 5)
+			buf = vals[i];
+		else if (opts[i] == 6)
+			len = (size_t)(uintptr_t)vals[i];
+	}
+	if (buf && len)
+		snprintf(buf, len, "%s", msg);
+}
+
+EXPORT CUresult cuModuleLoadDataEx(struct CUmod_st **m, const void *image, unsigned int n,
+				   int *opts, void **vals)
 {
 	const char *ptx = image;
 
-	if (!ptx || strncmp(ptx, ".version ", 9) || !strstr(ptx, "\n.target sm_"))
+	if (!ptx || strncmp(ptx, ".version ", 9) || !strstr(ptx, "\n.target sm_")) {
+		jit_log(n, opts, vals, "ptxas fatal   : fake: no .version/.target header");
 		return CUDA_ERROR_INVALID_IMAGE;
+	}
+	if (failing("ptx")) {
+		jit_log(n, opts, vals, "ptxas application ptx input, line 1; error   : fake\nptxas fatal   : fake");
+		return CUDA_ERROR_INVALID_PTX;
+	}
 	*m = calloc(1, sizeof(**m));
 	if (!*m)
 		return CUDA_ERROR_OUT_OF_MEMORY;

@@ -61,6 +61,9 @@ export IOMMUBENCH_LIBCUDA=$fake
 IOMMUBENCH_FAKE_CUDA_FAIL=ctx run ctxfail
 check "context creation fails: error row" "" "$rc $(row ctxfail "r['status'], r['reason']")" \
 	"2 error cuCtxCreate: CUDA_ERROR_DEVICE_UNAVAILABLE"
+IOMMUBENCH_FAKE_CUDA_FAIL=ptx run ptxfail
+check "the PTX does not compile: error row quoting the JIT log" "" "$rc $(row ptxfail "r['status'], r['reason']")" \
+	"2 error cuModuleLoadDataEx (the PTX kernels): CUDA_ERROR_INVALID_PTX: ptxas application ptx input, line 1; error   : fake ptxas fatal   : fake"
 IOMMUBENCH_FAKE_CUDA_FAIL=register run regfail
 check "cuMemHostRegister fails: error row" "" "$rc $(row regfail "r['status'], r['reason']")" \
 	"2 error cuMemHostRegister: CUDA_ERROR_OUT_OF_MEMORY"

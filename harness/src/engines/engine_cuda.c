@@ -23,7 +23,8 @@
  *    cycle); after one untimed lap, dma_latency_ns = GPU time per access
  *    (%globaltimer), one sample per round.
  * The kernels are PTX text (sm_50 and later), JIT-compiled by the driver
- * (cuModuleLoadData).  docs/gpu.md says what each metric times.
+ * (cuModuleLoadDataEx: cuModuleLoadData with the JIT's error log, which a
+ * failing row quotes).  docs/gpu.md says what each metric times.
  */
 #include <dlfcn.h>
 #include <stdio.h>
@@ -54,6 +55,8 @@ typedef struct CUevent_st *CUevent;
 #define CU_MEMHOSTREGISTER_DEVICEMAP 0x02
 #define CU_STREAM_NON_BLOCKING 0x1
 #define CU_EVENT_DEFAULT 0x0
+#define CU_JIT_ERROR_LOG_BUFFER 5
+#define CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES 6
 
 /* One line per function: X(field, "symbol", (parameters)); each returns CUresult. */
 #define CU_API(X)                                                                          \
@@ -87,7 +90,8 @@ typedef struct CUevent_st *CUevent;
 	X(EventRecord, "cuEventRecord", (CUevent e, CUstream s))                            \
 	X(EventSynchronize, "cuEventSynchronize", (CUevent e))                              \
 	X(EventElapsedTime, "cuEventElapsedTime", (float *ms, CUevent a, CUevent b))        \
-	X(ModuleLoadData, "cuModuleLoadData", (CUmodule *m, const void *image))             \
+	X(ModuleLoadDataEx, "cuModuleLoadDataEx",                                           \
+	  (CUmodule *m, const void *image, unsigned int nopt, int *opts, void **vals))      \
 	X(ModuleGetFunction, "cuModuleGetFunction", (CUfunction *f, CUmodule m, const char *n)) \
 	X(LaunchKernel, "cuLaunchKernel",                                                   \
 	  (CUfunction f, unsigned int gx, unsigned int gy, unsigned int gz, unsigned int bx,  \
@@ -440,6 +444,25 @@ static void cu_locate(CUdevice dev)
 		}                                                             \
 	} while (0)
 
+/* The kernels, JIT-compiled; a failure quotes the JIT's error log. */
+static int cu_load_ptx(CUmodule *mod, char *err, size_t errlen)
+{
+	char log[512] = "", *c;
+	int opts[] = { CU_JIT_ERROR_LOG_BUFFER, CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES };
+	void *vals[] = { log, (void *)(uintptr_t)sizeof(log) };
+	CUresult r = cu.f.ModuleLoadDataEx(mod, cu_ptx, 2, opts, vals);
+
+	if (r == CUDA_SUCCESS)
+		return 0;
+	log[sizeof(log) - 1] = '\0';
+	for (c = log; *c; c++)
+		if (*c == '\n' || *c == '\t')
+			*c = ' ';
+	snprintf(err, errlen, "cuModuleLoadDataEx (the PTX kernels): %s%s%.300s", cu_err(r),
+		 log[0] ? ": " : "", log);
+	return -1;
+}
+
 /* Context, kernels, streams, events and the latch page on dev. */
 static int cu_open(CUdevice dev, char *err, size_t errlen)
 {
@@ -454,7 +477,8 @@ static int cu_open(CUdevice dev, char *err, size_t errlen)
 	cu_locate(dev);
 	CU_TRY(cu.f.CtxCreate(&cu.ctx, CU_CTX_SCHED_SPIN | CU_CTX_MAP_HOST, dev), "cuCtxCreate");
 	cu.ord = dev;
-	CU_TRY(cu.f.ModuleLoadData(&mod, cu_ptx), "cuModuleLoadData (the PTX kernels)");
+	if (cu_load_ptx(&mod, err, errlen))
+		goto fail;
 	CU_TRY(cu.f.ModuleGetFunction(&cu.spin, mod, "ib_spin"), "cuModuleGetFunction ib_spin");
 	CU_TRY(cu.f.ModuleGetFunction(&cu.chase, mod, "ib_chase"), "cuModuleGetFunction ib_chase");
 	CU_TRY(cu.f.ModuleGetFunction(&cu.copy, mod, "ib_copy"), "cuModuleGetFunction ib_copy");
