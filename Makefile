@@ -1,6 +1,6 @@
 # iommubench — top-level Makefile.  See README.md and docs/.
 #   make deps | build | module | test | run SUITE=x [TARGET=auto|host|lab]
-#   make lab | plots RUN=dir | compare A= B= | dkms-install | dkms-remove | format | clean
+#   make lab | plots RUN=dir | compare A= B= | dkms-install | dkms-remove | gpu-check | format | clean
 SHELL := /bin/bash
 .DEFAULT_GOAL := build
 
@@ -57,7 +57,7 @@ DKMS_KERNEL ?=
 SUITE    ?= smoke
 TARGET   ?= auto
 
-.PHONY: build deps module module-lab dkms-install dkms-remove labtools test unit run lab plots compare format clean help sanitize bench-probe-cost
+.PHONY: build deps module module-lab dkms-install dkms-remove labtools test unit run lab plots compare format clean help sanitize bench-probe-cost gpu-check
 
 help:
 	@sed -n '2,3p' Makefile
@@ -103,7 +103,13 @@ module-lab:
 	for f in $(MODSRC); do ln -sfn $(CURDIR)/$$f $$d/; done && \
 	$(MAKE) -C /usr/src/linux-headers-$$kv M=$$d IB_UAPI=$(CURDIR)/kernels/include/uapi W=$(W) modules
 
-unit: $(TESTBINS)
+# The fake CUDA driver, for tests only (IOMMUBENCH_LIBCUDA selects it; docs/gpu.md).
+CUDA_FAKE := $(BUILD)/tests/libcuda_fake.so
+$(CUDA_FAKE): tests/fakes/libcuda_fake.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -shared -fPIC -fvisibility=hidden -o $@ $<
+
+unit: $(TESTBINS) $(CUDA_FAKE)
 
 # The harness and the unit tests built with ASan/UBSan in build/san.
 sanitize:
@@ -130,6 +136,10 @@ lab: deps
 bench-probe-cost: deps
 	@$(MAKE) --no-print-directory build module-lab
 	@bash scripts/bench-probe-cost.sh
+
+# On a GPU host, first: the gpu suite (<= 8 min), derive and report (docs/gpu.md).
+gpu-check:
+	@bash scripts/gpu-check.sh
 
 plots:
 	@test -n "$(RUN)" || { echo "plots: set RUN=results/<suite>/<run-id>"; exit 1; }

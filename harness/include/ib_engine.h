@@ -74,6 +74,10 @@ struct ib_run_ctx {
 	struct ib_buffer *buf;
 	const struct ib_topo *topo;
 	uint64_t rep; /* repetition index (warm-up included): seq continues */
+	/* set by an engine that resolves its own device (IB_ENG_DEVICE_INDEX):
+	 * the row's params.device and params.dev_node; "" = not resolved */
+	char device[32];
+	int dev_node;
 };
 
 /* Class flags: what an engine is and what it needs. */
@@ -90,6 +94,9 @@ struct ib_run_ctx {
  * register): counter sources that cost time on every map (tracefs) count
  * in a separate pass under counters=auto (ib_counters.h). */
 #define IB_ENG_TIMES_MAPS (1U << 7)
+#define IB_ENG_DEVICE_INDEX (1U << 8) /* device= may be an index (its own
+				       * ordinal); the engine resolves the
+				       * device and reports it in ctx */
 
 /* Metrics an engine produces: IB_MB(IB_M_x) bits, plus bandwidth. */
 #define IB_MB(m) (1U << (m))

@@ -44,6 +44,11 @@ enum ib_opt_id {
 	IB_O_MAX,
 };
 
+/* op= values past the module's IOMMUBENCH_OP_BENCH and _ISOLATION (their
+ * index in the op option's allowed list): harness engines only. */
+#define IB_OP_CHASE 2	/* one-thread page-stride pointer chase */
+#define IB_OP_SM_COPY 3 /* copies by an SM kernel (cuda) */
+
 struct ib_option {
 	const char *name;    /* suite key; CLI is --name with '_' -> '-' */
 	enum ib_opt_type type;
@@ -113,6 +118,10 @@ size_t ib_opt_count(int id, const char *value);
  */
 int ib_opt_split(int id, const char *value, char items[][IB_VAL_LEN],
 		 int nitems);
+
+/* Whether s is a device index (device=N, 0..999: the engine's own
+ * ordinal, e.g. CUDA's); *idx gets it when idx is not NULL. */
+bool ib_device_index(const char *s, unsigned int *idx);
 
 /* Parsers usable on their own. */
 /* The page_size parser (one for the harness: options, buffer, derive,

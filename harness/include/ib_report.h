@@ -41,6 +41,10 @@ void ib_shell_join(char *buf, size_t len, const char *const *argv, size_t argc);
 /* metric vs window, one block per series (page size + whatever varies). */
 int ib_fig_window(const struct ib_run *run, const char *metric, FILE *f, char *why,
 		  size_t whylen);
+/* ib_fig_window over the rows keep() accepts (keep NULL: every row). */
+struct ib_row;
+int ib_fig_window_of(const struct ib_run *run, const char *metric,
+		     bool (*keep)(const struct ib_row *r), FILE *f, char *why, size_t whylen);
 /* "knee_window page_size entries" of the ok derived rows with a knee. */
 int ib_fig_knees(const struct ib_run *run, FILE *f);
 /* iotlb_miss per DMA vs window; each row's repetitions and params.warmup

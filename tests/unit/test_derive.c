@@ -231,6 +231,63 @@ static void test_reach_missing_counters(void **state)
 	json_decref(doc);
 }
 
+/* A row without counters whose median latency is lat_ns. */
+static json_t *timed_row(const char *ps, long long window, long long pg, double lat_ns)
+{
+	json_t *r = row("sweep", ps, window, pg, -1, 8192, 1, 0, "seq");
+
+	json_object_set_new(json_object_get(json_object_get(r, "metrics"), "dma_latency_ns"),
+			    "median", json_real(lat_ns));
+	return r;
+}
+
+/* The timing method: 4k steps past 1024 pages, 2m flat at equal windows
+ * (the baseline); then a flat 4k sweep alone has no knee. */
+static void test_reach_timing(void **state)
+{
+	static const long long kib[] = { 256, 512, 1024, 2048, 3072, 3584, 4096,
+					 4608, 5120, 6144, 8192 };
+	json_t *doc = ib_results_new(context()), *rows = json_object_get(doc, "results"), *r;
+	json_t *p;
+	char err[256];
+	size_t i;
+
+	for (i = 0; i < sizeof(kib) / sizeof(kib[0]); i++) {
+		/* a common slope the baseline cancels, plus noise-free steps */
+		double common = 900 + (double)i * 10;
+
+		json_array_append_new(rows, timed_row("4k", kib[i] << 10, 4096,
+						      common + (kib[i] > 4096 ? 300 : 0)));
+		json_array_append_new(rows, timed_row("2m", kib[i] << 10, 2 << 20, common));
+	}
+	assert_int_equal(ib_derive_iotlb_reach(doc, err, sizeof(err)), 2);
+	r = find(doc, "iotlb_reach/page_size:4k");
+	p = json_object_get(r, "params");
+	assert_string_equal(json_string_value(json_object_get(r, "status")), "ok");
+	assert_string_equal(json_string_value(json_object_get(p, "source")), "timing");
+	assert_string_equal(json_string_value(json_object_get(p, "baseline")), "2m");
+	assert_true(mnum(r, "iotlb_entries", "median") == 1024);
+	assert_true(mnum(r, "iotlb_entries", "ci95_high") == 1152);
+	assert_int_equal(json_integer_value(json_object_get(p, "knee_window")), 4608 << 10);
+	/* the 2m series: flat, no larger page to subtract */
+	r = find(doc, "iotlb_reach/page_size:2m");
+	assert_string_equal(json_string_value(json_object_get(r, "status")), "skipped");
+	assert_non_null(strstr(json_string_value(json_object_get(r, "reason")),
+			       "no knee up to 8 MiB; no iotlb_miss counter"));
+	json_decref(doc);
+
+	/* a 4k slope of 1 % a window, no step: no knee */
+	doc = ib_results_new(context());
+	rows = json_object_get(doc, "results");
+	for (i = 0; i < sizeof(kib) / sizeof(kib[0]); i++)
+		json_array_append_new(rows, timed_row("4k", kib[i] << 10, 4096, 900 + (double)i * 9));
+	assert_int_equal(ib_derive_iotlb_reach(doc, err, sizeof(err)), 1);
+	r = find(doc, "iotlb_reach/page_size:4k");
+	assert_string_equal(json_string_value(json_object_get(r, "status")), "skipped");
+	assert_non_null(strstr(json_string_value(json_object_get(r, "reason")), "no knee up to 8 MiB"));
+	json_decref(doc);
+}
+
 /* Misses from the smallest window on; and points that are no sweep. */
 static void test_reach_below_and_nosweep(void **state)
 {
@@ -339,6 +396,7 @@ int main(void)
 		cmocka_unit_test(test_reach_lab_shape),
 		cmocka_unit_test(test_reach_warmup),
 		cmocka_unit_test(test_reach_missing_counters),
+		cmocka_unit_test(test_reach_timing),
 		cmocka_unit_test(test_reach_below_and_nosweep),
 		cmocka_unit_test(test_reach_prefers_seq),
 		cmocka_unit_test(test_cmd_idempotent),

@@ -180,6 +180,36 @@ static void test_fig_window(void **state)
 	free(buf);
 }
 
+static bool keep_2m(const struct ib_row *r)
+{
+	return r->p.page_size && !strcmp(r->p.page_size, "2m");
+}
+
+static bool keep_chase(const struct ib_row *r)
+{
+	return r->p.op && !strcmp(r->p.op, "chase");
+}
+
+/* The chase figure's selection: only the rows keep() accepts. */
+static void test_fig_window_of(void **state)
+{
+	char *buf = NULL, why[256] = "";
+	int n;
+
+	CAPTURE(buf, ib_fig_window_of(&fixture, "dma_latency_ns", keep_2m, f, why, sizeof(why)));
+	assert_int_equal(n, 1);
+	/* the 2m series alone: its points, none of the 4k one's */
+	assert_non_null(strstr(buf, "\n65536 100002048 "));
+	assert_null(strstr(buf, "100020480")); /* 4k at 16 MiB */
+	assert_non_null(strstr(buf, "16777216 100010240 "));
+	free(buf);
+	buf = NULL;
+	/* the fixture has no op=chase rows */
+	CAPTURE(buf, ib_fig_window_of(&fixture, "dma_latency_ns", keep_chase, f, why, sizeof(why)));
+	assert_int_equal(n, 0);
+	free(buf);
+}
+
 static void test_fig_knees(void **state)
 {
 	char *buf = NULL;
@@ -386,6 +416,7 @@ int main(void)
 		cmocka_unit_test(test_labels_and_quoting),
 		cmocka_unit_test(test_fixture_csv_in_sync),
 		cmocka_unit_test(test_fig_window),
+		cmocka_unit_test(test_fig_window_of),
 		cmocka_unit_test(test_fig_knees),
 		cmocka_unit_test(test_fig_misses),
 		cmocka_unit_test(test_fig_mapunmap),

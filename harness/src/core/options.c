@@ -22,8 +22,9 @@ const struct ib_option ib_options[IB_O_MAX] = {
 	[IB_O_ENGINE] = { "engine", IB_OPT_ENUM, IB_OPT_F_RUNNER, 0, 0, "null",
 			  NULL,
 			  "what moves the bytes (see iommubench help ENGINE)" },
-	[IB_O_OP] = { "op", IB_OPT_ENUM, 0, 0, 0, "bench", "bench,isolation",
-		      "timed benchmark, or the isolation check" },
+	[IB_O_OP] = { "op", IB_OPT_ENUM, 0, 0, 0, "bench", "bench,isolation,chase,sm_copy",
+		      "timed benchmark, the isolation check, a page-stride pointer "
+		      "chase (cuda, cpu) or an SM copy kernel (cuda)" },
 	[IB_O_PAGE_SIZE] = { "page_size", IB_OPT_ENUM, 0, 0, 0, "4k",
 			     "4k,2m,1g,thp",
 			     "host buffer backing (hugetlb for 2m and 1g)" },
@@ -51,7 +52,7 @@ const struct ib_option ib_options[IB_O_MAX] = {
 	[IB_O_DEV_NODE] = { "dev_node", IB_OPT_NODE, 0, 0, 4095, "local",
 			    NULL, "NUMA node of the device (picks the device)" },
 	[IB_O_DEVICE] = { "device", IB_OPT_DEVICE, 0, 0, 0, "auto", NULL,
-			  "PCI BDF of the device, or auto" },
+			  "PCI BDF of the device, its index (cuda), or auto" },
 	[IB_O_DIRECTION] = { "direction", IB_OPT_ENUM, 0, 0, 0, "to_device",
 			     "to_device,from_device,bidir",
 			     "DMA direction (cpu: read or write the buffer)" },
@@ -202,7 +203,7 @@ static void opt_expected(const struct ib_option *o, int id, char *buf, size_t le
 		break;
 	case IB_OPT_DEVICE:
 		snprintf(buf, len,
-			 "expected a PCI address such as 0000:00:03.0, or auto");
+			 "expected a PCI address such as 0000:00:03.0, an index, or auto");
 		break;
 	case IB_OPT_STR:
 		snprintf(buf, len, "expected text");
@@ -314,6 +315,21 @@ static int parse_bdf(const char *s)
 	return -1;
 }
 
+bool ib_device_index(const char *s, unsigned int *idx)
+{
+	unsigned long v;
+	char *end;
+
+	if (!s || !isdigit((unsigned char)s[0]) || strlen(s) > 3)
+		return false;
+	v = strtoul(s, &end, 10);
+	if (*end)
+		return false;
+	if (idx)
+		*idx = (unsigned int)v;
+	return true;
+}
+
 static int parse_value(int id, const char *value, struct ib_params *p)
 {
 	const struct ib_option *o = &ib_options[id];
@@ -390,7 +406,7 @@ static int parse_value(int id, const char *value, struct ib_params *p)
 			p->node_kind[id] = IB_NODE_ID;
 		break;
 	case IB_OPT_DEVICE:
-		if (strcmp(value, "auto") && parse_bdf(value))
+		if (strcmp(value, "auto") && parse_bdf(value) && !ib_device_index(value, NULL))
 			return -1;
 		break;
 	case IB_OPT_STR:
@@ -528,6 +544,12 @@ int ib_params_validate(const struct ib_params *p, char *err, size_t errlen)
 		ib_engines_with(IB_ENG_ISOLATION, names, sizeof(names));
 		snprintf(err, errlen, "op=isolation: engine=%s: expected engine %s",
 			 p->raw[IB_O_ENGINE], names);
+		return -1;
+	}
+	if (ib_device_index(p->raw[IB_O_DEVICE], NULL) && !(e->flags & IB_ENG_DEVICE_INDEX)) {
+		snprintf(err, errlen,
+			 "device=%s: engine %s expects a PCI address such as 0000:00:03.0, or auto",
+			 p->raw[IB_O_DEVICE], e->name);
 		return -1;
 	}
 	if (ib_engine_check(e, p, err, errlen))

@@ -217,7 +217,8 @@ enum ib_point_outcome ib_point_run(const struct ib_point *pt,
 	       *counters = json_object();
 	char why[1024] = "", eff[32] = "", tmp[64];
 	struct ib_buffer buf = { 0 };
-	struct ib_run_ctx ctx = { .engine = e, .pt = pt, .buf = &buf, .topo = topo };
+	struct ib_run_ctx ctx = { .engine = e, .pt = pt, .buf = &buf, .topo = topo,
+				  .dev_node = -1 };
 	void *opts = calloc(1, e->opts_size ? e->opts_size : 1);
 	struct ib_rep rep;
 	struct ib_repctl rc_;
@@ -299,6 +300,11 @@ enum ib_point_outcome ib_point_run(const struct ib_point *pt,
 	if (marks == MARKS_TIMING && mark(row, "END", "timing", pt->name, why, sizeof(why)) &&
 	    !erc)
 		erc = IB_EXIT_FAILED;
+	if (ctx.device[0]) { /* an engine that resolved its own device */
+		json_object_set_new(params, "device", json_string(ctx.device));
+		json_object_set_new(params, "dev_node", ctx.dev_node >= 0 ?
+					json_integer(ctx.dev_node) : json_null());
+	}
 	if (erc) {
 		rc = row_of(erc);
 		goto out;

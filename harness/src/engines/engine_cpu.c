@@ -10,12 +10,18 @@
  * repetition (each keeps IB_SAMPLES_MAX / threads) and fold the rest into
  * the histogram, so a 300 s repetition of 20 ns copies costs 8 MB, not GBs.
  * A signal (ib_interrupted) ends a repetition early; run.c discards it.
+ *
+ * op=chase: one thread follows the ib_chase.h pointer chain over the window
+ * (one element per 4 KiB), one untimed lap first, then dma_latency_ns = ns
+ * per access, one sample per round: the CPU TLB plays the IOTLB, the same
+ * method as the cuda engine's GPU chase (derive's timing method).
  */
 #include <pthread.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "ib_chase.h"
 #include "ib_engine.h"
 #include "ib_run.h"
 #include "iommubench.h"
@@ -23,12 +29,13 @@
 /* The typed options of the cpu engine (cpu_opts[] fills them by offset). */
 struct cpu_opts {
 	uint64_t window, xfer_size, iterations, duration, seed;
-	uint32_t threads, direction, pattern;
+	uint32_t op, threads, direction, pattern;
 	uint8_t verify;
 };
 
 #define O(field, id) IB_EOPT(struct cpu_opts, field, id)
 static const struct ib_engine_opt cpu_opt_table[] = {
+	IB_EOPT(struct cpu_opts, op, IB_O_OP, .allowed = "bench,chase"),
 	{ .id = IB_O_PAGE_SIZE },
 	O(window, IB_O_WINDOW),
 	O(xfer_size, IB_O_XFER_SIZE),
@@ -123,6 +130,68 @@ static const char *cpu_supported(const struct ib_point *pt, char *buf, size_t le
 	return NULL;
 }
 
+#define CHASE_ROUNDS_MAX 32
+#define CHASE_WARM_MAX (1ULL << 20)
+
+static int cpu_chase(struct ib_run_ctx *ctx, struct ib_rep *rep, char *err, size_t errlen)
+{
+	const struct cpu_opts *o = ctx->opts;
+	char *base = ctx->buf->addr;
+	uint64_t *walk, n, warm, steps, i, r, rounds, a, b;
+	uint64_t seed = (o->seed + 1) * 0x9E3779B97F4A7C15ULL ^ ctx->rep * 0xD1B54A32D192ED03ULL;
+	void *const *p;
+
+	ib_topo_bind_thread(ctx->topo, ctx->pt->cpu_node);
+	n = ib_chase_build(base, o->window, (uint64_t)(uintptr_t)base, o->pattern, seed, &walk);
+	if (!n) {
+		snprintf(err, errlen, "out of memory for the chain");
+		return IB_EXIT_FAILED;
+	}
+	rounds = o->iterations < CHASE_ROUNDS_MAX ? o->iterations : CHASE_ROUNDS_MAX;
+	steps = o->iterations / rounds;
+	warm = n < CHASE_WARM_MAX ? n : CHASE_WARM_MAX;
+	p = (void *const *)(base + walk[0]);
+	for (i = 0; i < warm; i++)
+		p = *(void *const *volatile *)p;
+	for (r = 0; r < rounds && !ib_interrupted; r++) {
+		a = ib_now_ns();
+		for (i = 0; i < steps; i++)
+			p = *(void *const *volatile *)p;
+		b = ib_now_ns();
+		if (ib_metric_push(&rep->m[IB_M_DMA_LATENCY], (double)(b - a) / (double)steps)) {
+			free(walk);
+			snprintf(err, errlen, "out of memory");
+			return IB_EXIT_FAILED;
+		}
+	}
+	i = (uint64_t)((const char *)p - base);
+	r = walk[(warm + rounds * steps) % n];
+	free(walk);
+	if (o->verify && i != r) {
+		snprintf(err, errlen, "verify: the chase ended at offset %llu, expected %llu",
+			 (unsigned long long)i, (unsigned long long)r);
+		return IB_EXIT_FAILED;
+	}
+	return IB_EXIT_OK;
+}
+
+static int cpu_validate(const struct ib_params *p, char *err, size_t errlen)
+{
+	if (p->u[IB_O_OP] != IB_OP_CHASE)
+		return 0;
+	if (p->u[IB_O_THREADS] != 1 || p->u[IB_O_DURATION]) {
+		snprintf(err, errlen, "%s: op=chase runs one thread for iterations accesses",
+			 p->u[IB_O_DURATION] ? "duration" : "threads");
+		return -1;
+	}
+	if (p->u[IB_O_WINDOW] < 2 * IB_CHASE_STRIDE) {
+		snprintf(err, errlen, "window=%s: op=chase needs at least 8k (two 4 KiB elements)",
+			 p->raw[IB_O_WINDOW]);
+		return -1;
+	}
+	return 0;
+}
+
 static int cpu_run(struct ib_run_ctx *ctx, struct ib_rep *rep, char *err,
 		   size_t errlen)
 {
@@ -133,6 +202,11 @@ static int cpu_run(struct ib_run_ctx *ctx, struct ib_rep *rep, char *err,
 	int go = 0;
 	uint64_t t0 = UINT64_MAX, t1 = 0;
 
+	if (o->op == IB_OP_CHASE) {
+		free(w);
+		free(th);
+		return cpu_chase(ctx, rep, err, errlen);
+	}
 	if (!w || !th) {
 		free(w);
 		free(th);
@@ -185,12 +259,14 @@ static int cpu_run(struct ib_run_ctx *ctx, struct ib_rep *rep, char *err,
 const struct ib_engine ib_engine_cpu = {
 	.name = "cpu",
 	.help = "memcpy baseline: bandwidth and per-copy latency (dma_latency_ns) "
-		"within the window, same pattern semantics as the DMA engines",
+		"within the window, same pattern semantics as the DMA engines; op=chase: "
+		"page-stride pointer chase, dma_latency_ns per access (the CPU TLB's knee)",
 	.flags = IB_ENG_CPU,
 	.metrics = IB_MB(IB_M_DMA_LATENCY) | IB_MB_BANDWIDTH,
 	.module_engine = -1,
 	IB_ENGINE_OPTS(cpu_opt_table),
 	.opts_size = sizeof(struct cpu_opts),
+	.validate = cpu_validate,
 	.supported = cpu_supported,
 	.run = cpu_run,
 };

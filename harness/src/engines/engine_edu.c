@@ -10,7 +10,7 @@
 
 #define O(field, id, ...) IB_EOPT(struct ib_module_opts, field, id, __VA_ARGS__)
 static const struct ib_engine_opt edu_opts[] = {
-	O(op, IB_O_OP),
+	O(op, IB_O_OP, .allowed = "bench,isolation"),
 	{ .id = IB_O_PAGE_SIZE },
 	O(window, IB_O_WINDOW),
 	O(xfer_size, IB_O_XFER_SIZE, .max = EDU_MAX_XFER),

@@ -28,8 +28,16 @@
  *  5. Entries = the last window below the knee / IOMMU page size; the 95%
  *     bounds are the bracket [last window below, knee window] / page size.
  * Without a knee the row is skipped with "no knee up to <max window>"; with
- * capacity misses from the smallest window on, "reach below <min window>";
- * without iotlb_miss counters, skipped with the counters' reason.
+ * capacity misses from the smallest window on, "reach below <min window>".
+ *
+ * Without iotlb_miss counters (any engine, op=chase rows always), the
+ * timing method (timing_reach): the knee of the latency against the window,
+ * less the same series on a larger page size at equal windows (whose
+ * translations still fit: what is left is what the smaller pages' misses
+ * cost), by the same step fit with an acceptance in time units.  The row
+ * says which: params.source "counters" or "timing".  Chase rows of an
+ * engine that is not a DMA engine (cpu: the CPU TLB) get rows of their own,
+ * "iotlb_reach/page_size:<ps>/engine:<name>".
  */
 #include <errno.h>
 #include <math.h>
@@ -47,6 +55,10 @@
 #include "ib_stats.h"
 
 #define REACH_PREFIX "iotlb_reach/"
+/* timing knee: the step is at least this fraction of the latency before it */
+#define TKNEE_MIN_REL 0.05
+/* ... and this many times the plateaus' robust noise */
+#define TKNEE_MIN_NOISE 4.0
 
 static const char *const method_text =
 	"knee of capacity IOTLB misses per DMA vs window: misses (warm-up "
@@ -58,6 +70,17 @@ static const char *const method_text =
 	">= 0.02 misses/DMA and >= 4x the level before; entries = last window "
 	"below the knee / IOMMU page size, bounds = [last window below, knee "
 	"window] / page size";
+
+static const char *const timing_text =
+	"knee of latency vs window (no iotlb_miss counters): median dma_latency_ns per "
+	"window, over the windows whose accesses revisit pages (op=chase: all, after its "
+	"untimed lap; seq: iterations x xfer_size >= 2 x window; rand: iterations >= "
+	"pages), less the same series on the next larger page size at equal windows "
+	"(baseline), else less the smallest latency; change point of a least-squares "
+	"two-level step fit, accepted when the step is >= 5% of the latency before it, "
+	">= 4x the plateaus' robust noise, and the point at the knee has itself jumped; "
+	"entries = last window below the knee / page size, bounds = [last window below, "
+	"knee window] / page size";
 
 /* ---- the knee ---- */
 
@@ -123,10 +146,13 @@ struct pt {
 	double raw, cap; /* misses per DMA: all, capacity */
 	bool have_miss;
 	bool informative; /* a repetition revisits pages: capacity can show */
+	double lat;	  /* median dma_latency_ns (timing method) */
+	bool t_inf;	  /* its accesses revisit pages (timing method) */
 };
 
 struct series {
 	char key[600];	 /* ib_row_series_key without the window: the identity */
+	char key2[600];	 /* ... without the page size too: its baseline's */
 	char label[600]; /* params.source_series of the derived row */
 	struct pt *p;
 	size_t n, cap;
@@ -136,6 +162,7 @@ struct series {
 
 struct group {
 	char ps[16];
+	char suffix[48]; /* "/engine:<name>" for a non-DMA engine's chase rows */
 	struct series *s;
 	size_t n, cap;
 };
@@ -180,7 +207,12 @@ static void series_label(const char *name, char *key, size_t len)
 	snprintf(key, len, "%.*s%s", (int)(w - name), name, w + strcspn(w + 1, "/") + 1);
 }
 
-/* A measured, ok row of a DMA engine with a window. */
+static bool chase_row(const struct ib_row *r)
+{
+	return r->p.op && !strcmp(r->p.op, "chase");
+}
+
+/* A measured, ok row of a DMA engine with a window, or a chase row. */
 static bool dma_row(const struct ib_row *r)
 {
 	const struct ib_engine *e;
@@ -188,9 +220,9 @@ static bool dma_row(const struct ib_row *r)
 	if (r->derived || r->status != IB_ROW_OK || !r->engine)
 		return false;
 	e = ib_engine_find(r->engine);
-	if (e && !(e->flags & IB_ENG_DMA))
+	if (e && !(e->flags & IB_ENG_DMA) && !chase_row(r))
 		return false;
-	if (r->p.op && strcmp(r->p.op, "bench"))
+	if (r->p.op && !strcmp(r->p.op, "isolation"))
 		return false;
 	if (!json_object_get(r->metrics, "dma_latency_ns"))
 		return false;
@@ -217,6 +249,27 @@ static double iommu_page(json_t *params)
 	return t ? (double)ib_page_size_bytes(t) : 0;
 }
 
+static bool timing_chase(json_t *params)
+{
+	const char *op = str_of(params, "op");
+
+	return op && !strcmp(op, "chase");
+}
+
+/* Whether a row's timed accesses revisit the window's pages, so that its
+ * median latency shows whether their translations stay cached. */
+static bool timing_informative(json_t *params, double window)
+{
+	double it = num_of(params, "iterations", 0), xfer = num_of(params, "xfer_size", 0);
+	const char *pat = str_of(params, "pattern");
+
+	if (timing_chase(params))
+		return true; /* its untimed lap touches every page first */
+	if (pat && !strcmp(pat, "rand"))
+		return it >= ceil(window / 4096);
+	return it * fmax(xfer, 1) >= 2 * window;
+}
+
 static void fill_point(struct pt *p, json_t *row)
 {
 	json_t *params = json_object_get(row, "params");
@@ -231,7 +284,10 @@ static void fill_point(struct pt *p, json_t *row)
 	memset(p, 0, sizeof(*p));
 	p->row = row;
 	p->window = num_of(params, "window", 0);
-	p->have_miss = json_is_integer(json_object_get(c, "value"));
+	p->lat = num_of(lat, "median", NAN);
+	p->t_inf = timing_informative(params, p->window);
+	/* a chase row's samples are rounds, not DMAs: timing only */
+	p->have_miss = json_is_integer(json_object_get(c, "value")) && !timing_chase(params);
 	if (!p->have_miss)
 		return;
 	p->misses = (double)json_integer_value(json_object_get(c, "value"));
@@ -304,11 +360,13 @@ static int cmp_pt(const void *a, const void *b)
 }
 
 /*
- * The curve of a series: one capacity-misses-per-DMA value per informative
- * window (repeated windows, e.g. one per node: their mean).  w and m hold
- * s->n entries; returns how many were filled.
+ * The curve of a series, one value per window whose points are usable
+ * (repeated windows, e.g. one per node: their mean): counters, capacity
+ * misses per DMA over the informative windows; timing, the median latency
+ * over the timing-informative ones.  w and m hold s->n entries; returns how
+ * many were filled.
  */
-static size_t series_curve(const struct series *s, double *w, double *m)
+static size_t curve_of(const struct series *s, bool timing, double *w, double *m)
 {
 	size_t i, j, n = 0;
 
@@ -316,17 +374,30 @@ static size_t series_curve(const struct series *s, double *w, double *m)
 		double sum = 0;
 		size_t cnt = 0;
 
-		for (j = i; j < s->n && s->p[j].window == s->p[i].window; j++)
-			if (s->p[j].informative) {
-				sum += s->p[j].cap;
-				cnt++;
-			}
+		for (j = i; j < s->n && s->p[j].window == s->p[i].window; j++) {
+			const struct pt *p = &s->p[j];
+
+			if (timing ? !p->t_inf || !isfinite(p->lat) : !p->informative)
+				continue;
+			sum += timing ? p->lat : p->cap;
+			cnt++;
+		}
 		if (!cnt)
 			continue;
 		w[n] = s->p[i].window;
 		m[n++] = sum / (double)cnt;
 	}
 	return n;
+}
+
+static size_t series_curve(const struct series *s, double *w, double *m)
+{
+	return curve_of(s, false, w, m);
+}
+
+static size_t timing_curve(const struct series *s, double *w, double *y)
+{
+	return curve_of(s, true, w, y);
 }
 
 static int series_facts(struct series *s)
@@ -353,7 +424,7 @@ static int series_facts(struct series *s)
 	}
 	s->translated = !eff || (strcmp(eff, "identity") && strcmp(eff, "off"));
 	s->seq = !pat || !strcmp(pat, "seq");
-	s->ninf = s->all_miss ? (unsigned int)series_curve(s, w, m) : 0;
+	s->ninf = (unsigned int)(s->all_miss ? series_curve(s, w, m) : timing_curve(s, w, m));
 	s->knee = s->ninf >= 2 && !ib_knee_find(m, s->ninf, &k) && k.found;
 	free(w);
 	free(m);
@@ -415,7 +486,160 @@ static json_t *dbl_array(const struct pt *p, size_t n, int what)
 	return a;
 }
 
-static json_t *reach_row(json_t *doc, struct group *g, struct series *s)
+/* The reach from a knee at w[idx]: metrics.iotlb_entries (median = the
+ * last window below / page, bounds = the bracket) and the knee params. */
+static void put_reach(json_t *params, json_t *metrics, const double *w, size_t n, size_t idx,
+		      double pg)
+{
+	struct ib_summary sm = { 0 };
+
+	sm.n = n;
+	sm.median = sm.mean = sm.p90 = sm.p99 = sm.p999 = w[idx - 1] / pg;
+	sm.min = sm.ci95_low = w[idx - 1] / pg;
+	sm.max = sm.ci95_high = w[idx] / pg;
+	json_object_set_new(metrics, "iotlb_entries", ib_metric_json(&sm, "entries"));
+	json_object_set_new(params, "knee_window", json_integer((json_int_t)w[idx]));
+	json_object_set_new(params, "window_below_knee", json_integer((json_int_t)w[idx - 1]));
+}
+
+/* The series of the same parameters on the next larger page size (2m, thp,
+ * 1g order), in the group with the same suffix: the timing baseline. */
+static const struct series *timing_base(const struct group *g, size_t ng,
+					const struct group *own, const struct series *s,
+					double pg)
+{
+	static const char *const order[] = { "2m", "thp", "1g" };
+	size_t o, gi, j;
+
+	for (o = 0; o < sizeof(order) / sizeof(order[0]); o++) {
+		if ((double)ib_page_size_bytes(order[o]) <= pg)
+			continue;
+		for (gi = 0; gi < ng; gi++) {
+			if (strcmp(g[gi].ps, order[o]) || strcmp(g[gi].suffix, own->suffix))
+				continue;
+			for (j = 0; j < g[gi].n; j++)
+				if (!strcmp(g[gi].s[j].key2, s->key2))
+					return &g[gi].s[j];
+		}
+	}
+	return NULL;
+}
+
+/* Robust spread (1.4826 x median absolute deviation) of the residuals of
+ * a two-level fit split at idx. */
+static double step_noise(const double *d, size_t n, size_t idx, const struct ib_knee *k)
+{
+	double *r = malloc(n * sizeof(*r)), v;
+	size_t i;
+
+	if (!r)
+		return INFINITY;
+	for (i = 0; i < n; i++)
+		r[i] = fabs(d[i] - (i < idx ? k->before : k->after));
+	v = 1.4826 * median_of(r, n);
+	free(r);
+	return v;
+}
+
+/*
+ * The timing method: fills params/metrics, or reason when it finds no
+ * knee.  d = latency less the baseline's at equal windows (or less the
+ * smallest latency), stepped as the counters' curve is.
+ */
+static void timing_reach(const struct group *g, size_t ng, const struct group *own,
+			 const struct series *s, double pg, json_t *params, json_t *metrics,
+			 char *reason, size_t rlen)
+{
+	const struct series *base = timing_base(g, ng, own, s, pg);
+	double *w = calloc(s->n, sizeof(*w)), *y = calloc(s->n, sizeof(*y));
+	double *bw = NULL, *by = NULL, *d = calloc(s->n, sizeof(*d)), *dw = calloc(s->n, sizeof(*dw));
+	json_t *ja = json_array(), *jw = json_array();
+	size_t n, nb = 0, nd = 0, i, j;
+	double lo = INFINITY, level, noise;
+	struct ib_knee k;
+	char a[32];
+
+	json_object_set_new(params, "source", json_string("timing"));
+	json_object_set_new(params, "method", json_string(timing_text));
+	if (!w || !y || !d || !dw) {
+		snprintf(reason, rlen, "out of memory");
+		goto out;
+	}
+	n = timing_curve(s, w, y);
+	if (base) {
+		bw = calloc(base->n, sizeof(*bw));
+		by = calloc(base->n, sizeof(*by));
+		if (!bw || !by) {
+			snprintf(reason, rlen, "out of memory");
+			goto out;
+		}
+		nb = timing_curve(base, bw, by);
+	}
+	for (i = 0; i < n; i++)
+		lo = fmin(lo, y[i]);
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < nb && bw[j] != w[i]; j++)
+			;
+		if (nb && j == nb)
+			continue; /* no baseline at this window */
+		dw[nd] = w[i];
+		d[nd++] = nb ? y[i] - by[j] : y[i] - lo;
+	}
+	json_object_set_new(params, "baseline",
+			    json_string(nb ? json_string_value(json_object_get(
+						     json_object_get(base->p[0].row, "params"), "page_size")) :
+					     "smallest latency"));
+	for (i = 0; i < nd; i++) {
+		json_array_append_new(jw, json_integer((json_int_t)dw[i]));
+		json_array_append_new(ja, json_real(round(d[i] * 1000) / 1000));
+	}
+	json_object_set_new(params, "windows", jw);
+	json_object_set_new(params, "latency_over_baseline_ns", ja);
+	jw = ja = NULL;
+	if (nd < 3) {
+		snprintf(reason, rlen,
+			 "no knee: fewer than 3 windows whose accesses revisit pages%s",
+			 nb ? " at the windows the baseline has" : "");
+		goto out;
+	}
+	ib_knee_find(d, nd, &k);
+	{
+		/* the latency before the knee: its median, the step's yardstick */
+		double *yb = malloc(k.idx * sizeof(*yb));
+		size_t m = 0;
+
+		for (i = 0; yb && i < n; i++)
+			if (w[i] < dw[k.idx])
+				yb[m++] = y[i];
+		level = m ? median_of(yb, m) : y[0];
+		free(yb);
+	}
+	noise = step_noise(d, nd, k.idx, &k);
+	k.found = k.after - k.before >= TKNEE_MIN_REL * level &&
+		  k.after - k.before >= TKNEE_MIN_NOISE * noise &&
+		  d[k.idx] >= k.before + (k.after - k.before) / 2;
+	if (!k.found) {
+		size_text(dw[nd - 1], a, sizeof(a));
+		snprintf(reason, rlen, "no knee up to %s", a);
+		json_object_set_new(params, "max_window", json_integer((json_int_t)dw[nd - 1]));
+		goto out;
+	}
+	put_reach(params, metrics, dw, nd, k.idx, pg);
+	json_object_set_new(params, "latency_ns_before", json_real(round(level * 1000) / 1000));
+	json_object_set_new(params, "step_ns", json_real(round((k.after - k.before) * 1000) / 1000));
+out:
+	json_decref(ja);
+	json_decref(jw);
+	free(w);
+	free(y);
+	free(bw);
+	free(by);
+	free(d);
+	free(dw);
+}
+
+static json_t *reach_row(json_t *doc, const struct group *all, size_t ng, struct group *g,
+			 struct series *s)
 {
 	json_t *row = json_object(), *params = json_object(), *metrics = json_object();
 	json_t *src = json_object_get(s->p[0].row, "params");
@@ -423,9 +647,9 @@ static json_t *reach_row(json_t *doc, struct group *g, struct series *s)
 	double *w = NULL, *m = NULL, pg = iommu_page(src);
 	size_t i, n = 0;
 	struct ib_knee k;
-	char name[64];
+	char name[128];
 
-	snprintf(name, sizeof(name), REACH_PREFIX "page_size:%s", g->ps);
+	snprintf(name, sizeof(name), REACH_PREFIX "page_size:%s%s", g->ps, g->suffix);
 	json_object_set_new(row, "name", json_string(name));
 	json_object_set_new(row, "bench", json_string("derive"));
 	json_object_set_new(row, "engine", json_string(str_of(s->p[0].row, "engine")));
@@ -436,9 +660,17 @@ static json_t *reach_row(json_t *doc, struct group *g, struct series *s)
 	json_object_set_new(params, "source_series", json_string(s->label));
 
 	if (!s->all_miss) {
-		missing_reason(doc, reason, sizeof(reason));
+		timing_reach(all, ng, g, s, pg, params, metrics, reason, sizeof(reason));
+		if (reason[0]) {
+			size_t off = strlen(reason);
+
+			snprintf(reason + off, sizeof(reason) - off, "; ");
+			off = strlen(reason);
+			missing_reason(doc, reason + off, sizeof(reason) - off);
+		}
 		goto out;
 	}
+	json_object_set_new(params, "source", json_string("counters"));
 	w = calloc(s->n, sizeof(*w));
 	m = calloc(s->n, sizeof(*m));
 	if (!w || !m) {
@@ -479,20 +711,9 @@ static json_t *reach_row(json_t *doc, struct group *g, struct series *s)
 		json_object_set_new(params, "max_window", json_integer((json_int_t)w[n - 1]));
 		goto out;
 	}
-	{
-		struct ib_summary sm = { 0 };
-
-		sm.n = n;
-		sm.median = sm.mean = sm.p90 = sm.p99 = sm.p999 = w[k.idx - 1] / pg;
-		sm.min = sm.ci95_low = w[k.idx - 1] / pg;
-		sm.max = sm.ci95_high = w[k.idx] / pg;
-		json_object_set_new(metrics, "iotlb_entries", ib_metric_json(&sm, "entries"));
-		json_object_set_new(params, "knee_window", json_integer((json_int_t)w[k.idx]));
-		json_object_set_new(params, "window_below_knee",
-				    json_integer((json_int_t)w[k.idx - 1]));
-		json_object_set_new(params, "misses_per_dma_before", json_real(k.before));
-		json_object_set_new(params, "misses_per_dma_after", json_real(k.after));
-	}
+	put_reach(params, metrics, w, n, k.idx, pg);
+	json_object_set_new(params, "misses_per_dma_before", json_real(k.before));
+	json_object_set_new(params, "misses_per_dma_after", json_real(k.after));
 out:
 	free(w);
 	free(m);
@@ -529,15 +750,19 @@ int ib_derive_iotlb_reach(json_t *doc, char *err, size_t errlen)
 		return -1;
 	for (i = 0; i < run.nrows; i++) {
 		static const char *const skip_window[] = { "window", NULL };
+		static const char *const skip_page[] = { "window", "page_size", NULL };
 		const struct ib_row *r = &run.rows[i];
+		const struct ib_engine *e = ib_engine_find(r->engine);
 		const char *ps = r->p.page_size;
-		char key[600];
+		char key[600], suffix[48] = "";
 		struct series *s;
 
 		if (!dma_row(r))
 			continue;
+		if (e && !(e->flags & IB_ENG_DMA))
+			snprintf(suffix, sizeof(suffix), "/engine:%s", e->name);
 		for (gi = 0; gi < ng; gi++)
-			if (!strcmp(g[gi].ps, ps))
+			if (!strcmp(g[gi].ps, ps) && !strcmp(g[gi].suffix, suffix))
 				break;
 		if (gi == ng) {
 			struct group *n = realloc(g, (ng + 1) * sizeof(*n));
@@ -547,19 +772,24 @@ int ib_derive_iotlb_reach(json_t *doc, char *err, size_t errlen)
 			g = n;
 			memset(&g[ng], 0, sizeof(g[0]));
 			snprintf(g[ng].ps, sizeof(g[0].ps), "%s", ps);
+			snprintf(g[ng].suffix, sizeof(g[0].suffix), "%s", suffix);
 			ng++;
 		}
 		ib_row_series_key(r, skip_window, key, sizeof(key));
 		s = find_series(&g[gi], key, r->name ? r->name : "");
 		if (!s || push_pt(s, r->json))
 			goto nomem;
+		ib_row_series_key(r, skip_page, s->key2, sizeof(s->key2));
 	}
+	/* every series sorted first: the timing method reads other groups' */
+	for (gi = 0; gi < ng; gi++)
+		for (j = 0; j < g[gi].n; j++)
+			if (series_facts(&g[gi].s[j]))
+				goto nomem;
 	for (gi = 0; gi < ng; gi++) {
 		struct series *best = NULL;
 
 		for (j = 0; j < g[gi].n; j++) {
-			if (series_facts(&g[gi].s[j]))
-				goto nomem;
 			if (g[gi].s[j].nwin < 2)
 				continue;
 			if (!best || better(&g[gi].s[j], best))
@@ -567,7 +797,7 @@ int ib_derive_iotlb_reach(json_t *doc, char *err, size_t errlen)
 		}
 		if (!best)
 			continue; /* no window sweep at this page size */
-		json_array_append_new(rows, reach_row(doc, &g[gi], best));
+		json_array_append_new(rows, reach_row(doc, g, ng, &g[gi], best));
 		written++;
 	}
 	ret = written;

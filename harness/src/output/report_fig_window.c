@@ -36,13 +36,23 @@
 int ib_fig_window(const struct ib_run *run, const char *metric, FILE *f, char *why,
 		  size_t whylen)
 {
-	size_t *idx = calloc(run->nrows + 1, sizeof(*idx)), n, i;
+	return ib_fig_window_of(run, metric, NULL, f, why, whylen);
+}
+
+int ib_fig_window_of(const struct ib_run *run, const char *metric,
+		     bool (*keep)(const struct ib_row *r), FILE *f, char *why, size_t whylen)
+{
+	size_t *idx = calloc(run->nrows + 1, sizeof(*idx)), n, i, k;
 	struct pt *p = NULL;
 	int series = 0;
 
 	if (!idx)
 		goto oom;
-	n = rp_keep_sweeps(run, idx, rp_select_rows(run, metric, true, idx));
+	n = rp_select_rows(run, metric, true, idx);
+	for (i = k = 0; keep && i < n; i++)
+		if (keep(&run->rows[idx[i]]))
+			idx[k++] = idx[i];
+	n = rp_keep_sweeps(run, idx, keep ? k : n);
 	p = rp_make_points(run, idx, n, rp_skip_window);
 	if (!p)
 		goto oom;
@@ -98,10 +108,18 @@ int ib_fig_knees(const struct ib_run *run, FILE *f)
 	return n;
 }
 
+void rp_window_vars(const struct report *R, const struct fig_def *d, char *vars, size_t vlen)
+{
+	char qy[200];
+
+	ib_gp_quote(qy, sizeof(qy), d->ylab);
+	fmt(vars, vlen, "kneefile=%s; ylab=%s; maxseries=%d", R->qk, qy, WINDOW_MAX_SERIES);
+}
+
 static int window_data(struct report *R, const struct fig_def *d, struct fig *g, FILE *f,
 		       char *vars, size_t vlen)
 {
-	char why[512], cap[128], qy[200];
+	char why[512], cap[128];
 	int n;
 
 	why[0] = '\0';
@@ -112,8 +130,7 @@ static int window_data(struct report *R, const struct fig_def *d, struct fig *g,
 	    "Median %s (95%% CI error bars) per window, one line per page size; log-x. "
 	    "Dashed verticals: the knee of each derived iotlb_reach row (%d).%s",
 	    d->metric, R->nk, cap);
-	ib_gp_quote(qy, sizeof(qy), d->ylab);
-	fmt(vars, vlen, "kneefile=%s; ylab=%s; maxseries=%d", R->qk, qy, WINDOW_MAX_SERIES);
+	rp_window_vars(R, d, vars, vlen);
 	return n;
 }
 
