@@ -5,10 +5,8 @@
 # the map sizes, and `iommubench compare` must work on the two lab runs.
 set -uo pipefail
 cd "$(dirname "$0")/../../.."
-out=$(mktemp -d /tmp/ib-lab-counters-XXXXXX)
-trap 'rm -rf "$out"' EXIT
-make -s module-lab >/dev/null 2>&1 || { echo "not ok - make module-lab failed"; exit 1; }
-python3 scripts/lab/lab.py build --quiet || { echo "not ok - lab build failed"; exit 1; }
+. tests/lib/lab-host.sh
+lab_prepare counters
 for i in 1 2; do
 	mkdir -p "$out/$i"
 	python3 scripts/lab/lab.py exec --out "$out/$i" --timeout 300 -- \

@@ -5,11 +5,9 @@
 # verifiably restored after the run.
 set -uo pipefail
 cd "$(dirname "$0")/../../.."
-out=$(mktemp -d /tmp/ib-lab-modes-XXXXXX)
-trap 'rm -rf "$out"' EXIT
 bdf=0000:00:03.0
-make -s module-lab >/dev/null 2>&1 || { echo "not ok - make module-lab failed"; exit 1; }
-python3 scripts/lab/lab.py build --quiet || { echo "not ok - lab build failed"; exit 1; }
+. tests/lib/lab-host.sh
+lab_prepare modes
 guest="t=/sys/bus/pci/devices/$bdf/iommu_group/type; echo before=\$(cat \$t);
 iommubench run --engine map,edu --device $bdf --iommu-mode identity,dma-strict,dma-lazy \
   --window 1m --xfer-size 2048 --iterations 4 --warmup 0 --min-reps 1 --max-reps 2 --verify 1 \

@@ -12,10 +12,8 @@
 # lab-merge then puts "lab" where the QEMU trace was live.
 set -uo pipefail
 cd "$(dirname "$0")/../../.."
-out=$(mktemp -d /tmp/ib-lab-observer-XXXXXX)
-trap 'rm -rf "$out"' EXIT
-make -s module-lab >/dev/null 2>&1 || { echo "not ok - make module-lab failed"; exit 1; }
-python3 scripts/lab/lab.py build --quiet || { echo "not ok - lab build failed"; exit 1; }
+. tests/lib/lab-host.sh
+lab_prepare observer
 run='iommubench run --engine map --device 0000:00:03.0 --iommu-mode dma-strict --results-dir /out --platform qemu-lab --lab-ctl "$IOMMUBENCH_LAB_CTL"'
 python3 scripts/lab/lab.py exec --out "$out" --timeout 600 --caching-mode off -- \
 	"$run --run-id c --granule 1 --window 2m --iterations 300 --counters auto,inline,separate,none;" \

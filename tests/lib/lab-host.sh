@@ -1,0 +1,12 @@
+# shellcheck shell=bash
+# Sourced by the lab host tests (tests/lab/host/*.sh), from the checkout's
+# top: a work directory removed on exit, the module for the lab kernel and
+# the initramfs, or one "not ok" line and exit 1.
+#   lab_prepare NAME    sets $out to a new /tmp/ib-lab-NAME-XXXXXX
+lab_prepare() {
+	out=$(mktemp -d "/tmp/ib-lab-$1-XXXXXX")
+	# shellcheck disable=SC2064 # $out is fixed now
+	trap "rm -rf '$out'" EXIT
+	make -s module-lab >/dev/null 2>&1 || { echo "not ok - make module-lab failed"; exit 1; }
+	python3 scripts/lab/lab.py build --quiet || { echo "not ok - lab build failed"; exit 1; }
+}
