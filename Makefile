@@ -1,5 +1,5 @@
 # iommubench — top-level Makefile.  See README.md and docs/.
-#   make deps | build | module | test | run SUITE=x [TARGET=auto|host|lab]
+#   make deps | build | module | test | run SUITE=x [TARGET=auto|host|lab] [ARGS='...']
 #   make lab | plots RUN=dir | compare A= B= | format | clean
 SHELL := /bin/bash
 .DEFAULT_GOAL := build
@@ -53,6 +53,10 @@ KDIR     ?= $(shell [ -d /lib/modules/$$(uname -r)/build ] && echo /lib/modules/
 
 SUITE    ?= smoke
 TARGET   ?= auto
+# ARGS='--only map ...': more `iommubench run` options for make run, read by
+# scripts/run.sh from the environment (split by shlex, never by the shell).
+ARGS     ?=
+export ARGS
 
 .PHONY: build deps module module-lab labtools test unit run lab plots compare format clean help sanitize
 
