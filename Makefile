@@ -1,6 +1,6 @@
 # iommubench — top-level Makefile.  See README.md and docs/.
 #   make deps | build | module | test | run SUITE=x [TARGET=auto|host|lab] [ARGS='...']
-#   make lab | plots RUN=dir | compare A= B= | format | clean
+#   make lab | peer-check | plots RUN=dir | compare A= B= | format | clean
 SHELL := /bin/bash
 .DEFAULT_GOAL := build
 
@@ -58,7 +58,7 @@ TARGET   ?= auto
 ARGS     ?=
 export ARGS
 
-.PHONY: build deps module module-lab labtools test unit run lab plots compare format clean help sanitize
+.PHONY: build deps module module-lab labtools test unit run lab plots compare format clean help sanitize peer-check
 
 help:
 	@sed -n '2,3p' Makefile
@@ -118,6 +118,13 @@ run: deps
 lab: deps
 	@$(MAKE) --no-print-directory build module-lab labtools
 	@python3 scripts/lab/lab.py build
+
+# The kernel's dma_map_benchmark next to our map engine, one lab boot
+# (docs/peer-check.md); needs linux-source-<series> (scripts/deps.sh peer).
+# Not part of make test: several minutes of emulated time.
+peer-check:
+	@$(MAKE) -s --no-print-directory build
+	@bash scripts/peer/peer-check.sh
 
 plots:
 	@test -n "$(RUN)" || { echo "plots: set RUN=results/<suite>/<run-id>"; exit 1; }
