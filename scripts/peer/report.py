@@ -9,7 +9,7 @@ Prints one table and writes JSON with, per point (mode x page size x
 metric): the peer's mean in 100 ns units (as upstream reports it) and in
 raw ns (the patched variant), our mean and median with tracefs off and
 live, the ratios ours/peer-ns and PASS/FAIL against the tolerance (tracefs
-off: the like-for-like comparison).
+off), and the same after taking the known API difference off our mean.
 Exit: 0 every point measured (a ratio outside the tolerance is a finding,
 shown as FAIL, not an error; PEER_STRICT=1 makes it exit 2), 2 a point or
 a file is missing or unreadable.
@@ -23,6 +23,11 @@ MODES = ("strict", "lazy")
 POINTS = (("4k", 1), ("2m", 512))
 METRICS = ("map", "unmap")
 IOMMU_MODE = {"strict": "dma-strict", "lazy": "dma-lazy"}
+# What dma_map_sgtable (ours) costs more than dma_map_single (the peer) per
+# call, measured for 4k/granule 1 on the 6.1 lab kernel (issue 10,
+# LAB-NOTES): the "api-adjusted" ratio takes it off our mean.  A model, shown
+# next to the raw ratio, never instead of it (docs/peer-check.md).
+API_DELTA_NS = {"map": 158.0, "unmap": -124.0}
 LINE = re.compile(r"average (map|unmap) latency\((us|ns)\):([0-9.]+) standard deviation:([0-9.]+)")
 
 
@@ -109,6 +114,11 @@ def main():
                     pt[f"ratio_{run}_vs_100ns"] = round(m["mean"] / p1, 4) if m.get("mean") and p1 else None
                 r = pt["ratio_notrace"]
                 pt["verdict"] = "MISSING" if r is None else ("PASS" if abs(r - 1) <= tol else "FAIL")
+                m, pn = pt["ours_notrace_mean_ns"], pt["peer_mean_ns"]
+                pt["api_delta_ns"] = API_DELTA_NS[met]
+                ra = round((m - API_DELTA_NS[met]) / pn, 4) if m and pn else None
+                pt["ratio_api_adjusted"] = ra
+                pt["verdict_api_adjusted"] = "MISSING" if ra is None else ("PASS" if abs(ra - 1) <= tol else "FAIL")
                 points.append(pt)
     doc = {"schema": "iommubench-peer-check/1", "tolerance": tol,
            "comparison": "ours (tracefs off) mean / peer mean in raw ns (patched variant)",
@@ -119,18 +129,22 @@ def main():
 
     def fmt(x, nd=0):
         return "-" if x is None else f"{x:.{nd}f}"
-    hdr = ("point", "peer/100ns", "peer ns", "ours off", "med off", "ratio", "verdict", "ours live", "ratio live")
-    print("%-28s %10s %9s %9s %9s %7s %7s %9s %10s" % hdr)
+    hdr = ("point", "peer/100ns", "peer ns", "ours off", "med off", "ratio", "verdict",
+           "api-adj", "verdict", "ours live", "ratio live")
+    print("%-28s %10s %9s %9s %9s %7s %7s %7s %7s %9s %10s" % hdr)
     for pt in points:
         name = f"{pt['mode']} {pt['page_size']} g{pt['granule']} {pt['metric']}"
-        print("%-28s %10s %9s %9s %9s %7s %7s %9s %10s" % (
+        print("%-28s %10s %9s %9s %9s %7s %7s %7s %7s %9s %10s" % (
             name, fmt(pt["peer_mean_ns_100ns_units"]), fmt(pt["peer_mean_ns"]),
             fmt(pt["ours_notrace_mean_ns"]), fmt(pt["ours_notrace_median_ns"]),
-            fmt(pt["ratio_notrace"], 3), pt["verdict"], fmt(pt["ours_live_mean_ns"]),
-            fmt(pt["ratio_live"], 3)))
+            fmt(pt["ratio_notrace"], 3), pt["verdict"], fmt(pt["ratio_api_adjusted"], 3),
+            pt["verdict_api_adjusted"], fmt(pt["ours_live_mean_ns"]), fmt(pt["ratio_live"], 3)))
     npass = sum(p["verdict"] == "PASS" for p in points)
+    nadj = sum(p["verdict_api_adjusted"] == "PASS" for p in points)
     print(f"peer-check: {npass} of {len(points)} points within ±{tol * 100:g} % "
-          f"(ours with tracefs off / peer in ns); {jpath}")
+          f"(ours with tracefs off / peer in ns), {nadj} of {len(points)} after the "
+          f"dma_map_sgtable-vs-dma_map_single difference ({API_DELTA_NS['map']:+g}/"
+          f"{API_DELTA_NS['unmap']:+g} ns); {jpath}")
     if missing:
         print(f"peer-check: missing: {', '.join(missing)}", file=sys.stderr)
         return 2

@@ -72,6 +72,8 @@ ok(all(q["ratio_notrace"] == round(q["ours_notrace_mean_ns"] / q["peer_mean_ns"]
    "ratio = ours (tracefs off) mean / peer ns mean on every point")
 ok(all(q["verdict"] == ("PASS" if abs(q["ratio_notrace"] - 1) <= 0.05 else "FAIL") for q in d["points"]),
    "verdict PASS iff within ±5 %")
+ok(all(q["ratio_api_adjusted"] == round((q["ours_notrace_mean_ns"] - {"map_ns": 158, "unmap_ns": -124}[q["metric"]]) / q["peer_mean_ns"], 4)
+       for q in d["points"]), "api-adjusted ratio takes +158 ns (map) / -124 ns (unmap) off our mean")
 ok(not any(q["ours_notrace_tracefs_counted"] for q in d["points"]) and all(q["ours_live_tracefs_counted"] for q in d["points"]),
    "tracefs counts only in the live run")
 PY
