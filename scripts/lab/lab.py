@@ -118,6 +118,19 @@ def shared_libs(paths):
     return sorted(libs)
 
 
+def pack_cpio(root, f, what):
+    """Appends root's tree to the open file f as a gzip'd newc cpio archive."""
+    files = subprocess.run(["find", ".", "-print0"], cwd=root, capture_output=True).stdout
+    cpio = subprocess.Popen(["cpio", "--null", "-o", "-H", "newc", "--quiet"], cwd=root,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    gz = subprocess.Popen(["gzip", "-1"], stdin=cpio.stdout, stdout=f)
+    cpio.stdin.write(files)
+    cpio.stdin.close()
+    cpio.stdout.close()
+    if cpio.wait() or gz.wait():
+        die(2, f"packing {what} failed")
+
+
 INIT = r"""#!/bin/busybox sh
 # iommubench lab /init: mount, load modules, run /lab/cmd.sh, power off.
 /bin/busybox --install -s /bin
@@ -242,16 +255,8 @@ def build(args):
         os.makedirs(LABDIR, exist_ok=True)
         out = os.path.join(LABDIR, "initrd.gz")
         tmp = out + ".tmp"
-        files = subprocess.run(["find", ".", "-print0"], cwd=root, capture_output=True).stdout
         with open(tmp, "wb") as f:
-            cpio = subprocess.Popen(["cpio", "--null", "-o", "-H", "newc", "--quiet"], cwd=root,
-                                    stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-            gz = subprocess.Popen(["gzip", "-1"], stdin=cpio.stdout, stdout=f)
-            cpio.stdin.write(files)
-            cpio.stdin.close()
-            cpio.stdout.close()
-            if cpio.wait() or gz.wait():
-                die(2, "packing the initramfs failed")
+            pack_cpio(root, f, "the initramfs")
         os.replace(tmp, out)
         with open(os.path.join(LABDIR, "kver"), "w") as f:
             f.write(kver + "\n")
@@ -306,15 +311,7 @@ def overlay_initrd(base, adds, workdir):
         with open(base, "rb") as b:
             shutil.copyfileobj(b, f)
         f.flush()
-        files = subprocess.run(["find", ".", "-print0"], cwd=root, capture_output=True).stdout
-        cpio = subprocess.Popen(["cpio", "--null", "-o", "-H", "newc", "--quiet"], cwd=root,
-                                stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-        gz = subprocess.Popen(["gzip", "-1"], stdin=cpio.stdout, stdout=f)
-        cpio.stdin.write(files)
-        cpio.stdin.close()
-        cpio.stdout.close()
-        if cpio.wait() or gz.wait():
-            die(2, "packing the --add overlay failed")
+        pack_cpio(root, f, "the --add overlay")
     return out
 
 

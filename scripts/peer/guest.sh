@@ -17,6 +17,8 @@ BDF=${PEER_BDF:-0000:00:03.0}
 D=/sys/bus/pci/devices/$BDF
 S4=${PEER_SECONDS_4K:-1}
 S2=${PEER_SECONDS_2M:-2}
+DIR=${PEER_DIRECTION:-to_device}
+case $DIR in to_device) d=1 ;; from_device) d=2 ;; bidir) d=0 ;; *) echo "peer-guest: PEER_DIRECTION=$DIR: expected to_device, from_device or bidir"; exit 1 ;; esac
 fail() { echo "peer-guest: $*" | tee -a /out/peer-guest.err; exit 2; }
 
 [ -e /sys/kernel/debug/dma_map_benchmark ] && fail "debugfs: dma_map_benchmark already exists"
@@ -38,8 +40,8 @@ for mode in strict lazy; do
 			ps=${cfg%%:*} rest=${cfg#*:}
 			g=${rest%%:*} s=${rest#*:}
 			f=/out/peer-$mode-$ps-$v.txt
-			echo "# group type $(cat $D/iommu_group/type); $tool -t 1 -s $s -d 1 -b 48 -g $g" > $f
-			$tool -t 1 -s $s -d 1 -b 48 -g $g >> $f 2>&1 || fail "$tool -g $g ($mode): $(tail -n1 $f)"
+			echo "# group type $(cat $D/iommu_group/type); $tool -t 1 -s $s -d $d -b 48 -g $g" > $f
+			$tool -t 1 -s $s -d $d -b 48 -g $g >> $f 2>&1 || fail "$tool -g $g ($mode): $(tail -n1 $f)"
 		done
 		rmmod map_benchmark || fail "rmmod map_benchmark"
 	done
@@ -49,13 +51,13 @@ echo > $D/driver_override
 echo $BDF > /sys/bus/pci/drivers_probe
 [ "$(basename "$(readlink $D/driver)")" = iommubench ] || fail "$BDF not given back to iommubench"
 
-iommubench run --suite $P/peer.suite --results-dir /out --run-id live --platform qemu-lab ||
+iommubench run --suite $P/peer.suite --direction $DIR --results-dir /out --run-id live --platform qemu-lab ||
 	fail "iommubench run (tracefs live) exited $?"
 # tracefs off: both places the harness looks (debugfs, which the peer needed,
 # automounts tracefs at /sys/kernel/debug/tracing)
 umount /sys/kernel/tracing || fail "umount /sys/kernel/tracing"
 grep -q " /sys/kernel/debug/tracing " /proc/mounts && { umount /sys/kernel/debug/tracing || fail "umount /sys/kernel/debug/tracing"; }
 umount /sys/kernel/debug || fail "umount /sys/kernel/debug"
-iommubench run --suite $P/peer.suite --results-dir /out --run-id notrace --platform qemu-lab ||
+iommubench run --suite $P/peer.suite --direction $DIR --results-dir /out --run-id notrace --platform qemu-lab ||
 	fail "iommubench run (tracefs off) exited $?"
 echo "peer-guest: done"

@@ -11,6 +11,7 @@
 # resource is missing.
 #   PEER_SECONDS_4K (1), PEER_SECONDS_2M (2): the tool's -s, in guest seconds
 #   PEER_TIMEOUT (1500): the boot's wall-clock limit (lab.py --timeout)
+#   PEER_DIRECTION (to_device): both sides' direction (the tool's -d 1, 2, 0)
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 BUILD=${IOMMUBENCH_BUILD:-build}
@@ -19,6 +20,11 @@ for v in PEER_SECONDS_4K PEER_SECONDS_2M PEER_TIMEOUT; do
 	val=${!v:-}
 	[[ -z $val || $val =~ ^[1-9][0-9]{0,3}$ ]] || { echo "peer-check: $v=$val: expected an integer 1..9999" >&2; exit 1; }
 done
+case ${PEER_DIRECTION:=to_device} in to_device | from_device | bidir) ;; *)
+	echo "peer-check: PEER_DIRECTION=$PEER_DIRECTION: expected to_device, from_device or bidir" >&2
+	exit 1
+	;;
+esac
 bash scripts/deps.sh peer || exit $?
 bash scripts/peer/build.sh || exit $?
 make -s --no-print-directory build module-lab >/dev/null || { echo "peer-check: make build module-lab failed" >&2; exit 2; }
@@ -30,11 +36,12 @@ for f in mod-100ns/map_benchmark.ko mod-ns/map_benchmark.ko dma_map_benchmark dm
 	adds+=(--add "$peer/$f:peer/$f")
 done
 adds+=(--add scripts/peer/guest.sh:peer/guest.sh --add scripts/peer/peer.suite:peer/peer.suite)
-echo "peer-check: one lab boot: dma_map_benchmark and iommubench map, strict and lazy, 4k/g1 and 2M/g512"
+echo "peer-check: one lab boot: dma_map_benchmark and iommubench map, strict and lazy, 4k/g1 and 2M/g512, $PEER_DIRECTION"
 # the guest command: fixed words, numbers validated above
 python3 scripts/lab/lab.py exec --no-trace --caching-mode off --edu-dma-mask 0xffffffffffff \
 	--module-params edu_dma_bits=48 --hugepages 8 --timeout "${PEER_TIMEOUT:-1500}" --out "$run" "${adds[@]}" -- \
-	PEER_SECONDS_4K="${PEER_SECONDS_4K:-1}" PEER_SECONDS_2M="${PEER_SECONDS_2M:-2}" sh /opt/extra/peer/guest.sh \
+	PEER_SECONDS_4K="${PEER_SECONDS_4K:-1}" PEER_SECONDS_2M="${PEER_SECONDS_2M:-2}" PEER_DIRECTION="$PEER_DIRECTION" \
+	sh /opt/extra/peer/guest.sh \
 	>"$run/host.log" 2>&1
 rc=$?
 if ((rc != 0)); then

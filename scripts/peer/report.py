@@ -60,6 +60,7 @@ def parse_ours(path):
         key = (p.get("iommu_mode"), p.get("page_size"), int(p.get("granule", 0)))
         rows[key] = {m: r.get("metrics", {}).get(m + "_ns") for m in METRICS}
         rows[key]["counters_live"] = p.get("counters_live")
+        rows[key]["direction"] = p.get("direction")
         # tracefs counts in the row: the iommu tracepoints were enabled in the run
         rows[key]["tracefs"] = any(str(c.get("source", "")).startswith("tracefs:")
                                    for c in r.get("counters", {}).values())
@@ -108,6 +109,7 @@ def main():
                     pt[f"ours_{run}_n"] = m.get("n")
                     pt[f"ours_{run}_counters_live"] = row.get("counters_live")
                     pt[f"ours_{run}_tracefs_counted"] = row.get("tracefs")
+                    pt.setdefault("direction", row.get("direction"))
                     pn = pt["peer_mean_ns"]
                     pt[f"ratio_{run}"] = round(m["mean"] / pn, 4) if m.get("mean") and pn else None
                     p1 = pt["peer_mean_ns_100ns_units"]
