@@ -17,7 +17,7 @@ BDF=${PEER_BDF:-0000:00:03.0}
 D=/sys/bus/pci/devices/$BDF
 S4=${PEER_SECONDS_4K:-1}
 S2=${PEER_SECONDS_2M:-2}
-DIR=${PEER_DIRECTION:-to_device}
+DIR=${PEER_DIRECTION:-from_device}
 case $DIR in to_device) d=1 ;; from_device) d=2 ;; bidir) d=0 ;; *) echo "peer-guest: PEER_DIRECTION=$DIR: expected to_device, from_device or bidir"; exit 1 ;; esac
 fail() { echo "peer-guest: $*" | tee -a /out/peer-guest.err; exit 2; }
 

@@ -11,7 +11,7 @@
 # resource is missing.
 #   PEER_SECONDS_4K (1), PEER_SECONDS_2M (2): the tool's -s, in guest seconds
 #   PEER_TIMEOUT (1500): the boot's wall-clock limit (lab.py --timeout)
-#   PEER_DIRECTION (to_device): both sides' direction (the tool's -d 1, 2, 0)
+#   PEER_DIRECTION (from_device): both sides' direction (the tool's -d 1, 2, 0)
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 BUILD=${IOMMUBENCH_BUILD:-build}
@@ -20,7 +20,7 @@ for v in PEER_SECONDS_4K PEER_SECONDS_2M PEER_TIMEOUT; do
 	val=${!v:-}
 	[[ -z $val || $val =~ ^[1-9][0-9]{0,3}$ ]] || { echo "peer-check: $v=$val: expected an integer 1..9999" >&2; exit 1; }
 done
-case ${PEER_DIRECTION:=to_device} in to_device | from_device | bidir) ;; *)
+case ${PEER_DIRECTION:=from_device} in to_device | from_device | bidir) ;; *)
 	echo "peer-check: PEER_DIRECTION=$PEER_DIRECTION: expected to_device, from_device or bidir" >&2
 	exit 1
 	;;
