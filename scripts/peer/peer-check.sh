@@ -13,7 +13,7 @@
 #   PEER_TIMEOUT (1500): the boot's wall-clock limit (lab.py --timeout)
 #   PEER_DIRECTION (from_device): both sides' direction (the tool's -d 1, 2, 0)
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 2
 BUILD=${IOMMUBENCH_BUILD:-build}
 peer=$BUILD/peer
 for v in PEER_SECONDS_4K PEER_SECONDS_2M PEER_TIMEOUT; do

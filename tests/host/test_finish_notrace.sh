@@ -4,7 +4,7 @@
 # write no lab: counter, and list every lab counter in
 # context.counters_unavailable saying that its trace event was not enabled.
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 2
 work=$(mktemp -d /tmp/ib-notrace-XXXXXX)
 trap 'rm -rf "$work"' EXIT
 cp -r tests/fixtures/lab/run1 "$work/run"

@@ -5,7 +5,7 @@
 # CLOCK_MONOTONIC advances by the slept second.  Bad --add values are refused
 # in one line (exit 1) before any boot.
 set -uo pipefail
-cd "$(dirname "$0")/../../.."
+cd "$(dirname "$0")/../../.." || exit 2
 work=$(mktemp -d /tmp/ib-lab-exec-XXXXXX)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/src/dir/sub" "$work/out"

@@ -4,7 +4,7 @@
 # the null job's rows only, run with 321 iterations, and the options appear
 # in the results' argv (one short boot).
 set -uo pipefail
-cd "$(dirname "$0")/../../.."
+cd "$(dirname "$0")/../../.." || exit 2
 res=$(mktemp -d /tmp/ib-lab-args-XXXXXX)
 trap 'rm -rf "$res"' EXIT
 out=$(RESULTS=$res ARGS="--only null --iterations 321" LAB_TIMEOUT=300 \
