@@ -1,6 +1,6 @@
 # iommubench — top-level Makefile.  See README.md and docs/.
-#   make deps | build | module | test | run SUITE=x [TARGET=auto|host|lab]
-#   make lab | plots RUN=dir | compare A= B= | dkms-install | dkms-remove | gpu-check | format | clean
+#   make deps | build | module | test | run SUITE=x [TARGET=auto|host|lab] [ARGS='...']
+#   make lab | peer-check | plots RUN=dir | compare A= B= | dkms-install | dkms-remove | gpu-check | format | clean
 SHELL := /bin/bash
 .DEFAULT_GOAL := build
 
@@ -56,8 +56,12 @@ DKMS_KERNEL ?=
 
 SUITE    ?= smoke
 TARGET   ?= auto
+# ARGS='--only map ...': more `iommubench run` options for make run, read by
+# scripts/run.sh from the environment (split by shlex, never by the shell).
+ARGS     ?=
+export ARGS
 
-.PHONY: build deps module module-lab dkms-install dkms-remove labtools test unit run lab plots compare format clean help sanitize bench-probe-cost gpu-check
+.PHONY: build deps module module-lab dkms-install dkms-remove labtools test unit run lab plots compare format clean help sanitize bench-probe-cost gpu-check peer-check
 
 help:
 	@sed -n '2,3p' Makefile
@@ -140,6 +144,13 @@ bench-probe-cost: deps
 # On a GPU host, first: the gpu suite (<= 8 min), derive and report (docs/gpu.md).
 gpu-check:
 	@bash scripts/gpu-check.sh
+
+# The kernel's dma_map_benchmark next to our map engine, one lab boot
+# (docs/peer-check.md); needs linux-source-<series> (scripts/deps.sh peer).
+# Not part of make test: several minutes of emulated time.
+peer-check:
+	@$(MAKE) -s --no-print-directory build
+	@bash scripts/peer/peer-check.sh
 
 plots:
 	@test -n "$(RUN)" || { echo "plots: set RUN=results/<suite>/<run-id>"; exit 1; }

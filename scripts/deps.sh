@@ -6,7 +6,17 @@
 # so without root their absence is one line, not a failure; a kernel apt does
 # not know (not a distribution kernel) is one line too (scripts/host.sh).
 # IB_DEPS_DRY_RUN=1: print what would be installed, install nothing.
+#   deps.sh         everything make build/test/run need
+#   deps.sh peer    only the optional peer-check source: linux-source-<series>
+#                   of the lab kernel (the kernel's dma_map_benchmark,
+#                   docs/peer-check.md); make peer-check calls it
 set -euo pipefail
+component=${1:-}
+case $component in "" | peer) ;; *)
+	echo "deps: $component: unknown component; expected peer (or none)" >&2
+	exit 1
+	;;
+esac
 
 PKGS=(
 	build-essential pkg-config file
@@ -23,7 +33,18 @@ PKGS=(
 # linux-headers-amd64 points to); scripts/lab/kernel.sh names the packages.
 # dwarves: pahole, which Kbuild runs when the headers ship vmlinux (6.12).
 # dkms: make dkms-install, and tests/host/test_dkms.sh.
-kernel_pkgs() { bash "$(dirname "$0")/lab/kernel.sh" packages; }
+kernel_pkgs() {
+	if [[ $component == peer ]]; then
+		# the series of the lab kernel: 6.1.0-57-amd64 -> linux-source-6.1
+		local kv
+		kv=$(bash "$(dirname "$0")/lab/kernel.sh" release) || return
+		[[ $kv =~ ^([0-9]+\.[0-9]+) ]] || { echo "deps: lab kernel $kv: cannot tell its series" >&2; return 1; }
+		echo "linux-source-${BASH_REMATCH[1]}"
+		return
+	fi
+	bash "$(dirname "$0")/lab/kernel.sh" packages
+}
+[[ $component == peer ]] && PKGS=()
 rc=0
 kpkgs=$(kernel_pkgs 2>/dev/null) || rc=$?
 if ((rc == 3)) && [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
@@ -44,7 +65,8 @@ for p in "${PKGS[@]}"; do
 	[[ $st == "install ok installed" ]] || missing+=("$p")
 done
 # the running kernel's headers: a package name only when missing and in apt
-hdr=$(bash "$(dirname "$0")/host.sh" headers-pkg)
+hdr=
+[[ $component == peer ]] || hdr=$(bash "$(dirname "$0")/host.sh" headers-pkg)
 
 if ((${#missing[@]} == 0)) && [[ -z $hdr ]]; then
 	echo "deps: all ${#PKGS[@]} packages present"

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# make run SUITE=<name> [TARGET=auto|host|lab]: picks the target, runs the
+# make run SUITE=<name> [TARGET=auto|host|lab] [ARGS='iommubench run options']:
+# picks the target, runs the
 # suite with build/iommubench (on the host, or inside the QEMU lab), then
 # merges lab counters, derives and draws the plots and report (iommubench finish).
 set -uo pipefail
@@ -21,6 +22,34 @@ case $target in auto | host | lab) ;; *)
 	exit 1
 	;;
 esac
+
+# Words of a shell-quoted string (ARGS, a suite's "# lab:" line), split by
+# shlex, never eval'd, NUL-separated on stdout.  --refuse OPT,...: options
+# this script sets itself (one line naming NAME and the option, exit 1);
+# --quote: each word shell-quoted (for the guest's command line).
+shwords() { # NAME TEXT [--refuse a,b] [--quote]
+	python3 - "$@" <<'PY'
+import shlex, sys
+name, text, rest = sys.argv[1], sys.argv[2], sys.argv[3:]
+refuse = rest[rest.index("--refuse") + 1].split(",") if "--refuse" in rest else []
+try:
+    words = shlex.split(text)
+except ValueError as e:
+    sys.exit(f"run: {name}={text!r}: {e}")
+for w in words:
+    opt = w.split("=", 1)[0]
+    if opt in refuse:
+        sys.exit(f"run: {name}: {opt} is set by make run itself; not allowed in {name} "
+                 f"(refused: {', '.join(refuse)})")
+for w in words:
+    sys.stdout.write((shlex.quote(w) if "--quote" in rest else w) + "\0")
+PY
+}
+# ARGS='...': more `iommubench run` options (make run SUITE=x ARGS='--only map')
+refused=--suite,--results-dir,--claimed-run-id,--run-id,--platform,--lab-ctl
+mapfile -d '' -t hargs < <(shwords ARGS "${ARGS:-}" --refuse "$refused")
+wait $! || exit 1
+mapfile -d '' -t hargs_q < <(shwords ARGS "${ARGS:-}" --quote)
 
 if [[ -n ${LAB_IOMMU:-} && ${LAB_IOMMU} != intel ]]; then
 	echo "run: LAB_IOMMU=$LAB_IOMMU: expected intel (amd-iommu and virtio-iommu are untried in the lab)" >&2
@@ -89,7 +118,7 @@ if [[ $target == host ]]; then
 		trap 'rmmod iommubench 2>/dev/null' EXIT
 	fi
 	claim_run_dir "$(hostname -s)-$stamp" || exit $?
-	"$bin" run --suite "$file" --results-dir "$res" --claimed-run-id "$runid" --platform host
+	"$bin" run --suite "$file" --results-dir "$res" --claimed-run-id "$runid" --platform host "${hargs[@]}"
 	rc=$?
 else
 	make -s module-lab >/dev/null || { echo "run: building the module for the lab failed (make module-lab)" >&2; exit 2; }
@@ -97,8 +126,8 @@ else
 	claim_run_dir "qemu-lab-$stamp" || exit $?
 	# Per-suite lab settings ("# lab: --mem 4096 ...") then LAB_* overrides.
 	# (shell-quoted, e.g. --append "hugepagesz=1G hugepages=2"; split by shlex, never eval'd)
-	mapfile -t labopts < <(sed -n 's/^# lab: *//p' "$file" | head -n1 |
-		python3 -c 'import shlex, sys; [print(a) for a in shlex.split(sys.stdin.read())]')
+	mapfile -d '' -t labopts < <(shwords "$file: # lab:" "$(sed -n 's/^# lab: *//p' "$file" | head -n1)")
+	wait $! || exit 1
 	[[ -n ${LAB_MODE:-} ]] && labopts+=(--mode "$LAB_MODE")
 	[[ -n ${LAB_CACHING_MODE:-} ]] && labopts+=(--caching-mode "$LAB_CACHING_MODE")
 	[[ -n ${LAB_MEM:-} ]] && labopts+=(--mem "$LAB_MEM")
@@ -110,7 +139,8 @@ else
 	python3 scripts/lab/lab.py exec "${labopts[@]}" --out "$res" --logdir "$dir" -- \
 		IOMMUBENCH_LAB_HOST="$(hostname -s)" IOMMUBENCH_GIT_SHA="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)" \
 		iommubench run --suite "/opt/iommubench/suites/$suite.suite" \
-		--results-dir /out --claimed-run-id "$runid" --platform qemu-lab --lab-ctl '"$IOMMUBENCH_LAB_CTL"'
+		--results-dir /out --claimed-run-id "$runid" --platform qemu-lab --lab-ctl '"$IOMMUBENCH_LAB_CTL"' \
+		"${hargs_q[@]}"
 	rc=$?
 fi
 if saved; then

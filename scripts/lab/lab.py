@@ -15,7 +15,7 @@ flushes every event), so events between two marks belong to that point.
 See docs/lab.md.
 
     lab.py build
-    lab.py exec [options] -- <guest shell command>
+    lab.py exec [options] [--add SRC[:DEST]]... [--no-trace] -- <guest shell command>
 """
 
 import argparse
@@ -118,6 +118,19 @@ def shared_libs(paths):
     return sorted(libs)
 
 
+def pack_cpio(root, f, what):
+    """Appends root's tree to the open file f as a gzip'd newc cpio archive."""
+    files = subprocess.run(["find", ".", "-print0"], cwd=root, capture_output=True).stdout
+    cpio = subprocess.Popen(["cpio", "--null", "-o", "-H", "newc", "--quiet"], cwd=root,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    gz = subprocess.Popen(["gzip", "-1"], stdin=cpio.stdout, stdout=f)
+    cpio.stdin.write(files)
+    cpio.stdin.close()
+    cpio.stdout.close()
+    if cpio.wait() or gz.wait():
+        die(2, f"packing {what} failed")
+
+
 INIT = r"""#!/bin/busybox sh
 # iommubench lab /init: mount, load modules, run /lab/cmd.sh, power off.
 /bin/busybox --install -s /bin
@@ -125,8 +138,9 @@ export PATH=/opt/iommubench/bin:/opt/iommubench/labtools:/bin:/sbin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs dev /dev
-mkdir -p /dev/hugepages /sys/kernel/tracing /tmp /run
+mkdir -p /dev/hugepages /sys/kernel/tracing /sys/kernel/debug /tmp /run
 mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
+mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 mount -t hugetlbfs hugetlbfs /dev/hugepages
 mount -t tmpfs tmpfs /tmp
 hostname qemu-lab
@@ -241,16 +255,8 @@ def build(args):
         os.makedirs(LABDIR, exist_ok=True)
         out = os.path.join(LABDIR, "initrd.gz")
         tmp = out + ".tmp"
-        files = subprocess.run(["find", ".", "-print0"], cwd=root, capture_output=True).stdout
         with open(tmp, "wb") as f:
-            cpio = subprocess.Popen(["cpio", "--null", "-o", "-H", "newc", "--quiet"], cwd=root,
-                                    stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-            gz = subprocess.Popen(["gzip", "-1"], stdin=cpio.stdout, stdout=f)
-            cpio.stdin.write(files)
-            cpio.stdin.close()
-            cpio.stdout.close()
-            if cpio.wait() or gz.wait():
-                die(2, "packing the initramfs failed")
+            pack_cpio(root, f, "the initramfs")
         os.replace(tmp, out)
         with open(os.path.join(LABDIR, "kver"), "w") as f:
             f.write(kver + "\n")
@@ -260,6 +266,53 @@ def build(args):
     finally:
         shutil.rmtree(root, ignore_errors=True)
     return kver
+
+
+EXTRA_DIR = "/opt/extra"
+DEST_OK = re.compile(r"^[A-Za-z0-9._+-]+(/[A-Za-z0-9._+-]+)*$")
+
+
+def parse_adds(specs):
+    """--add SRC[:DEST] -> [(host path, path under EXTRA_DIR)]; one line on bad input."""
+    adds, seen = [], set()
+    for spec in specs:
+        src, sep, dest = spec.partition(":")
+        if not src:
+            die(1, f"--add={spec!r}: expected SRC[:DEST] (a host file or directory)")
+        if not os.path.exists(src):
+            die(1, f"--add={spec!r}: SRC {src}: no such file or directory")
+        if not sep:
+            dest = os.path.basename(os.path.normpath(os.path.abspath(src)))
+        dest = dest.rstrip("/")
+        if (not DEST_OK.match(dest) or any(c in (".", "..") for c in dest.split("/"))):
+            die(1, f"--add={spec!r}: DEST {dest!r}: expected a relative path under {EXTRA_DIR} "
+                   "of letters, digits and . _ + - (no '..', no absolute path)")
+        if dest in seen:
+            die(1, f"--add={spec!r}: DEST {dest!r} given twice")
+        seen.add(dest)
+        adds.append((os.path.abspath(src), dest))
+    return adds
+
+
+def overlay_initrd(base, adds, workdir):
+    """base + a second gzip'd newc cpio holding adds under EXTRA_DIR: the
+    kernel unpacks concatenated archives in order, so the files land in the
+    guest's rootfs (RAM) without repacking the base initramfs."""
+    root = os.path.join(workdir, "root")
+    for src, dest in adds:
+        dst = os.path.join(root, EXTRA_DIR.lstrip("/"), dest)
+        os.makedirs(os.path.dirname(dst), exist_ok=True)
+        if os.path.isdir(src):
+            shutil.copytree(src, dst, dirs_exist_ok=True)
+        else:
+            shutil.copy2(src, dst)
+    out = os.path.join(workdir, "initrd-extra.gz")
+    with open(out, "wb") as f:
+        with open(base, "rb") as b:
+            shutil.copyfileobj(b, f)
+        f.flush()
+        pack_cpio(root, f, "the --add overlay")
+    return out
 
 
 class MarkServer(threading.Thread):
@@ -345,7 +398,8 @@ def qemu_cmdline(args, kver, initrd, ctl_dir, out_dir, trace_log, sock):
             "-device", "virtserialport,chardev=ibctl,name=iommubench.ctl"]
     if args.icount:
         cmd += ["-icount", f"shift={args.icount_shift},sleep=off"]
-    cmd += ["-D", trace_log] + [a for e in TRACE_EVENTS for a in ("-trace", f"enable={e}")]
+    if args.trace:
+        cmd += ["-D", trace_log] + [a for e in TRACE_EVENTS for a in ("-trace", f"enable={e}")]
     append = ["console=ttyS0", "quiet", "loglevel=4", "panic=-1", "oops=panic" if args.panic_on_oops else ""]
     append += {"strict": ["intel_iommu=on", "iommu.strict=1"],
                "lazy": ["intel_iommu=on", "iommu.strict=0"],
@@ -375,6 +429,7 @@ def exec_cmd(args):
     if args.rebuild or packed != kver or not os.path.exists(os.path.join(LABDIR, "initrd.gz")):
         build(argparse.Namespace(quiet=True))
     initrd = os.path.join(LABDIR, "initrd.gz")
+    adds = args.adds
     out_dir = os.path.abspath(args.out or tempfile.mkdtemp(prefix="iblab-out-"))
     log_dir = os.path.abspath(args.logdir or out_dir)
     os.makedirs(out_dir, exist_ok=True)
@@ -383,6 +438,9 @@ def exec_cmd(args):
     # the socket lives outside the 9p share
     sock_dir = tempfile.mkdtemp(prefix="iblab-sock-")
     sock = os.path.join(sock_dir, "ctl.sock")
+    if adds:
+        # per exec, next to the socket (removed with it)
+        initrd = overlay_initrd(initrd, adds, sock_dir)
     trace_log = os.path.join(log_dir, "qemu-trace.log")
     marks = os.path.join(log_dir, "marks.tsv")
     console = os.path.join(log_dir, "console.log")
@@ -469,6 +527,8 @@ def exec_cmd(args):
     with open(os.path.join(log_dir, "lab-run.txt"), "w") as f:
         f.write(f"kernel={kver}\nmode={args.mode}\ncaching_mode={args.caching_mode}\n"
                 f"smp={args.smp}\nicount={('shift=' + args.icount_shift) if args.icount else 'off'}\nmem_mb={args.mem}\n"
+                f"trace={'on' if args.trace else 'off (--no-trace)'}\n"
+                f"extra={' '.join(EXTRA_DIR + '/' + d for _, d in adds) or 'none'}\n"
                 f"boot_s={ready_at if ready_at is not None else 'n/a'}\nwall_s={wall:.1f}\n"
                 f"marks={marker.count}\nguest_rc={guest_rc}\n")
     if not args.quiet:
@@ -518,6 +578,11 @@ def main():
     e.add_argument("--panic-on-oops", action="store_true")
     e.add_argument("--rebuild", action="store_true", help="repack the initramfs first")
     e.add_argument("--quiet", action="store_true")
+    e.add_argument("--add", action="append", default=[], metavar="SRC[:DEST]",
+                   help=f"carry a host file or directory into the guest at {EXTRA_DIR}/DEST "
+                        "(default DEST: SRC's name); repeatable")
+    e.add_argument("--no-trace", dest="trace", action="store_false",
+                   help="no QEMU trace (no qemu-trace.log, no lab: counters)")
     e.add_argument("command", nargs=argparse.REMAINDER)
     args = ap.parse_args()
     if args.verb == "build":
@@ -535,6 +600,7 @@ def main():
         die(1, f"--mem={args.mem}: expected 512..16384 (MiB)")
     if args.hugepages_1g < 0 or args.hugepages_1g * 1024 + 512 > args.mem:
         die(1, f"--hugepages-1g={args.hugepages_1g}: expected 0..{(args.mem - 512) // 1024} with --mem={args.mem}")
+    args.adds = parse_adds(args.add)
     if not shutil.which("qemu-system-x86_64"):
         die(3, "qemu-system-x86_64 not installed (run make deps)")
     return exec_cmd(args)

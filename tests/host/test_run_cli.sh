@@ -46,3 +46,31 @@ if [[ -z $(ls /sys/class/iommu 2>/dev/null) ]]; then
 		echo "not ok - make run TARGET=host without an IOMMU: rc=$rc out=$out"
 	fi
 fi
+
+# ARGS: options run.sh sets itself are refused in one line naming ARGS and
+# the option, exit 1, before anything is built or created (a fresh RESULTS
+# root stays absent).
+for case in "--suite|--suite x" "--results-dir|--only map --results-dir=/tmp/elsewhere" "--run-id|--run-id r1" \
+	"--claimed-run-id|--claimed-run-id r1" "--platform|--platform host" "--lab-ctl|--lab-ctl /dev/null"; do
+	opt=${case%%|*} a=${case#*|}
+	res=$(mktemp -u /tmp/ib-args-XXXXXX)
+	out=$(ARGS=$a RESULTS=$res bash scripts/run.sh smoke lab 2>&1); rc=$?
+	if [[ $rc == 1 && $(wc -l <<<"$out") == 1 && $out == "run: ARGS: $opt is set by make run itself"* && ! -e $res ]]; then
+		echo "ok - ARGS='$a': exit 1, one line naming ARGS and $opt, nothing created"
+	else
+		echo "not ok - ARGS='$a': rc=$rc out=$out (results root created: $([[ -e $res ]] && echo yes || echo no))"
+	fi
+	rm -rf "$res"
+done
+out=$(make -s --no-print-directory run SUITE=smoke TARGET=lab ARGS="--only map --platform=host" 2>&1); rc=$?
+if [[ $rc == 2 && $out == *"run: ARGS: --platform is set by make run itself"* && $out == *"] Error 1"* ]]; then
+	echo "ok - make run ARGS with a refused option: make reports Error 1"
+else
+	echo "not ok - make run ARGS with a refused option: rc=$rc out=$out"
+fi
+out=$(ARGS="--only 'map" bash scripts/run.sh smoke lab 2>&1); rc=$?
+if [[ $rc == 1 && $(wc -l <<<"$out") == 1 && $out == "run: ARGS=\"--only 'map\": No closing quotation" ]]; then
+	echo "ok - ARGS with an unbalanced quote: exit 1, one line"
+else
+	echo "not ok - ARGS with an unbalanced quote: rc=$rc out=$out"
+fi

@@ -52,6 +52,29 @@ static int link_latest(const char *dir)
 	return ib_results_link_latest(slash == d ? "/" : d, slash + 1);
 }
 
+/*
+ * A lab run without QEMU's trace (lab.py exec --no-trace): marks.tsv but no
+ * qemu-trace.log, and qemu-cmdline.txt enables no trace event.
+ */
+static bool lab_trace_off(const char *dir)
+{
+	char p[PATH_MAX + 32], line[8192];
+	bool off = true;
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s/qemu-trace.log", dir);
+	if (!access(p, F_OK))
+		return false;
+	snprintf(p, sizeof(p), "%s/qemu-cmdline.txt", dir);
+	f = fopen(p, "r");
+	if (!f)
+		return false;
+	while (off && fgets(line, sizeof(line), f))
+		off = !strstr(line, " -trace ");
+	fclose(f);
+	return off;
+}
+
 int cmd_finish(int argc, char **argv)
 {
 	char path[PATH_MAX + 32], err[1024];
@@ -90,7 +113,13 @@ int cmd_finish(int argc, char **argv)
 	}
 
 	snprintf(err, sizeof(err), "%s/marks.tsv", dir);
-	if (!access(err, F_OK) && ib_lab_merge(doc, dir, NULL, NULL, path) < 0) {
+	/* trace off: an empty trace, so each lab counter is listed in
+	 * context.counters_unavailable as "not enabled with -trace" */
+	if (!access(err, F_OK) && lab_trace_off(dir))
+		fprintf(stderr, "iommubench: finish: no QEMU trace in this lab run (lab.py exec --no-trace): "
+				"lab counters unavailable\n");
+	if (!access(err, F_OK) &&
+	    ib_lab_merge(doc, dir, lab_trace_off(dir) ? "/dev/null" : NULL, NULL, path) < 0) {
 		fprintf(stderr, "iommubench: finish: lab-merge failed; counters not attributed\n");
 		ret = IB_EXIT_FAILED;
 	}
