@@ -4,9 +4,12 @@
 # Extracts only the three files it needs from
 # /usr/src/linux-source-<series>.tar.xz into build/peer/src/ (none of that
 # source is in the repository), patches them (scripts/peer/patch.py) and
-# builds two variants:
+# builds three variants:
 #   build/peer/mod-100ns/map_benchmark.ko + build/peer/dma_map_benchmark     as upstream (100 ns units)
 #   build/peer/mod-ns/map_benchmark.ko    + build/peer/dma_map_benchmark-ns  raw nanoseconds
+#   build/peer/mod-sg/map_benchmark.ko    + build/peer/dma_map_benchmark-ns  raw ns, the timed calls
+#       dma_map_sgtable/dma_unmap_sgtable of a one-entry sg table (like for
+#       like with our map engine); the same struct, so the ns tool reads it
 # The tools are static and built against the extracted header, the same one
 # the module uses (Debian's 136-byte struct map_benchmark).
 # Exit: 2 a build or patch step failed, 3 the source package is missing.
@@ -35,7 +38,7 @@ fi
 src=$out/src
 python3 "$TOP/scripts/peer/patch.py" header "$src/include/linux/map_benchmark.h" || exit 2
 
-for v in 100ns ns; do
+for v in 100ns ns sg; do
 	d=$out/mod-$v
 	rm -rf "$d" && mkdir -p "$d/include/linux" || die 2 "cannot create $d"
 	cp "$src/kernel/dma/map_benchmark.c" "$d/" && cp "$src/include/linux/map_benchmark.h" "$d/include/linux/" &&
@@ -43,6 +46,8 @@ for v in 100ns ns; do
 	python3 "$TOP/scripts/peer/patch.py" "module-$v" "$d/map_benchmark.c" || exit 2
 	make -s -C "/usr/src/linux-headers-$kv" M="$d" modules >"$d/build.log" 2>&1 ||
 		{ tail -n 5 "$d/build.log" >&2; die 2 "building $d/map_benchmark.ko against linux-headers-$kv failed"; }
+	grep -q "warning:" "$d/build.log" && { grep "warning:" "$d/build.log" >&2; die 2 "building $d/map_benchmark.ko: compiler warnings (a patch went wrong?)"; }
+	[[ $v == sg ]] && continue # read by the ns tool
 	t=$out/tool-$v.c
 	cp "$src/tools/testing/selftests/dma/dma_map_benchmark.c" "$t" || die 2 "cannot copy the tool source"
 	python3 "$TOP/scripts/peer/patch.py" "tool-$v" "$t" || exit 2
@@ -50,4 +55,4 @@ for v in 100ns ns; do
 	${CC:-cc} -static -O2 -Wall -Wno-unused-variable -I"$src/include" -o "$bin" "$t" || die 2 "building $bin failed"
 done
 echo "$kv" >"$out/kver"
-echo "peer build: map_benchmark.ko (100 ns and ns variants) and dma_map_benchmark for $kv from $(basename "$tarball")"
+echo "peer build: map_benchmark.ko (100 ns, ns and sgtable variants) and dma_map_benchmark for $kv from $(basename "$tarball")"

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Build-time patches of the kernel's dma_map_benchmark (make peer-check).
 
-    patch.py KIND FILE      KIND: module-100ns, module-ns, tool-100ns, tool-ns, header
+    patch.py KIND FILE      KIND: module-100ns, module-ns, module-sg, tool-100ns, tool-ns, header
 
 Edits FILE in place.  Every substitution must match exactly once: a kernel
 source that changed under us fails loudly, in one line naming the file and
@@ -20,18 +20,68 @@ RESCHED = ("\t\tcond_resched();\n", "\t\tcond_resched();\n")
 TIMED = ("map_stime = ktime_get();\n\t\tdma_addr = dma_map_single(",
          "map_stime = ktime_get();\n\t\tdma_addr = dma_map_single(")
 
+# raw nanoseconds: the per-sample division by 100 (which truncates every
+# sample, about -50 ns on the mean) becomes a division by 1; the fields keep
+# their _100ns names but hold ns
+RAW_NS = [("map_100ns = div64_ul(map_delta,  100);",
+           "map_100ns = div64_ul(map_delta,  1); /* iommubench peer-check: ns */"),
+          ("unmap_100ns = div64_ul(unmap_delta, 100);",
+           "unmap_100ns = div64_ul(unmap_delta, 1); /* iommubench peer-check: ns */")]
+DESC = 'MODULE_DESCRIPTION("dma_map benchmark driver");'
+
+# The like-for-like variant: the timed calls become dma_map_sgtable() and
+# dma_unmap_sgtable() of a one-entry sg table over the same buffer (our map
+# engine's API; its 4k/granule-1 and 2M/granule-512 points map one sg entry),
+# the table built once before the loop, outside the timed window, and freed
+# after it.  Everything else (buffer, loop, ktime_get() window with the error
+# check inside it, as upstream's dma_mapping_error(), sums) stays upstream's.
+SG = [("#include <linux/slab.h>\n",
+       "#include <linux/scatterlist.h> /* iommubench peer-check: sgtable */\n#include <linux/slab.h>\n"),
+      ("\tdma_addr_t dma_addr;\n\tstruct map_benchmark_data *map = data;\n",
+       "\tstruct sg_table sgt; /* iommubench peer-check: replaces dma_addr */\n"
+       "\tstruct map_benchmark_data *map = data;\n"),
+      ("\tbuf = alloc_pages_exact(size, GFP_KERNEL);\n\tif (!buf)\n\t\treturn -ENOMEM;\n",
+       "\tbuf = alloc_pages_exact(size, GFP_KERNEL);\n\tif (!buf)\n\t\treturn -ENOMEM;\n"
+       "\t/* iommubench peer-check: one sg entry over buf, built outside the timed window */\n"
+       "\tif (sg_alloc_table(&sgt, 1, GFP_KERNEL)) {\n"
+       "\t\tfree_pages_exact(buf, size);\n"
+       "\t\treturn -ENOMEM;\n"
+       "\t}\n"
+       "\tsg_set_buf(sgt.sgl, buf, size);\n"),
+      ("\t\tmap_stime = ktime_get();\n"
+       "\t\tdma_addr = dma_map_single(map->dev, buf, size, map->dir);\n"
+       "\t\tif (unlikely(dma_mapping_error(map->dev, dma_addr))) {\n"
+       "\t\t\tpr_err(\"dma_map_single failed on %s\\n\",\n"
+       "\t\t\t\tdev_name(map->dev));\n"
+       "\t\t\tret = -ENOMEM;\n"
+       "\t\t\tgoto out;\n"
+       "\t\t}\n"
+       "\t\tmap_etime = ktime_get();\n",
+       "\t\tmap_stime = ktime_get();\n"
+       "\t\tret = dma_map_sgtable(map->dev, &sgt, map->dir, 0); /* iommubench peer-check */\n"
+       "\t\tif (unlikely(ret)) {\n"
+       "\t\t\tpr_err(\"dma_map_sgtable failed on %s: %d\\n\",\n"
+       "\t\t\t\tdev_name(map->dev), ret);\n"
+       "\t\t\tgoto out;\n"
+       "\t\t}\n"
+       "\t\tmap_etime = ktime_get();\n"),
+      ("\t\tunmap_stime = ktime_get();\n"
+       "\t\tdma_unmap_single(map->dev, dma_addr, size, map->dir);\n"
+       "\t\tunmap_etime = ktime_get();\n",
+       "\t\tunmap_stime = ktime_get();\n"
+       "\t\tdma_unmap_sgtable(map->dev, &sgt, map->dir, 0); /* iommubench peer-check */\n"
+       "\t\tunmap_etime = ktime_get();\n"),
+      ("out:\n\tfree_pages_exact(buf, size);\n",
+       "out:\n\tsg_free_table(&sgt); /* iommubench peer-check */\n\tfree_pages_exact(buf, size);\n")]
+
 PATCHES = {
     "module-100ns": [BIND, RESCHED, TIMED],
-    # raw nanoseconds: the per-sample division by 100 (which truncates every
-    # sample, about -50 ns on the mean) becomes a division by 1; the fields
-    # keep their _100ns names but hold ns
-    "module-ns": [BIND, RESCHED, TIMED,
-                  ("map_100ns = div64_ul(map_delta,  100);",
-                   "map_100ns = div64_ul(map_delta,  1); /* iommubench peer-check: ns */"),
-                  ("unmap_100ns = div64_ul(unmap_delta, 100);",
-                   "unmap_100ns = div64_ul(unmap_delta, 1); /* iommubench peer-check: ns */"),
-                  ('MODULE_DESCRIPTION("dma_map benchmark driver");',
-                   'MODULE_DESCRIPTION("dma_map benchmark driver (iommubench peer-check: raw ns)");')],
+    "module-ns": [BIND, RESCHED, TIMED] + RAW_NS +
+                 [(DESC, 'MODULE_DESCRIPTION("dma_map benchmark driver (iommubench peer-check: raw ns)");')],
+    # read by the ns tool (tool-ns): same struct, same debugfs file
+    "module-sg": [BIND, RESCHED] + SG + RAW_NS +
+                 [(DESC, 'MODULE_DESCRIPTION("dma_map benchmark driver (iommubench peer-check: '
+                         'dma_map_sgtable, raw ns)");')],
     "tool-100ns": [('fd = open("/sys/kernel/debug/dma_map_benchmark", O_RDWR);',
                     'fd = open("/sys/kernel/debug/dma_map_benchmark", O_RDWR);')],
     "tool-ns": [("average map latency(us):%.1f", "average map latency(ns):%.1f"),

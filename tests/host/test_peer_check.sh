@@ -35,6 +35,29 @@ if [[ -n $src ]]; then
 	done
 	ok '[[ $(grep -c "div64_ul(.*_delta, *1);" "$work/module-ns.c") == 2 && $(grep -c "div64_ul(.*_delta, *100);" "$work/module-100ns.c") == 2 ]]' \
 		"patch module-ns: the two divisions by 100 become divisions by 1 (100ns variant keeps them)"
+	cp "$src/kernel/dma/map_benchmark.c" "$work/module-sg.c"
+	python3 scripts/peer/patch.py module-sg "$work/module-sg.c" 2>"$work/err"
+	ok '[[ $? == 0 ]] && python3 - "$work/module-sg.c" <<"PY"
+import re, sys
+t = open(sys.argv[1]).read()
+loop = t.index("while (!kthread_should_stop())")
+win = re.findall(r"map_stime = ktime_get\(\);(.*?)map_etime = ktime_get\(\);", t, re.S)
+uwin = re.findall(r"unmap_stime = ktime_get\(\);(.*?)unmap_etime = ktime_get\(\);", t, re.S)
+assert len(win) == 2 and len(uwin) == 1, (len(win), len(uwin))  # "unmap_stime" also matches "map_stime"
+assert "dma_map_sgtable(map->dev, &sgt, map->dir, 0)" in win[0] and "dma_map_single" not in t
+assert uwin[0].strip().startswith("dma_unmap_sgtable(map->dev, &sgt, map->dir, 0);") and "dma_unmap_single" not in t
+assert 0 < t.index("sg_alloc_table(&sgt, 1, GFP_KERNEL)") < t.index("sg_set_buf(sgt.sgl, buf, size)") < loop
+assert t.index("sg_free_table(&sgt)") > loop and t.count("div64_ul(map_delta,  1)") == 1 and t.count("div64_ul(unmap_delta, 1)") == 1
+PY' "patch module-sg: dma_map_sgtable/dma_unmap_sgtable of a one-entry table built before the loop, timed alone, raw ns" "$(cat "$work/err")"
+	# a source changed where only the sgtable variant patches: module-sg fails, module-ns does not
+	sed 's/dma_unmap_single(map->dev, dma_addr, size, map->dir);/dma_unmap_single(map->dev, dma_addr, size, map->dir, 0);/' \
+		"$src/kernel/dma/map_benchmark.c" >"$work/unmap-changed.c"
+	cp "$work/unmap-changed.c" "$work/unmap-changed.orig"
+	out=$(python3 scripts/peer/patch.py module-sg "$work/unmap-changed.c" 2>&1); rc=$?
+	ok '[[ $rc == 2 && $(wc -l <<<"$out") == 1 && $out == *"unmap-changed.c: expected 1 occurrence of"*"dma_unmap_single(map->dev, dma_addr, size, map->dir);"*"found 0"* ]] && cmp -s "$work/unmap-changed.c" "$work/unmap-changed.orig"' \
+		"patch module-sg on a source whose dma_unmap_single call changed: exit 2, one line, file untouched" "rc=$rc $out"
+	python3 scripts/peer/patch.py module-ns "$work/unmap-changed.c" 2>/dev/null
+	ok '[[ $? == 0 ]]' "patch module-ns on the same source: still applies (it does not patch the unmap)"
 	cp "$src/tools/testing/selftests/dma/dma_map_benchmark.c" "$work/tool.c"
 	python3 scripts/peer/patch.py tool-ns "$work/tool.c"
 	ok '[[ $? == 0 && $(grep -c "latency(ns)" "$work/tool.c") == 2 ]]' "patch tool-ns: prints ns"
@@ -66,17 +89,48 @@ ok = lambda c, m: print(("ok - " if c else "not ok - ") + m)
 d = json.load(open(sys.argv[1]))
 pts = {(p["mode"], p["page_size"], p["metric"]): p for p in d["points"]}
 p = pts[("strict", "4k", "map_ns")]
-ok(p["peer_mean_ns_100ns_units"] == 1000 and p["peer_mean_ns"] == 1081,
-   "peer means: upstream '1.0 us' = 1000 ns, ns variant 1081 ns (%s, %s)" % (p["peer_mean_ns_100ns_units"], p["peer_mean_ns"]))
-ok(all(q["ratio_notrace"] == round(q["ours_notrace_mean_ns"] / q["peer_mean_ns"], 4) for q in d["points"]),
-   "ratio = ours (tracefs off) mean / peer ns mean on every point")
-ok(all(q["verdict"] == ("PASS" if abs(q["ratio_notrace"] - 1) <= 0.05 else "FAIL") for q in d["points"]),
-   "verdict PASS iff within ±5 %")
-ok(all(q["ratio_api_adjusted"] == round((q["ours_notrace_mean_ns"] - {"map_ns": 158, "unmap_ns": -124}[q["metric"]]) / q["peer_mean_ns"], 4)
-       for q in d["points"]), "api-adjusted ratio takes +158 ns (map) / -124 ns (unmap) off our mean")
-ok(not any(q["ours_notrace_tracefs_counted"] for q in d["points"]) and all(q["ours_live_tracefs_counted"] for q in d["points"]),
-   "tracefs counts only in the live run")
+ok((p["peer_upstream_mean_ns_100ns_units"], p["peer_upstream_mean_ns"], p["peer_sgtable_mean_ns"]) == (1000, 1085, 1243),
+   "peer means: upstream '1.0 us' = 1000 ns, upstream ns 1085, sgtable 1243 (%s, %s, %s)" % (
+       p["peer_upstream_mean_ns_100ns_units"], p["peer_upstream_mean_ns"], p["peer_sgtable_mean_ns"]))
+P = d["points"]
+ok(all(q["ratio"] == round(q["ours_default_mean_ns"] / q["peer_sgtable_mean_ns"], 4) for q in P),
+   "headline ratio = ours (default counters) mean / peer sgtable mean on every point")
+ok(all(q["verdict"] == ("PASS" if abs(q["ratio"] - 1) <= 0.05 else "FAIL") for q in P),
+   "verdict PASS iff the like-for-like ratio is within ±5 %")
+ok(all(q["ratio_vs_upstream"] == round(q["ours_default_mean_ns"] / q["peer_upstream_mean_ns"], 4)
+       and q["ratio_vs_upstream_100ns_units"] == round(q["ours_default_mean_ns"] / q["peer_upstream_mean_ns_100ns_units"], 4)
+       for q in P), "ratios against upstream (raw ns and 100 ns units) shown next to it")
+ok(all(q["api_delta_ns"] == round(q["peer_upstream_mean_ns"] - q["peer_sgtable_mean_ns"], 1) for q in P)
+   and "api_delta_ns" in p and p["api_delta_ns"] == 1085 - 1243,
+   "API difference measured per point: peer upstream - peer sgtable (strict 4k map %s ns)" % p["api_delta_ns"])
+ok(all(q["probe_cost_ns"] == round(q["ours_live_mean_ns"] - q["ours_default_mean_ns"], 1) for q in P),
+   "probe cost = ours inline - ours default")
+ok(all(q["ours_default_counters_live"] is not None and "tracefs" not in q["ours_default_counters_live"]
+       and "tracefs" in q["ours_default_counting_pass"] for q in P)
+   and all("tracefs" in q["ours_live_counters_live"] for q in P),
+   "default rows: tracefs only in the counting pass; inline rows: tracefs live")
+ok(d["missing"] == [] and d["refused"] == [], "nothing missing or refused")
 PY
-cp -r tests/fixtures/peer "$work/partial" && rm "$work/partial/peer-lazy-2m-ns.txt"
+cp -r tests/fixtures/peer "$work/partial" && rm "$work/partial/peer-lazy-2m-sg.txt"
 out=$(python3 scripts/peer/report.py "$work/partial" "$work/p2.json" 2>&1); rc=$?
-ok '[[ $rc == 2 && $out == *"missing: peer-lazy-2m-ns.txt"* ]]' "report.py with a missing peer output: exit 2 naming it" "rc=$rc $(tail -n1 <<<"$out")"
+ok '[[ $rc == 2 && $out == *"missing: peer-lazy-2m-sg.txt"* ]]' "report.py with a missing peer output: exit 2 naming it" "rc=$rc $(tail -n1 <<<"$out")"
+# a "default" run that is not observer-free, or does not show it: refused
+for case in live nopass; do
+	rm -rf "$work/bad" && cp -r tests/fixtures/peer "$work/bad"
+	python3 - "$work/bad/peer/default/results.json" "$case" <<'PY'
+import json, sys
+path, case = sys.argv[1:]
+d = json.load(open(path))
+r = d["results"][0]
+if case == "live":     # tracefs live while timing (--counters inline, or a harness from before it)
+    r["params"]["counters_live"] = ["tracefs"]
+    r.pop("counting_pass", None)
+else:                  # tracefs unmounted: no counting pass, nothing to show
+    r.pop("counting_pass", None)
+    r["counters"] = {}
+json.dump(d, open(path, "w"))
+PY
+	out=$(python3 scripts/peer/report.py "$work/bad" "$work/bad.json" 2>&1); rc=$?
+	ok '[[ $rc == 2 && $out == *"refused: ours default map4k/iommu_mode:dma-strict: "* ]]' \
+		"report.py refuses a default row with $case: exit 2 naming the row" "rc=$rc $(tail -n1 <<<"$out")"
+done
