@@ -10,17 +10,7 @@
 # by the report when results.json has none).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
-bin=${IB_BIN:-build/iommubench}
-fix=tests/fixtures/report/run
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-ok() { echo "ok - $*"; }
-nok() { echo "not ok - $*"; }
-check() { # name cond...
-	local name=$1
-	shift
-	if "$@"; then ok "$name"; else nok "$name"; fi
-}
+. tests/report/lib.sh
 [[ -x $bin ]] || { nok "findings: $bin missing (make build)"; exit 1; }
 command -v gnuplot >/dev/null || { ok "findings # SKIP gnuplot not installed (make deps)"; exit 0; }
 . tests/lib/chromium-render.sh

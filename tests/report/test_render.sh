@@ -7,18 +7,7 @@
 # cases (missing dir, bad JSON, wrong schema, no gnuplot).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
-bin=${IB_BIN:-build/iommubench}
-fix=tests/fixtures/report/run
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-ok() { echo "ok - $*"; }
-nok() { echo "not ok - $*"; }
-check() { # name cond...
-	local name=$1
-	shift
-	if "$@"; then ok "$name"; else nok "$name"; fi
-}
+. tests/report/lib.sh
 
 if [[ ! -x $bin ]]; then
 	echo "not ok - report: $bin missing (make build)"
