@@ -50,7 +50,8 @@ json_t *ib_findings_build(json_t *doc, char *err, size_t errlen);
  * with a message.  Idempotent, like ib_derive_iotlb_reach. */
 int ib_derive_findings(json_t *doc, char *err, size_t errlen);
 
-/* A finding row's line: its text and "[rows: a, b]". */
+/* A finding row's line: its text and "[rows: a, b]", control characters
+ * replaced by '?' (for a terminal). */
 void ib_finding_line(json_t *row, char *buf, size_t len);
 
 /* The note for DMA timings flat by construction; false (buf "") if none. */

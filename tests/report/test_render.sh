@@ -7,7 +7,7 @@
 # cases (missing dir, bad JSON, wrong schema, no gnuplot).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
-. tests/report/lib.sh
+. tests/lib/report-test.sh
 
 if [[ ! -x $bin ]]; then
 	echo "not ok - report: $bin missing (make build)"

@@ -583,30 +583,32 @@ static bool must_isolate(const char *mode)
 	return strcmp(mode, "identity") && strcmp(mode, "off");
 }
 
-/* "a, b and c" of the modes whose verdicts are all `want`. */
-static void mode_list(json_t *modes, const char *want, char *buf, size_t len)
+/* Whether every verdict of a mode ({isolated: n, not_isolated: n}) is want. */
+static bool all_verdicts(json_t *counts, bool isolated)
 {
-	const char *mode, *last = NULL;
+	long long iso = json_integer_value(json_object_get(counts, "isolated"));
+	long long no = json_integer_value(json_object_get(counts, "not_isolated"));
+
+	return isolated ? iso && !no : no && !iso;
+}
+
+/* "a, b and c" of the modes whose verdicts are all isolated (or all not). */
+static void mode_list(json_t *modes, bool isolated, char *buf, size_t len)
+{
+	const char *mode;
 	size_t off = 0, n = 0, k = 0;
 	json_t *v;
 
 	buf[0] = '\0';
 	json_object_foreach(modes, mode, v)
-		if (json_integer_value(json_object_get(v, want)) &&
-		    !json_integer_value(json_object_get(v, strcmp(want, "isolated") ?
-								   "isolated" :
-								   "not_isolated")))
-			n++;
+		n += all_verdicts(v, isolated);
 	json_object_foreach(modes, mode, v) {
-		if (!json_integer_value(json_object_get(v, want)) ||
-		    json_integer_value(json_object_get(v, strcmp(want, "isolated") ? "isolated" :
-										  "not_isolated")))
+		if (!all_verdicts(v, isolated))
 			continue;
 		k++;
 		if (off < len)
 			off += (size_t)snprintf(buf + off, len - off, "%s%s",
-						!last ? "" : k == n ? " and " : ", ", mode);
-		last = mode;
+						k == 1 ? "" : k == n ? " and " : ", ", mode);
 	}
 }
 
@@ -642,8 +644,8 @@ static void isolation_finding(struct out *o)
 		json_decref(src);
 		return;
 	}
-	mode_list(modes, "isolated", held, sizeof(held));
-	mode_list(modes, "not_isolated", not_held, sizeof(not_held));
+	mode_list(modes, true, held, sizeof(held));
+	mode_list(modes, false, not_held, sizeof(not_held));
 	json_object_foreach(modes, mode, v) {
 		long long iso = json_integer_value(json_object_get(v, "isolated"));
 		long long no = json_integer_value(json_object_get(v, "not_isolated"));
@@ -738,6 +740,10 @@ void ib_finding_line(json_t *row, char *buf, size_t len)
 						json_string_value(v) ?: "?");
 	if (json_array_size(src) && off < len)
 		snprintf(buf + off, len - off, "]");
+	/* for a terminal: names from a hostile results file carry no escapes */
+	for (; *buf; buf++)
+		if ((unsigned char)*buf < 0x20 || *buf == 0x7f)
+			*buf = '?';
 }
 
 bool ib_findings_timing_note(const struct ib_run *run, char *buf, size_t len)

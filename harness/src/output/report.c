@@ -176,20 +176,6 @@ static void load_findings(struct report *R)
 	json_decref(built);
 }
 
-const char *rp_finding(const struct report *R, const char *prefix)
-{
-	json_t *row;
-	size_t i;
-
-	json_array_foreach(R->findings, i, row) {
-		const char *n = json_string_value(json_object_get(row, "name"));
-
-		if (n && !strncmp(n, prefix, strlen(prefix)))
-			return json_string_value(json_object_get(row, "finding"));
-	}
-	return NULL;
-}
-
 void rp_findings_text(const struct report *R, const char *const *prefixes, char *buf, size_t len)
 {
 	json_t *row;

@@ -138,8 +138,6 @@ int rp_write_html(struct report *R, char *err, size_t errlen);
 
 /* report.c */
 const char *rp_ctx_str(json_t *ctx, const char *key);
-/* The "finding" text of the finding row whose name starts with prefix, or NULL. */
-const char *rp_finding(const struct report *R, const char *prefix);
 /* The finding texts of the rows whose names start with one of prefixes
  * (NULL-terminated), "; " apart; "" when none. */
 void rp_findings_text(const struct report *R, const char *const *prefixes, char *buf, size_t len);
