@@ -129,3 +129,17 @@ cp -r "$fix" "$tmp/plain"
 "$bin" report "$tmp/plain" >/dev/null 2>&1
 check "report on a run without finding rows computes them and says so (reach 64 entries from the fixture's row)" \
 	bash -c "grep -q '<span class=\"finding\">IOTLB reach (4k): 64 entries (bracket 64 to 256), knee at 1 MiB' '$tmp/plain/report.html' && grep -q 'class=\"computed\"' '$tmp/plain/report.html' && ! grep -q 'finding/' '$tmp/plain/results.json'"
+
+# a hostile row name reaches the terminal without its control characters
+mkdir -p "$tmp/hostile"
+python3 - "$tmp/lab/results.json" "$tmp/hostile/results.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+for r in d["results"]:
+    if r["name"].startswith("map/page_size:4k/iommu_mode:dma-strict"):
+        r["name"] = "map/\x1b[31mred\x07/iommu_mode:dma-strict"
+json.dump(d, open(sys.argv[2], "w"))
+PY
+"$bin" derive "$tmp/hostile" >"$tmp/hostile.out" 2>&1
+check "findings on the console: control characters from row names replaced ($(grep -c 'strict/lazy unmap (map/?\[31mred?)' "$tmp/hostile.out") line)" \
+	bash -c "grep -q 'strict/lazy unmap (map/?\[31mred?)' '$tmp/hostile.out' && ! grep -q \$'\\x1b' '$tmp/hostile.out'"
