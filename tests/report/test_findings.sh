@@ -114,7 +114,7 @@ check "lab: the flat timing figures are one-line notes, not images" \
 check "host: a flat timing figure is drawn and its caption says it is flat" \
 	bash -c "grep -q 'alt=\"Bandwidth vs window\"' '$tmp/host/report.html' && grep -q 'Flat: the bandwidth_bytes_per_s medians of 10 rows lie within 0.78 %' '$tmp/host/report.html'"
 check "captions say what to read: the knee and the ratio (misses), strict/lazy (map/unmap), emulated" \
-	bash -c "grep -q 'What to read: a line&#39;s knee is its page size&#39;s IOTLB reach.*knee at 4 MiB.*612× fewer.*Exact counts of the emulated IOMMU' '$tmp/lab/report.html' && grep -q 'What to read: dma-strict invalidates.*1.55×.*guest instruction time under emulation' '$tmp/lab/report.html'"
+	bash -c "grep -q 'What to read: a line&#39;s knee is its page size&#39;s IOTLB reach.*knee at 4 MiB.*612× fewer.*exact counts of the emulated IOMMU' '$tmp/lab/report.html' && grep -q 'What to read: dma-strict invalidates.*1.55×.*guest instruction time under emulation' '$tmp/lab/report.html'"
 
 # compare: findings side by side (reach 256 vs 1024 entries)
 "$bin" compare "$tmp/lab" "$tmp/knee16m" -o "$tmp/cmp.csv" >"$tmp/cmp.out" 2>&1

@@ -100,7 +100,9 @@ static int misses_data(struct report *R, const struct fig_def *d, struct fig *g,
 	    "the DMAs it covered: dma_latency_ns n x (repetitions + warmup) / repetitions (the "
 	    "counters include the warm-up repetitions). Knees dashed (%d).%s",
 	    found[0] ? found : "no knee or page-size pair found in this run",
-	    lab ? " Exact counts of the emulated IOMMU (QEMU's vIOMMU trace), not timings." : "",
+	    lab && !strstr(found, "exact counts") ?
+		    " Exact counts of the emulated IOMMU (QEMU's vIOMMU trace), not timings." :
+		    "",
 	    R->nk, cap);
 	fmt(vars, vlen, "kneefile=%s; maxseries=%d", R->qk, WINDOW_MAX_SERIES);
 	return n;
