@@ -52,3 +52,17 @@ PY
 		echo "not ok - $label: chromium: $verdict"
 	fi
 }
+
+# The DOM headless Chromium makes of a report (scripts run, layout done):
+#   chromium_dump_dom HTML OUT    returns 1 (and writes nothing) without chromium
+chromium_dump_dom() {
+	local html=$1 out=$2 chrome work
+	chrome=$(command -v chromium || command -v chromium-browser || true)
+	[[ -n $chrome ]] || return 1
+	work=$(mktemp -d)
+	timeout 120 "$chrome" --headless --no-sandbox --disable-gpu --disable-dev-shm-usage \
+		--user-data-dir="$work" --virtual-time-budget=3000 --dump-dom \
+		"file://$(realpath "$html")" >"$out" 2>"$work.log"
+	rm -rf "$work" "$work.log"
+	[[ -s $out ]]
+}

@@ -35,6 +35,7 @@
 
 #include "ib_commands.h"
 #include "ib_exit.h"
+#include "ib_findings.h"
 #include "ib_report.h"
 #include "ib_results.h"
 #include "ib_stats.h"
@@ -337,6 +338,37 @@ static int context_diff(const struct run *a, const struct run *b)
 	return ndiff;
 }
 
+/* The finding rows (ib_findings.h) of either run, their texts side by
+ * side: A's order, then those only in B.  Their numbers are in the table
+ * above, as metrics of the same rows. */
+static void findings_side_by_side(const struct run *a, const struct run *b)
+{
+	const struct run *const both[2] = { a, b };
+	char tn[512], ta[1024], tb[1024];
+	json_t *row;
+	size_t i;
+	int k, n = 0;
+
+	for (k = 0; k < 2; k++)
+		json_array_foreach(json_object_get(both[k]->doc, "results"), i, row) {
+			const char *name = json_string_value(json_object_get(row, "name"));
+			json_t *ra, *rb;
+
+			if (!name || strncmp(name, IB_FINDING_PREFIX, strlen(IB_FINDING_PREFIX)) ||
+			    (k && json_object_get(a->by_name, name)))
+				continue;
+			if (!n++)
+				printf("findings (%s | %s):\n", a->id, b->id);
+			ra = json_object_get(a->by_name, name);
+			rb = json_object_get(b->by_name, name);
+			printf("  %s\n    %s\n    %s\n", tty(name, tn, sizeof(tn)),
+			       tty(json_string_value(json_object_get(ra, "finding")) ?: "(absent)", ta,
+				   sizeof(ta)),
+			       tty(json_string_value(json_object_get(rb, "finding")) ?: "(absent)", tb,
+				   sizeof(tb)));
+		}
+}
+
 static void compare_pair(struct cmp_out *o, const struct run *a, const struct run *b)
 {
 	json_t *rows = json_object_get(a->doc, "results"), *ra, *rb;
@@ -382,6 +414,7 @@ static void compare_pair(struct cmp_out *o, const struct run *a, const struct ru
 	}
 	printf("rows only in %s: %d, only in %s: %d, not ok in either: %d\n", a->id, only_a,
 	       b->id, only_b, not_ok);
+	findings_side_by_side(a, b);
 }
 
 static bool ends_with(const char *s, const char *suffix)

@@ -51,6 +51,7 @@
 #include "ib_derive.h"
 #include "ib_engine.h"
 #include "ib_exit.h"
+#include "ib_findings.h"
 #include "ib_results.h"
 #include "ib_stats.h"
 
@@ -846,7 +847,7 @@ void ib_derive_print(json_t *doc)
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: iommubench derive RUNDIR\n"
-		   "  adds derived rows (iotlb_reach/page_size:<ps>) to RUNDIR/results.json\n"
+		   "  adds derived rows (iotlb_reach/page_size:<ps>, finding/...) to RUNDIR/results.json\n"
 		   "  and results.csv; run it after the counters are final (lab-merge)\n");
 }
 
@@ -856,7 +857,7 @@ int cmd_derive(int argc, char **argv)
 	json_t *doc;
 	bool complete;
 	struct stat st;
-	int n;
+	int n, nf = 0;
 
 	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
 		usage(stdout);
@@ -878,7 +879,9 @@ int cmd_derive(int argc, char **argv)
 	}
 	complete = json_is_true(json_object_get(doc, "complete"));
 	n = ib_derive_iotlb_reach(doc, err, sizeof(err));
-	if (n < 0) {
+	if (n >= 0 && (nf = ib_derive_findings(doc, err, sizeof(err))) >= 0)
+		n += nf;
+	if (n < 0 || nf < 0) {
 		fprintf(stderr, "iommubench: derive: %s\n", err);
 		json_decref(doc);
 		return IB_EXIT_FAILED;
@@ -889,6 +892,7 @@ int cmd_derive(int argc, char **argv)
 		return IB_EXIT_FAILED;
 	}
 	ib_derive_print(doc);
+	ib_findings_print(doc, stdout);
 	fprintf(stderr, "iommubench: derive: %d derived row(s) in %s\n", n, path);
 	json_decref(doc);
 	return IB_EXIT_OK;

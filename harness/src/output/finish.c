@@ -22,6 +22,7 @@
 #include "ib_counters.h"
 #include "ib_derive.h"
 #include "ib_exit.h"
+#include "ib_findings.h"
 #include "ib_report.h"
 #include "ib_results.h"
 
@@ -82,7 +83,7 @@ int cmd_finish(int argc, char **argv)
 	bool latest = false;
 	struct stat st;
 	json_t *doc;
-	int i, n, ret = IB_EXIT_OK, rr;
+	int i, n, nf = 0, ret = IB_EXIT_OK, rr;
 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
@@ -124,7 +125,9 @@ int cmd_finish(int argc, char **argv)
 		ret = IB_EXIT_FAILED;
 	}
 	n = ib_derive_iotlb_reach(doc, err, sizeof(err));
-	if (n < 0) {
+	if (n >= 0 && (nf = ib_derive_findings(doc, err, sizeof(err))) >= 0)
+		n += nf;
+	if (n < 0 || nf < 0) {
 		fprintf(stderr, "iommubench: finish: derive: %s; no derived rows\n", err);
 		ret = IB_EXIT_FAILED;
 	}
@@ -140,6 +143,9 @@ int cmd_finish(int argc, char **argv)
 	rr = ib_report_draw(dir, doc, true);
 	if (rr != IB_EXIT_OK)
 		ret = rr;
+	/* last, so that `make run` ends with what the run found */
+	if (n >= 0 && nf >= 0)
+		ib_findings_print(doc, stdout);
 out:
 	if (latest && link_latest(dir))
 		fprintf(stderr, "iommubench: finish: %s/../latest: %s\n", dir, strerror(errno));

@@ -38,6 +38,7 @@
 #include "ib_commands.h"
 #include "ib_exit.h"
 #include "ib_fileio.h"
+#include "ib_findings.h"
 #include "ib_report.h"
 #include "ib_results.h"
 #include "ib_stats.h"
@@ -96,6 +97,8 @@ static void fig_render(struct report *R, struct fig *g, const char *script, int 
 		write_failed(R, "%s: %s", path, strerror(errno));
 		return;
 	}
+	if (g->flat)
+		return; /* the data is kept; the figure would be a flat line */
 	if (!R->have_gnuplot) {
 		fmt(g->why, sizeof(g->why), "%s (data in plots/data/%s.dat)",
 			 R->gp_missing, g->id);
@@ -127,20 +130,117 @@ static void fig_render(struct report *R, struct fig *g, const char *script, int 
 }
 
 
-/* The figures, in report order: one entry per figure, each in its own file. */
+/* The figures, in a host's report order (timings first): one entry per
+ * figure, each in its own file.  A lab report puts them in fig_kind order
+ * (lab_rank): counts, guest instruction time, then DMA timings. */
 static const struct fig_def *const fig_table[] = {
 	&rp_fig_window_latency, &rp_fig_window_bandwidth, &rp_fig_misses,
 	&rp_fig_mapunmap,	&rp_fig_numa,		  &rp_fig_cdf,
 	&rp_fig_chase,
 };
 
+static int lab_rank(enum fig_kind k)
+{
+	return k == FIG_COUNTS ? 0 : k == FIG_GUEST_TIME ? 1 : 2;
+}
+
+static bool finding_row(json_t *row)
+{
+	const char *n = json_string_value(json_object_get(row, "name"));
+
+	return n && !strcmp(json_string_value(json_object_get(row, "run_type")) ?: "", "derived") &&
+	       !strncmp(n, IB_FINDING_PREFIX, strlen(IB_FINDING_PREFIX));
+}
+
+/* results.json's finding rows; a run derived before there were findings
+ * gets them computed here, in memory (the report says so). */
+static void load_findings(struct report *R)
+{
+	char err[256];
+	json_t *row, *built;
+	size_t i;
+
+	R->findings = json_array();
+	json_array_foreach(json_object_get(R->doc, "results"), i, row)
+		if (finding_row(row))
+			json_array_append(R->findings, row);
+	if (json_array_size(R->findings))
+		return;
+	built = ib_findings_build(R->doc, err, sizeof(err));
+	if (built && json_array_size(built)) {
+		json_decref(R->findings);
+		R->findings = built;
+		R->findings_computed = true;
+		return;
+	}
+	json_decref(built);
+}
+
+void rp_findings_text(const struct report *R, const char *const *prefixes, char *buf, size_t len)
+{
+	json_t *row;
+	size_t i, off = 0;
+
+	buf[0] = '\0';
+	for (; *prefixes; prefixes++)
+		json_array_foreach(R->findings, i, row) {
+			const char *n = json_string_value(json_object_get(row, "name"));
+			const char *t = json_string_value(json_object_get(row, "finding"));
+
+			if (n && t && !strncmp(n, *prefixes, strlen(*prefixes)) && off < len)
+				off += (size_t)fmt(buf + off, len - off, "%s%s", off ? "; " : "", t);
+		}
+}
+
+/*
+ * A DMA timing figure that is flat by construction (ib_timing_flatness: the
+ * lab's edu timer) is not drawn: a note says why.  One that is flat on a
+ * host is drawn and its caption says so.
+ */
+static void flat_check(struct report *R, const struct fig_def *def, struct fig *g)
+{
+	struct ib_flat fl;
+	char a[32];
+	size_t off;
+
+	if (!def->timing)
+		return;
+	ib_timing_flatness(&R->run, def->timing, &fl);
+	fmt(a, sizeof(a), "%.2g", 100 * fl.spread);
+	if (fl.by_construction) {
+		g->flat = true;
+		fmt(g->why, sizeof(g->why),
+		    "flat by construction: in the lab the edu device completes every DMA after a "
+		    "fixed timer, so the %s medians of its %zu row(s) lie within %s %% of each "
+		    "other and carry no translation cost (data in plots/data/%s.dat)",
+		    def->timing, fl.rows, a, g->id);
+	} else if (fl.flat) {
+		off = strlen(g->caption);
+		fmt(g->caption + off, sizeof(g->caption) - off,
+		    " Flat: the %s medians of %zu rows lie within %s %% of each other, so no "
+		    "translation cost shows in them.",
+		    def->timing, fl.rows, a);
+	}
+}
+
 void rp_figures(struct report *R)
 {
 	char kpath[PATH_MAX + 64], vars[2 * PATH_MAX + 600];
 	char *data = NULL, *kdata = NULL;
-	size_t dlen = 0, klen = 0, i;
+	size_t dlen = 0, klen = 0, i, j, order[ARRAY_SIZE(fig_table)];
+	bool lab = !strcmp(rp_ctx_str(R->ctx, "platform"), "qemu-lab");
 	FILE *f;
 	int n;
+
+	load_findings(R);
+	/* stable: table order within a rank */
+	for (i = 0; i < ARRAY_SIZE(fig_table); i++) {
+		for (j = i; lab && j > 0 &&
+			    lab_rank(fig_table[order[j - 1]]->kind) > lab_rank(fig_table[i]->kind);
+		     j--)
+			order[j] = order[j - 1];
+		order[j] = i;
+	}
 
 	/* knees: a data file of their own, shared by the window figures */
 	f = open_memstream(&kdata, &klen);
@@ -158,7 +258,7 @@ void rp_figures(struct report *R)
 	free(kdata);
 
 	for (i = 0; i < ARRAY_SIZE(fig_table); i++) {
-		const struct fig_def *def = fig_table[i];
+		const struct fig_def *def = fig_table[order[i]];
 		struct fig *g = fig_new(R, def->id, def->title);
 
 		f = open_memstream(&data, &dlen);
@@ -167,6 +267,8 @@ void rp_figures(struct report *R)
 		vars[0] = '\0';
 		n = def->data(R, def, g, f, vars, sizeof(vars));
 		fclose(f);
+		if (n > 0)
+			flat_check(R, def, g);
 		fig_render(R, g, def->script, n, data, dlen, vars);
 		free(data);
 		data = NULL;
@@ -330,6 +432,7 @@ int ib_report_draw(const char *dir, json_t *doc, bool csv_written)
 	ret = IB_EXIT_OK;
 out:
 	ib_run_free(&R->run);
+	json_decref(R->findings);
 	free(R);
 	return ret;
 }

@@ -138,6 +138,7 @@ static int cdf_data(struct report *R, const struct fig_def *d, struct fig *g, FI
 	why[0] = '\0';
 	n = ib_fig_cdf(&R->run, f, why, sizeof(why));
 	fmt(g->caption, sizeof(g->caption),
+	    "What to read: how far the tail (p99, p99.9) lies from the median, per row. "
 	    "Cumulative distribution of dma_latency_ns through min, p50, p90, p99, p99.9 "
 	    "and max (raw samples when the row carries them)%s%s.",
 	    n > 0 && why[0] ? "; " : "", n > 0 ? why : "");
@@ -147,5 +148,6 @@ static int cdf_data(struct report *R, const struct fig_def *d, struct fig *g, FI
 }
 
 const struct fig_def rp_fig_cdf = {
-	.id = "latency_cdf", .title = "DMA latency CDF", .script = "cdf.gp", .data = cdf_data,
+	.id = "latency_cdf", .title = "DMA latency CDF", .script = "cdf.gp",
+	.timing = "dma_latency_ns", .data = cdf_data,
 };

@@ -25,6 +25,7 @@
 #include "ib_commands.h"
 #include "ib_exit.h"
 #include "ib_fileio.h"
+#include "ib_findings.h"
 #include "ib_report.h"
 #include "ib_results.h"
 #include "ib_stats.h"
@@ -125,20 +126,29 @@ out:
 static int mapunmap_data(struct report *R, const struct fig_def *d, struct fig *g, FILE *f,
 			 char *vars, size_t vlen)
 {
-	char why[512];
+	static const char *const read[] = { IB_FINDING_PREFIX "unmap_strict_vs_lazy/", NULL };
+	char why[512], found[700];
+	bool lab = !strcmp(rp_ctx_str(R->ctx, "platform"), "qemu-lab");
 	int n;
 
 	why[0] = '\0';
 	n = ib_fig_mapunmap(&R->run, f, why, sizeof(why));
 	fmt(g->why, sizeof(g->why), "%s", why);
+	rp_findings_text(R, read, found, sizeof(found));
 	fmt(g->caption, sizeof(g->caption),
-	    "p50 / p90 / p99 of map_ns and unmap_ns per point, grouped by the effective "
-	    "IOMMU mode; log-y%s%s.", n > 0 && why[0] ? "; " : "", n > 0 ? why : "");
+	    "What to read: dma-strict invalidates the IOTLB on every unmap, dma-lazy batches "
+	    "the invalidations, identity maps nothing: the unmap bars show what each costs "
+	    "(%s).%s p50 / p90 / p99 of map_ns and unmap_ns per point, grouped by the "
+	    "effective IOMMU mode; log-y%s%s.",
+	    found[0] ? found : "no strict/lazy pair in this run",
+	    lab ? " In the lab these are guest instruction time under emulation, not "
+		  "hardware: their ratios mean more than their nanoseconds." : "",
+	    n > 0 && why[0] ? "; " : "", n > 0 ? why : "");
 	fmt(vars, vlen, "ncat=%d", n);
 	return n;
 }
 
 const struct fig_def rp_fig_mapunmap = {
 	.id = "map_unmap", .title = "Map/unmap latency per IOMMU mode", .script = "mapunmap.gp",
-	.data = mapunmap_data,
+	.kind = FIG_GUEST_TIME, .data = mapunmap_data,
 };

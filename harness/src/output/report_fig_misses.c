@@ -25,27 +25,13 @@
 #include "ib_commands.h"
 #include "ib_exit.h"
 #include "ib_fileio.h"
+#include "ib_findings.h"
 #include "ib_report.h"
 #include "ib_results.h"
 #include "ib_stats.h"
 
 
 #include "report_int.h"
-
-/*
- * DMAs the counters saw: the counters run from before the warm-up
- * repetitions to after the last one (run.c), but dma_latency_ns.n counts
- * only the kept repetitions, so n is scaled by (reps + warmup) / reps when
- * the row records its repetitions.
- */
-static double counted_dmas(const struct ib_row *r)
-{
-	double n = rp_stat_d(r, "dma_latency_ns", "n");
-
-	if (r->repetitions > 0 && r->p.warmup >= 0)
-		n *= (r->repetitions + r->p.warmup) / r->repetitions;
-	return n;
-}
 
 int ib_fig_misses(const struct ib_run *run, FILE *f, char *why, size_t whylen)
 {
@@ -70,7 +56,7 @@ int ib_fig_misses(const struct ib_run *run, FILE *f, char *why, size_t whylen)
 	}
 	for (i = 0; i < n; i++) {
 		const struct ib_row *r = &run->rows[p[i].r];
-		double dmas = counted_dmas(r);
+		double dmas = ib_row_counted_dmas(r);
 		char med[RP_NUM];
 
 		if (!(dmas > 0) || !isfinite(dmas))
@@ -97,22 +83,32 @@ out:
 static int misses_data(struct report *R, const struct fig_def *d, struct fig *g, FILE *f,
 		       char *vars, size_t vlen)
 {
-	char why[512], cap[128];
+	static const char *const read[] = { IB_FINDING_PREFIX "iotlb_reach/",
+					    IB_FINDING_PREFIX "misses_per_dma/", NULL };
+	char why[512], cap[128], found[800];
+	bool lab = !strcmp(rp_ctx_str(R->ctx, "platform"), "qemu-lab");
 	int n;
 
 	why[0] = '\0';
 	n = ib_fig_misses(&R->run, f, why, sizeof(why));
 	rp_series_cap(cap, sizeof(cap), n);
 	fmt(g->why, sizeof(g->why), "%s", why);
+	rp_findings_text(R, read, found, sizeof(found));
 	fmt(g->caption, sizeof(g->caption),
-	    "Counter iotlb_miss divided by the DMAs it covered: dma_latency_ns n "
-	    "x (repetitions + warmup) / repetitions (the counters include the warm-up "
-	    "repetitions). Knees dashed (%d).%s", R->nk, cap);
+	    "What to read: a line's knee is its page size's IOTLB reach, and the gap between "
+	    "the lines past it is what larger pages save (%s).%s Counter iotlb_miss divided by "
+	    "the DMAs it covered: dma_latency_ns n x (repetitions + warmup) / repetitions (the "
+	    "counters include the warm-up repetitions). Knees dashed (%d).%s",
+	    found[0] ? found : "no knee or page-size pair found in this run",
+	    lab && !strstr(found, "exact counts") ?
+		    " Exact counts of the emulated IOMMU (QEMU's vIOMMU trace), not timings." :
+		    "",
+	    R->nk, cap);
 	fmt(vars, vlen, "kneefile=%s; maxseries=%d", R->qk, WINDOW_MAX_SERIES);
 	return n;
 }
 
 const struct fig_def rp_fig_misses = {
 	.id = "iotlb_misses", .title = "IOTLB misses per DMA vs window", .script = "misses.gp",
-	.data = misses_data,
+	.kind = FIG_COUNTS, .data = misses_data,
 };

@@ -25,6 +25,7 @@
 #include "ib_commands.h"
 #include "ib_exit.h"
 #include "ib_fileio.h"
+#include "ib_findings.h"
 #include "ib_report.h"
 #include "ib_results.h"
 #include "ib_stats.h"
@@ -220,15 +221,19 @@ out:
 static int numa_data(struct report *R, const struct fig_def *d, struct fig *g, FILE *f,
 		     char *vars, size_t vlen)
 {
-	char why[512], label[400], ql[900], devs[1024], qd[2100];
+	static const char *const read[] = { IB_FINDING_PREFIX "numa_penalty/", NULL };
+	char why[512], label[400], ql[900], devs[1024], qd[2100], found[500];
 	int n;
 
 	why[0] = '\0';
 	n = ib_fig_numa(&R->run, f, label, sizeof(label), devs, sizeof(devs), why, sizeof(why));
 	fmt(g->why, sizeof(g->why), "%s", why);
+	rp_findings_text(R, read, found, sizeof(found));
 	fmt(g->caption, sizeof(g->caption),
-	    "Median dma_latency_ns per cpu_node (x) and mem_node (y), one panel per "
-	    "dev_node; %s%s%s.", label, n > 0 && why[0] ? "; " : "", n > 0 ? why : "");
+	    "What to read: the cells whose memory is off the device's node against those on "
+	    "it (%s). Median dma_latency_ns per cpu_node (x) and mem_node (y), one panel per "
+	    "dev_node; %s%s%s.", found[0] ? found : "no NUMA penalty finding in this run",
+	    label, n > 0 && why[0] ? "; " : "", n > 0 ? why : "");
 	ib_gp_quote(ql, sizeof(ql), label);
 	ib_gp_quote(qd, sizeof(qd), devs);
 	fmt(vars, vlen, "sublabel=%s; devs=%s", ql, qd);
@@ -237,5 +242,5 @@ static int numa_data(struct report *R, const struct fig_def *d, struct fig *g, F
 
 const struct fig_def rp_fig_numa = {
 	.id = "numa", .title = "NUMA placement: median DMA latency", .script = "numa.gp",
-	.data = numa_data,
+	.timing = "dma_latency_ns", .data = numa_data,
 };

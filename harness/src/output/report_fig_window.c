@@ -26,6 +26,7 @@
 #include "ib_commands.h"
 #include "ib_exit.h"
 #include "ib_fileio.h"
+#include "ib_findings.h"
 #include "ib_report.h"
 #include "ib_results.h"
 #include "ib_stats.h"
@@ -119,17 +120,22 @@ void rp_window_vars(const struct report *R, const struct fig_def *d, char *vars,
 static int window_data(struct report *R, const struct fig_def *d, struct fig *g, FILE *f,
 		       char *vars, size_t vlen)
 {
-	char why[512], cap[128];
+	static const char *const reach[] = { IB_FINDING_PREFIX "iotlb_reach/", NULL };
+	char why[512], cap[128], found[600];
 	int n;
 
 	why[0] = '\0';
 	n = ib_fig_window(&R->run, d->metric, f, why, sizeof(why));
 	fmt(g->why, sizeof(g->why), "%s", why);
 	rp_series_cap(cap, sizeof(cap), n);
+	rp_findings_text(R, reach, found, sizeof(found));
 	fmt(g->caption, sizeof(g->caption),
-	    "Median %s (95%% CI error bars) per window, one line per page size; log-x. "
+	    "What to read: where a page size's line %s, its translations have outgrown the "
+	    "IOTLB (the knee; %s); the gap between page sizes past it is what translation "
+	    "costs. Median %s (95%% CI error bars) per window, one line per page size; log-x. "
 	    "Dashed verticals: the knee of each derived iotlb_reach row (%d).%s",
-	    d->metric, R->nk, cap);
+	    strcmp(d->metric, "bandwidth_bytes_per_s") ? "steps up" : "drops",
+	    found[0] ? found : "no knee found in this run", d->metric, R->nk, cap);
 	rp_window_vars(R, d, vars, vlen);
 	return n;
 }
@@ -137,10 +143,11 @@ static int window_data(struct report *R, const struct fig_def *d, struct fig *g,
 const struct fig_def rp_fig_window_latency = {
 	.id = "window_latency", .title = "DMA latency vs window", .script = "window.gp",
 	.metric = "dma_latency_ns", .ylab = "median DMA latency (ns)", .data = window_data,
+	.timing = "dma_latency_ns",
 };
 
 const struct fig_def rp_fig_window_bandwidth = {
 	.id = "window_bandwidth", .title = "Bandwidth vs window", .script = "window.gp",
 	.metric = "bandwidth_bytes_per_s", .ylab = "median bandwidth (bytes/s)",
-	.data = window_data,
+	.data = window_data, .timing = "bandwidth_bytes_per_s",
 };

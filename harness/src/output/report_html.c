@@ -25,6 +25,7 @@
 #include "ib_commands.h"
 #include "ib_exit.h"
 #include "ib_fileio.h"
+#include "ib_findings.h"
 #include "ib_report.h"
 #include "ib_results.h"
 #include "ib_stats.h"
@@ -216,6 +217,49 @@ out:
 	free(cmd);
 }
 
+/* The findings first: what the run supports, a sentence each with its
+ * number, CI and rows (the same lines `make run` ends with). */
+static void html_findings(FILE *f, struct report *R)
+{
+	json_t *row, *src, *v;
+	char note[1024];
+	size_t i, j;
+
+	fputs("<section id=\"findings\">\n<h2>Findings</h2>\n", f);
+	if (!json_array_size(R->findings))
+		fputs("<p class=\"none\">None: this run has no reach knee, page-size pair with "
+		      "iotlb_miss, strict/lazy pair, NUMA placements or isolation verdicts.</p>\n",
+		      f);
+	else
+		fputs("<ul class=\"findings\">\n", f);
+	json_array_foreach(R->findings, i, row) {
+		fputs("<li data-name=\"", f);
+		ib_html_put(f, json_string_value(json_object_get(row, "name")) ?: "");
+		fputs("\"><span class=\"finding\">", f);
+		ib_html_put(f, json_string_value(json_object_get(row, "finding")) ?: "?");
+		fputs("</span>", f);
+		src = json_object_get(json_object_get(row, "params"), "source_rows");
+		json_array_foreach(src, j, v) {
+			fputs(j ? ", " : " <span class=\"rows\">[rows: ", f);
+			ib_html_put(f, json_string_value(v) ?: "?");
+		}
+		fputs(json_array_size(src) ? "]</span></li>\n" : "</li>\n", f);
+	}
+	if (json_array_size(R->findings))
+		fputs("</ul>\n", f);
+	if (ib_findings_timing_note(&R->run, note, sizeof(note))) {
+		fputs("<p class=\"note\">", f);
+		ib_html_put(f, note);
+		fputs("</p>\n", f);
+	}
+	if (R->findings_computed)
+		fputs("<p class=\"computed\">results.json has no finding rows (it was derived "
+		      "before there were findings): these were computed by the report; "
+		      "<code>iommubench derive RUN_DIR</code> stores them.</p>\n",
+		      f);
+	fputs("</section>\n", f);
+}
+
 static void html_figures(FILE *f, struct report *R)
 {
 	size_t i;
@@ -228,6 +272,15 @@ static void html_figures(FILE *f, struct report *R)
 		char *svg;
 		size_t len;
 
+		if (g->flat) {
+			/* in its place: one line saying why there is no figure */
+			fprintf(f, "<p class=\"flat\" id=\"fig-%s\"><b>", g->id);
+			ib_html_put(f, g->title);
+			fputs("</b>: not drawn: ", f);
+			ib_html_put(f, g->why);
+			fputs(".</p>\n", f);
+			continue;
+		}
 		if (!g->drawn)
 			continue;
 		fmt(path, sizeof(path), "%s/%s.svg", R->draw.outdir, g->id);
@@ -252,13 +305,13 @@ static void html_figures(FILE *f, struct report *R)
 		free(svg);
 	}
 	for (i = 0; i < R->nfigs; i++)
-		if (!R->figs[i].drawn)
+		if (!R->figs[i].drawn && !R->figs[i].flat)
 			any_missing = true;
 	if (!any_missing)
 		return;
 	fputs("<h3>Not drawn</h3>\n<ul class=\"notdrawn\">\n", f);
 	for (i = 0; i < R->nfigs; i++) {
-		if (R->figs[i].drawn)
+		if (R->figs[i].drawn || R->figs[i].flat)
 			continue;
 		fputs("<li><b>", f);
 		ib_html_put(f, R->figs[i].title);
@@ -553,7 +606,10 @@ static const char css[] =
 	"tr.error td{background:#fde2e2}tr.skipped td{background:#fff7dd}"
 	"figure{margin:1em 0 2em}figure img{max-width:100%;height:auto;border:1px solid #ddd}"
 	"pre.cmd{background:#f4f4f4;padding:.5em;white-space:pre-wrap;word-break:break-all}"
-	".banner{background:#fff3cd;border:1px solid #e0c060;padding:.5em 1em}";
+	".banner{background:#fff3cd;border:1px solid #e0c060;padding:.5em 1em}"
+	"#findings{background:#eef6ee;border:1px solid #9c9;padding:.2em 1em;margin:1em 0}"
+	"#findings li{margin:.3em 0}#findings .rows{font-family:monospace;font-size:80%;color:#555}"
+	"p.flat{color:#555;font-style:italic}";
 
 int rp_write_html(struct report *R, char *err, size_t errlen)
 {
@@ -594,7 +650,9 @@ int rp_write_html(struct report *R, char *err, size_t errlen)
 	ib_html_put(f, rp_ctx_str(R->ctx, "suite"));
 	fputs(" &mdash; ", f);
 	ib_html_put(f, R->plat);
-	fputs("</h1>\n<p>Run <code>", f);
+	fputs("</h1>\n", f);
+	html_findings(f, R);
+	fputs("<p>Run <code>", f);
 	ib_html_put(f, rp_ctx_str(R->ctx, "run_id"));
 	fputs("</code>, ", f);
 	ib_html_put(f, rp_ctx_str(R->ctx, "date"));
@@ -609,7 +667,7 @@ int rp_write_html(struct report *R, char *err, size_t errlen)
 		      "device and IOMMU, not of hardware. Counts (IOTLB misses, maps, faults) are "
 		      "exact counts of the emulated IOMMU.</p>\n",
 		      f);
-	fputs("<p><a href=\"#figures\">Figures</a> &middot; <a href=\"#medians\">Medians</a> "
+	fputs("<p><a href=\"#findings\">Findings</a> &middot; <a href=\"#figures\">Figures</a> &middot; <a href=\"#medians\">Medians</a> "
 	      "&middot; <a href=\"#derived\">Derived</a> &middot; <a href=\"#counters\">Counters</a> "
 	      "&middot; <a href=\"#skipped\">Skipped</a> &middot; <a href=\"#context\">Context</a> "
 	      "&middot; <a href=\"#reproduce\">Reproduce</a></p>\n",

@@ -70,8 +70,9 @@ struct draw {
 struct fig {
 	char id[64];
 	char title[160];
-	char caption[512];
+	char caption[1024];
 	bool drawn;
+	bool flat; /* not drawn: flat by construction (why says so) */
 	char why[512];
 };
 
@@ -83,6 +84,8 @@ struct report {
 	char plat[512];     /* "emulated (qemu-lab), host X" */
 	struct fig figs[16];
 	size_t nfigs;
+	json_t *findings;      /* the finding rows: results.json's, else computed (owned) */
+	bool findings_computed; /* results.json had none: computed by the report */
 	struct draw draw;
 	bool have_gnuplot;
 	char gp_missing[256];
@@ -135,6 +138,9 @@ int rp_write_html(struct report *R, char *err, size_t errlen);
 
 /* report.c */
 const char *rp_ctx_str(json_t *ctx, const char *key);
+/* The finding texts of the rows whose names start with one of prefixes
+ * (NULL-terminated), "; " apart; "" when none. */
+void rp_findings_text(const struct report *R, const char *const *prefixes, char *buf, size_t len);
 void rp_figures(struct report *R);
 
 /* Past this many series a window figure draws the first ones only. */
@@ -149,9 +155,15 @@ void rp_series_cap(char *buf, size_t len, int n);
  * draw.  A new figure is one report_fig_*.c and a line in report.c's
  * fig_table.
  */
+/* What a figure shows, for its place in the report: in the lab, counts,
+ * then guest instruction time, then DMA timings; on a host, table order. */
+enum fig_kind { FIG_TIMING, FIG_COUNTS, FIG_GUEST_TIME };
+
 struct fig_def {
 	const char *id, *title, *script;
 	const char *metric, *ylab; /* for figures shared by several metrics */
+	enum fig_kind kind;
+	const char *timing; /* the DMA timing drawn: not drawn when flat by construction */
 	int (*data)(struct report *R, const struct fig_def *d, struct fig *g, FILE *f,
 		    char *vars, size_t vlen);
 };

@@ -9,6 +9,9 @@
 #  3. iommubench compare on the two runs: exit 0 and a ratio table.
 #  4. make run SUITE=hugepage TARGET=lab: report.html and plots exist and
 #     parse (SKIP while report.c is missing); 2m misses far less than 4k.
+#  5./6. That report in headless Chromium: figures with a size; the findings
+#     first with results.json's numbers, no figure flat by construction
+#     (tests/report/check_findings.py); make run's output ends with them.
 # About 5 minutes of lab time on a 2-core machine (hugepage: 3.5 min); one
 # QEMU at a time.
 set -uo pipefail
@@ -186,4 +189,25 @@ if [[ -f $hp/report.html ]]; then
 	. tests/lib/chromium-render.sh
 	nfig=$(ls "$hp"/plots/*.svg 2>/dev/null | wc -l)
 	chromium_render "$hp/report.html" "$out/chromium" "$nfig" "hugepage report"
+	# ---- 6. findings (issue 15): first in the report, numbers from
+	# results.json, no figure flat by construction, and make run ends with them
+	if chromium_dump_dom "$hp/report.html" "$out/hugepage.dom.html"; then
+		python3 tests/report/check_findings.py "$out/hugepage.dom.html" "$hp/results.json" "hugepage lab report (chromium DOM)"
+	else
+		ok "hugepage lab report findings # SKIP chromium not installed (make deps)"
+	fi
+	python3 - "$out/hugepage.log" "$hp/results.json" <<'PY'
+import json, sys
+ok = lambda c, m: print(("ok - " if c else "not ok - ") + m)
+log = open(sys.argv[1], encoding="utf-8", errors="replace").read().splitlines()
+rows = {r["name"]: r for r in json.load(open(sys.argv[2]))["results"] if r["name"].startswith("finding/")}
+want = ["  - %s [rows: %s]" % (r["finding"], ", ".join(r["params"]["source_rows"])) for r in rows.values()]
+ok(want and all(w in log for w in want) and "findings:" in log,
+   "make run prints results.json's findings at the end: %d line(s)" % len(want))
+m = rows.get("finding/misses_per_dma/2m_vs_4k", {})
+ok(m.get("metrics", {}).get("miss_ratio", {}).get("median", 0) > 10 and m["params"].get("pattern") == "rand",
+   "hugepage: finding 2m vs 4k misses per DMA (rand): %s" % m.get("finding"))
+ok("finding/numa_penalty" not in " ".join(rows) and not any("dma_latency" in n for n in rows),
+   "hugepage: no finding from the edu timer's DMA timings")
+PY
 fi
