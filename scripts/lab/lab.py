@@ -400,7 +400,11 @@ def qemu_cmdline(args, kver, initrd, ctl_dir, out_dir, trace_log, sock):
         cmd += ["-icount", f"shift={args.icount_shift},sleep=off"]
     if args.trace:
         cmd += ["-D", trace_log] + [a for e in TRACE_EVENTS for a in ("-trace", f"enable={e}")]
-    append = ["console=ttyS0", "quiet", "loglevel=4", "panic=-1", "oops=panic" if args.panic_on_oops else ""]
+    # nokaslr: the same physical layout every boot (KASLR moved the kernel
+    # at random, and with it what the boot-time 1 GiB page and a buffer's
+    # physical pieces could get: a 1G page was found in some boots only)
+    append = ["console=ttyS0", "quiet", "loglevel=4", "panic=-1", "nokaslr",
+              "oops=panic" if args.panic_on_oops else ""]
     append += {"strict": ["intel_iommu=on", "iommu.strict=1"],
                "lazy": ["intel_iommu=on", "iommu.strict=0"],
                "pt": ["intel_iommu=on", "iommu.passthrough=1"],
