@@ -79,6 +79,22 @@ PXB_EDU_WHY = {"amd": "0000:11:00.0 left out: QEMU 7.2 amd-iommu looks DMA up by
                       "numbered it), so its DMA is translated as 00:00.0's and not remapped"}
 
 
+def viommu_missing(kver, iommu):
+    """Why kver cannot drive the vIOMMU (its guest driver is not built), or None."""
+    for n in VIOMMUS[iommu]["modules"]:
+        want = n.replace("-", "_")
+        for f in ("modules.dep", "modules.builtin"):
+            path = f"/lib/modules/{kver}/{f}"
+            if os.path.exists(path) and any(
+                    KO_SUFFIX.sub("", os.path.basename(l.split(":")[0].strip())).replace("-", "_") == want
+                    for l in open(path)):
+                break
+        else:
+            return (f"--iommu {iommu}: kernel {kver} has no {n} driver (CONFIG_VIRTIO_IOMMU is not set; "
+                    "Debian's 6.12 has it: LAB_KERNEL=6.12)")
+    return None
+
+
 def viommu_args(args):
     """QEMU -device words, guest cmdline words and trace events for --iommu/--mode."""
     v = VIOMMUS[args.iommu]
@@ -472,6 +488,9 @@ def exec_cmd(args):
     if not args.command:
         die(1, "exec: no guest command given (lab.py exec [options] -- CMD)")
     kver = lab_kver()
+    why = viommu_missing(kver, args.iommu)
+    if why:
+        die(4, why)
     kver_file = os.path.join(LABDIR, "kver")
     packed = open(kver_file).read().strip() if os.path.exists(kver_file) else None
     # an initramfs packed for another kernel carries the wrong modules

@@ -194,6 +194,71 @@ static void test_not_enabled(void **state)
 	json_decref(doc);
 }
 
+/* An amd-iommu run (lab.py --iommu amd): the AMD table, and only it. */
+static void test_amd(void **state)
+{
+	static const char *const trace =
+		"amdvi_translation_result devid: 00:03.0 gpa 0xff80000 hpa 0x1000\n" /* boot: no row */
+		"amdvi_cache_update  update iotlb domid 0x1 devid: 00:03.0 gpa 0xff80000 hpa 0x5000\n"
+		"amdvi_translation_result devid: 00:03.0 gpa 0xff80000 hpa 0x5000\n"
+		"amdvi_iotlb_hit hit iotlb devid 00:03.0 gpa 0xff80000 hpa 0x5000\n"
+		"amdvi_translation_result devid: 00:03.0 gpa 0xff80800 hpa 0x5800\n"
+		"amdvi_iotlb_hit hit iotlb devid 00:03.0 gpa 0xff80800 hpa 0x5800\n"
+		"amdvi_translation_result devid: 00:03.0 gpa 0xff80800 hpa 0x5800\n"
+		"amdvi_pages_inval INVALIDATE_IOMMU_PAGES domid 0x1\n"
+		"amdvi_completion_wait completion wait requested with store address 0x0\n"
+		"vtd_iotlb_page_hit IOTLB page hit sid 0x18\n" /* not an AMD event */
+		"amdvi_all_inval INVALIDATE_IOMMU_ALL\n";
+	char path[300], marks[128];
+	FILE *f;
+	json_t *doc, *c, *rows, *row;
+	size_t i;
+	long begin = (long)strlen("amdvi_translation_result devid: 00:03.0 gpa 0xff80000 hpa 0x1000\n");
+
+	snprintf(path, sizeof(path), "%s/qemu-trace.log", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(trace, f);
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/marks.tsv", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	snprintf(marks, sizeof(marks), "BEGIN\t%s\t%ld\nEND\t%s\t%zu\n", R1, begin, R1, strlen(trace));
+	fputs(marks, f);
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/qemu-cmdline.txt", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("qemu-system-x86_64 -M q35 -device amd-iommu,intremap=on -device edu,bus=pcie.0 "
+	      "-D log -trace enable=amdvi_iotlb_hit -trace enable=amdvi_cache_update "
+	      "-trace enable=amdvi_page_fault -trace enable=amdvi_pages_inval "
+	      "-trace enable=amdvi_all_inval -trace enable=amdvi_translation_result\n", f);
+	fclose(f);
+	assert_int_equal(merge(), 0);
+	snprintf(path, sizeof(path), "%s/results.json", dir);
+	doc = json_load_file(path, 0, NULL);
+	assert_non_null(doc);
+	c = row_counters(doc, R1);
+	assert_int_equal(cval(c, "iotlb_hit"), 2);
+	assert_string_equal(csrc(c, "iotlb_hit"), "lab:amdvi_iotlb_hit");
+	assert_int_equal(cval(c, "iotlb_miss"), 1);
+	assert_string_equal(csrc(c, "iotlb_miss"), "lab:amdvi_cache_update");
+	assert_int_equal(cval(c, "iotlb_lookup"), 3);
+	assert_int_equal(cval(c, "iommu_invalidations"), 2);
+	assert_int_equal(cval(c, "io_page_faults"), 0);
+	assert_string_equal(csrc(c, "io_page_faults"), "lab:amdvi_page_fault");
+	/* AMD-Vi has no context cache event: no VT-d counter is written */
+	assert_int_equal(cval(c, "ctx_cache_hit"), -1);
+	/* QEMU's AMD-Vi IOTLB entries cover 4 KiB whatever the IOPTE size */
+	rows = json_object_get(doc, "results");
+	json_array_foreach(rows, i, row)
+		if (!strcmp(json_string_value(json_object_get(row, "name")), R1))
+			assert_int_equal(json_integer_value(json_object_get(json_object_get(row, "params"),
+									    "iotlb_entry_bytes")),
+					 4096);
+	json_decref(doc);
+}
+
 static void test_bad_marks(void **state)
 {
 	char path[300];
@@ -217,6 +282,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_merge_counts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_enabled, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_marks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_amd, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

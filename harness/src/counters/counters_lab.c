@@ -430,6 +430,21 @@ static void note_lab_live(json_t *row)
 	json_array_append_new(arr, json_string("lab"));
 }
 
+/*
+ * QEMU 7.2's amd-iommu caches one IOTLB entry per 4 KiB page whatever the
+ * IOPTE size (amdvi_update_iotlb/amdvi_iotlb_lookup key on addr >> 12),
+ * while Linux's AMD page table maps with any power-of-two size (a 4k buffer
+ * may get 32 KiB or 128 KiB IOPTEs).  params.iotlb_entry_bytes tells derive
+ * what one IOTLB entry covers, so the reach is counted in real entries.
+ */
+static void note_amd_entry_bytes(json_t *row)
+{
+	json_t *params = json_object_get(row, "params");
+
+	if (json_is_object(params))
+		json_object_set_new(params, "iotlb_entry_bytes", json_integer(4096));
+}
+
 int ib_lab_merge(json_t *doc, const char *dir, const char *trace, const char *marks_path,
 		 const char *rpath)
 {
@@ -515,6 +530,8 @@ int ib_lab_merge(json_t *doc, const char *dir, const char *trace, const char *ma
 			json_object_set_new(o, "source", json_string(c->source));
 			json_object_set_new(counters, c->name, o);
 		}
+		if (vendor == V_AMD)
+			note_amd_entry_bytes(row);
 		note_lab_live(row);
 		rows_merged++;
 	}
