@@ -466,7 +466,7 @@ def qemu_cmdline(args, kver, initrd, ctl_dir, out_dir, trace_log, sock):
             "-device", "virtserialport,chardev=ibctl,name=iommubench.ctl"]
     if args.icount:
         cmd += ["-icount", f"shift={args.icount_shift},sleep=off"]
-    if args.trace:
+    if args.trace and events:  # --iommu none: nothing to trace
         cmd += ["-D", trace_log] + [a for e in events for a in ("-trace", f"enable={e}")]
     append = ["console=ttyS0", "quiet", "loglevel=4", "panic=-1", "oops=panic" if args.panic_on_oops else ""]
     append += viommu_append

@@ -25,13 +25,7 @@ fi
 if $T info | grep "^device $EDU0 " | grep -q 'domain dma '; then ok "GET_INFO reports dma for $EDU0"; else nok "GET_INFO: $($T info | grep "^device $EDU0 ")"; fi
 
 # the harness's context.iommu.vendor, from sysfs
-if $IB run --engine null --iterations 10 --min-reps 1 --max-reps 1 --warmup 0 \
-	--results-dir /tmp/amd-res >/tmp/amd-null.log 2>&1; then
-	v=$(grep -o '"vendor": "[a-z]*"' /tmp/amd-res/adhoc/latest/results.json | tail -n1)
-	if [ "$v" = '"vendor": "amd"' ]; then ok "results context.iommu.vendor amd"; else nok "results context.iommu.vendor: $v"; fi
-else
-	nok "iommubench run --engine null: $(tail -n1 /tmp/amd-null.log)"
-fi
+check_vendor amd
 
 if run_ib edu-amd engine=edu dev=$EDU0 buf=256k xfer=2048 pattern=rand dir=bidir verify=1 iter=20; then
 	[ "$(field "$OUT" verify_errors)" = 0 ] && [ "$(metric "$OUT" dma_latency_ns count)" = 20 ] &&
@@ -61,31 +55,5 @@ fi
 if dmesg | grep -q "IO_PAGE_FAULT"; then nok "unexpected IO_PAGE_FAULT: $(dmesg | grep -m1 IO_PAGE_FAULT)"; else ok "no IO_PAGE_FAULT event logged"; fi
 
 # strict (the forced default) vs lazy (DMA-FQ set at run time)
-ARGS="engine=map dev=$EDU0 page=4k buf=1m granule=1 iter=2000 warmup=50"
-s_mean=; l_mean=
-if run_ib map-strict $ARGS; then
-	s_mean=$(($(metric "$OUT" unmap_ns sum) / $(metric "$OUT" unmap_ns count)))
-	sm_map=$(($(metric "$OUT" map_ns sum) / $(metric "$OUT" map_ns count)))
-fi
-if set_type $EDU0 DMA-FQ && [ "$(group_type $EDU0)" = DMA-FQ ]; then
-	if run_ib map-lazy $ARGS; then
-		[ "$(field "$OUT" domain)" = dma-fq ] || nok "map after DMA-FQ switch: domain $(field "$OUT" domain)"
-		l_mean=$(($(metric "$OUT" unmap_ns sum) / $(metric "$OUT" unmap_ns count)))
-		lm_map=$(($(metric "$OUT" map_ns sum) / $(metric "$OUT" map_ns count)))
-	fi
-else
-	nok "switch $EDU0 to DMA-FQ: $(group_type $EDU0)"
-fi
-if [ -n "$s_mean" ] && [ -n "$l_mean" ] && [ "$l_mean" -gt 0 ]; then
-	ratio=$((s_mean * 100 / l_mean))
-	echo "# AMD-Vi unmap mean: strict $s_mean ns, lazy $l_mean ns, ratio $((ratio / 100)).$(printf %02d $((ratio % 100))); map mean strict $sm_map ns, lazy $lm_map ns"
-	if [ $ratio -ge 120 ]; then
-		ok "AMD-Vi strict unmap slower than lazy: $s_mean ns vs $l_mean ns (x$((ratio / 100)).$(printf %02d $((ratio % 100))))"
-	else
-		nok "AMD-Vi strict unmap not measurably slower: $s_mean ns vs $l_mean ns"
-	fi
-else
-	nok "AMD-Vi strict vs lazy: missing figures"
-fi
-set_type $EDU0 DMA
+strict_vs_lazy AMD-Vi 120 engine=map dev=$EDU0 page=4k buf=1m granule=1 iter=2000 warmup=50
 echo 1 > /proc/sys/vm/stat_refresh 2>/dev/null
