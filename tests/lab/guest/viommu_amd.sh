@@ -52,6 +52,9 @@ if run_ib iso-amd engine=edu op=isolation dev=$EDU0 buf=16k; then
 		nok "isolation $EDU0 on AMD-Vi: verdict=$v canary=$c faults=$f"
 	fi
 fi
+# AMD's fault path is report_iommu_fault(): the tracepoint, no VT-d kprobe
+m=$(dmesg | sed -n 's/.*IOMMU faults counted by //p' | tail -n1)
+[ "$m" = "tracepoint:io_page_fault" ] && ok "fault counting on AMD-Vi: $m" || nok "fault counting on AMD-Vi: '$m'"
 if dmesg | grep -q "IO_PAGE_FAULT"; then nok "unexpected IO_PAGE_FAULT: $(dmesg | grep -m1 IO_PAGE_FAULT)"; else ok "no IO_PAGE_FAULT event logged"; fi
 
 # strict (the forced default) vs lazy (DMA-FQ set at run time)
