@@ -279,6 +279,51 @@ static void test_amd(void **state)
 	json_decref(doc);
 }
 
+/* A virtio-iommu run: the guest never sees its faults, so a guest-side
+ * io_page_faults of 0 gives way to virtio_iommu_report_fault; above 0 it
+ * is kept. */
+static void test_virtio_faults(void **state)
+{
+	static const char *const trace =
+		"virtio_iommu_map domain=1 virt_start=0xffff000 virt_end=0xffffffff phys_start=0x5000 flags=3\n"
+		"virtio_iommu_report_fault FAULT reason=1 flags=0 endpoint=24 address=0xffdf000\n"
+		"virtio_iommu_report_fault FAULT reason=1 flags=0 endpoint=24 address=0xffdf004\n"
+		"virtio_iommu_unmap domain=1 virt_start=0xffff000 virt_end=0xffffffff\n"
+		"virtio_iommu_report_fault FAULT reason=1 flags=0 endpoint=24 address=0xffdf008\n";
+	char marks[256], path[300];
+	json_t *doc, *c, *row;
+	size_t i, half = strlen(trace) - strlen("virtio_iommu_report_fault FAULT reason=1 flags=0 endpoint=24 address=0xffdf008\n");
+
+	/* R1: a guest-side 0 (tracefs); R3: the fixture's module count 2 */
+	snprintf(path, sizeof(path), "%s/results.json", dir);
+	doc = json_load_file(path, 0, NULL);
+	assert_non_null(doc);
+	json_array_foreach(json_object_get(doc, "results"), i, row)
+		if (!strcmp(json_string_value(json_object_get(row, "name")), R1))
+			json_object_set_new(json_object_get(row, "counters"), "io_page_faults",
+					    json_pack("{s:i, s:s}", "value", 0, "source",
+						      "tracefs:iommu/io_page_fault"));
+	assert_int_equal(json_dump_file(doc, path, JSON_INDENT(1)), 0);
+	json_decref(doc);
+	put("qemu-trace.log", trace);
+	snprintf(marks, sizeof(marks), "BEGIN\t%s\t0\nEND\t%s\t%zu\nBEGIN\t%s\t%zu\nEND\t%s\t%zu\n",
+		 R1, R1, half, R3, half, R3, strlen(trace));
+	put("marks.tsv", marks);
+	put("qemu-cmdline.txt", "qemu-system-x86_64 -device virtio-iommu-pci,bus=pcie.0 "
+				"-trace enable=virtio_iommu_map -trace enable=virtio_iommu_unmap "
+				"-trace enable=virtio_iommu_report_fault\n");
+	doc = merged();
+	c = row_counters(doc, R1);
+	assert_int_equal(cval(c, "io_page_faults"), 2);
+	assert_string_equal(csrc(c, "io_page_faults"), "lab:virtio_iommu_report_fault");
+	assert_int_equal(cval(c, "iommu_invalidations"), 1);
+	assert_int_equal(cval(c, "iotlb_miss"), -1); /* no IOTLB */
+	c = row_counters(doc, R3);
+	assert_int_equal(cval(c, "io_page_faults"), 2);
+	assert_string_equal(csrc(c, "io_page_faults"), "module:iommubench/fault");
+	json_decref(doc);
+}
+
 static void test_bad_marks(void **state)
 {
 	char path[300];
@@ -303,6 +348,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_not_enabled, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_marks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_amd, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_virtio_faults, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
