@@ -592,17 +592,19 @@ def exec_cmd(args):
     timed_out = state["timed_out"]
     shutil.rmtree(ctl_dir, ignore_errors=True)
     shutil.rmtree(sock_dir, ignore_errors=True)
+    # caching mode is a VT-d property (AMD-Vi's NpCache is always set by QEMU)
+    cm = args.caching_mode if args.iommu == "intel" else f"n/a ({args.iommu})"
     with open(os.path.join(log_dir, "lab-run.txt"), "w") as f:
         f.write(f"kernel={kver}\niommu={args.iommu}\n"
                 + (f"pxb_edu={PXB_EDU_WHY[args.iommu]}\n" if not VIOMMUS[args.iommu]["pxb_edu"] else "")
-                + f"mode={args.mode}\ncaching_mode={args.caching_mode}\n"
+                + f"mode={args.mode}\ncaching_mode={cm}\n"
                 f"smp={args.smp}\nicount={('shift=' + args.icount_shift) if args.icount else 'off'}\nmem_mb={args.mem}\n"
                 f"trace={'on' if args.trace else 'off (--no-trace)'}\n"
                 f"extra={' '.join(EXTRA_DIR + '/' + d for _, d in adds) or 'none'}\n"
                 f"boot_s={ready_at if ready_at is not None else 'n/a'}\nwall_s={wall:.1f}\n"
                 f"marks={marker.count}\nguest_rc={guest_rc}\n")
     if not args.quiet:
-        print(f"{PROG}: qemu-lab ({args.iommu}, {args.mode}, caching-mode {args.caching_mode}, smp {args.smp}): "
+        print(f"{PROG}: qemu-lab ({args.iommu}, {args.mode}, caching-mode {cm}, smp {args.smp}): "
               f"boot {ready_at or 0:.1f}s, wall {wall:.1f}s, console log {shown(console)}",
               file=sys.stderr)
     if timed_out:
