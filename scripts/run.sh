@@ -51,10 +51,12 @@ mapfile -d '' -t hargs < <(shwords ARGS "${ARGS:-}" --refuse "$refused")
 wait $! || exit 1
 mapfile -d '' -t hargs_q < <(shwords ARGS "${ARGS:-}" --quote)
 
-if [[ -n ${LAB_IOMMU:-} && ${LAB_IOMMU} != intel ]]; then
-	echo "run: LAB_IOMMU=$LAB_IOMMU: expected intel (amd-iommu and virtio-iommu are untried in the lab)" >&2
+# LAB_IOMMU: the lab's vIOMMU (lab.py --iommu; docs/lab.md "Which vIOMMU")
+case ${LAB_IOMMU:-intel} in intel | amd | virtio | none) ;; *)
+	echo "run: LAB_IOMMU=$LAB_IOMMU: expected intel, amd, virtio or none" >&2
 	exit 1
-fi
+	;;
+esac
 case ${LAB_MODE:-strict} in strict | lazy | pt | off) ;; *)
 	echo "run: LAB_MODE=$LAB_MODE: expected strict, lazy, pt or off" >&2
 	exit 1
@@ -128,6 +130,7 @@ else
 	# (shell-quoted, e.g. --append "hugepagesz=1G hugepages=2"; split by shlex, never eval'd)
 	mapfile -d '' -t labopts < <(shwords "$file: # lab:" "$(sed -n 's/^# lab: *//p' "$file" | head -n1)")
 	wait $! || exit 1
+	[[ -n ${LAB_IOMMU:-} ]] && labopts+=(--iommu "$LAB_IOMMU")
 	[[ -n ${LAB_MODE:-} ]] && labopts+=(--mode "$LAB_MODE")
 	[[ -n ${LAB_CACHING_MODE:-} ]] && labopts+=(--caching-mode "$LAB_CACHING_MODE")
 	[[ -n ${LAB_MEM:-} ]] && labopts+=(--mem "$LAB_MEM")

@@ -82,6 +82,15 @@ probe IO_PAGE_FAULT_TP_DEV_IOVA_FLAGS linux/tracepoint.h trace/events/iommu.h --
 probe MEMSET_STARTAT linux/string.h -- \
 	'struct ib_s { int a, b; }; void ib_fn(struct ib_s *s); void ib_fn(struct ib_s *s) { memset_startat(s, 0, b); }'
 
+# VT-d in use?  intel_iommu_enabled (set when the VT-d driver initialised)
+# is exported (6.1 and 6.12 both) but declared in no public header, so the
+# probe is its entry in the kernel's Module.symvers, not a compile test.
+# fault.c registers the VT-d kprobes only when it is set: on an AMD-Vi or
+# virtio-iommu machine the io_page_fault tracepoint is the fault path.
+if grep -qw intel_iommu_enabled "$objtree/Module.symvers" 2>/dev/null; then
+	echo "#define HAVE_INTEL_IOMMU_ENABLED_EXPORT 1"
+fi
+
 # VT-d: dmar_fault_do_one() is static, so no compile probe can see it.  Its
 # argument list changed (source_id was argument 3 before pasid came in
 # 4.20, argument 4 since), and compilers inline it.  The kernel's BTF says

@@ -22,9 +22,13 @@
  *     Failing that, a kprobe on dmar_fault() (the fault interrupt handler,
  *     a real function everywhere) counts fault interrupts without
  *     attribution (charged to every device);
- *  2. a probe on the io_page_fault tracepoint (other IOMMU drivers),
- *     attributed by struct device, when its prototype is (dev, iova,
- *     flags) (conftest.sh checks).
+ *  2. a probe on the io_page_fault tracepoint (other IOMMU drivers: AMD-Vi
+ *     reports DMA faults from its event log through
+ *     amd_iommu_report_page_fault() -> report_iommu_fault()), attributed by
+ *     struct device, when its prototype is (dev, iova, flags) (conftest.sh
+ *     checks).
+ * The VT-d kprobes are registered only while VT-d is in use
+ * (intel_iommu_enabled, where the kernel exports it).
  * The method in use, and why, is printed at load.
  * Caveats: dmar_fault() skips dmar_fault_do_one() while its printk is
  * ratelimited (10 faults per 5 s), so method 1 undercounts bursts; the
@@ -60,6 +64,14 @@ static char ib_method[192];
 #else
 #define IB_RID_ARG 4
 #define IB_RID_ARG_FROM "unverified: no BTF at build time"
+#endif
+
+#if defined(CONFIG_INTEL_IOMMU) && defined(HAVE_INTEL_IOMMU_ENABLED_EXPORT)
+/* drivers/iommu/intel/iommu.c: exported, in no public header (conftest.sh) */
+extern int intel_iommu_enabled;
+#define IB_VTD_ACTIVE() (READ_ONCE(intel_iommu_enabled) != 0)
+#else
+#define IB_VTD_ACTIVE() true /* cannot tell: try the probes */
 #endif
 
 static void ib_fault_count_rid(u16 rid)
@@ -117,7 +129,9 @@ int ib_fault_init(void)
 
 	for (i = 0; i < ARRAY_SIZE(ib_slots); i++)
 		atomic64_set(&ib_slots[i].count, 0);
-	if (IS_ENABLED(CONFIG_KPROBES) && IS_ENABLED(CONFIG_INTEL_IOMMU)) {
+	if (IS_ENABLED(CONFIG_KPROBES) && IS_ENABLED(CONFIG_INTEL_IOMMU) && !IB_VTD_ACTIVE())
+		why = "VT-d not in use (AMD-Vi, virtio-iommu or none)";
+	else if (IS_ENABLED(CONFIG_KPROBES) && IS_ENABLED(CONFIG_INTEL_IOMMU)) {
 #ifdef IB_DMAR_FAULT_DO_ONE_UNUSABLE
 		why = "dmar_fault_do_one " IB_DMAR_FAULT_DO_ONE_UNUSABLE;
 #else

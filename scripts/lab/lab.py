@@ -45,6 +45,68 @@ TRACE_EVENTS = ["vtd_iotlb_page_hit", "vtd_iotlb_page_update", "vtd_iotlb_cc_hit
                 "vtd_inv_desc_iotlb_pages", "vtd_inv_desc_cc_domain",
                 "vtd_inv_desc_cc_global", "vtd_inv_desc_cc_device"]
 
+# The vIOMMU (--iommu, LAB_IOMMU; docs/lab.md "Which vIOMMU"): QEMU device,
+# the guest cmdline per --mode, the QEMU trace events counted per point
+# (counters_lab.c maps them to counter names), extra guest modules, and
+# whether the edu behind pxb-pcie + root port (0000:11:00.0) is usable.
+# AMD (QEMU 7.2): amdvi_translation_result is one per translation (every
+# lookup), amdvi_iotlb_hit a hit, amdvi_cache_update the fill after a
+# successful walk, amdvi_page_fault a walk that found no permission.
+TRACE_EVENTS_AMD = ["amdvi_translation_result", "amdvi_iotlb_hit", "amdvi_cache_update",
+                    "amdvi_page_fault", "amdvi_iotlb_inval", "amdvi_pages_inval",
+                    "amdvi_all_inval", "amdvi_devtab_inval", "amdvi_completion_wait",
+                    "amdvi_iotlb_reset"]
+# virtio-iommu keeps no IOTLB: its map/unmap requests and faults only
+TRACE_EVENTS_VIRTIO = ["virtio_iommu_map", "virtio_iommu_unmap", "virtio_iommu_report_fault"]
+VIOMMUS = {
+    "intel": {"device": "intel-iommu,intremap=on,caching-mode={cm}",
+              "on": ["intel_iommu=on"], "off": ["intel_iommu=off"],
+              "events": TRACE_EVENTS, "modules": [], "pxb_edu": True},
+    # AMD-Vi is on by default in Linux ("amd_iommu=on" is not an option)
+    "amd": {"device": "amd-iommu,intremap=on", "on": [], "off": ["amd_iommu=off"],
+            "events": TRACE_EVENTS_AMD, "modules": [], "pxb_edu": False},
+    "virtio": {"device": "virtio-iommu-pci,bus=pcie.0", "on": [], "off": None,
+               "events": TRACE_EVENTS_VIRTIO, "modules": ["virtio-iommu"], "pxb_edu": True},
+    "none": {"device": None, "on": [], "off": [], "events": [], "modules": [], "pxb_edu": True},
+}
+# guest modules a vIOMMU needs, packed where the kernel has them
+VIOMMU_MODULES = sorted({m for v in VIOMMUS.values() for m in v["modules"]})
+# Why 0000:11:00.0 is left out where pxb_edu is False (lab-run.txt, docs/lab.md)
+# (pxb-pcie takes only bridges, so behind a root port is the only place for a
+# node-1 edu; QEMU's IVRS does cover 0000:11:xx.x: DEV_SELECT_RANGE 11:00.0-11:1f.7)
+PXB_EDU_WHY = {"amd": "0000:11:00.0 left out: QEMU 7.2 amd-iommu looks DMA up by the bus number "
+                      "the root port's bus had when the edu was created (0, before the firmware "
+                      "numbered it), so its DMA is translated as 00:00.0's and not remapped"}
+
+
+def viommu_missing(kver, iommu):
+    """Why kver cannot drive the vIOMMU (its guest driver is not built), or None."""
+    for n in VIOMMUS[iommu]["modules"]:
+        want = n.replace("-", "_")
+        for f in ("modules.dep", "modules.builtin"):
+            path = f"/lib/modules/{kver}/{f}"
+            if os.path.exists(path) and any(
+                    KO_SUFFIX.sub("", os.path.basename(l.split(":")[0].strip())).replace("-", "_") == want
+                    for l in open(path)):
+                break
+        else:
+            return (f"--iommu {iommu}: kernel {kver} has no {n} driver (CONFIG_VIRTIO_IOMMU is not set; "
+                    "Debian's 6.12 has it: LAB_KERNEL=6.12)")
+    return None
+
+
+def viommu_args(args):
+    """QEMU -device words, guest cmdline words and trace events for --iommu/--mode."""
+    v = VIOMMUS[args.iommu]
+    dev = []
+    if v["device"]:
+        dev = ["-device", v["device"].format(cm="on" if args.caching_mode == "on" else "off")]
+    if args.mode == "off":
+        return dev, list(v["off"]), v["events"]
+    extra = {"strict": ["iommu.strict=1"], "lazy": ["iommu.strict=0"],
+             "pt": ["iommu.passthrough=1"]}[args.mode]
+    return dev, v["on"] + extra, v["events"]
+
 
 def shown(path):
     """A path as the user would type it: relative to the checkout when inside it."""
@@ -75,8 +137,9 @@ def module_ko(kver):
 KO_SUFFIX = re.compile(r"\.ko(\.(xz|gz|zst))?$")
 
 
-def module_closure(kver, names):
-    """Module files for names plus their dependencies, dependencies first."""
+def module_closure(kver, names, optional=()):
+    """Module files for names plus their dependencies, dependencies first;
+    names in optional that the kernel lacks are left out."""
     base = f"/lib/modules/{kver}"
     deps = {}
     with open(f"{base}/modules.dep") as f:
@@ -100,6 +163,8 @@ def module_closure(kver, names):
             builtin = f"{base}/modules.builtin"
             if os.path.exists(builtin) and any(KO_SUFFIX.sub("", l.strip()).endswith(f"/{n}")
                                                for l in open(builtin)):
+                continue
+            if n in optional:
                 continue
             die(3, f"kernel module {n} not found for {kver}")
         visit(m)
@@ -201,7 +266,10 @@ def build(args):
         with open(os.path.join(root, "init"), "w") as f:
             f.write(INIT)
         os.chmod(os.path.join(root, "init"), 0o755)
-        mods = module_closure(kver, GUEST_MODULES)
+        # virtio-iommu (--iommu virtio) where the kernel has it (6.12: a
+        # module; Debian 6.1: not built), loaded right after virtio_pci
+        mods = module_closure(kver, GUEST_MODULES[:1] + VIOMMU_MODULES + GUEST_MODULES[1:],
+                              optional=VIOMMU_MODULES)
         mlist = []
         for m in mods:
             name = KO_SUFFIX.sub("", os.path.basename(m)) + ".ko"
@@ -370,7 +438,6 @@ class MarkServer(threading.Thread):
 def qemu_cmdline(args, kver, initrd, ctl_dir, out_dir, trace_log, sock):
     mem = args.mem
     half = mem // 2
-    cm = "on" if args.caching_mode == "on" else "off"
     cmd = ["qemu-system-x86_64", "-M", "q35,kernel-irqchip=split", "-accel", "tcg",
            "-m", str(mem), "-smp", str(args.smp), "-cpu", "max",
            "-object", f"memory-backend-ram,id=m0,size={half}M",
@@ -382,13 +449,14 @@ def qemu_cmdline(args, kver, initrd, ctl_dir, out_dir, trace_log, sock):
         # icount serialises vCPUs: one CPU and a memory-only node 1 (docs/lab.md)
         cmd += ["-numa", "node,nodeid=0,cpus=0,memdev=m0", "-numa", "node,nodeid=1,memdev=m1"]
     cmd += ["-numa", "dist,src=0,dst=1,val=21"]
-    if args.iommu != "none":
-        cmd += ["-device", f"intel-iommu,intremap=on,caching-mode={cm}"]
+    viommu_dev, viommu_append, events = viommu_args(args)
+    cmd += viommu_dev
     edu = "edu" + (f",dma_mask={args.edu_dma_mask}" if args.edu_dma_mask else "")
-    cmd += ["-device", f"{edu},bus=pcie.0,addr=03.0",
-            "-device", "pxb-pcie,id=pxb1,bus_nr=16,numa_node=1,bus=pcie.0",
-            "-device", "pcie-root-port,id=rp1,bus=pxb1,chassis=1",
-            "-device", f"{edu},bus=rp1"]
+    cmd += ["-device", f"{edu},bus=pcie.0,addr=03.0"]
+    if VIOMMUS[args.iommu]["pxb_edu"]:
+        cmd += ["-device", "pxb-pcie,id=pxb1,bus_nr=16,numa_node=1,bus=pcie.0",
+                "-device", "pcie-root-port,id=rp1,bus=pxb1,chassis=1",
+                "-device", f"{edu},bus=rp1"]
     cmd += ["-fsdev", f"local,id=labctl,path={ctl_dir},security_model=none",
             "-device", "virtio-9p-pci,fsdev=labctl,mount_tag=labctl,bus=pcie.0",
             "-fsdev", f"local,id=out,path={out_dir},security_model=none",
@@ -398,17 +466,14 @@ def qemu_cmdline(args, kver, initrd, ctl_dir, out_dir, trace_log, sock):
             "-device", "virtserialport,chardev=ibctl,name=iommubench.ctl"]
     if args.icount:
         cmd += ["-icount", f"shift={args.icount_shift},sleep=off"]
-    if args.trace:
-        cmd += ["-D", trace_log] + [a for e in TRACE_EVENTS for a in ("-trace", f"enable={e}")]
+    if args.trace and events:  # --iommu none: nothing to trace
+        cmd += ["-D", trace_log] + [a for e in events for a in ("-trace", f"enable={e}")]
     # nokaslr: the same physical layout every boot (KASLR moved the kernel
     # at random, and with it what the boot-time 1 GiB page and a buffer's
     # physical pieces could get: a 1G page was found in some boots only)
     append = ["console=ttyS0", "quiet", "loglevel=4", "panic=-1", "nokaslr",
               "oops=panic" if args.panic_on_oops else ""]
-    append += {"strict": ["intel_iommu=on", "iommu.strict=1"],
-               "lazy": ["intel_iommu=on", "iommu.strict=0"],
-               "pt": ["intel_iommu=on", "iommu.passthrough=1"],
-               "off": ["intel_iommu=off"]}[args.mode]
+    append += viommu_append
     if args.hugepages:
         append += [f"hugepagesz=2M hugepages={args.hugepages}"]
     if args.hugepages_1g:
@@ -427,6 +492,9 @@ def exec_cmd(args):
     if not args.command:
         die(1, "exec: no guest command given (lab.py exec [options] -- CMD)")
     kver = lab_kver()
+    why = viommu_missing(kver, args.iommu)
+    if why:
+        die(4, why)
     kver_file = os.path.join(LABDIR, "kver")
     packed = open(kver_file).read().strip() if os.path.exists(kver_file) else None
     # an initramfs packed for another kernel carries the wrong modules
@@ -528,15 +596,19 @@ def exec_cmd(args):
     timed_out = state["timed_out"]
     shutil.rmtree(ctl_dir, ignore_errors=True)
     shutil.rmtree(sock_dir, ignore_errors=True)
+    # caching mode is a VT-d property (AMD-Vi's NpCache is always set by QEMU)
+    cm = args.caching_mode if args.iommu == "intel" else f"n/a ({args.iommu})"
     with open(os.path.join(log_dir, "lab-run.txt"), "w") as f:
-        f.write(f"kernel={kver}\nmode={args.mode}\ncaching_mode={args.caching_mode}\n"
+        f.write(f"kernel={kver}\niommu={args.iommu}\n"
+                + (f"pxb_edu={PXB_EDU_WHY[args.iommu]}\n" if not VIOMMUS[args.iommu]["pxb_edu"] else "")
+                + f"mode={args.mode}\ncaching_mode={cm}\n"
                 f"smp={args.smp}\nicount={('shift=' + args.icount_shift) if args.icount else 'off'}\nmem_mb={args.mem}\n"
                 f"trace={'on' if args.trace else 'off (--no-trace)'}\n"
                 f"extra={' '.join(EXTRA_DIR + '/' + d for _, d in adds) or 'none'}\n"
                 f"boot_s={ready_at if ready_at is not None else 'n/a'}\nwall_s={wall:.1f}\n"
                 f"marks={marker.count}\nguest_rc={guest_rc}\n")
     if not args.quiet:
-        print(f"{PROG}: qemu-lab ({args.mode}, caching-mode {args.caching_mode}, smp {args.smp}): "
+        print(f"{PROG}: qemu-lab ({args.iommu}, {args.mode}, caching-mode {cm}, smp {args.smp}): "
               f"boot {ready_at or 0:.1f}s, wall {wall:.1f}s, console log {shown(console)}",
               file=sys.stderr)
     if timed_out:
@@ -563,7 +635,8 @@ def main():
     e.add_argument("--mode", choices=["strict", "lazy", "pt", "off"], default="strict",
                    help="IOMMU mode on the guest kernel cmdline")
     e.add_argument("--caching-mode", choices=["on", "off"], default="on")
-    e.add_argument("--iommu", choices=["intel", "none"], default="intel")
+    e.add_argument("--iommu", choices=sorted(VIOMMUS), default="intel",
+                   help="the vIOMMU: intel (default), amd, virtio or none (LAB_IOMMU)")
     e.add_argument("--smp", type=int, default=1)
     e.add_argument("--icount", dest="icount", action="store_true", default=None)
     e.add_argument("--no-icount", dest="icount", action="store_false")
@@ -604,6 +677,9 @@ def main():
         die(1, f"--mem={args.mem}: expected 512..16384 (MiB)")
     if args.hugepages_1g < 0 or args.hugepages_1g * 1024 + 512 > args.mem:
         die(1, f"--hugepages-1g={args.hugepages_1g}: expected 0..{(args.mem - 512) // 1024} with --mem={args.mem}")
+    if args.mode == "off" and VIOMMUS[args.iommu]["off"] is None:
+        die(1, f"--mode=off: not available with --iommu {args.iommu} (the guest cannot "
+               "switch it off; use --iommu none)")
     args.adds = parse_adds(args.add)
     if not shutil.which("qemu-system-x86_64"):
         die(3, "qemu-system-x86_64 not installed (run make deps)")

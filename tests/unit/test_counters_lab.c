@@ -64,6 +64,32 @@ static int merge(void)
 	return cmd_lab_merge(2, argv);
 }
 
+/* Writes text to dir/name (the run directory's inputs). */
+static void put(const char *name, const char *text)
+{
+	char path[300];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* merge(), then the merged results.json */
+static json_t *merged(void)
+{
+	char path[300];
+	json_t *doc;
+
+	assert_int_equal(merge(), 0);
+	snprintf(path, sizeof(path), "%s/results.json", dir);
+	doc = json_load_file(path, 0, NULL);
+	assert_non_null(doc);
+	return doc;
+}
+
 static json_t *row_counters(json_t *doc, const char *name)
 {
 	json_t *rows = json_object_get(doc, "results"), *row;
@@ -194,6 +220,110 @@ static void test_not_enabled(void **state)
 	json_decref(doc);
 }
 
+/* An amd-iommu run (lab.py --iommu amd): the AMD table, and only it. */
+static void test_amd(void **state)
+{
+	static const char *const trace =
+		"amdvi_translation_result devid: 00:03.0 gpa 0xff80000 hpa 0x1000\n" /* boot: no row */
+		"amdvi_cache_update  update iotlb domid 0x1 devid: 00:03.0 gpa 0xff80000 hpa 0x5000\n"
+		"amdvi_translation_result devid: 00:03.0 gpa 0xff80000 hpa 0x5000\n"
+		"amdvi_iotlb_hit hit iotlb devid 00:03.0 gpa 0xff80000 hpa 0x5000\n"
+		"amdvi_translation_result devid: 00:03.0 gpa 0xff80800 hpa 0x5800\n"
+		"amdvi_iotlb_hit hit iotlb devid 00:03.0 gpa 0xff80800 hpa 0x5800\n"
+		"amdvi_translation_result devid: 00:03.0 gpa 0xff80800 hpa 0x5800\n"
+		"amdvi_pages_inval INVALIDATE_IOMMU_PAGES domid 0x1\n"
+		"amdvi_completion_wait completion wait requested with store address 0x0\n"
+		"vtd_iotlb_page_hit IOTLB page hit sid 0x18\n" /* not an AMD event */
+		"amdvi_all_inval INVALIDATE_IOMMU_ALL\n";
+	char marks[128];
+	json_t *doc, *c, *rows, *row;
+	size_t i;
+	long begin = (long)strlen("amdvi_translation_result devid: 00:03.0 gpa 0xff80000 hpa 0x1000\n");
+
+	put("qemu-trace.log", trace);
+	snprintf(marks, sizeof(marks), "BEGIN\t%s\t%ld\nEND\t%s\t%zu\n", R1, begin, R1, strlen(trace));
+	put("marks.tsv", marks);
+	put("qemu-cmdline.txt",
+	    "qemu-system-x86_64 -M q35 -device amd-iommu,intremap=on -device edu,bus=pcie.0 "
+	    "-D log -trace enable=amdvi_iotlb_hit -trace enable=amdvi_cache_update "
+	    "-trace enable=amdvi_page_fault -trace enable=amdvi_pages_inval "
+	    "-trace enable=amdvi_all_inval -trace enable=amdvi_translation_result\n");
+	doc = merged();
+	c = row_counters(doc, R1);
+	{
+		static const struct {
+			const char *name, *src;
+			long long v;
+		} want[] = {
+			{ "iotlb_hit", "lab:amdvi_iotlb_hit", 2 },
+			{ "iotlb_miss", "lab:amdvi_cache_update", 1 },
+			{ "iotlb_lookup", "lab:amdvi_iotlb_hit+amdvi_cache_update", 3 },
+			{ "iommu_invalidations", "lab:amdvi_pages_inval+amdvi_all_inval", 2 },
+			{ "io_page_faults", "lab:amdvi_page_fault", 0 },
+		};
+
+		for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+			assert_int_equal(cval(c, want[i].name), want[i].v);
+			assert_string_equal(csrc(c, want[i].name), want[i].src);
+		}
+	}
+	/* AMD-Vi has no context cache event: no VT-d counter is written */
+	assert_int_equal(cval(c, "ctx_cache_hit"), -1);
+	/* QEMU's AMD-Vi IOTLB entries cover 4 KiB whatever the IOPTE size */
+	rows = json_object_get(doc, "results");
+	json_array_foreach(rows, i, row)
+		if (!strcmp(json_string_value(json_object_get(row, "name")), R1))
+			assert_int_equal(json_integer_value(json_object_get(json_object_get(row, "params"),
+									    "iotlb_entry_bytes")),
+					 4096);
+	json_decref(doc);
+}
+
+/* A virtio-iommu run: the guest never sees its faults, so a guest-side
+ * io_page_faults of 0 gives way to virtio_iommu_report_fault; above 0 it
+ * is kept. */
+static void test_virtio_faults(void **state)
+{
+	static const char *const trace =
+		"virtio_iommu_map domain=1 virt_start=0xffff000 virt_end=0xffffffff phys_start=0x5000 flags=3\n"
+		"virtio_iommu_report_fault FAULT reason=1 flags=0 endpoint=24 address=0xffdf000\n"
+		"virtio_iommu_report_fault FAULT reason=1 flags=0 endpoint=24 address=0xffdf004\n"
+		"virtio_iommu_unmap domain=1 virt_start=0xffff000 virt_end=0xffffffff\n"
+		"virtio_iommu_report_fault FAULT reason=1 flags=0 endpoint=24 address=0xffdf008\n";
+	char marks[256], path[300];
+	json_t *doc, *c, *row;
+	size_t i, half = strlen(trace) - strlen("virtio_iommu_report_fault FAULT reason=1 flags=0 endpoint=24 address=0xffdf008\n");
+
+	/* R1: a guest-side 0 (tracefs); R3: the fixture's module count 2 */
+	snprintf(path, sizeof(path), "%s/results.json", dir);
+	doc = json_load_file(path, 0, NULL);
+	assert_non_null(doc);
+	json_array_foreach(json_object_get(doc, "results"), i, row)
+		if (!strcmp(json_string_value(json_object_get(row, "name")), R1))
+			json_object_set_new(json_object_get(row, "counters"), "io_page_faults",
+					    json_pack("{s:i, s:s}", "value", 0, "source",
+						      "tracefs:iommu/io_page_fault"));
+	assert_int_equal(json_dump_file(doc, path, JSON_INDENT(1)), 0);
+	json_decref(doc);
+	put("qemu-trace.log", trace);
+	snprintf(marks, sizeof(marks), "BEGIN\t%s\t0\nEND\t%s\t%zu\nBEGIN\t%s\t%zu\nEND\t%s\t%zu\n",
+		 R1, R1, half, R3, half, R3, strlen(trace));
+	put("marks.tsv", marks);
+	put("qemu-cmdline.txt", "qemu-system-x86_64 -device virtio-iommu-pci,bus=pcie.0 "
+				"-trace enable=virtio_iommu_map -trace enable=virtio_iommu_unmap "
+				"-trace enable=virtio_iommu_report_fault\n");
+	doc = merged();
+	c = row_counters(doc, R1);
+	assert_int_equal(cval(c, "io_page_faults"), 2);
+	assert_string_equal(csrc(c, "io_page_faults"), "lab:virtio_iommu_report_fault");
+	assert_int_equal(cval(c, "iommu_invalidations"), 1);
+	assert_int_equal(cval(c, "iotlb_miss"), -1); /* no IOTLB */
+	c = row_counters(doc, R3);
+	assert_int_equal(cval(c, "io_page_faults"), 2);
+	assert_string_equal(csrc(c, "io_page_faults"), "module:iommubench/fault");
+	json_decref(doc);
+}
+
 static void test_bad_marks(void **state)
 {
 	char path[300];
@@ -217,6 +347,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_merge_counts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_enabled, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_marks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_amd, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_virtio_faults, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

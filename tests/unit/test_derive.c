@@ -211,6 +211,31 @@ static void test_reach_warmup(void **state)
 	json_decref(doc);
 }
 
+/* QEMU's AMD-Vi: Linux maps the 4k buffers with 128 KiB IOPTEs, but the
+ * emulated IOTLB caches per 4 KiB page; lab-merge says so in
+ * params.iotlb_entry_bytes, and the reach counts 4 KiB entries. */
+static void test_reach_entry_bytes(void **state)
+{
+	json_t *doc = ib_results_new(context()), *r4, *r;
+	char err[256];
+	size_t i;
+
+	add_lab_4k(json_object_get(doc, "results"), 0);
+	json_array_foreach(json_object_get(doc, "results"), i, r) {
+		json_t *params = json_object_get(r, "params");
+
+		json_object_set_new(params, "iommu_page_sizes", json_pack("[i]", 131072));
+		json_object_set_new(params, "iotlb_entry_bytes", json_integer(4096));
+	}
+	assert_int_equal(ib_derive_iotlb_reach(doc, err, sizeof(err)), 1);
+	r4 = find(doc, "iotlb_reach/page_size:4k");
+	assert_string_equal(json_string_value(json_object_get(r4, "status")), "ok");
+	assert_true(mnum(r4, "iotlb_entries", "median") == 1024);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(r4, "params"),
+							      "iotlb_page_bytes")), 4096);
+	json_decref(doc);
+}
+
 static void test_reach_missing_counters(void **state)
 {
 	json_t *doc = ib_results_new(context()), *r2;
@@ -395,6 +420,7 @@ int main(void)
 		cmocka_unit_test(test_knee_noisy),
 		cmocka_unit_test(test_reach_lab_shape),
 		cmocka_unit_test(test_reach_warmup),
+		cmocka_unit_test(test_reach_entry_bytes),
 		cmocka_unit_test(test_reach_missing_counters),
 		cmocka_unit_test(test_reach_timing),
 		cmocka_unit_test(test_reach_below_and_nosweep),

@@ -225,6 +225,19 @@ static json_t *numa_info(const struct ib_topo *t)
 	return n;
 }
 
+/*
+ * virtio-iommu registers under its PCI device's name (Linux 6.12:
+ * /sys/class/iommu/0000:00:01.0), so look at the device's vendor: 0x1af4
+ * (virtio) is the only IOMMU a PCI function of that vendor can be.
+ */
+static int is_virtio_iommu(const char *name)
+{
+	char path[600], buf[32];
+
+	snprintf(path, sizeof(path), "/sys/class/iommu/%s/device/vendor", name);
+	return !ib_read_file(path, buf, sizeof(buf)) && !strncmp(buf, "0x1af4", 6);
+}
+
 static json_t *iommu_info(void)
 {
 	json_t *o = json_object(), *groups = json_array();
@@ -243,7 +256,8 @@ static json_t *iommu_info(void)
 			vendor = "intel";
 		else if (!strncmp(e->d_name, "ivhd", 4))
 			vendor = "amd";
-		else if (strstr(e->d_name, "virtio") || strstr(e->d_name, "viommu"))
+		else if (strstr(e->d_name, "virtio") || strstr(e->d_name, "viommu") ||
+			 is_virtio_iommu(e->d_name))
 			vendor = "virtio";
 		else if (!strcmp(vendor, "none"))
 			vendor = "other";

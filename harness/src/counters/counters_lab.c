@@ -27,6 +27,33 @@
  *       access of the emulated device (not per DMA), and only when the row
  *       has no guest-side io_page_faults (the module's count, which the
  *       isolation verdict uses, is kept).
+ * amd-iommu (lab.py --iommu amd; hw/i386/amd_iommu.c, QEMU 7.2):
+ *   amdvi_iotlb_hit                    -> iotlb_hit
+ *   amdvi_cache_update                 -> iotlb_miss (a page walk that
+ *       found a permission, then the fill: the vtd_iotlb_page_update
+ *       counterpart)
+ *   hit + cache_update                 -> iotlb_lookup.  Not
+ *       amdvi_translation_result: QEMU emits it for every translate() call,
+ *       hits, fills and blocked accesses alike, and a blocked DMA is split
+ *       into 4-byte accesses (a 64-byte probe: 16 results).
+ *   amdvi_pages_inval + amdvi_all_inval -> iommu_invalidations
+ *       (INVALIDATE_IOMMU_PAGES / _ALL commands; amdvi_iotlb_inval is the
+ *       device-IOTLB (ATS) command and is not counted)
+ *   amdvi_page_fault                   -> io_page_faults.  QEMU 7.2 emits
+ *       it only for a non-present or forbidding *intermediate* level; a
+ *       zero (unmapped) PTE or a leaf without the permission blocks the
+ *       access silently, so with Linux's page tables it reads 0.  There is
+ *       no context cache event.
+ * virtio-iommu-pci (--iommu virtio): it keeps no IOTLB.
+ *   virtio_iommu_map                   -> iommu_maps (MAP requests)
+ *   virtio_iommu_unmap                 -> iommu_invalidations (UNMAP
+ *       requests: what invalidates there)
+ *   virtio_iommu_report_fault          -> io_page_faults, one per blocked
+ *       4-byte access.  Linux's driver only logs faults, so the module's
+ *       count is always 0 there: it gives way to this one (a guest-side
+ *       count above 0 would still win).
+ * The vIOMMU is QEMU's -device in RUNDIR/qemu-cmdline.txt, else
+ * context.iommu.vendor, else intel; only its counters are written.
  * A counter whose events were not enabled with -trace (per
  * RUNDIR/qemu-cmdline.txt when present) is not written; it is listed in
  * context.counters_unavailable instead.
@@ -35,6 +62,7 @@
 #include <fnmatch.h>
 #include <inttypes.h>
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +74,7 @@
 #include "ib_results.h"
 
 enum lab_ev {
+	/* intel-iommu */
 	EV_PAGE_HIT,
 	EV_PAGE_UPDATE,
 	EV_CC_HIT,
@@ -54,6 +83,16 @@ enum lab_ev {
 	EV_INV_GLOBAL,
 	EV_INV_DOMAIN,
 	EV_INV_PAGES,
+	/* amd-iommu */
+	EV_AMD_HIT,
+	EV_AMD_UPDATE,
+	EV_AMD_FAULT,
+	EV_AMD_INV_PAGES,
+	EV_AMD_INV_ALL,
+	/* virtio-iommu-pci */
+	EV_VIRTIO_MAP,
+	EV_VIRTIO_UNMAP,
+	EV_VIRTIO_FAULT,
 	NEV
 };
 
@@ -62,25 +101,52 @@ static const char *const ev_names[NEV] = {
 	"vtd_iotlb_cc_hit",	     "vtd_iotlb_cc_update",
 	"vtd_dmar_fault",	     "vtd_inv_desc_iotlb_global",
 	"vtd_inv_desc_iotlb_domain", "vtd_inv_desc_iotlb_pages",
+	"amdvi_iotlb_hit",	     "amdvi_cache_update",
+	"amdvi_page_fault",	     "amdvi_pages_inval",
+	"amdvi_all_inval",	     "virtio_iommu_map",
+	"virtio_iommu_unmap",	     "virtio_iommu_report_fault",
 };
 
+/* The vIOMMU a run used: QEMU's -device in qemu-cmdline.txt (lab.py --iommu) */
+enum lab_vendor { V_INTEL, V_AMD, V_VIRTIO };
+
 struct lab_counter {
+	enum lab_vendor vendor;
 	const char *name, *source;
 	int ev[3]; /* summed events, -1 terminated */
 };
 
 static const struct lab_counter lab_counters[] = {
-	{ "iotlb_hit", "lab:vtd_iotlb_page_hit", { EV_PAGE_HIT, -1 } },
-	{ "iotlb_miss", "lab:vtd_iotlb_page_update", { EV_PAGE_UPDATE, -1 } },
-	{ "iotlb_lookup", "lab:vtd_iotlb_page_hit+vtd_iotlb_page_update",
+	{ V_INTEL, "iotlb_hit", "lab:vtd_iotlb_page_hit", { EV_PAGE_HIT, -1 } },
+	{ V_INTEL, "iotlb_miss", "lab:vtd_iotlb_page_update", { EV_PAGE_UPDATE, -1 } },
+	{ V_INTEL, "iotlb_lookup", "lab:vtd_iotlb_page_hit+vtd_iotlb_page_update",
 	  { EV_PAGE_HIT, EV_PAGE_UPDATE, -1 } },
-	{ "ctx_cache_hit", "lab:vtd_iotlb_cc_hit", { EV_CC_HIT, -1 } },
-	{ "ctx_cache_miss", "lab:vtd_iotlb_cc_update", { EV_CC_UPDATE, -1 } },
-	{ "iommu_invalidations", "lab:vtd_inv_desc_iotlb_global+domain+pages",
+	{ V_INTEL, "ctx_cache_hit", "lab:vtd_iotlb_cc_hit", { EV_CC_HIT, -1 } },
+	{ V_INTEL, "ctx_cache_miss", "lab:vtd_iotlb_cc_update", { EV_CC_UPDATE, -1 } },
+	{ V_INTEL, "iommu_invalidations", "lab:vtd_inv_desc_iotlb_global+domain+pages",
 	  { EV_INV_GLOBAL, EV_INV_DOMAIN, EV_INV_PAGES } },
-	{ "io_page_faults", "lab:vtd_dmar_fault", { EV_DMAR_FAULT, -1 } },
+	{ V_INTEL, "io_page_faults", "lab:vtd_dmar_fault", { EV_DMAR_FAULT, -1 } },
+	{ V_AMD, "iotlb_hit", "lab:amdvi_iotlb_hit", { EV_AMD_HIT, -1 } },
+	{ V_AMD, "iotlb_miss", "lab:amdvi_cache_update", { EV_AMD_UPDATE, -1 } },
+	{ V_AMD, "iotlb_lookup", "lab:amdvi_iotlb_hit+amdvi_cache_update",
+	  { EV_AMD_HIT, EV_AMD_UPDATE, -1 } },
+	{ V_AMD, "iommu_invalidations", "lab:amdvi_pages_inval+amdvi_all_inval",
+	  { EV_AMD_INV_PAGES, EV_AMD_INV_ALL, -1 } },
+	{ V_AMD, "io_page_faults", "lab:amdvi_page_fault", { EV_AMD_FAULT, -1 } },
+	{ V_VIRTIO, "iommu_maps", "lab:virtio_iommu_map", { EV_VIRTIO_MAP, -1 } },
+	{ V_VIRTIO, "iommu_invalidations", "lab:virtio_iommu_unmap", { EV_VIRTIO_UNMAP, -1 } },
+	{ V_VIRTIO, "io_page_faults", "lab:virtio_iommu_report_fault", { EV_VIRTIO_FAULT, -1 } },
 };
 #define NCOUNTERS (sizeof(lab_counters) / sizeof(lab_counters[0]))
+
+/*
+ * Events the guest cannot see, so that its count of 0 gives way to the lab's:
+ * Linux's virtio-iommu driver only logs faults (no report_iommu_fault()).
+ */
+static bool guest_blind(const struct lab_counter *c)
+{
+	return c->vendor == V_VIRTIO && !strcmp(c->name, "io_page_faults");
+}
 
 struct interval {
 	char *name;
@@ -302,6 +368,51 @@ static void enabled_events(const char *path, int enabled[NEV])
 	fclose(f);
 }
 
+/*
+ * The vIOMMU: the first "-device <model>" of an IOMMU in qemu-cmdline.txt,
+ * else context.iommu.vendor (the guest's sysfs), else intel (runs from
+ * before lab.py --iommu).
+ */
+static enum lab_vendor lab_vendor(const char *cmdline_path, json_t *ctx)
+{
+	static const struct {
+		const char *model, *vendor;
+		enum lab_vendor v;
+	} models[] = { { "intel-iommu", "intel", V_INTEL },
+		       { "amd-iommu", "amd", V_AMD },
+		       { "virtio-iommu-pci", "virtio", V_VIRTIO } };
+	char *buf = NULL, *tok, *save = NULL;
+	size_t cap = 0, i;
+	int next_is_dev = 0, found = -1;
+	const char *cv;
+	FILE *f = fopen(cmdline_path, "r");
+
+	while (f && found < 0 && getline(&buf, &cap, f) > 0) {
+		for (tok = strtok_r(buf, " \t\n'\"", &save); tok && found < 0;
+		     tok = strtok_r(NULL, " \t\n'\"", &save)) {
+			if (!next_is_dev) {
+				next_is_dev = !strcmp(tok, "-device");
+				continue;
+			}
+			next_is_dev = 0;
+			for (i = 0; i < sizeof(models) / sizeof(models[0]); i++)
+				if (!strncmp(tok, models[i].model, strlen(models[i].model)) &&
+				    (tok[strlen(models[i].model)] == ',' || !tok[strlen(models[i].model)]))
+					found = (int)i;
+		}
+	}
+	free(buf);
+	if (f)
+		fclose(f);
+	if (found >= 0)
+		return models[found].v;
+	cv = json_string_value(json_object_get(json_object_get(ctx, "iommu"), "vendor"));
+	for (i = 0; cv && i < sizeof(models) / sizeof(models[0]); i++)
+		if (!strcmp(cv, models[i].vendor))
+			return models[i].v;
+	return V_INTEL;
+}
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: iommubench lab-merge RUNDIR [--trace FILE] [--marks FILE]\n"
@@ -332,12 +443,28 @@ static void note_lab_live(json_t *row)
 	json_array_append_new(arr, json_string("lab"));
 }
 
+/*
+ * QEMU 7.2's amd-iommu caches one IOTLB entry per 4 KiB page whatever the
+ * IOPTE size (amdvi_update_iotlb/amdvi_iotlb_lookup key on addr >> 12),
+ * while Linux's AMD page table maps with any power-of-two size (a 4k buffer
+ * may get 32 KiB or 128 KiB IOPTEs).  params.iotlb_entry_bytes tells derive
+ * what one IOTLB entry covers, so the reach is counted in real entries.
+ */
+static void note_amd_entry_bytes(json_t *row)
+{
+	json_t *params = json_object_get(row, "params");
+
+	if (json_is_object(params))
+		json_object_set_new(params, "iotlb_entry_bytes", json_integer(4096));
+}
+
 int ib_lab_merge(json_t *doc, const char *dir, const char *trace, const char *marks_path,
 		 const char *rpath)
 {
 	char tpath[4096], mpath[4096], cpath[4096], err[512];
 	struct marks m = { 0 };
 	int enabled[NEV], ret = -1, rows_merged = 0;
+	enum lab_vendor vendor;
 	struct ib_run run = { 0 };
 	json_t *ctx, *ua, *u, *names = NULL;
 	size_t k, j;
@@ -358,6 +485,7 @@ int ib_lab_merge(json_t *doc, const char *dir, const char *trace, const char *ma
 		fprintf(stderr, "iommubench: lab-merge: %s: no results array or context object\n", rpath);
 		goto out;
 	}
+	vendor = lab_vendor(cpath, ctx);
 	/* marks name rows: find each by name once (rows are unique by name) */
 	names = json_object();
 	if (!names)
@@ -400,19 +528,24 @@ int ib_lab_merge(json_t *doc, const char *dir, const char *trace, const char *ma
 			uint64_t v = 0;
 			int x, all = 1;
 
+			if (c->vendor != vendor)
+				continue;
 			for (x = 0; x < 3 && c->ev[x] >= 0; x++) {
 				all &= enabled[c->ev[x]];
 				v += tot[c->ev[x]];
 			}
 			if (!all)
 				continue;
-			if (old && !(osrc && !strncmp(osrc, "lab:", 4)))
+			if (old && !(osrc && !strncmp(osrc, "lab:", 4)) &&
+			    !(guest_blind(c) && json_integer_value(json_object_get(old, "value")) == 0))
 				continue; /* a guest-side count of the same name wins */
 			o = json_object();
 			json_object_set_new(o, "value", json_integer((json_int_t)v));
 			json_object_set_new(o, "source", json_string(c->source));
 			json_object_set_new(counters, c->name, o);
 		}
+		if (vendor == V_AMD)
+			note_amd_entry_bytes(row);
 		note_lab_live(row);
 		rows_merged++;
 	}
@@ -433,6 +566,8 @@ int ib_lab_merge(json_t *doc, const char *dir, const char *trace, const char *ma
 		const struct lab_counter *c = &lab_counters[j];
 		int x;
 
+		if (c->vendor != vendor)
+			continue;
 		for (x = 0; x < 3 && c->ev[x] >= 0; x++)
 			if (!enabled[c->ev[x]])
 				break;

@@ -230,14 +230,19 @@ static bool dma_row(const struct ib_row *r)
 	return r->p.window > 0 && r->p.page_size;
 }
 
-/* The IOMMU page size the row's mapping used (largest IOPTE size). */
+/* What one IOTLB entry covers: params.iotlb_entry_bytes where the IOTLB's
+ * granularity is known to differ from the IOPTEs (lab-merge: QEMU's AMD-Vi
+ * caches per 4 KiB page), else the IOMMU page size the row's mapping used
+ * (largest IOPTE size). */
 static double iommu_page(json_t *params)
 {
 	json_t *a = json_object_get(params, "iommu_page_sizes"), *v;
 	const char *t;
-	double best = 0;
+	double best = num_of(params, "iotlb_entry_bytes", 0);
 	size_t i;
 
+	if (best > 0)
+		return best;
 	json_array_foreach(a, i, v)
 		if (json_is_number(v) && json_number_value(v) > best)
 			best = json_number_value(v);
