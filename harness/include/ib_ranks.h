@@ -26,7 +26,7 @@ struct ib_ranks_info {
 	int rank, size, local_rank, local_size;
 	bool multi; /* size > 1: rows end in /rank:<N> */
 	char host[256];
-	double timeout_s; /* a silent remote rank is failed after this */
+	double timeout_s; /* a silent remote rank is failed after this (s) */
 	bool peer_failed; /* MPI_Finalize would wait for it: skipped */
 };
 
