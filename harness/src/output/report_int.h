@@ -93,6 +93,9 @@ struct report {
 };
 
 
+/* report_ranks.c: the sections of a multi-rank run (nothing otherwise) */
+void rp_html_ranks(FILE *f, struct report *R);
+
 /* report_series.c */
 /* A number's text as results.csv writes it (ib_results_num_text). */
 #define RP_NUM 40
