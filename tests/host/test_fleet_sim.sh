@@ -51,3 +51,12 @@ html = open(sys.argv[2]).read()
 ok(html.count("ibsim2") >= 2 and 'id="ranks"' in html and 'id="across"' in html,
    "one report: both hosts' contexts and the across-ranks table")
 PY
+# compare across the two hosts of the one run, as two runs would be
+out=$("$bin" compare --by-rank "$tmp/r/fleet/f" -o "$tmp/cmp.csv" 2>&1)
+rc=$?
+if [[ $rc == 0 && $out == *"rank:1@ibsim2 vs rank:0@ibsim1"* && $out == *"host: ibsim1 | ibsim2"* ]] &&
+	[[ $(grep -c '^rank:0@ibsim1,rank:1@ibsim2,copy/window:' "$tmp/cmp.csv") == 4 ]]; then
+	echo "ok - compare --by-rank: each host's rows against rank 0's, context diff names the hosts"
+else
+	echo "not ok - compare --by-rank: rc=$rc $(echo "$out" | head -n3 | tr '\n' ' ')"
+fi

@@ -126,3 +126,8 @@ rc=$?
 [[ $rc == 3 && $(wc -l <<<"$out") == 1 && $out == *"cannot be loaded"* ]] &&
 	echo "ok - launched with 2 ranks but no shim: exit 3, one line" ||
 	echo "not ok - no shim: rc=$rc $out"
+out=$("$bin" compare --by-rank "$tmp/r/mpi2/one" -o "$tmp/c.csv" 2>&1)
+rc=$?
+[[ $rc == 1 && $(wc -l <<<"$out") == 1 && $out == *"not a multi-rank run"* ]] &&
+	echo "ok - compare --by-rank of a one-process run: exit 1, one line" ||
+	echo "not ok - compare --by-rank of a one-process run: rc=$rc $out"
