@@ -41,7 +41,9 @@ int ib_ranks_init(void);
 void ib_ranks_finalize(void);
 
 /* This rank's device: of the devices bound to the module, the
- * (local_rank mod n)-th; the others are hidden from the plan. */
+ * (local_rank mod n)-th; the others are hidden from the plan.  With no
+ * device bound, its NUMA node: the (local_rank mod n)-th node with CPUs
+ * anchors cpu_node/mem_node=local. */
 void ib_ranks_pick_device(struct ib_topo *t);
 
 /* --- messages (rank 0 <-> rank k); tags below --- */

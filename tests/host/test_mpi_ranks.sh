@@ -131,3 +131,10 @@ rc=$?
 [[ $rc == 1 && $(wc -l <<<"$out") == 1 && $out == *"not a multi-rank run"* ]] &&
 	echo "ok - compare --by-rank of a one-process run: exit 1, one line" ||
 	echo "not ok - compare --by-rank of a one-process run: rc=$rc $out"
+# no device bound: one rank per NUMA node with CPUs (4-node fixture)
+out=$(IOMMUBENCH_TOPOLOGY_XML=tests/fixtures/topology/2pkg-4numa-gpu-nic.xml "${MPIRUN[@]}" -np 2 \
+	sh -c 'exec "$0" run --engine cpu --dry-run | sed "s/^/rank $OMPI_COMM_WORLD_RANK: /"' "$bin" 2>&1 | grep -E '^rank [01]: cpu' | sort)
+want="rank 0: cpu	cpu_node=0 mem_node=0 dev_node=-1 device=- distance=10
+rank 1: cpu	cpu_node=1 mem_node=1 dev_node=-1 device=- distance=10"
+[[ $out == "$want" ]] && echo "ok - no device: local ranks 0 and 1 anchor on NUMA nodes 0 and 1" ||
+	echo "not ok - per-node ranks: $(echo "$out" | tr '\n' '|')"

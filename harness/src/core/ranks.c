@@ -138,8 +138,19 @@ void ib_ranks_pick_device(struct ib_topo *t)
 		return;
 	for (i = 0; i < t->ndevs; i++)
 		n += t->devs[i].engines != 0;
-	if (!n)
+	if (!n) {
+		/* no device: one rank per NUMA node with CPUs */
+		int nodes[IB_TOPO_MAX_NODES];
+
+		for (i = 0; i < t->nnodes; i++)
+			if (t->has_cpu[i])
+				nodes[n++] = t->node[i];
+		if (n) {
+			t->rank_node = nodes[ib_ranks.local_rank % n];
+			t->rank_node_set = true;
+		}
 		return;
+	}
 	want = ib_ranks.local_rank % n;
 	for (i = 0; i < t->ndevs; i++) {
 		if (!t->devs[i].engines)
