@@ -138,3 +138,7 @@ want="rank 0: cpu	cpu_node=0 mem_node=0 dev_node=-1 device=- distance=10
 rank 1: cpu	cpu_node=1 mem_node=1 dev_node=-1 device=- distance=10"
 [[ $out == "$want" ]] && echo "ok - no device: local ranks 0 and 1 anchor on NUMA nodes 0 and 1" ||
 	echo "not ok - per-node ranks: $(echo "$out" | tr '\n' '|')"
+out=$(RANKS=9 bash scripts/run.sh contention host 2>&1)
+rc=$?
+[[ $rc == 1 && $(wc -l <<<"$out") == 1 && $out == *"RANKS=9: expected 1..8"* ]] &&
+	echo "ok - make run RANKS=9: exit 1, one line" || echo "not ok - RANKS=9: rc=$rc $out"
