@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "ib_lab_ctl.h"
@@ -27,6 +28,7 @@
 #include "ib_run_ranks.h"
 
 #define MAX_RANKS 1024
+#define HELLO_TIMEOUT_S 300
 
 struct peer {
 	int pid;   /* on this host, else 0 */
@@ -51,6 +53,31 @@ static void fail(int k, const char *why)
 		snprintf(peers[k].failed, sizeof(peers[k].failed), "%s", why);
 	fprintf(stderr, "iommubench: rank %d failed: %s; its rows are errors from here on\n", k,
 		why);
+}
+
+/* Where a pid means the same process: boot id and pid namespace.  Two
+ * ranks watch each other's pid only when these match (same host name is
+ * not enough: containers). */
+static const char *pid_space(void)
+{
+	static char id[160];
+	char boot[64] = "";
+	struct stat st;
+	FILE *f;
+
+	if (id[0])
+		return id;
+	f = fopen("/proc/sys/kernel/random/boot_id", "r");
+	if (f) {
+		if (!fgets(boot, sizeof(boot), f))
+			boot[0] = '\0';
+		fclose(f);
+	}
+	boot[strcspn(boot, "\n")] = '\0';
+	if (stat("/proc/self/ns/pid", &st))
+		st.st_ino = 0;
+	snprintf(id, sizeof(id), "%s/%llu", boot, (unsigned long long)st.st_ino);
+	return id;
 }
 
 static const char *my_device(const struct ib_topo *t)
@@ -289,6 +316,7 @@ int ib_rankrun_point(const struct ib_point *pt, const struct ib_topo *topo,
 int ib_rankrun_contexts(json_t *ctx, const struct ib_topo *topo, int plan_n)
 {
 	json_t *ranks = json_array(), *hosts = json_array(), *mine;
+	double saved_timeout;
 	int k, bad = 0;
 	size_t i;
 
@@ -304,11 +332,17 @@ int ib_rankrun_contexts(json_t *ctx, const struct ib_topo *topo, int plan_n)
 	json_object_set_new(mine, "local_rank", json_integer(ib_ranks.local_rank));
 	json_object_set_new(mine, "host", json_string(ib_ranks.host));
 	json_object_set_new(mine, "pid", json_integer(getpid()));
+	json_object_set_new(mine, "pid_space", json_string(pid_space()));
 	json_object_set_new(mine, "device", peers[0].device[0] ? json_string(peers[0].device) :
 								 json_null());
 	json_object_set_new(mine, "context", json_deep_copy(ctx));
 	json_array_append_new(ranks, mine);
 	step_seq = 0;
+	/* every rank is past MPI_Init: its context comes within seconds, and
+	 * no pid is known yet to watch */
+	saved_timeout = ib_ranks.timeout_s;
+	if (ib_ranks.timeout_s > HELLO_TIMEOUT_S)
+		ib_ranks.timeout_s = HELLO_TIMEOUT_S;
 	for (k = 1; k < ib_ranks.size; k++) {
 		char *text = NULL;
 		json_t *info;
@@ -336,7 +370,8 @@ int ib_rankrun_contexts(json_t *ctx, const struct ib_topo *topo, int plan_n)
 		snprintf(peers[k].kernel, sizeof(peers[k].kernel), "%s",
 			 json_string_value(json_object_get(json_object_get(info, "context"),
 							   "kernel")) ?: "");
-		if (!strcmp(peers[k].host, ib_ranks.host))
+		if (!strcmp(peers[k].host, ib_ranks.host) &&
+		    !strcmp(json_string_value(json_object_get(info, "pid_space")) ?: "", pid_space()))
 			peers[k].pid = (int)json_integer_value(json_object_get(info, "pid"));
 		if (strcmp(peers[k].kernel, peers[0].kernel))
 			mixed_kernels = true;
@@ -350,14 +385,15 @@ int ib_rankrun_contexts(json_t *ctx, const struct ib_topo *topo, int plan_n)
 		json_object_del(info, "plan_points");
 		json_array_append_new(ranks, info);
 	}
-	/* answer: rank 0's pid and host (a local rank 0 that exits is seen) */
+	ib_ranks.timeout_s = saved_timeout;
+	/* answer: rank 0's pid and pid space (a local rank 0 that exits is seen) */
 	for (k = 1; k < ib_ranks.size; k++) {
-		char body[320];
+		char body[256];
 
 		if (peers[k].failed[0])
 			continue;
 		snprintf(body, sizeof(body), "%s %d %s", bad ? "stop" : "go", (int)getpid(),
-			 ib_ranks.host);
+			 pid_space());
 		send_step(k, IB_TAG_CTX, body);
 	}
 	for (k = 0; k < ib_ranks.size; k++) {
@@ -379,7 +415,7 @@ int ib_rankrun_contexts(json_t *ctx, const struct ib_topo *topo, int plan_n)
 int ib_rankrun_hello(json_t *ctx, const struct ib_topo *topo, int plan_n)
 {
 	json_t *info = json_object();
-	char *text, *ans = NULL, word[16] = "", host[256] = "";
+	char *text, *ans = NULL, word[16] = "", space[160] = "";
 	int pid = 0;
 
 	if (alloc_peers())
@@ -388,6 +424,7 @@ int ib_rankrun_hello(json_t *ctx, const struct ib_topo *topo, int plan_n)
 	json_object_set_new(info, "local_rank", json_integer(ib_ranks.local_rank));
 	json_object_set_new(info, "host", json_string(ib_ranks.host));
 	json_object_set_new(info, "pid", json_integer(getpid()));
+	json_object_set_new(info, "pid_space", json_string(pid_space()));
 	json_object_set_new(info, "device", my_device(topo)[0] ? json_string(my_device(topo)) :
 								 json_null());
 	json_object_set_new(info, "plan_points", json_integer(plan_n));
@@ -399,9 +436,9 @@ int ib_rankrun_hello(json_t *ctx, const struct ib_topo *topo, int plan_n)
 	free(text);
 	if (wait_step(0, IB_TAG_CTX, &ans))
 		return -1;
-	sscanf(ans, "%*d %15s %d %255s", word, &pid, host);
+	sscanf(ans, "%*d %15s %d %159s", word, &pid, space);
 	free(ans);
-	if (!strcmp(host, ib_ranks.host))
+	if (!strcmp(space, pid_space()))
 		peers[0].pid = pid;
 	return strcmp(word, "go") ? 1 : 0;
 }
