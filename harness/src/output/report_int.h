@@ -18,7 +18,7 @@
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Parameters that tell series apart (report_series.c dims[]). */
-#define NDIMS 15
+#define NDIMS 16
 extern const char *const rp_dims[NDIMS];
 extern const char *const rp_skip_window[]; /* { "window", NULL } */
 
