@@ -8,7 +8,7 @@
  *
  * Rank 0 drives every step of the plan with point-to-point messages, never
  * while anyone measures:
- *   BEGIN mark (lab) -> READY from each participant -> GO to each ->
+ *   ARM to each participant -> BEGIN mark (lab) -> READY from each -> GO to each ->
  *   everyone measures -> DONE from each -> COLLECT -> ROWS from each ->
  *   END mark -> rank 0 appends the rows and rewrites results.json.
  * A rank that dies (its pid gone, on this host) or stays silent past the
@@ -48,15 +48,20 @@ void ib_ranks_pick_device(struct ib_topo *t);
 
 /* --- messages (rank 0 <-> rank k); tags below --- */
 enum ib_rank_tag { IB_TAG_CTX = 11, IB_TAG_READY, IB_TAG_GO, IB_TAG_DONE, IB_TAG_COLLECT,
-		   IB_TAG_ROWS };
+		   IB_TAG_ROWS, IB_TAG_ARM };
+
+/* Longest nap between probes: long waits, and the wait for GO. */
+#define IB_NAP_LONG_NS 50000000L
+#define IB_NAP_GO_NS 100000L
 
 int ib_ranks_send(int dest, int tag, const char *text);
 /*
  * Waits for a message from src: 0 with *text (malloc'd); -1 when src
  * failed (why says: process exited, or silent for the timeout).  pid: the
  * peer's pid when it runs on this host (its exit is noticed at once), else
- * 0.  Polls with short sleeps.
+ * 0.  Polls with sleeps growing from 0.2 ms to max_nap_ns.
  */
-int ib_ranks_wait(int src, int tag, int pid, char **text, char *why, size_t whylen);
+int ib_ranks_wait(int src, int tag, int pid, long max_nap_ns, char **text, char *why,
+		  size_t whylen);
 
 #endif

@@ -42,13 +42,15 @@ rows=d['results']; c=d['context']
 print(' '.join(r['name'] for r in rows))
 print(' '.join('%s:%s:%s:%s' % (r['status'], r['params']['rank'], r['params']['host']==c['host'], 'device' in r['params']) for r in rows))
 print(c['rank_count'], len(c['ranks']), [x['rank'] for x in c['ranks']], all(k in x['context'] for x in c['ranks'] for k in ('host','kernel','cmdline','iommu','numa')), c['hosts'])
-print(all(r['metrics']['bandwidth_bytes_per_s']['median'] > 0 for r in rows))")
+print(all(r['metrics']['bandwidth_bytes_per_s']['median'] > 0 for r in rows))
+print(all(r['start_offset_ns'] == 0 for r in rows if r['params']['rank'] == 0), all(abs(r['start_offset_ns']) < 50e6 for r in rows))")
 	want="copy/concurrency:together/rank:0 copy/concurrency:together/rank:1 copy/concurrency:alone/rank:0 copy/concurrency:alone/rank:1
 ok:0:True:True ok:1:True:True ok:0:True:True ok:1:True:True
 2 2 [0, 1] True ['$(hostname)']
-True"
+True
+True True"
 	if [[ $got == "$want" ]]; then
-		echo "ok - mpirun -np 2: one results.json, 2 contexts, rows .../rank:0 and .../rank:1 with rank, host, device"
+		echo "ok - mpirun -np 2: one results.json, 2 contexts, rows .../rank:0 and .../rank:1 with rank, host, device; start spread $(py "$f" "print(max(r['start_offset_ns'] for r in d['results']))") ns"
 	else
 		echo "not ok - mpirun -np 2: got: $(echo "$got" | tr '\n' '|')"
 	fi

@@ -5,10 +5,12 @@
  * (concurrency=together: every rank measures at once) or one step per rank
  * (concurrency=alone: each rank alone, the others idle).  A step:
  *
- *   rank 0: [lab BEGIN] READY<-k, GO->k | measure | DONE<-k, COLLECT->k,
- *           ROWS<-k [lab END]
- *   rank k: (after its setup) READY->0, GO<-0 | measure | DONE->0,
+ *   rank 0: ARM->k [lab BEGIN] READY<-k, GO->k | measure | DONE<-k,
+ *           COLLECT->k, ROWS<-k [lab END]
+ *   rank k: (after its setup) ARM<-0, READY->0, GO<-0 | measure | DONE->0,
  *           COLLECT<-0, ROWS->0
+ * ARM tells a rank that rank 0 is at this step, so the wait for GO is short
+ * and polled finely (row.start_offset_ns measures the spread).
  *
  * Nothing moves between GO and a rank's DONE but the DONE messages of the
  * ranks that finished first (a few bytes); rows move after everyone is
@@ -21,6 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ib_engine.h"
 #include "ib_lab_ctl.h"
 #include "ib_plan.h"
 #include "ib_point.h"
@@ -45,6 +48,7 @@ static bool synced;
 static int sync_only; /* -1: everyone; else the one rank measuring */
 static char sync_mark[IB_NAME_LEN + 32]; /* lab mark name of the step (rank 0) */
 static bool marks_on;
+static uint64_t go_ns; /* CLOCK_MONOTONIC: GO received (rank k), last GO sent (rank 0) */
 
 static void fail(int k, const char *why)
 {
@@ -102,14 +106,21 @@ static int alloc_peers(void)
 }
 
 /* Waits for k's message of step seq; -1 (k failed) otherwise. */
+static int wait_step_nap(int k, int tag, long max_nap_ns, char **text);
+
 static int wait_step(int k, int tag, char **text)
+{
+	return wait_step_nap(k, tag, IB_NAP_LONG_NS, text);
+}
+
+static int wait_step_nap(int k, int tag, long max_nap_ns, char **text)
 {
 	char why[512], *msg = NULL;
 	int seq = -1;
 
 	if (peers[k].failed[0])
 		return -1;
-	if (ib_ranks_wait(k, tag, peers[k].pid, &msg, why, sizeof(why))) {
+	if (ib_ranks_wait(k, tag, peers[k].pid, max_nap_ns, &msg, why, sizeof(why))) {
 		fail(k, why);
 		return -1;
 	}
@@ -152,11 +163,17 @@ static void start_barrier(void)
 		return;
 	synced = true;
 	if (ib_ranks.rank) {
-		char *go = NULL;
+		char *msg = NULL;
 
+		/* rank 0 has reached this step (long naps: it may be timing
+		 * another rank's alone step), then GO comes within the time
+		 * the slowest rank's setup takes: naps of at most 0.1 ms */
+		if (wait_step(0, IB_TAG_ARM, &msg) == 0)
+			free(msg);
 		send_step(0, IB_TAG_READY, NULL);
-		if (wait_step(0, IB_TAG_GO, &go) == 0)
-			free(go);
+		if (wait_step_nap(0, IB_TAG_GO, IB_NAP_GO_NS, &msg) == 0)
+			free(msg);
+		go_ns = ib_now_ns();
 		return;
 	}
 	if (marks_on)
@@ -168,6 +185,29 @@ static void start_barrier(void)
 	for (k = 1; k < ib_ranks.size; k++)
 		if (takes_part(k) && !peers[k].failed[0])
 			send_step(k, IB_TAG_GO, NULL);
+	go_ns = ib_now_ns();
+}
+
+/*
+ * row.start_offset_ns: when rank k left the start barrier, less when rank 0
+ * sent the step's last GO (rank 0's own row: 0), for ranks whose
+ * CLOCK_MONOTONIC is rank 0's (same boot and pid space); the barrier's
+ * spread, measured.  Rank k sends its time as start_ns.
+ */
+static void start_offset(json_t *row, int k)
+{
+	json_t *t = json_object_get(row, "start_ns");
+	int64_t off;
+
+	if (k == 0) {
+		json_object_set_new(row, "start_offset_ns", json_integer(0));
+		return;
+	}
+	if (json_is_integer(t) && peers[k].pid > 0) {
+		off = (int64_t)json_integer_value(t) - (int64_t)go_ns;
+		json_object_set_new(row, "start_offset_ns", json_integer(off));
+	}
+	json_object_del(row, "start_ns");
 }
 
 static void rank_params(json_t *row, int k)
@@ -231,6 +271,10 @@ static void step(const struct ib_point *pt, const struct ib_topo *topo,
 		snprintf(sync_mark, sizeof(sync_mark), "%s", pt->name);
 	if (me && !takes_part(me))
 		return; /* idle: rank 0 talks only to who measures */
+	if (!me)
+		for (k = 1; k < ib_ranks.size; k++)
+			if (takes_part(k) && !peers[k].failed[0])
+				send_step(k, IB_TAG_ARM, NULL);
 	if (takes_part(me)) {
 		mine = json_object();
 		ib_point_timing_hook = start_barrier;
@@ -246,6 +290,7 @@ static void step(const struct ib_point *pt, const struct ib_topo *topo,
 		send_step(0, IB_TAG_DONE, NULL);
 		if (wait_step(0, IB_TAG_COLLECT, &col) == 0) {
 			free(col);
+			json_object_set_new(mine, "start_ns", json_integer((json_int_t)go_ns));
 			text = json_dumps(mine, JSON_COMPACT);
 			send_step(0, IB_TAG_ROWS, text ? text : "{}");
 			free(text);
@@ -259,8 +304,10 @@ static void step(const struct ib_point *pt, const struct ib_topo *topo,
 	for (k = 1; k < ib_ranks.size; k++)
 		if (takes_part(k) && !peers[k].failed[0])
 			send_step(k, IB_TAG_COLLECT, NULL);
-	if (mine)
+	if (mine) {
+		start_offset(mine, 0);
 		json_array_append_new(rows, mine);
+	}
 	for (k = 1; k < ib_ranks.size; k++) {
 		char *text = NULL, *sp;
 		json_t *row = NULL;
@@ -278,10 +325,12 @@ static void step(const struct ib_point *pt, const struct ib_topo *topo,
 			}
 			free(text);
 		}
-		if (!row)
+		if (!row) {
 			row = error_row(pt, k);
-		else
+		} else {
 			rank_params(row, k); /* kernel, when the run mixes kernels */
+			start_offset(row, k);
+		}
 		json_array_append_new(rows, row);
 	}
 	if (marks_on) {

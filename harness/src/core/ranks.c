@@ -165,10 +165,11 @@ int ib_ranks_send(int dest, int tag, const char *text)
 	return shim.send(dest, tag, text, strlen(text));
 }
 
-int ib_ranks_wait(int src, int tag, int pid, char **text, char *why, size_t whylen)
+int ib_ranks_wait(int src, int tag, int pid, long max_nap_ns, char **text, char *why,
+		  size_t whylen)
 {
 	uint64_t t0 = ib_now_ns(), last_check = t0;
-	struct timespec nap = { 0, 200 * 1000 };
+	struct timespec nap = { 0, max_nap_ns < 200000 ? max_nap_ns : 200000 };
 	size_t len;
 
 	for (;;) {
@@ -201,13 +202,12 @@ int ib_ranks_wait(int src, int tag, int pid, char **text, char *why, size_t whyl
 			return -1;
 		}
 		/* sleep, never spin: a waiting rank must not take the CPU a
-		 * measuring rank on the same core needs.  Naps grow from 0.2 to
-		 * 50 ms: a barrier whose ranks arrive together is answered
-		 * within a fraction of a millisecond, and a rank idle through
-		 * another's alone step wakes 20 times a second (under icount
-		 * each wake-up cuts short the guest's idle jump) */
+		 * measuring rank on the same core needs.  Naps grow from 0.2 ms
+		 * to max_nap_ns: 50 ms for long waits (a rank idle through
+		 * another's alone step wakes 20 times a second; under icount
+		 * each wake-up cuts short the guest's idle jump), 0.1 ms for GO */
 		nanosleep(&nap, NULL);
-		if (nap.tv_nsec < 50000000)
-			nap.tv_nsec = nap.tv_nsec * 3 / 2 > 50000000 ? 50000000 : nap.tv_nsec * 3 / 2;
+		if (nap.tv_nsec < max_nap_ns)
+			nap.tv_nsec = nap.tv_nsec * 3 / 2 > max_nap_ns ? max_nap_ns : nap.tv_nsec * 3 / 2;
 	}
 }
