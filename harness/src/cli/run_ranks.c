@@ -154,11 +154,23 @@ static bool takes_part(int k)
 	return sync_only < 0 || sync_only == k;
 }
 
-/* The start barrier (ib_point_timing_hook); once per step. */
-static void start_barrier(void)
+/* rank 0: wait_tag's message from every rank taking part (-1: none), then
+ * send_tag to each that has not failed. */
+static void wait_then_send(int wait_tag, int send_tag)
 {
 	int k;
 
+	for (k = 1; k < ib_ranks.size && wait_tag >= 0; k++)
+		if (takes_part(k))
+			wait_step(k, wait_tag, NULL);
+	for (k = 1; k < ib_ranks.size; k++)
+		if (takes_part(k) && !peers[k].failed[0])
+			send_step(k, send_tag, NULL);
+}
+
+/* The start barrier (ib_point_timing_hook); once per step. */
+static void start_barrier(void)
+{
 	if (synced)
 		return;
 	synced = true;
@@ -178,13 +190,8 @@ static void start_barrier(void)
 	}
 	if (marks_on)
 		ib_lab_mark("BEGIN", sync_mark);
-	for (k = 1; k < ib_ranks.size; k++)
-		if (takes_part(k))
-			wait_step(k, IB_TAG_READY, NULL);
 	/* GO to each in turn: microseconds apart, then silence */
-	for (k = 1; k < ib_ranks.size; k++)
-		if (takes_part(k) && !peers[k].failed[0])
-			send_step(k, IB_TAG_GO, NULL);
+	wait_then_send(IB_TAG_READY, IB_TAG_GO);
 	go_ns = ib_now_ns();
 }
 
@@ -272,9 +279,7 @@ static void step(const struct ib_point *pt, const struct ib_topo *topo,
 	if (me && !takes_part(me))
 		return; /* idle: rank 0 talks only to who measures */
 	if (!me)
-		for (k = 1; k < ib_ranks.size; k++)
-			if (takes_part(k) && !peers[k].failed[0])
-				send_step(k, IB_TAG_ARM, NULL);
+		wait_then_send(-1, IB_TAG_ARM);
 	if (takes_part(me)) {
 		mine = json_object();
 		ib_point_timing_hook = start_barrier;
@@ -298,12 +303,7 @@ static void step(const struct ib_point *pt, const struct ib_topo *topo,
 		json_decref(mine);
 		return;
 	}
-	for (k = 1; k < ib_ranks.size; k++)
-		if (takes_part(k))
-			wait_step(k, IB_TAG_DONE, NULL);
-	for (k = 1; k < ib_ranks.size; k++)
-		if (takes_part(k) && !peers[k].failed[0])
-			send_step(k, IB_TAG_COLLECT, NULL);
+	wait_then_send(IB_TAG_DONE, IB_TAG_COLLECT);
 	if (mine) {
 		start_offset(mine, 0);
 		json_array_append_new(rows, mine);
