@@ -66,7 +66,18 @@ export ARGS
 help:
 	@sed -n '2,3p' Makefile
 
-build: $(BIN)
+# The MPI shim (harness/mpi/, docs/harness.md "Ranks"): the harness dlopens
+# it under mpirun; built only where MPI's headers are (libopenmpi-dev), so
+# a build without MPI works and build/iommubench never links libmpi.
+MPI_CFLAGS := $(shell pkg-config --cflags ompi-c 2>/dev/null)
+MPI_LIBS   := $(shell pkg-config --libs ompi-c 2>/dev/null)
+MPI_SHIM   := $(if $(MPI_LIBS),$(BUILD)/libiommubench-mpi.so)
+
+build: $(BIN) $(MPI_SHIM)
+
+$(BUILD)/libiommubench-mpi.so: harness/mpi/ib_mpi_shim.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(MPI_CFLAGS) -shared -fPIC -o $@ $< $(MPI_LIBS)
 
 $(BUILD)/obj/%.o: harness/src/%.c $(wildcard harness/include/*.h harness/src/*/*.h) kernels/include/uapi/iommubench.h
 	@mkdir -p $(@D)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# make run SUITE=<name> [TARGET=auto|host|lab] [ARGS='iommubench run options']:
+# make run SUITE=<name> [TARGET=auto|host|lab] [ARGS='iommubench run options'] [RANKS=N]:
 # picks the target, runs the
 # suite with build/iommubench (on the host, or inside the QEMU lab), then
 # merges lab counters, derives and draws the plots and report (iommubench finish).
@@ -15,6 +15,10 @@ res=${RESULTS:-results} # RESULTS=<dir>: another results root (tests use one)
 available() { "$bin" run --list-suites 2>/dev/null || echo "(make build first)"; }
 if [[ ! -f $file ]]; then
 	echo "run: SUITE=$suite: unknown suite; available: $(available)" >&2
+	exit 1
+fi
+if [[ -n ${RANKS:-} && ! $RANKS =~ ^[1-8]$ ]]; then
+	echo "run: RANKS=$RANKS: expected 1..8 (MPI ranks, one per device)" >&2
 	exit 1
 fi
 case $target in auto | host | lab) ;; *)
@@ -120,7 +124,13 @@ if [[ $target == host ]]; then
 		trap 'rmmod iommubench 2>/dev/null' EXIT
 	fi
 	claim_run_dir "$(hostname -s)-$stamp" || exit $?
-	"$bin" run --suite "$file" --results-dir "$res" --claimed-run-id "$runid" --platform host "${hargs[@]}"
+	# RANKS=N: N MPI ranks on this host, one per device (docs/harness.md "Ranks")
+	launch=()
+	if ((${RANKS:-1} > 1)); then
+		launch=(mpirun --oversubscribe --enable-recovery -np "$RANKS")
+		[[ $(id -u) == 0 ]] && launch+=(--allow-run-as-root)
+	fi
+	"${launch[@]}" "$bin" run --suite "$file" --results-dir "$res" --claimed-run-id "$runid" --platform host "${hargs[@]}"
 	rc=$?
 else
 	make -s module-lab >/dev/null || { echo "run: building the module for the lab failed (make module-lab)" >&2; exit 2; }
@@ -138,6 +148,7 @@ else
 	[[ -n ${LAB_HUGEPAGES:-} ]] && labopts+=(--hugepages "$LAB_HUGEPAGES")
 	[[ -n ${LAB_TIMEOUT:-} ]] && labopts+=(--timeout "$LAB_TIMEOUT")
 	[[ -n ${LAB_EDU_DMA_MASK:-} ]] && labopts+=(--edu-dma-mask "$LAB_EDU_DMA_MASK")
+	[[ -n ${RANKS:-} ]] && labopts+=(--ranks "$RANKS")
 	echo "run: booting the qemu-lab (emulated timings; exact counts) for suite $suite"
 	python3 scripts/lab/lab.py exec "${labopts[@]}" --out "$res" --logdir "$dir" -- \
 		IOMMUBENCH_LAB_HOST="$(hostname -s)" IOMMUBENCH_GIT_SHA="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)" \

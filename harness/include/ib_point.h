@@ -35,4 +35,8 @@ enum ib_point_outcome ib_point_run(const struct ib_point *pt,
 				   struct ib_counters *ctr, json_t *row,
 				   char *brief, size_t blen);
 
+/* Called once right before a point's timing pass (the ranks' start
+ * barrier, cli/run_ranks.c); NULL in a one-process run. */
+extern void (*ib_point_timing_hook)(void);
+
 #endif

@@ -34,6 +34,10 @@ struct ib_topo {
 	int ndevs;
 	struct ib_topo_dev devs[IB_TOPO_MAX_DEVS];
 	void *hwloc; /* hwloc_topology_t */
+	/* several ranks, no device (core/ranks.c): this rank's node with CPUs,
+	 * the anchor of device-less points instead of the first one */
+	bool rank_node_set;
+	int rank_node;
 };
 
 /* xml = NULL: this machine (honours HWLOC_XMLFILE/HWLOC_SYNTHETIC). */
@@ -45,6 +49,9 @@ int ib_topo_index(const struct ib_topo *t, int node); /* -1 if unknown */
 unsigned int ib_topo_distance(const struct ib_topo *t, int a, int b);
 const struct ib_topo_dev *ib_topo_find_dev(const struct ib_topo *t,
 					   const char *bdf);
+/* The anchor of a point without a device: the rank's node (ranks.c),
+ * else the first node with CPUs. */
+int ib_topo_anchor_node(const struct ib_topo *t);
 /* First node with CPUs. */
 int ib_topo_first_cpu_node(const struct ib_topo *t);
 /* The farthest other node from `from` that has CPUs (want_cpu) or memory;

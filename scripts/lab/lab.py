@@ -383,6 +383,86 @@ def overlay_initrd(base, adds, workdir):
     return out
 
 
+# --mpi: Open MPI in the guest (issue 14), as a second cpio appended to the
+# initramfs (like --add), packed once into build/lab/mpi-overlay.gz: the
+# launcher (orterun as mpirun, orted), libmpi and its plugins, PMIx, the help
+# texts and the MCA defaults, the MPI shim next to the harness, and every
+# shared library they need.
+MPI_TREES = ["/usr/lib/x86_64-linux-gnu/openmpi", "/usr/lib/x86_64-linux-gnu/pmix2",
+             "/usr/share/openmpi", "/usr/share/pmix", "/etc/openmpi"]
+MPI_SKIP = re.compile(r"ofi|ucx|openib|psm|verbs|cuda|hcoll|ucc|portals|usnic|_ze\b")
+MPI_BINS = [("/usr/bin/orterun", "usr/bin/mpirun"), ("/usr/bin/orted", "usr/bin/orted")]
+
+
+def mpi_overlay():
+    shim = os.path.join(BUILD, "libiommubench-mpi.so")
+    if not os.path.exists(shim):
+        die(3, f"--mpi: {shown(shim)} missing (make build with libopenmpi-dev installed)")
+    for b, _ in MPI_BINS:
+        if not os.path.exists(b):
+            die(3, f"--mpi: {b} missing (make deps: openmpi-bin)")
+    out = os.path.join(LABDIR, "mpi-overlay.gz")
+    srcs = [shim] + [b for b, _ in MPI_BINS]
+    if os.path.exists(out) and all(os.path.getmtime(out) >= os.path.getmtime(x) for x in srcs):
+        return out
+    root = tempfile.mkdtemp(prefix="iblab-mpi-")
+    try:
+        elves = []
+        for t in MPI_TREES:
+            if os.path.isdir(t):
+                # no static libraries, no plugins for fabrics a VM lacks
+                # (they pull in libfabric, UCX, verbs: 20 -> 7 MiB packed)
+                shutil.copytree(t, root + t, symlinks=True, dirs_exist_ok=True,
+                                ignore=lambda d, fs: [f for f in fs if f.endswith((".a", ".la"))
+                                                      or MPI_SKIP.search(f)])
+                for dp, _, fs in os.walk(root + t):
+                    elves += [os.path.join(dp, f)[len(root):] for f in fs if ".so" in f and
+                              os.path.isfile(os.path.join(dp, f))]
+        for src, dst in MPI_BINS:
+            os.makedirs(os.path.dirname(os.path.join(root, dst)), exist_ok=True)
+            shutil.copy2(src, os.path.join(root, dst))
+            elves.append(src)
+        os.makedirs(os.path.join(root, "opt/iommubench/bin"), exist_ok=True)
+        shutil.copy2(shim, os.path.join(root, "opt/iommubench/bin"))
+        elves.append(shim)
+        for lib in shared_libs(elves):
+            real = os.path.realpath(lib)
+            if not os.path.lexists(root + real):
+                os.makedirs(os.path.dirname(root + real), exist_ok=True)
+                shutil.copy2(real, root + real)
+            if lib != real and not os.path.lexists(root + lib):
+                os.makedirs(os.path.dirname(root + lib), exist_ok=True)
+                os.symlink(real, root + lib)
+        os.makedirs(LABDIR, exist_ok=True)
+        tmp = f"{out}.{os.getpid()}.tmp"  # two labs may pack at once
+        with open(tmp, "wb") as f:
+            pack_cpio(root, f, "the Open MPI overlay")
+        os.replace(tmp, out)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    return out
+
+
+# --ranks N: the guest command's `iommubench` runs as N MPI ranks on the one
+# node (plm isolated: no ssh; loopback up for Open MPI's own sockets).
+MPI_PRELUDE = """export PATH=$PATH:/usr/bin OMPI_MCA_plm=isolated
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+ip link set lo up; echo "127.0.0.1 localhost $(hostname)" > /etc/hosts
+mkdir -p /dev/shm && mount -t tmpfs tmpfs /dev/shm
+iommubench() {{ mpirun --oversubscribe --bind-to none --enable-recovery -np {n} /opt/iommubench/bin/iommubench "$@"; }}
+"""
+
+
+def append_initrd(initrd, extra, workdir):
+    """initrd followed by another gzip'd cpio (the kernel unpacks both)."""
+    out = os.path.join(workdir, "initrd-mpi.gz")
+    with open(out, "wb") as f:
+        for p in (initrd, extra):
+            with open(p, "rb") as b:
+                shutil.copyfileobj(b, f)
+    return out
+
+
 class MarkServer(threading.Thread):
     """Answers the guest's BEGIN/END marks and records trace-log offsets."""
 
@@ -513,6 +593,10 @@ def exec_cmd(args):
     if adds:
         # per exec, next to the socket (removed with it)
         initrd = overlay_initrd(initrd, adds, sock_dir)
+    if args.ranks > 1:
+        args.mpi = True
+    if args.mpi:
+        initrd = append_initrd(initrd, mpi_overlay(), sock_dir)
     trace_log = os.path.join(log_dir, "qemu-trace.log")
     marks = os.path.join(log_dir, "marks.tsv")
     console = os.path.join(log_dir, "console.log")
@@ -520,7 +604,8 @@ def exec_cmd(args):
         if os.path.exists(p):
             os.unlink(p)
     with open(os.path.join(ctl_dir, "cmd.sh"), "w") as f:
-        f.write("#!/bin/sh\n" + " ".join(args.command) + "\n")
+        f.write("#!/bin/sh\n" + (MPI_PRELUDE.format(n=args.ranks) if args.ranks > 1 else "")
+                + " ".join(args.command) + "\n")
     if args.no_module:
         open(os.path.join(ctl_dir, "no-module"), "w").close()
     if args.module_params:
@@ -605,6 +690,7 @@ def exec_cmd(args):
                 f"smp={args.smp}\nicount={('shift=' + args.icount_shift) if args.icount else 'off'}\nmem_mb={args.mem}\n"
                 f"trace={'on' if args.trace else 'off (--no-trace)'}\n"
                 f"extra={' '.join(EXTRA_DIR + '/' + d for _, d in adds) or 'none'}\n"
+                f"mpi={'on' if args.mpi else 'off'}\nranks={args.ranks}\n"
                 f"boot_s={ready_at if ready_at is not None else 'n/a'}\nwall_s={wall:.1f}\n"
                 f"marks={marker.count}\nguest_rc={guest_rc}\n")
     if not args.quiet:
@@ -660,6 +746,10 @@ def main():
                         "(default DEST: SRC's name); repeatable")
     e.add_argument("--no-trace", dest="trace", action="store_false",
                    help="no QEMU trace (no qemu-trace.log, no lab: counters)")
+    e.add_argument("--mpi", action="store_true",
+                   help="carry Open MPI (mpirun, libmpi, the harness's MPI shim) into the guest")
+    e.add_argument("--ranks", type=int, default=1,
+                   help="run the guest command's iommubench as N MPI ranks (implies --mpi)")
     e.add_argument("command", nargs=argparse.REMAINDER)
     args = ap.parse_args()
     if args.verb == "build":
@@ -671,6 +761,8 @@ def main():
         args.icount = args.smp == 1
     if args.smp < 1 or args.smp > 8:
         die(1, f"--smp={args.smp}: expected 1..8")
+    if args.ranks < 1 or args.ranks > 8:
+        die(1, f"--ranks={args.ranks}: expected 1..8")
     if not (args.icount_shift == "auto" or (args.icount_shift.isdigit() and int(args.icount_shift) <= 10)):
         die(1, f"--icount-shift={args.icount_shift}: expected auto or 0..10")
     if args.mem < 512 or args.mem > 16384:

@@ -30,6 +30,7 @@
 #include <cmocka.h>
 
 #include "ib_commands.h"
+#include "ib_results.h"
 #include "test_util.h"
 
 #define R1 "hugepage/page_size:4k/window:64k"
@@ -189,6 +190,39 @@ static void test_merge_counts(void **state)
 }
 
 /* Events not enabled with -trace are not counted as zeros. */
+/* A multi-rank step (one mark, rows <mark>/rank:<N>): each row gets only
+ * its own device's events, by sid (tests/fixtures/lab/README.md). */
+static void test_merge_split_by_sid(void **state)
+{
+	char cmd[600], path[300], err[512];
+	json_t *doc, *c;
+
+	snprintf(cmd, sizeof(cmd), "rm -f %s/* && cp tests/fixtures/lab/ranks/* %s/", dir, dir);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(merge(), 0);
+	snprintf(path, sizeof(path), "%s/results.json", dir);
+	doc = ib_results_load(path, err, sizeof(err));
+	assert_non_null(doc);
+	c = row_counters(doc, "contention/window:1m/concurrency:together/rank:0");
+	assert_int_equal(cval(c, "iotlb_miss"), 3);
+	assert_int_equal(cval(c, "iotlb_lookup"), 8);
+	assert_int_equal(cval(c, "ctx_cache_miss"), 0);
+	assert_int_equal(cval(c, "iommu_invalidations"), 0); /* the global one is no device's */
+	assert_string_equal(json_string_value(json_object_get(json_object_get(c, "iotlb_miss"), "source")),
+			    "lab:vtd_iotlb_page_update[sid=0x18]");
+	c = row_counters(doc, "contention/window:1m/concurrency:together/rank:1");
+	assert_int_equal(cval(c, "iotlb_miss"), 2);
+	assert_int_equal(cval(c, "iotlb_lookup"), 9);
+	assert_int_equal(cval(c, "ctx_cache_miss"), 1);
+	assert_int_equal(cval(c, "iommu_invalidations"), 1); /* domain 0x3 -> sid 0x1100 */
+	c = row_counters(doc, "contention/window:1m/concurrency:alone/rank:1");
+	assert_int_equal(cval(c, "iotlb_miss"), 4);
+	assert_int_equal(cval(c, "iotlb_lookup"), 4); /* not sid 0x18's stray hit */
+	c = row_counters(doc, "contention/window:1m/concurrency:alone/rank:0");
+	assert_int_equal(cval(c, "iotlb_miss"), -1); /* its step was not marked */
+	json_decref(doc);
+}
+
 static void test_not_enabled(void **state)
 {
 	char path[300];
@@ -346,6 +380,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_merge_counts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_enabled, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_merge_split_by_sid, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_marks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_amd, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_virtio_faults, setup, teardown),

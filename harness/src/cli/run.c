@@ -27,8 +27,10 @@
 #include "ib_module.h"
 #include "ib_plan.h"
 #include "ib_point.h"
+#include "ib_ranks.h"
 #include "ib_results.h"
 #include "ib_run.h"
+#include "ib_run_ranks.h"
 #include "ib_sysinfo.h"
 
 struct run_cfg {
@@ -109,19 +111,88 @@ static int claim_run_dir(const struct run_cfg *cfg, const char *suite,
 	return IB_EXIT_OK;
 }
 
+/*
+ * The run's counters: nothing opened when no point wants any.  Several
+ * ranks on one host: only local rank 0 opens the system-wide sources
+ * (tracefs, perf); the others count with papi (per thread) alone.
+ * context.counter_sources, counters_mode and counters_unavailable go into
+ * ctx.
+ */
+static struct ib_counters *open_counters(const struct run_cfg *cfg,
+					 const struct ib_plan *plan, json_t *ctx)
+{
+	struct ib_counter_unavail_list unavail = { 0 };
+	struct ib_counters_cfg ccfg = { .papi_events = cfg->papi_events, .tracefs = 1,
+					.sources = cfg->counter_sources };
+	struct ib_counters *ctr = NULL;
+	json_t *ua, *opened = json_array();
+	int i;
+
+	if (ib_ranks.multi && ib_ranks.local_rank != 0) {
+		ccfg.sources = "papi";
+		ccfg.tracefs = 0;
+		ib_unavail_add(&unavail, "tracefs+perf",
+			       "system-wide: opened by local rank 0 only (its counts include every rank on the host)");
+	}
+	/* no point wants counters: open nothing (tracefs stays untouched) */
+	for (i = 0; i < plan->n; i++)
+		if (plan->pts[i].p.u[IB_O_COUNTERS] != IB_CTRS_NONE)
+			break;
+	if (i < plan->n)
+		ctr = ib_counters_open(&ccfg, &unavail);
+	else
+		ib_unavail_add(&unavail, "counters", "counters=none");
+	ib_counters_names_json(ctr, ~0U, opened);
+	json_object_set_new(ctx, "counter_sources", opened);
+	json_object_set_new(ctx, "counters_mode", json_string(cfg->counters_mode ?: "auto"));
+	ua = json_array();
+	for (i = 0; i < unavail.n; i++) {
+		json_t *u = json_object();
+
+		json_object_set_new(u, "name", json_string(unavail.u[i].name));
+		json_object_set_new(u, "reason", json_string(unavail.u[i].reason));
+		json_array_append_new(ua, u);
+	}
+	json_object_set_new(ctx, "counters_unavailable", ua);
+	return ctr;
+}
+
+/* A rank other than 0: its context to rank 0, then every point's steps;
+ * rank 0 keeps the rows.  0, or 2 when rank 0 went away. */
+static int follow_plan(const struct run_cfg *cfg, struct ib_plan *plan,
+		       const char *suite, const struct ib_topo *topo, int argc,
+		       char **argv)
+{
+	json_t *ctx = ib_sysinfo_context(cfg->platform, suite, "", argc, argv, topo);
+	struct ib_counters *ctr = open_counters(cfg, plan, ctx);
+	char brief[1024];
+	int i, rc = ib_rankrun_hello(ctx, topo, plan->n);
+
+	json_decref(ctx);
+	for (i = 0; !rc && i < plan->n && !ib_interrupted && !ib_rankrun_failed(0); i++)
+		ib_rankrun_point(&plan->pts[i], topo, ctr, NULL, brief, sizeof(brief));
+	if (ctr)
+		ib_counters_close(ctr);
+	if (rc > 0)
+		return IB_EXIT_USAGE; /* rank 0 said why */
+	if (rc < 0 || ib_rankrun_failed(0)) {
+		fprintf(stderr, "iommubench: rank %d: rank 0 went away; stopping\n", ib_ranks.rank);
+		return IB_EXIT_FAILED;
+	}
+	return ib_interrupted ? IB_EXIT_FAILED : IB_EXIT_OK;
+}
+
 static int run_plan(const struct run_cfg *cfg, struct ib_plan *plan,
 		    const char *suite, const struct ib_topo *topo, int argc,
 		    char **argv)
 {
 	char dir[PATH_MAX], suite_dir[PATH_MAX], run_id[IB_NAME_MAX + 16];
 	char failed[PATH_MAX + 16] = ""; /* a file in dir, or suite_dir/latest */
-	struct ib_counter_unavail_list unavail = { 0 };
-	struct ib_counters_cfg ccfg = { .papi_events = cfg->papi_events, .tracefs = 1,
-					.sources = cfg->counter_sources };
 	struct ib_counters *ctr = NULL;
-	json_t *ctx, *doc = NULL, *ua;
+	json_t *ctx, *doc = NULL;
 	int i, nok = 0, nskip = 0, nres = 0, nerr = 0, rc, werr = 0;
 	uint64_t t0 = ib_now_ns();
+	bool worker = ib_ranks.multi && ib_ranks.rank != 0;
 
 	if (cfg->dry_run) {
 		for (i = 0; i < plan->n; i++) {
@@ -135,6 +206,8 @@ static int run_plan(const struct run_cfg *cfg, struct ib_plan *plan,
 		printf("%d points\n", plan->n);
 		return IB_EXIT_OK;
 	}
+	if (worker) /* rank 0 writes the one run directory */
+		return follow_plan(cfg, plan, suite, topo, argc, argv);
 	rc = claim_run_dir(cfg, suite, suite_dir, sizeof(suite_dir), dir, sizeof(dir),
 			   run_id, sizeof(run_id));
 	if (rc)
@@ -148,31 +221,14 @@ static int run_plan(const struct run_cfg *cfg, struct ib_plan *plan,
 	}
 	ctx = ib_sysinfo_context(cfg->platform, suite, run_id, argc, argv, topo);
 	ib_sysinfo_capture(dir, topo);
-	/* no point wants counters: open nothing (tracefs stays untouched) */
-	for (i = 0; i < plan->n; i++)
-		if (plan->pts[i].p.u[IB_O_COUNTERS] != IB_CTRS_NONE)
-			break;
-	if (i < plan->n)
-		ctr = ib_counters_open(&ccfg, &unavail);
-	else
-		ib_unavail_add(&unavail, "counters", "counters=none");
-	{
-		json_t *opened = json_array();
-
-		ib_counters_names_json(ctr, ~0U, opened);
-		json_object_set_new(ctx, "counter_sources", opened);
-		json_object_set_new(ctx, "counters_mode",
-				    json_string(cfg->counters_mode ?: "auto"));
+	ctr = open_counters(cfg, plan, ctx);
+	if (ib_ranks.multi && ib_rankrun_contexts(ctx, topo, plan->n)) {
+		if (ctr)
+			ib_counters_close(ctr);
+		ib_lab_close();
+		json_decref(ctx);
+		return IB_EXIT_USAGE;
 	}
-	ua = json_array();
-	for (i = 0; i < unavail.n; i++) {
-		json_t *u = json_object();
-
-		json_object_set_new(u, "name", json_string(unavail.u[i].name));
-		json_object_set_new(u, "reason", json_string(unavail.u[i].reason));
-		json_array_append_new(ua, u);
-	}
-	json_object_set_new(ctx, "counters_unavailable", ua);
 	doc = ib_results_new(ctx);
 	/* nothing is measured unless its results can be kept */
 	if (ib_results_write_at(dir, doc, false, failed, sizeof(failed))) {
@@ -187,12 +243,32 @@ static int run_plan(const struct run_cfg *cfg, struct ib_plan *plan,
 		uint64_t lab_ns;
 		double per;
 
-		rc = ib_point_run(pt, topo, ctr, row, brief, sizeof(brief));
-		json_array_append_new(json_object_get(doc, "results"), row);
-		nok += rc == IB_POINT_OK;
-		nskip += rc == IB_POINT_SKIPPED;
-		nres += rc == IB_POINT_SKIPPED_RESOURCE;
-		nerr += rc == IB_POINT_ERROR;
+		if (ib_ranks.multi) {
+			/* every rank's rows of the point (gathered by rank 0) */
+			json_t *rows = json_array(), *r;
+			size_t k;
+
+			json_decref(row);
+			ib_rankrun_point(pt, topo, ctr, rows, brief, sizeof(brief));
+			json_array_foreach(rows, k, r) {
+				const char *st = json_string_value(json_object_get(r, "status")) ?: "";
+
+				nok += !strcmp(st, "ok");
+				nskip += !strcmp(st, "skipped");
+				nerr += !strcmp(st, "error");
+				if (!k)
+					row = r;
+			}
+			json_array_extend(json_object_get(doc, "results"), rows);
+			json_decref(rows);
+		} else {
+			rc = ib_point_run(pt, topo, ctr, row, brief, sizeof(brief));
+			json_array_append_new(json_object_get(doc, "results"), row);
+			nok += rc == IB_POINT_OK;
+			nskip += rc == IB_POINT_SKIPPED;
+			nres += rc == IB_POINT_SKIPPED_RESOURCE;
+			nerr += rc == IB_POINT_ERROR;
+		}
 		if (ib_lab_host_elapsed(&lab_ns))
 			per = (double)lab_ns / 1e9 / (i + 1);
 		else
@@ -396,17 +472,16 @@ static const char *run_wide(const struct ib_job *cli, const struct ib_suite *sui
 	return v && v[0] ? v : NULL;
 }
 
+static int run_ranked(struct run_cfg *cfg_, struct ib_job *cli_, const char *suite_arg,
+		      const char *only, int argc, char **argv);
+
 int cmd_run(int argc, char **argv)
 {
 	struct run_cfg cfg = { .results_dir = "results", .platform = "host" };
-	static struct ib_suite suite;
 	static struct ib_job cli;
-	struct ib_topo topo;
-	struct ib_plan plan;
 	const char *suite_arg = NULL, *only = NULL;
-	char err[1200], path[PATH_MAX], where[140];
+	char err[1200], where[140];
 	int i, rc;
-	bool adhoc;
 
 	memset(&cli, 0, sizeof(cli));
 	for (i = 1; i < argc; i++) {
@@ -465,6 +540,27 @@ int cmd_run(int argc, char **argv)
 	}
 	if ((rc = check_cfg(&cfg)))
 		return rc;
+	/* mpirun -np N: N ranks (ib_ranks.h); otherwise nothing changes */
+	if ((rc = ib_ranks_init()))
+		return rc;
+	rc = run_ranked(&cfg, &cli, suite_arg, only, argc, argv);
+	ib_ranks_finalize();
+	return rc;
+}
+
+static int run_ranked(struct run_cfg *cfg_, struct ib_job *cli_, const char *suite_arg,
+		      const char *only, int argc, char **argv)
+{
+	struct run_cfg cfg = *cfg_;
+	static struct ib_suite suite;
+	static struct ib_job cli;
+	struct ib_topo topo;
+	struct ib_plan plan;
+	char err[1200], path[PATH_MAX];
+	int rc;
+	bool adhoc;
+
+	cli = *cli_;
 	adhoc = !suite_arg;
 	if (suite_arg) {
 		if (find_suite(suite_arg, path, sizeof(path)))
@@ -495,6 +591,7 @@ int cmd_run(int argc, char **argv)
 	}
 	if ((rc = load_topology(&topo)))
 		return rc;
+	ib_ranks_pick_device(&topo);
 	if (ib_plan_expand(&suite, &cli, only, &topo, adhoc, &plan, err, sizeof(err))) {
 		fprintf(stderr, "iommubench: %s\n", err);
 		ib_topo_free(&topo);

@@ -117,6 +117,11 @@ const struct ib_option ib_options[IB_O_MAX] = {
 				       IB_OPT_F_RUNNER,
 			       0, 0, "", NULL,
 			       "PAPI event list, e.g. PAPI_TOT_CYC,PAPI_TLB_DM" },
+	/* multi-rank runs (mpirun, ib_ranks.h): unset = together */
+	[IB_O_CONCURRENCY] = { "concurrency", IB_OPT_ENUM, IB_OPT_F_RUNNER, 0, 0, "",
+			       "alone,together",
+			       "with several ranks (mpirun): all measure at once "
+			       "(together) or one after another (alone)" },
 };
 
 /* "map,edu,...": the registry's engine names, built once. */

@@ -209,7 +209,7 @@ static int resolve(const struct ib_topo *t, struct ib_point *base,
 				name_add(pt.name, sizeof(pt.name), "dev_node", v);
 			}
 		}
-		anchor = pt.dev_node >= 0 ? pt.dev_node : ib_topo_first_cpu_node(t);
+		anchor = pt.dev_node >= 0 ? pt.dev_node : ib_topo_anchor_node(t);
 		why[0] = '\0';
 		nc = node_choices(t, p, IB_O_CPU_NODE, anchor, true, cpus, why,
 				  sizeof(why));

@@ -17,6 +17,7 @@
 #include "ib_lab_ctl.h"
 #include "ib_module.h"
 #include "ib_point.h"
+#include "ib_ranks.h"
 #include "ib_results.h"
 #include "ib_repctl.h"
 #include "ib_run.h"
@@ -25,6 +26,10 @@
 /* The one interrupt flag: set by main.c's handler, read by the
  * controller, the engines' sample loops and the row of a cut point. */
 volatile sig_atomic_t ib_interrupted;
+
+/* Multi-rank runs (cli/run_ranks.c): the start barrier, called once right
+ * before the timing pass; NULL otherwise. */
+void (*ib_point_timing_hook)(void);
 
 static void set_params(json_t *params, const struct ib_point *pt)
 {
@@ -190,7 +195,8 @@ enum marks_at { MARKS_NONE, MARKS_TIMING, MARKS_COUNTING };
 
 static enum marks_at marks_where(enum ib_counters_mode mode)
 {
-	if (!ib_lab_active() || mode == IB_CTRS_NONE)
+	/* several ranks: rank 0 marks each step around all of them */
+	if (!ib_lab_active() || mode == IB_CTRS_NONE || ib_ranks.multi)
 		return MARKS_NONE;
 	return mode == IB_CTRS_SEPARATE ? MARKS_COUNTING : MARKS_TIMING;
 }
@@ -294,6 +300,8 @@ enum ib_point_outcome ib_point_run(const struct ib_point *pt,
 		rc = IB_POINT_ERROR;
 		goto out;
 	}
+	if (ib_point_timing_hook)
+		ib_point_timing_hook();
 	ib_counters_start_set(ctr, split.timing);
 	erc = ib_repctl_run(&rc_, one_rep, &ctx, &rep, why, sizeof(why));
 	ib_counters_stop_set(ctr, split.timing, &cset);

@@ -50,6 +50,11 @@ int ib_topo_first_cpu_node(const struct ib_topo *t)
 	return t->nnodes ? t->node[0] : 0;
 }
 
+int ib_topo_anchor_node(const struct ib_topo *t)
+{
+	return t->rank_node_set ? t->rank_node : ib_topo_first_cpu_node(t);
+}
+
 int ib_topo_remote(const struct ib_topo *t, int from, bool want_cpu)
 {
 	int f = ib_topo_index(t, from), i, best = -1;

@@ -57,6 +57,18 @@
  * A counter whose events were not enabled with -trace (per
  * RUNDIR/qemu-cmdline.txt when present) is not written; it is listed in
  * context.counters_unavailable instead.
+ *
+ * Multi-rank runs (rows with params.rank, docs/harness.md "Ranks"): rank 0
+ * marks each step once, so several devices work inside one interval.  A
+ * mark names a row, or the rows "<mark>/rank:<N>" of a step all ranks
+ * measured together; each such row gets only the events of its own device,
+ * by the requester id QEMU traces (sid = bus << 8 | devfn of params.device):
+ * "sid 0x.." of vtd_iotlb_page_hit/update and vtd_dmar_fault, "bus 0x..
+ * devfn 0x.." of the context-cache events, and "domain 0x.." of the
+ * invalidation descriptors, mapped to a sid by the page events of the whole
+ * log (a domain seen with two sids is not split).  Global invalidations
+ * name no device and are attributed to none.  Such rows record the sid in
+ * params.lab_sid and each counter's source ends in "[sid=0x..]".
  */
 #include <errno.h>
 #include <fnmatch.h>
@@ -148,11 +160,25 @@ static bool guest_blind(const struct lab_counter *c)
 	return c->vendor == V_VIRTIO && !strcmp(c->name, "io_page_faults");
 }
 
+
+#define MAX_SIDS 16 /* devices per interval that get their own counts */
+
+struct sid_count {
+	int sid;
+	uint64_t n[NEV];
+};
+
 struct interval {
 	char *name;
 	uint64_t begin, end;
 	uint64_t n[NEV];
+	struct sid_count by_sid[MAX_SIDS];
+	int nsid;
 };
+
+/* domain id -> sid, learned from the page events (-1 none, -2 several) */
+#define MAX_DOMAINS 65536
+static int *dom_sid;
 
 struct marks {
 	struct interval *iv;
@@ -287,6 +313,99 @@ static int line_event(const char *line)
 	return -1;
 }
 
+/* The hex number after " <key> 0x" in line, or -1. */
+static long line_hex(const char *line, const char *key)
+{
+	char pat[32];
+	const char *p;
+
+	snprintf(pat, sizeof(pat), " %s 0x", key);
+	p = strstr(line, pat);
+	return p ? strtol(p + strlen(pat), NULL, 16) : -1;
+}
+
+/* The requester id of an event line, or -1 (none, or not known). */
+static int line_sid(const char *line, int e)
+{
+	long v, b;
+
+	switch (e) {
+	case EV_PAGE_HIT:
+	case EV_PAGE_UPDATE:
+	case EV_DMAR_FAULT:
+		v = line_hex(line, "sid");
+		return v >= 0 && v <= 0xffff ? (int)v : -1;
+	case EV_CC_HIT:
+	case EV_CC_UPDATE:
+		b = line_hex(line, "bus");
+		v = line_hex(line, "devfn");
+		return b >= 0 && b <= 0xff && v >= 0 && v <= 0xff ? (int)(b << 8 | v) : -1;
+	case EV_INV_DOMAIN:
+	case EV_INV_PAGES:
+		v = line_hex(line, "domain");
+		return dom_sid && v >= 0 && v < MAX_DOMAINS && dom_sid[v] >= 0 ? dom_sid[v] : -1;
+	default:
+		return -1;
+	}
+}
+
+/* First pass for splitting: which sid each domain id belongs to. */
+static int learn_domains(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *line = NULL;
+	size_t cap = 0;
+	int e, i;
+
+	if (!f)
+		return -1;
+	dom_sid = malloc(MAX_DOMAINS * sizeof(*dom_sid));
+	if (!dom_sid) {
+		fclose(f);
+		return -1;
+	}
+	for (i = 0; i < MAX_DOMAINS; i++)
+		dom_sid[i] = -1;
+	while (getline(&line, &cap, f) > 0) {
+		long d;
+		int sid;
+
+		e = line_event(line);
+		if (e != EV_PAGE_HIT && e != EV_PAGE_UPDATE)
+			continue;
+		d = line_hex(line, "domain");
+		sid = line_sid(line, e);
+		if (d < 0 || d >= MAX_DOMAINS || sid < 0)
+			continue;
+		if (dom_sid[d] == -1)
+			dom_sid[d] = sid;
+		else if (dom_sid[d] != sid)
+			dom_sid[d] = -2; /* shared by devices: not split */
+	}
+	free(line);
+	fclose(f);
+	return 0;
+}
+
+static void count_sid(struct interval *iv, int sid, int e)
+{
+	int i;
+
+	if (sid < 0)
+		return;
+	for (i = 0; i < iv->nsid; i++)
+		if (iv->by_sid[i].sid == sid)
+			break;
+	if (i == iv->nsid) {
+		if (iv->nsid == MAX_SIDS)
+			return;
+		memset(&iv->by_sid[i], 0, sizeof(iv->by_sid[i]));
+		iv->by_sid[i].sid = sid;
+		iv->nsid++;
+	}
+	iv->by_sid[i].n[e]++;
+}
+
 static int count_trace(const char *path, struct marks *m)
 {
 	FILE *f = fopen(path, "r");
@@ -313,8 +432,11 @@ static int count_trace(const char *path, struct marks *m)
 		}
 		if (lo > 0 && off < m->iv[lo - 1].end) {
 			e = line_event(line);
-			if (e >= 0)
+			if (e >= 0) {
 				m->iv[lo - 1].n[e]++;
+				if (dom_sid)
+					count_sid(&m->iv[lo - 1], line_sid(line, e), e);
+			}
 		}
 		off += (uint64_t)len;
 	}
@@ -443,6 +565,49 @@ static void note_lab_live(json_t *row)
 	json_array_append_new(arr, json_string("lab"));
 }
 
+#define MAX_STEP_ROWS 1024
+
+/* The rows a mark names: the row of that name, or the step's rows
+ * "<mark>/rank:0", "/rank:1", ... of a multi-rank run. */
+static int step_rows(json_t *names, struct ib_run *run, const char *mark,
+		     json_t *rows[MAX_STEP_ROWS])
+{
+	json_t *idx = json_object_get(names, mark);
+	char name[4096];
+	int n = 0;
+
+	if (idx) {
+		rows[0] = run->rows[json_integer_value(idx)].json;
+		return 1;
+	}
+	for (n = 0; n < MAX_STEP_ROWS; n++) {
+		snprintf(name, sizeof(name), "%s/rank:%d", mark, n);
+		idx = json_object_get(names, name);
+		if (!idx)
+			break;
+		rows[n] = run->rows[json_integer_value(idx)].json;
+	}
+	return n;
+}
+
+/* The requester id of a PCI BDF "dddd:bb:dd.f" (or "bb:dd.f"), or -1. */
+static int bdf_sid(const char *bdf)
+{
+	unsigned int dom, bus, dev, fn;
+
+	if (!bdf)
+		return -1;
+	if (sscanf(bdf, "%x:%x:%x.%x", &dom, &bus, &dev, &fn) != 4) {
+		if (sscanf(bdf, "%x:%x.%x", &bus, &dev, &fn) != 3)
+			return -1;
+	}
+	if (bus > 0xff || dev > 0x1f || fn > 7)
+		return -1;
+	return (int)(bus << 8 | dev << 3 | fn);
+}
+
+/* Merges the counts of every interval named like m->iv[k] into row: all
+ * events, or (a row of a multi-rank run with a device) its sid's only. */
 /*
  * QEMU 7.2's amd-iommu caches one IOTLB entry per 4 KiB page whatever the
  * IOPTE size (amdvi_update_iotlb/amdvi_iotlb_lookup key on addr >> 12),
@@ -456,6 +621,70 @@ static void note_amd_entry_bytes(json_t *row)
 
 	if (json_is_object(params))
 		json_object_set_new(params, "iotlb_entry_bytes", json_integer(4096));
+}
+
+static int merge_row(json_t *row, struct marks *m, size_t k, const int enabled[NEV],
+		     enum lab_vendor vendor)
+{
+	json_t *params = json_object_get(row, "params"), *counters;
+	uint64_t tot[NEV] = { 0 };
+	int sid = -1, e, i;
+	char src[160];
+	size_t j;
+
+	if (json_object_get(params, "rank"))
+		sid = bdf_sid(json_string_value(json_object_get(params, "device")));
+	for (j = k; j < m->n; j++) {
+		if (strcmp(m->iv[j].name, m->iv[k].name))
+			continue;
+		if (sid < 0) {
+			for (e = 0; e < NEV; e++)
+				tot[e] += m->iv[j].n[e];
+			continue;
+		}
+		for (i = 0; i < m->iv[j].nsid; i++)
+			if (m->iv[j].by_sid[i].sid == sid)
+				for (e = 0; e < NEV; e++)
+					tot[e] += m->iv[j].by_sid[i].n[e];
+	}
+	if (sid >= 0)
+		json_object_set_new(params, "lab_sid", json_integer(sid));
+	counters = json_object_get(row, "counters");
+	if (!json_is_object(counters)) {
+		counters = json_object();
+		json_object_set_new(row, "counters", counters);
+	}
+	for (j = 0; j < NCOUNTERS; j++) {
+		const struct lab_counter *c = &lab_counters[j];
+		json_t *old = json_object_get(counters, c->name), *o;
+		const char *osrc = json_string_value(json_object_get(old, "source"));
+		uint64_t v = 0;
+		int x, all = 1;
+
+		if (c->vendor != vendor)
+			continue;
+		for (x = 0; x < 3 && c->ev[x] >= 0; x++) {
+			all &= enabled[c->ev[x]];
+			v += tot[c->ev[x]];
+		}
+		if (!all)
+			continue;
+		if (old && !(osrc && !strncmp(osrc, "lab:", 4)) &&
+		    !(guest_blind(c) && json_integer_value(json_object_get(old, "value")) == 0))
+			continue; /* a guest-side count of the same name wins */
+		if (sid >= 0)
+			snprintf(src, sizeof(src), "%s[sid=0x%x]", c->source, sid);
+		else
+			snprintf(src, sizeof(src), "%s", c->source);
+		o = json_object();
+		json_object_set_new(o, "value", json_integer((json_int_t)v));
+		json_object_set_new(o, "source", json_string(src));
+		json_object_set_new(counters, c->name, o);
+	}
+	if (vendor == V_AMD)
+		note_amd_entry_bytes(row);
+	note_lab_live(row);
+	return 1;
 }
 
 int ib_lab_merge(json_t *doc, const char *dir, const char *trace, const char *marks_path,
@@ -486,6 +715,16 @@ int ib_lab_merge(json_t *doc, const char *dir, const char *trace, const char *ma
 		goto out;
 	}
 	vendor = lab_vendor(cpath, ctx);
+	/* a multi-rank run: counts split per device (first pass: domains) */
+	for (k = 0; k < run.nrows; k++)
+		if (json_object_get(json_object_get(run.rows[k].json, "params"), "rank"))
+			break;
+	if (k < run.nrows) {
+		for (j = 0; j < m.n; j++)
+			memset(m.iv[j].n, 0, sizeof(m.iv[j].n));
+		if (learn_domains(trace) || count_trace(trace, &m))
+			goto out;
+	}
 	/* marks name rows: find each by name once (rows are unique by name) */
 	names = json_object();
 	if (!names)
@@ -495,9 +734,8 @@ int ib_lab_merge(json_t *doc, const char *dir, const char *trace, const char *ma
 			json_object_set_new(names, run.rows[k].name, json_integer((json_int_t)k));
 
 	for (k = 0; k < m.n; k++) {
-		json_t *row, *counters;
-		uint64_t tot[NEV] = { 0 };
-		int e;
+		json_t *rows[MAX_STEP_ROWS];
+		int nrows, r;
 
 		/* a row measured in several intervals: first one merges all */
 		for (j = 0; j < k; j++)
@@ -505,51 +743,15 @@ int ib_lab_merge(json_t *doc, const char *dir, const char *trace, const char *ma
 				break;
 		if (j < k)
 			continue;
-		row = json_object_get(names, m.iv[k].name);
-		row = row ? run.rows[json_integer_value(row)].json : NULL;
-		if (!row) {
+		nrows = step_rows(names, &run, m.iv[k].name, rows);
+		if (!nrows) {
 			fprintf(stderr, "iommubench: lab-merge: marks name %s, which is not a row of %s\n",
 				m.iv[k].name, rpath);
 			continue;
 		}
-		for (j = k; j < m.n; j++)
-			if (!strcmp(m.iv[j].name, m.iv[k].name))
-				for (e = 0; e < NEV; e++)
-					tot[e] += m.iv[j].n[e];
-		counters = json_object_get(row, "counters");
-		if (!json_is_object(counters)) {
-			counters = json_object();
-			json_object_set_new(row, "counters", counters);
-		}
-		for (j = 0; j < NCOUNTERS; j++) {
-			const struct lab_counter *c = &lab_counters[j];
-			json_t *old = json_object_get(counters, c->name), *o;
-			const char *osrc = json_string_value(json_object_get(old, "source"));
-			uint64_t v = 0;
-			int x, all = 1;
-
-			if (c->vendor != vendor)
-				continue;
-			for (x = 0; x < 3 && c->ev[x] >= 0; x++) {
-				all &= enabled[c->ev[x]];
-				v += tot[c->ev[x]];
-			}
-			if (!all)
-				continue;
-			if (old && !(osrc && !strncmp(osrc, "lab:", 4)) &&
-			    !(guest_blind(c) && json_integer_value(json_object_get(old, "value")) == 0))
-				continue; /* a guest-side count of the same name wins */
-			o = json_object();
-			json_object_set_new(o, "value", json_integer((json_int_t)v));
-			json_object_set_new(o, "source", json_string(c->source));
-			json_object_set_new(counters, c->name, o);
-		}
-		if (vendor == V_AMD)
-			note_amd_entry_bytes(row);
-		note_lab_live(row);
-		rows_merged++;
+		for (r = 0; r < nrows; r++)
+			rows_merged += merge_row(rows[r], &m, k, enabled, vendor);
 	}
-
 	/* context: unavailable lab counters (replacing an earlier merge's) */
 	ua = json_object_get(ctx, "counters_unavailable");
 	if (!json_is_array(ua)) {
@@ -587,6 +789,8 @@ int ib_lab_merge(json_t *doc, const char *dir, const char *trace, const char *ma
 		rows_merged, m.n, rpath);
 	ret = rows_merged;
 out:
+	free(dom_sid);
+	dom_sid = NULL;
 	json_decref(names);
 	ib_run_free(&run);
 	marks_free(&m);

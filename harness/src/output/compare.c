@@ -464,7 +464,69 @@ static int overlay_plots(const char *csv, const struct cmp_out *o, const struct 
 static void usage(void)
 {
 	fprintf(stderr, "usage: iommubench compare A B [C...] [-o compare.csv] [--min-effect PCT]\n"
-			"  A, B, ...: run directories or results.json files; each is compared with A\n");
+			"       iommubench compare --by-rank RUN [-o compare.csv] [--min-effect PCT]\n"
+			"  A, B, ...: run directories or results.json files; each is compared with A\n"
+			"  --by-rank: the ranks (hosts, devices) of one multi-rank run, each with rank 0\n");
+}
+
+/*
+ * --by-rank: one multi-rank run as one run per rank: rank k's own context
+ * (context.ranks[k].context) and its rows, named without "/rank:<k>", so
+ * compare_pair() compares every rank with rank 0 exactly as two runs
+ * (context diff, Mann-Whitney or CI overlap).  -1 after a one-line message.
+ */
+static int split_by_rank(struct run *src, struct run **out, int *n)
+{
+	json_t *ranks = json_object_get(json_object_get(src->doc, "context"), "ranks"), *rk;
+	size_t i, j;
+	struct run *r;
+
+	if (!json_is_array(ranks) || json_array_size(ranks) < 2) {
+		fprintf(stderr, "iommubench: compare: --by-rank %s: not a multi-rank run (no context.ranks)\n",
+			src->arg);
+		return -1;
+	}
+	r = calloc(json_array_size(ranks), sizeof(*r));
+	if (!r)
+		return -1;
+	json_array_foreach(ranks, i, rk) {
+		json_t *ctx = json_object_get(rk, "context"), *rows = json_array(), *row;
+		long long k = json_integer_value(json_object_get(rk, "rank"));
+		char suffix[48], id[256];
+
+		snprintf(suffix, sizeof(suffix), "/rank:%lld", k);
+		snprintf(id, sizeof(id), "rank:%lld@%s", k,
+			 json_string_value(json_object_get(rk, "host")) ?: "?");
+		r[i].arg = src->arg;
+		snprintf(r[i].path, sizeof(r[i].path), "%s", src->path);
+		tty(id, r[i].id, sizeof(r[i].id));
+		r[i].doc = json_object();
+		r[i].by_name = json_object();
+		json_object_set_new(r[i].doc, "context",
+				    json_is_object(ctx) ? json_deep_copy(ctx) : json_object());
+		json_object_set_new(r[i].doc, "results", rows);
+		json_array_foreach(json_object_get(src->doc, "results"), j, row) {
+			const char *name = json_string_value(json_object_get(row, "name"));
+			json_t *copy;
+			size_t nl;
+
+			if (!name || json_integer_value(json_object_get(
+					     json_object_get(row, "params"), "rank")) != k ||
+			    !json_object_get(json_object_get(row, "params"), "rank"))
+				continue;
+			nl = strlen(name);
+			if (nl < strlen(suffix) || strcmp(name + nl - strlen(suffix), suffix))
+				continue;
+			copy = json_deep_copy(row);
+			json_object_set_new(copy, "name", json_stringn(name, nl - strlen(suffix)));
+			json_array_append_new(rows, copy);
+			json_object_set(r[i].by_name, json_string_value(json_object_get(copy, "name")),
+					copy);
+		}
+	}
+	*out = r;
+	*n = (int)json_array_size(ranks);
+	return 0;
 }
 
 int cmd_compare(int argc, char **argv)
@@ -474,11 +536,14 @@ int cmd_compare(int argc, char **argv)
 	struct cmp_out o = { .min_effect = 0.01 };
 	char *end, tmp[PATH_MAX + 32];
 	int n = 0, i, ret = IB_EXIT_USAGE;
+	bool by_rank = false;
 
 	if (!runs)
 		return IB_EXIT_FAILED;
 	for (i = 1; i < argc; i++) {
-		if ((!strcmp(argv[i], "-o") || !strcmp(argv[i], "--output")) && i + 1 < argc) {
+		if (!strcmp(argv[i], "--by-rank")) {
+			by_rank = true;
+		} else if ((!strcmp(argv[i], "-o") || !strcmp(argv[i], "--output")) && i + 1 < argc) {
 			out = argv[++i];
 		} else if (!strcmp(argv[i], "--min-effect") && i + 1 < argc) {
 			o.min_effect = strtod(argv[++i], &end) / 100.0;
@@ -497,6 +562,22 @@ int cmd_compare(int argc, char **argv)
 		} else if (load_run(argv[i], &runs[n++])) {
 			goto done;
 		}
+	}
+	if (by_rank) {
+		struct run *split;
+		int ns;
+
+		if (n != 1) {
+			fprintf(stderr, "iommubench: compare: --by-rank: expected one run, got %d\n", n);
+			goto done;
+		}
+		if (split_by_rank(&runs[0], &split, &ns))
+			goto done;
+		json_decref(runs[0].by_name);
+		json_decref(runs[0].doc);
+		free(runs);
+		runs = split;
+		n = ns;
 	}
 	if (n < 2) {
 		usage();

@@ -163,7 +163,7 @@ struct series {
 
 struct group {
 	char ps[16];
-	char suffix[48]; /* "/engine:<name>" for a non-DMA engine's chase rows */
+	char suffix[96]; /* "/engine:<name>" (a non-DMA engine's chase rows), "/concurrency:<c>/rank:<N>" */
 	struct series *s;
 	size_t n, cap;
 };
@@ -732,6 +732,21 @@ out:
 	return row;
 }
 
+/* Multi-rank runs: one reach per concurrency and rank (each device alone
+ * and together, the contention suite): "/concurrency:<c>/rank:<N>". */
+static void rank_suffix(json_t *row, char *suffix, size_t len)
+{
+	json_t *p = json_object_get(row, "params");
+	const char *c = json_string_value(json_object_get(p, "concurrency"));
+	json_t *rank = json_object_get(p, "rank");
+	size_t off = strlen(suffix);
+
+	if (c && off < len)
+		off += (size_t)snprintf(suffix + off, len - off, "/concurrency:%s", c);
+	if (json_is_integer(rank) && off < len)
+		snprintf(suffix + off, len - off, "/rank:%lld", (long long)json_integer_value(rank));
+}
+
 int ib_derive_iotlb_reach(json_t *doc, char *err, size_t errlen)
 {
 	json_t *rows = json_object_get(doc, "results");
@@ -760,13 +775,14 @@ int ib_derive_iotlb_reach(json_t *doc, char *err, size_t errlen)
 		const struct ib_row *r = &run.rows[i];
 		const struct ib_engine *e = ib_engine_find(r->engine);
 		const char *ps = r->p.page_size;
-		char key[600], suffix[48] = "";
+		char key[600], suffix[96] = "";
 		struct series *s;
 
 		if (!dma_row(r))
 			continue;
 		if (e && !(e->flags & IB_ENG_DMA))
 			snprintf(suffix, sizeof(suffix), "/engine:%s", e->name);
+		rank_suffix(r->json, suffix, sizeof(suffix));
 		for (gi = 0; gi < ng; gi++)
 			if (!strcmp(g[gi].ps, ps) && !strcmp(g[gi].suffix, suffix))
 				break;

@@ -18,7 +18,7 @@
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Parameters that tell series apart (report_series.c dims[]). */
-#define NDIMS 15
+#define NDIMS 16
 extern const char *const rp_dims[NDIMS];
 extern const char *const rp_skip_window[]; /* { "window", NULL } */
 
@@ -95,6 +95,9 @@ struct report {
 	char werr[PATH_MAX + 128]; /* the first failed write: exit 3, nothing more */
 };
 
+
+/* report_ranks.c: the sections of a multi-rank run (nothing otherwise) */
+void rp_html_ranks(FILE *f, struct report *R);
 
 /* report_series.c */
 /* A number's text as results.csv writes it (ib_results_num_text). */

@@ -52,7 +52,7 @@
 const char *const rp_dims[NDIMS] = {
 	"page_size", "job",	 "engine",   "pattern",	 "xfer_size",	"threads",
 	"granule",   "iommu_mode", "iommu_mode_effective", "direction", "cpu_node",
-	"mem_node",  "dev_node", "device",   "window",
+	"mem_node",  "dev_node", "device",   "window", "concurrency",
 };
 
 _Static_assert(ARRAY_SIZE(rp_dims) == NDIMS, "dims and NDIMS agree");
@@ -87,7 +87,10 @@ const char *rp_dim_val(const struct ib_row *r, const char *dim)
 		       !strcmp(dim, "dev_node")	 ? p->dev_node :
 						   "";
 	case 'c':
-		return !strcmp(dim, "cpu_node") ? p->cpu_node : "";
+		/* concurrency: multi-rank runs only (contention suite) */
+		return !strcmp(dim, "cpu_node") ? p->cpu_node :
+		       S(json_string_value(json_object_get(json_object_get(r->json, "params"),
+							   "concurrency")));
 	case 'm':
 		return !strcmp(dim, "mem_node") ? p->mem_node : "";
 	case 'x':

@@ -867,5 +867,17 @@ size_t ib_row_series_key(const struct ib_row *r, const char *const *skip, char *
 	KN("window", "%.17g", p->window);
 #undef KS
 #undef KN
+	/* multi-rank runs only (one-process keys unchanged): each rank's and
+	 * each concurrency's rows are their own series */
+	{
+		json_t *params = json_object_get(r->json, "params");
+		const char *c = json_string_value(json_object_get(params, "concurrency"));
+		json_t *rank = json_object_get(params, "rank");
+
+		if (c && !skipped("concurrency", skip))
+			key_add(buf, len, &o, "concurrency=%s\x1f", c);
+		if (json_is_integer(rank) && !skipped("rank", skip))
+			key_add(buf, len, &o, "rank=%lld\x1f", (long long)json_integer_value(rank));
+	}
 	return o;
 }
