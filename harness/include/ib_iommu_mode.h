@@ -20,6 +20,15 @@
 int ib_iommu_mode_apply(const char *bdf, const char *mode, char *eff,
 			size_t efflen, char *why, size_t whylen);
 
+/*
+ * The same, binding bdf to driver afterwards (NULL: the driver it had
+ * before this run first changed it, e.g. nvme; "vfio-pci").  With mode
+ * current the type is kept and only the binding changes (when it differs).
+ * Everything is recorded and restored as above.
+ */
+int ib_iommu_mode_apply_bind(const char *bdf, const char *mode, const char *driver,
+			     char *eff, size_t efflen, char *why, size_t whylen);
+
 /* Effective mode of bdf's group now (off when it has no group). */
 const char *ib_iommu_mode_read(const char *bdf, char *buf, size_t len);
 

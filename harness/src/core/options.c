@@ -52,7 +52,8 @@ const struct ib_option ib_options[IB_O_MAX] = {
 	[IB_O_DEV_NODE] = { "dev_node", IB_OPT_NODE, 0, 0, 4095, "local",
 			    NULL, "NUMA node of the device (picks the device)" },
 	[IB_O_DEVICE] = { "device", IB_OPT_DEVICE, 0, 0, 0, "auto", NULL,
-			  "PCI BDF of the device, its index (cuda), or auto" },
+			  "PCI BDF of the device, its index (cuda), a block device "
+			  "/dev/NAME (nvme), or auto" },
 	[IB_O_DIRECTION] = { "direction", IB_OPT_ENUM, 0, 0, 0, "to_device",
 			     "to_device,from_device,bidir",
 			     "DMA direction (cpu: read or write the buffer)" },
@@ -117,6 +118,11 @@ const struct ib_option ib_options[IB_O_MAX] = {
 				       IB_OPT_F_RUNNER,
 			       0, 0, "", NULL,
 			       "PAPI event list, e.g. PAPI_TOT_CYC,PAPI_TLB_DM" },
+	/* default unset (rows of other engines do not carry it): 1 */
+	[IB_O_IODEPTH] = { "iodepth", IB_OPT_UINT, 0, 1, 4096, "", NULL,
+			   "outstanding I/Os (nvme; default 1)" },
+	[IB_O_VFIO_BACKEND] = { "vfio_backend", IB_OPT_ENUM, 0, 0, 0, "", "type1,iommufd",
+				"VFIO container kind (vfio; default type1)" },
 };
 
 /* "map,edu,...": the registry's engine names, built once. */
@@ -203,7 +209,7 @@ static void opt_expected(const struct ib_option *o, int id, char *buf, size_t le
 		break;
 	case IB_OPT_DEVICE:
 		snprintf(buf, len,
-			 "expected a PCI address such as 0000:00:03.0, an index, or auto");
+			 "expected a PCI address such as 0000:00:03.0, an index, /dev/NAME, or auto");
 		break;
 	case IB_OPT_STR:
 		snprintf(buf, len, "expected text");
@@ -315,6 +321,22 @@ static int parse_bdf(const char *s)
 	return -1;
 }
 
+bool ib_device_path(const char *s)
+{
+	size_t i, n;
+
+	if (!s || strncmp(s, "/dev/", 5))
+		return false;
+	s += 5;
+	n = strlen(s);
+	if (!n || n > 64 || s[0] == '.')
+		return false;
+	for (i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && !strchr("._-", s[i]))
+			return false;
+	return true;
+}
+
 bool ib_device_index(const char *s, unsigned int *idx)
 {
 	unsigned long v;
@@ -406,7 +428,8 @@ static int parse_value(int id, const char *value, struct ib_params *p)
 			p->node_kind[id] = IB_NODE_ID;
 		break;
 	case IB_OPT_DEVICE:
-		if (strcmp(value, "auto") && parse_bdf(value) && !ib_device_index(value, NULL))
+		if (strcmp(value, "auto") && parse_bdf(value) && !ib_device_index(value, NULL) &&
+		    !ib_device_path(value))
 			return -1;
 		break;
 	case IB_OPT_STR:
@@ -548,6 +571,14 @@ int ib_params_validate(const struct ib_params *p, char *err, size_t errlen)
 	}
 	if (ib_device_index(p->raw[IB_O_DEVICE], NULL) && !(e->flags & IB_ENG_DEVICE_INDEX)) {
 		snprintf(err, errlen,
+			 "device=%s: engine %s expects a PCI address such as 0000:00:03.0, or auto",
+			 p->raw[IB_O_DEVICE], e->name);
+		return -1;
+	}
+	if (ib_device_path(p->raw[IB_O_DEVICE]) != !!(e->flags & IB_ENG_DEVICE_PATH) &&
+	    (e->flags & IB_ENG_DEVICE_PATH || ib_device_path(p->raw[IB_O_DEVICE]))) {
+		snprintf(err, errlen, (e->flags & IB_ENG_DEVICE_PATH) ?
+			 "device=%s: engine %s expects a block device such as /dev/nvme0n1" :
 			 "device=%s: engine %s expects a PCI address such as 0000:00:03.0, or auto",
 			 p->raw[IB_O_DEVICE], e->name);
 		return -1;

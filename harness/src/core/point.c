@@ -273,6 +273,22 @@ enum ib_point_outcome ib_point_run(const struct ib_point *pt,
 		}
 		json_object_set_new(params, "iommu_mode_effective", json_string(eff));
 	}
+	if (e->pci_device) { /* a device a kernel driver (not the module) drives */
+		erc = e->pci_device(pt, ctx.device, sizeof(ctx.device), why, sizeof(why));
+		if (!erc)
+			erc = ib_iommu_mode_apply_bind(ctx.device, p->raw[IB_O_IOMMU_MODE],
+						       e->bind_driver, eff, sizeof(eff), why,
+						       sizeof(why));
+		if (!erc && e->settle)
+			erc = e->settle(pt, ctx.device, why, sizeof(why));
+		if (ctx.device[0])
+			json_object_set_new(params, "device", json_string(ctx.device));
+		if (erc) {
+			rc = row_of(erc);
+			goto out;
+		}
+		json_object_set_new(params, "iommu_mode_effective", json_string(eff));
+	}
 	erc = buffer_get(&buf, pt, why, sizeof(why));
 	if (buf.page_size_obtained)
 		json_object_set_new(params, "page_size_obtained",
@@ -349,7 +365,8 @@ enum ib_point_outcome ib_point_run(const struct ib_point *pt,
 
 	/* A bug guard: an engine reports only the metrics its descriptor
 	 * declares (help, derive and the report go by the descriptor). */
-	undeclared = ib_metrics_present(rc_.m, &rc_.bw) & ~e->metrics;
+	undeclared = (ib_metrics_present(rc_.m, &rc_.bw) |
+		      (rc_.iops.n ? IB_MB_IOPS : 0)) & ~e->metrics;
 	if (undeclared) {
 		char names[256];
 
@@ -399,6 +416,14 @@ enum ib_point_outcome ib_point_run(const struct ib_point *pt,
 		json_object_set_new(metrics, "bandwidth_bytes_per_s", mj);
 		ib_console_human(s.median, "bytes_per_s", tmp, sizeof(tmp));
 		snprintf(brief + off, blen - off, "%sbandwidth %s", off ? ", " : "", tmp);
+	}
+	if (rc_.iops.n && !ib_metric_summary(&rc_.iops, &s)) {
+		size_t off = strlen(brief);
+		json_t *mj = ib_metric_json(&s, "ios_per_s");
+
+		json_object_set_new(mj, "exact", json_boolean(ib_metric_exact(&rc_.iops)));
+		json_object_set_new(metrics, "iops", mj);
+		snprintf(brief + off, blen - off, "%s%.0f iops", off ? ", " : "", s.median);
 	}
 	if (rc_.have_facts) {
 		json_t *sizes = json_array();
