@@ -48,6 +48,7 @@ enum ib_opt_id {
  * index in the op option's allowed list): harness engines only. */
 #define IB_OP_CHASE 2	/* one-thread page-stride pointer chase */
 #define IB_OP_SM_COPY 3 /* copies by an SM kernel (cuda) */
+#define IB_OP_MAP 4	/* map/unmap calls only (vfio) */
 
 struct ib_option {
 	const char *name;    /* suite key; CLI is --name with '_' -> '-' */

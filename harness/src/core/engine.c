@@ -21,6 +21,7 @@
 	X(cuda)           \
 	X(cpu)            \
 	X(nvme)           \
+	X(vfio)           \
 	X(null)
 
 #define IB_ENGINE_DECL(n) extern const struct ib_engine ib_engine_##n;

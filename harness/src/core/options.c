@@ -22,9 +22,10 @@ const struct ib_option ib_options[IB_O_MAX] = {
 	[IB_O_ENGINE] = { "engine", IB_OPT_ENUM, IB_OPT_F_RUNNER, 0, 0, "null",
 			  NULL,
 			  "what moves the bytes (see iommubench help ENGINE)" },
-	[IB_O_OP] = { "op", IB_OPT_ENUM, 0, 0, 0, "bench", "bench,isolation,chase,sm_copy",
+	[IB_O_OP] = { "op", IB_OPT_ENUM, 0, 0, 0, "bench", "bench,isolation,chase,sm_copy,map",
 		      "timed benchmark, the isolation check, a page-stride pointer "
-		      "chase (cuda, cpu) or an SM copy kernel (cuda)" },
+		      "chase (cuda, cpu), an SM copy kernel (cuda) or map/unmap "
+		      "calls only (vfio)" },
 	[IB_O_PAGE_SIZE] = { "page_size", IB_OPT_ENUM, 0, 0, 0, "4k",
 			     "4k,2m,1g,thp",
 			     "host buffer backing (hugetlb for 2m and 1g)" },

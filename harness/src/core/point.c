@@ -260,6 +260,16 @@ enum ib_point_outcome ib_point_run(const struct ib_point *pt,
 		rc = IB_POINT_SKIPPED;
 		goto out;
 	}
+	/* a module device this run rebound (to vfio-pci, say) goes back to the
+	 * module before the module is asked about it */
+	if ((e->flags & IB_ENG_NEEDS_DEVICE) && pt->device[0]) {
+		erc = ib_iommu_mode_apply_bind(pt->device, "current", "iommubench", eff, sizeof(eff),
+					       why, sizeof(why));
+		if (erc) {
+			rc = row_of(erc);
+			goto out;
+		}
+	}
 	if (e->supported && e->supported(pt, why, sizeof(why))) {
 		rc = IB_POINT_SKIPPED;
 		goto out;
@@ -276,7 +286,9 @@ enum ib_point_outcome ib_point_run(const struct ib_point *pt,
 	if (e->pci_device) { /* a device a kernel driver (not the module) drives */
 		erc = e->pci_device(pt, ctx.device, sizeof(ctx.device), why, sizeof(why));
 		if (!erc)
-			erc = ib_iommu_mode_apply_bind(ctx.device, p->raw[IB_O_IOMMU_MODE],
+			erc = ib_iommu_mode_apply_bind(ctx.device,
+						       ib_engine_takes(e, IB_O_IOMMU_MODE) ?
+							       p->raw[IB_O_IOMMU_MODE] : "current",
 						       e->bind_driver, eff, sizeof(eff), why,
 						       sizeof(why));
 		if (!erc && e->settle)
@@ -287,7 +299,10 @@ enum ib_point_outcome ib_point_run(const struct ib_point *pt,
 			rc = row_of(erc);
 			goto out;
 		}
-		json_object_set_new(params, "iommu_mode_effective", json_string(eff));
+		/* a device another driver took over (vfio-pci) is in that
+		 * driver's domain, not its group's default type */
+		if (!e->bind_driver)
+			json_object_set_new(params, "iommu_mode_effective", json_string(eff));
 	}
 	erc = buffer_get(&buf, pt, why, sizeof(why));
 	if (buf.page_size_obtained)
