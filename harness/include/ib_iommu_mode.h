@@ -45,6 +45,14 @@ void ib_iommu_mode_restore_all(void);
  * the ledger is settled later by ib_iommu_mode_restore_all(). */
 void ib_iommu_mode_restore_signal(void);
 
+/*
+ * An engine holding a device open through a driver that cannot be unbound
+ * while held (vfio-pci waits for its users to let go) sets this to an
+ * async-signal-safe function that lets go (close, munmap); the restores
+ * call it before they unbind anything.  NULL = nothing held.
+ */
+extern void (*volatile ib_signal_release)(void);
+
 struct ib_state;
 /* Ledger: restores and drops the records of dead runs (ib_state_reap()).
  * "PREFIXrestored PATH OLD -> NEW" per type written; returns their number. */

@@ -331,9 +331,15 @@ static bool group_busy(const char *bdf, const char *mode, char *why, size_t whyl
 	return busy;
 }
 
+void (*volatile ib_signal_release)(void);
+
 void ib_iommu_mode_restore_signal(void)
 {
+	void (*release)(void) = ib_signal_release;
 	int i;
+
+	if (release)
+		release();
 
 	for (i = 0; i < nsaved; i++)
 		if (saved[i].recorded && !saved[i].restored)

@@ -41,6 +41,8 @@
 #include <limits.h>
 #include <linux/vfio.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -52,6 +54,7 @@
 #include "ib_buffer.h"
 #include "ib_engine.h"
 #include "ib_fileio.h"
+#include "ib_iommu_mode.h"
 #include "ib_run.h"
 #include "iommubench.h"
 
@@ -227,7 +230,12 @@ struct vs {
 	bool edu, irq_intx;
 };
 
-static void vs_close(struct vs *v)
+/* The session open now, for the signal handler (ib_signal_release): a
+ * device held open keeps vfio-pci's unbind waiting, so the restores let go
+ * of it first. */
+static struct vs *volatile held;
+
+static void vs_release_fds(struct vs *v)
 {
 	if (v->bar)
 		munmap((void *)v->bar, v->bar_len);
@@ -239,6 +247,44 @@ static void vs_close(struct vs *v)
 		close(v->container);
 	if (v->efd >= 0)
 		close(v->efd);
+	v->bar = NULL;
+	v->device = v->group = v->container = v->efd = -1;
+}
+
+/* The handler's part: anonymous memory replaces the BAR (its mapping holds
+ * the device file; later register accesses land there harmlessly and the
+ * engine stops at ib_interrupted), and the fds are closed. */
+static void release_signal(void)
+{
+	struct vs *v = held;
+
+	held = NULL;
+	if (!v)
+		return;
+	if (v->bar)
+		mmap((void *)v->bar, v->bar_len, PROT_READ | PROT_WRITE,
+		     MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (v->device >= 0)
+		close(v->device);
+	if (v->group >= 0)
+		close(v->group);
+	if (v->container >= 0)
+		close(v->container);
+	if (v->efd >= 0)
+		close(v->efd);
+	v->device = v->group = v->container = v->efd = -1;
+}
+
+static void vs_close(struct vs *v)
+{
+	sigset_t all, old;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	held = NULL;
+	ib_signal_release = NULL;
+	vs_release_fds(v);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
 static int vs_open(struct vs *v, const char *bdf, bool need_edu, char *err, size_t errlen)
@@ -250,6 +296,9 @@ static int vs_open(struct vs *v, const char *bdf, bool need_edu, char *err, size
 	ssize_t n;
 
 	v->container = v->group = v->device = v->efd = -1;
+	v->bar = NULL;
+	held = v;
+	ib_signal_release = release_signal;
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu_group", bdf);
 	n = readlink(path, target, sizeof(target) - 1);
 	if (n <= 0) {
@@ -386,6 +435,10 @@ static int edu_dma(struct vs *v, uint64_t iova, uint64_t count, bool to_ram, boo
 {
 	uint64_t t0 = ib_now_ns(), cnt;
 
+	if (ib_interrupted || v->device < 0) {
+		snprintf(err, errlen, "interrupted");
+		return -1;
+	}
 	w64(v, EDU_DMA_SRC, to_ram ? EDU_BUF : iova);
 	w64(v, EDU_DMA_DST, to_ram ? iova : EDU_BUF);
 	w64(v, EDU_DMA_CNT, count);

@@ -7,13 +7,14 @@
 # serve several probes), a 1 GiB "VM start" map, edu DMA from user space
 # with verified data next to the module's edu rows, the isolation verdict
 # with the fault in the trace, iommufd as a skipped row with its reason, the
-# binding restored, and the passthrough suite (reduced) end to end.
+# binding restored (also after SIGTERM and SIGHUP, and after SIGKILL by
+# `iommubench restore`), and the passthrough suite (reduced) end to end.
 set -uo pipefail
 cd "$(dirname "$0")/../../.." || exit 2
 . tests/lib/lab-host.sh
 lab_prepare vfio
 python3 scripts/lab/lab.py exec --out "$out" --mem 8192 --hugepages 8 --hugepages-1g 2 \
-	--caching-mode off --edu-dma-mask 0xffffffffffff --module-params edu_dma_bits=48 --timeout 600 -- \
+	--caching-mode off --edu-dma-mask 0xffffffffffff --module-params edu_dma_bits=48 --timeout 300 -- \
 	's=/sys/bus/pci/devices/0000:00:03.0
 	echo "before: $(basename $(readlink $s/driver)) $(cat $s/driver_override)"
 	cat > /tmp/v.suite <<EOF
@@ -65,7 +66,16 @@ EOF
 	echo "after: $(basename $(readlink $s/driver)) $(cat $s/driver_override)"
 	iommubench run --suite /opt/iommubench/suites/passthrough.suite --iterations 20 --max-reps 1 --min-reps 1 --warmup 0 --results-dir /out --run-id p1 --platform qemu-lab
 	echo "suite rc=$?"
-	echo "after-suite: $(basename $(readlink $s/driver)) $(cat $s/driver_override)"' \
+	echo "after-suite: $(basename $(readlink $s/driver)) $(cat $s/driver_override)"
+	for sig in TERM HUP KILL; do
+		iommubench run --engine vfio --op map --device 0000:00:03.0 --window 4m --iterations 1000000 --max-time 600s --min-reps 1 --max-reps 1 --warmup 0 --results-dir /tmp --run-id s$sig >/dev/null 2>&1 & p=$!
+		sleep 2
+		echo "during-$sig: $(basename $(readlink $s/driver)) $(cat $s/driver_override)"
+		kill -$sig $p; wait $p
+		echo "after-$sig: $(basename $(readlink $s/driver)) $(cat $s/driver_override)"
+	done
+	iommubench restore
+	echo "after-restore: $(basename $(readlink $s/driver)) $(cat $s/driver_override)"' \
 	>"$out/guest.log" 2>&1
 d=$out/v/v1
 if [[ ! -f $d/results.json ]]; then
@@ -144,6 +154,13 @@ a2 = re.search(r"^after-suite: (\S+) (\S+)", log, re.M)
 ok(b and a and a2 and b.groups() == a.groups() == a2.groups() and b.group(1) == "iommubench",
    "binding restored: before %s, after %s, after the suite %s" % (b and b.groups(), a and a.groups(), a2 and a2.groups()))
 ok("run rc=0" in log, "vfio run exit 0")
+sig = {k: re.search(r"^%s: (\S+) (\S+)" % k, log, re.M) for k in
+       ("during-TERM", "after-TERM", "during-HUP", "after-HUP", "during-KILL", "after-KILL", "after-restore")}
+g = {k: v.groups() if v else None for k, v in sig.items()}
+ok(all(g[k] and g[k][0] == "vfio-pci" for k in ("during-TERM", "during-HUP", "during-KILL")) and
+   g["after-TERM"] == g["after-HUP"] == g["after-restore"] == b.groups() and g["after-KILL"][0] == "vfio-pci",
+   "signals: bound to vfio-pci while running; SIGTERM and SIGHUP restore, SIGKILL leaves vfio-pci and "
+   "`iommubench restore` puts it back: %s" % g)
 try:
     p = json.load(open(sys.argv[5]))["results"]
 except Exception as ex:
