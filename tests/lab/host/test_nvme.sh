@@ -3,7 +3,8 @@
 # IOMMU modes (the controller's group switched, nvme rebound and restored):
 # exact map/unmap counts per read (tracefs, counting pass), vIOMMU
 # invalidations per read (lab trace, timing pass), the binding and group
-# type restored, and a refusal as a skipped row.  One boot, about 40 s.
+# type restored (also after a SIGKILL, by `iommubench restore`), and a
+# refusal as a skipped row.  One boot, about 60 s.
 set -uo pipefail
 cd "$(dirname "$0")/../../.." || exit 2
 . tests/lib/lab-host.sh
@@ -16,6 +17,13 @@ python3 scripts/lab/lab.py exec --out "$out" --nvme 64M --timeout 400 -- \
 	echo "run rc=$?"
 	echo "after: $b $(basename $(readlink $s/driver)) $(cat $s/iommu_group/type) $(cat $s/driver_override)"
 	iommubench run --engine nvme --device /dev/nvme0n9 --results-dir /out --run-id n2 --platform qemu-lab
+	iommubench run --engine nvme --device /dev/nvme0n1 --iommu-mode identity --iterations 1000000 --min-reps 1 --max-reps 1 --warmup 0 --max-time 600s --results-dir /tmp --run-id k1 >/dev/null 2>&1 & p=$!
+	sleep 2
+	echo "during-kill: $b $(basename $(readlink $s/driver)) $(cat $s/iommu_group/type) $(cat $s/driver_override)"
+	kill -KILL $p; wait $p
+	iommubench restore
+	i=0; while [ ! -e /dev/nvme0n1 ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
+	echo "after-restore: $b $(basename $(readlink $s/driver)) $(cat $s/iommu_group/type) $(cat $s/driver_override)"
 	dd if=/dev/nvme0n1 bs=4096 count=1 2>/dev/null | od -An -tx1 | head -n1 | sed "s/^/data: /"' \
 	>"$out/guest.log" 2>&1
 d=$out/adhoc/n1
@@ -70,6 +78,11 @@ a = re.search(r"^after: (\S+) (\S+) (\S+) (\S+)", log, re.M)
 ok(b and a and b.groups() == a.groups() and b.group(2) == "nvme",
    "binding and group type restored: before %s, after %s" % (b and b.groups(), a and a.groups()))
 ok("run rc=0" in log, "run exit 0")
+k = re.search(r"^during-kill: (\S+) (\S+) (\S+) (\S+)", log, re.M)
+r = re.search(r"^after-restore: (\S+) (\S+) (\S+) (\S+)", log, re.M)
+ok(k and r and k.group(3) == "identity" and r.groups() == b.groups(),
+   "SIGKILL mid-run leaves identity, `iommubench restore` puts type and nvme back: %s -> %s" %
+   (k and k.groups(), r and r.groups()))
 n2 = json.load(open(sys.argv[2]))["results"][0]
 ok(n2["status"] == "skipped" and "no such block device" in n2.get("reason", ""),
    "absent namespace: skipped row (%s)" % n2.get("reason"))
