@@ -235,10 +235,9 @@ struct vs {
  * of it first. */
 static struct vs *volatile held;
 
-static void vs_release_fds(struct vs *v)
+/* Closes the session's fds (close only: the signal handler calls it). */
+static void vs_close_fds(struct vs *v)
 {
-	if (v->bar)
-		munmap((void *)v->bar, v->bar_len);
 	if (v->device >= 0)
 		close(v->device);
 	if (v->group >= 0)
@@ -247,8 +246,15 @@ static void vs_release_fds(struct vs *v)
 		close(v->container);
 	if (v->efd >= 0)
 		close(v->efd);
-	v->bar = NULL;
 	v->device = v->group = v->container = v->efd = -1;
+}
+
+static void vs_release_fds(struct vs *v)
+{
+	if (v->bar)
+		munmap((void *)v->bar, v->bar_len);
+	v->bar = NULL;
+	vs_close_fds(v);
 }
 
 /* The handler's part: anonymous memory replaces the BAR (its mapping holds
@@ -264,15 +270,7 @@ static void release_signal(void)
 	if (v->bar)
 		mmap((void *)v->bar, v->bar_len, PROT_READ | PROT_WRITE,
 		     MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (v->device >= 0)
-		close(v->device);
-	if (v->group >= 0)
-		close(v->group);
-	if (v->container >= 0)
-		close(v->container);
-	if (v->efd >= 0)
-		close(v->efd);
-	v->device = v->group = v->container = v->efd = -1;
+	vs_close_fds(v);
 }
 
 static void vs_close(struct vs *v)

@@ -27,16 +27,7 @@ python3 scripts/lab/lab.py exec --out "$out" --nvme 64M --timeout 400 -- \
 	dd if=/dev/nvme0n1 bs=4096 count=1 2>/dev/null | od -An -tx1 | head -n1 | sed "s/^/data: /"' \
 	>"$out/guest.log" 2>&1
 d=$out/adhoc/n1
-if [[ ! -f $d/results.json ]]; then
-	echo "not ok - nvme lab run: no results.json: $(grep -v '^\[' "$out/guest.log" | tail -n3 | tr '\n' ' ')"
-	exit 1
-fi
-cp "$out/qemu-trace.log" "$out/marks.tsv" "$out/qemu-cmdline.txt" "$d/"
-if build/iommubench lab-merge "$d" >>"$out/guest.log" 2>&1; then
-	echo "ok - lab-merge of the nvme rows"
-else
-	echo "not ok - lab-merge: $(tail -n1 "$out/guest.log")"
-fi
+lab_merge_run "$d" "the nvme rows"
 python3 - "$d/results.json" "$out/adhoc/n2/results.json" "$out/guest.log" <<'PY'
 import json, re, sys
 ok = lambda c, m: print(("ok - " if c else "not ok - ") + m)

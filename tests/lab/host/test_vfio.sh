@@ -78,12 +78,7 @@ EOF
 	echo "after-restore: $(basename $(readlink $s/driver)) $(cat $s/driver_override)"' \
 	>"$out/guest.log" 2>&1
 d=$out/v/v1
-if [[ ! -f $d/results.json ]]; then
-	echo "not ok - vfio lab run: no results.json: $(grep -v '^\[' "$out/guest.log" | tail -n3 | tr '\n' ' ')"
-	exit 1
-fi
-cp "$out/qemu-trace.log" "$out/marks.tsv" "$out/qemu-cmdline.txt" "$d/"
-build/iommubench lab-merge "$d" >>"$out/guest.log" 2>&1 || echo "not ok - lab-merge: $(tail -n1 "$out/guest.log")"
+lab_merge_run "$d" "the vfio rows"
 python3 - "$d/results.json" "$out/marks.tsv" "$out/qemu-trace.log" "$out/guest.log" "$out/passthrough/p1/results.json" <<'PY'
 import json, re, sys
 ok = lambda c, m: print(("ok - " if c else "not ok - ") + m)
