@@ -79,6 +79,7 @@ struct ib_run_ctx {
 	 * the row's params.device and params.dev_node; "" = not resolved */
 	char device[32];
 	int dev_node;
+	uint64_t ios; /* rep->ios summed over every repetition run (runner) */
 };
 
 /* Class flags: what an engine is and what it needs. */

@@ -121,6 +121,7 @@ static int one_rep(void *arg, struct ib_rep *rep, char *err, size_t errlen)
 	}
 	erc = ctx->engine->run(ctx, rep, err, errlen);
 	ctx->rep++;
+	ctx->ios += rep->ios;
 	return erc;
 }
 
@@ -331,6 +332,10 @@ enum ib_point_outcome ib_point_run(const struct ib_point *pt,
 	if (marks == MARKS_TIMING && mark(row, "END", "timing", pt->name, why, sizeof(why)) &&
 	    !erc)
 		erc = IB_EXIT_FAILED;
+	/* I/O engines: the reads each pass issued, warm-up included, to put
+	 * the pass's counters per I/O (lab counters: the timing pass) */
+	if (ctx.ios)
+		json_object_set_new(params, "ios_timing_pass", json_integer((json_int_t)ctx.ios));
 	if (ctx.device[0]) { /* an engine that resolved its own device */
 		json_object_set_new(params, "device", json_string(ctx.device));
 		json_object_set_new(params, "dev_node", ctx.dev_node >= 0 ?
@@ -354,7 +359,13 @@ enum ib_point_outcome ib_point_run(const struct ib_point *pt,
 			rc = IB_POINT_ERROR;
 			goto out;
 		}
-		erc = counting_pass(&ctx, n, ctr, split.counting, &cset, cwhy, sizeof(cwhy));
+		{
+			uint64_t ios0 = ctx.ios;
+
+			erc = counting_pass(&ctx, n, ctr, split.counting, &cset, cwhy, sizeof(cwhy));
+			if (ctx.ios > ios0)
+				json_object_set_new(cp, "ios", json_integer((json_int_t)(ctx.ios - ios0)));
+		}
 		if (marks == MARKS_COUNTING &&
 		    mark(row, "END", "counting", pt->name, why, sizeof(why))) {
 			rc = IB_POINT_ERROR;

@@ -41,8 +41,10 @@ per = {}
 for mode, r in rows.items():
     c = {k: v["value"] for k, v in r.get("counters", {}).items()}
     it = r["params"]["iterations"]
-    ios_count = r["counting_pass"]["repetitions"] * it      # tracefs: counting pass
-    ios_time = (r["repetitions"] + 1) * it                   # lab marks: timing pass (+ warm-up)
+    ios_count = r["counting_pass"]["ios"]           # tracefs: counting pass
+    ios_time = r["params"]["ios_timing_pass"]        # lab marks: timing pass (warm-up included)
+    ok(ios_count == r["counting_pass"]["repetitions"] * it and ios_time == (r["repetitions"] + 1) * it,
+       "%s: reads per pass recorded: timing %d, counting %d" % (mode, ios_time, ios_count))
     per[mode] = {"maps": c.get("iommu_maps", -1) / ios_count,
                  "unmaps": c.get("iommu_unmaps", -1) / ios_count,
                  "inval": c.get("iommu_invalidations", -1) / ios_time,
