@@ -210,6 +210,7 @@ def build(args):
             and os.path.exists("/bin/busybox"):
         bb = "/bin/busybox"
     root = tempfile.mkdtemp(prefix="iblab-root-")
+    os.chmod(root, 0o755)  # the guest's /: mkdtemp's 0700 locks non-root users out
     try:
         for d in ("bin", "sbin", "proc", "sys", "dev", "etc", "tmp", "root",
                   "opt/lab", "opt/iommubench/bin", "opt/iommubench/labtools",

@@ -3,8 +3,10 @@
 # IOMMU modes (the controller's group switched, nvme rebound and restored):
 # exact map/unmap counts per read (tracefs, counting pass), vIOMMU
 # invalidations per read (lab trace, timing pass), the binding and group
-# type restored (also after a SIGKILL, by `iommubench restore`), and a
-# refusal as a skipped row.  One boot, about 60 s.
+# type restored (also after a SIGKILL, by `iommubench restore`), and the
+# refusals as skipped rows: an absent namespace, a user who cannot read it,
+# a namespace in use (swap on it, after the read-only checks).  One boot,
+# about 40 s.
 set -uo pipefail
 cd "$(dirname "$0")/../../.." || exit 2
 . tests/lib/lab-host.sh
@@ -24,7 +26,13 @@ python3 scripts/lab/lab.py exec --out "$out" --nvme 64M --timeout 400 -- \
 	iommubench restore
 	i=0; while [ ! -e /dev/nvme0n1 ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
 	echo "after-restore: $b $(basename $(readlink $s/driver)) $(cat $s/iommu_group/type) $(cat $s/driver_override)"
-	dd if=/dev/nvme0n1 bs=4096 count=1 2>/dev/null | od -An -tx1 | head -n1 | sed "s/^/data: /"' \
+	dd if=/dev/nvme0n1 bs=4096 count=1 2>/dev/null | od -An -tx1 | head -n1 | sed "s/^/data: /"
+	mkdir -m 777 /tmp/u
+	su -s /bin/sh nobody -c "/opt/iommubench/bin/iommubench run --engine nvme --device /dev/nvme0n1 --results-dir /tmp/u --run-id u1" 2>&1 | grep -m1 "skipped:" | sed "s/^/user: /"
+	mkswap /dev/nvme0n1 >/dev/null 2>&1 && swapon /dev/nvme0n1 &&
+		iommubench run --engine nvme --device /dev/nvme0n1 --iommu-mode dma-lazy --results-dir /out --run-id n3 --platform qemu-lab >/dev/null 2>&1
+	echo "swap: $b $(basename $(readlink $s/driver)) $(cat $s/iommu_group/type) $(cat $s/driver_override)"
+	swapoff /dev/nvme0n1' \
 	>"$out/guest.log" 2>&1
 d=$out/adhoc/n1
 lab_merge_run "$d" "the nvme rows"
@@ -80,4 +88,14 @@ n2 = json.load(open(sys.argv[2]))["results"][0]
 ok(n2["status"] == "skipped" and "no such block device" in n2.get("reason", ""),
    "absent namespace: skipped row (%s)" % n2.get("reason"))
 ok(re.search(r"^data: ( 00){16}", log, re.M) is not None, "scratch namespace still reads zeros (never written)")
+u = re.search(r"^user: .*", log, re.M)
+ok(u and "not readable by uid 65534" in u.group(0), "a user who cannot read the device: skipped row (%s)" % (u and u.group(0)))
+try:
+    n3 = json.load(open(sys.argv[1].replace("/n1/", "/n3/")))["results"][0]
+except Exception as ex:
+    n3 = {"reason": str(ex)}
+sw = re.search(r"^swap: (\S+) (\S+) (\S+) (\S+)", log, re.M)
+ok(n3.get("status") == "skipped" and "active swap" in n3.get("reason", "") and sw and sw.groups() == b.groups(),
+   "a namespace in use (swap on it; mounts likewise) is refused before any unbind: %s; device %s" %
+   (n3.get("reason"), sw and sw.groups()))
 PY
