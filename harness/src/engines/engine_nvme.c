@@ -99,10 +99,6 @@ static int nvme_validate(const struct ib_params *p, char *err, size_t errlen)
 			 p->raw[IB_O_XFER_SIZE]);
 		return -1;
 	}
-	if (p->raw[IB_O_DURATION][0] && p->u[IB_O_DURATION]) {
-		snprintf(err, errlen, "duration: engine nvme runs iterations reads per repetition");
-		return -1;
-	}
 	return 0;
 }
 
@@ -415,6 +411,14 @@ static int nvme_run(struct ib_run_ctx *ctx, struct ib_rep *rep, char *err, size_
 	if (xfer % (uint64_t)lbs) {
 		snprintf(err, errlen, "xfer_size=%s: not a multiple of %s's logical block size %d",
 			 ctx->pt->p.raw[IB_O_XFER_SIZE], path, lbs);
+		rc = IB_EXIT_SKIPPED;
+		goto out;
+	}
+	if (bslots * xfer > FIXED_MAX && FIXED_MAX % xfer) {
+		snprintf(err, errlen,
+			 "xfer_size=%s: past 1 GiB of window a read must not straddle two registered "
+			 "buffers (1 GiB each): use a power of two",
+			 ctx->pt->p.raw[IB_O_XFER_SIZE]);
 		rc = IB_EXIT_SKIPPED;
 		goto out;
 	}

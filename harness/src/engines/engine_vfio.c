@@ -10,8 +10,8 @@
  *
  * Each repetition opens the container (/dev/vfio/vfio, type1 v2), the
  * group and the device, and closes them at its end.  The point's buffer
- * (verified 4k/2m/1g/thp pages) is mapped at IOVA 0 (VM_START_IOVA for a
- * window past 3 GiB, clear of the x86 MSI hole).
+ * (verified 4k/2m/1g/thp pages) is mapped at IOVA 0 (4 GiB for a window
+ * past 3 GiB, clear of the x86 MSI window).
  *
  * op=map: `iterations` times VFIO_IOMMU_MAP_DMA of the whole window in one
  *   call (map_ns; it pins the pages and writes the IOPTEs) and
@@ -100,7 +100,7 @@ static const struct ib_engine_opt vfio_opt_table[] = {
 #define EDU_BUF 0x40000
 #define EDU_MAX_XFER 4095
 #define EDU_DMA_LIMIT (1ULL << 28) /* QEMU's default edu dma_mask */
-#define VM_START_IOVA (1ULL << 40)
+#define VM_START_IOVA (1ULL << 32) /* above the x86 MSI window at 0xfee00000 */
 #define DMA_TIMEOUT_MS 10000
 
 static int vfio_validate(const struct ib_params *p, char *err, size_t errlen)
