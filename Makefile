@@ -6,7 +6,7 @@ SHELL := /bin/bash
 
 BUILD    ?= build
 BIN      := $(BUILD)/iommubench
-PKGS     := hwloc numa jansson papi
+PKGS     := hwloc numa jansson papi liburing
 CC       ?= cc
 # User CFLAGS (environment or `make CFLAGS=...`) pick the optimisation and
 # debug flags; the project's own flags are always appended (override), so a

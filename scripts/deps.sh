@@ -22,7 +22,7 @@ PKGS=(
 	build-essential pkg-config file
 	libhwloc-dev hwloc libnuma-dev numactl
 	libpapi-dev papi-tools
-	libjansson-dev libinih-dev libcmocka-dev
+	libjansson-dev libinih-dev libcmocka-dev liburing-dev
 	gnuplot-nox openmpi-bin libopenmpi-dev
 	qemu-system-x86 busybox-static cpio kmod xz-utils pciutils python3
 	dwarves

@@ -56,6 +56,7 @@ struct ib_metric_data {
 struct ib_rep {
 	struct ib_metric_data m[IB_M_MAX];
 	uint64_t bytes_moved, elapsed_ns;
+	uint64_t ios; /* I/Os completed in elapsed_ns (iops), 0 = none */
 	/* facts reported by the module (have_facts) */
 	bool have_facts;
 	uint64_t iommu_pgsizes_used;
@@ -78,6 +79,7 @@ struct ib_run_ctx {
 	 * the row's params.device and params.dev_node; "" = not resolved */
 	char device[32];
 	int dev_node;
+	uint64_t ios; /* rep->ios summed over every repetition run (runner) */
 };
 
 /* Class flags: what an engine is and what it needs. */
@@ -97,10 +99,12 @@ struct ib_run_ctx {
 #define IB_ENG_DEVICE_INDEX (1U << 8) /* device= may be an index (its own
 				       * ordinal); the engine resolves the
 				       * device and reports it in ctx */
+#define IB_ENG_DEVICE_PATH (1U << 9) /* device= is a /dev/NAME node (nvme) */
 
 /* Metrics an engine produces: IB_MB(IB_M_x) bits, plus bandwidth. */
 #define IB_MB(m) (1U << (m))
 #define IB_MB_BANDWIDTH (1U << 31) /* bandwidth_bytes_per_s */
+#define IB_MB_IOPS (1U << 30)	   /* iops: rep->ios per second of elapsed_ns */
 
 /*
  * One parameter an engine takes: type, help text and default are the
@@ -146,6 +150,21 @@ struct ib_engine {
 	int (*validate)(const struct ib_params *p, char *err, size_t errlen);
 	/* NULL when it can run this point here, else "unavailable: reason". */
 	const char *(*supported)(const struct ib_point *pt, char *buf, size_t len);
+	/*
+	 * Engines that drive a PCI device through a kernel driver other than
+	 * the module (nvme: its own driver; vfio: vfio-pci).  pci_device()
+	 * names the device behind the point (bdf, IB_EXIT_OK) or says why not
+	 * (IB_EXIT_SKIPPED, IB_EXIT_USAGE); the runner then sets the point's
+	 * iommu_mode on its group (rebinding bind_driver, NULL = the driver it
+	 * had) and restores it all afterwards (ledger, signals: iommu_mode.c);
+	 * settle(), when set, waits for the device to be usable again after a
+	 * rebind.  ctx->device gets the BDF.  NULL = none.
+	 */
+	int (*pci_device)(const struct ib_point *pt, char *bdf, size_t bdflen,
+			  char *why, size_t whylen);
+	const char *bind_driver;
+	int (*settle)(const struct ib_point *pt, const char *bdf, char *why,
+		      size_t whylen);
 	/* One repetition: IB_EXIT_OK, IB_EXIT_SKIPPED (err = reason),
 	 * IB_EXIT_RESOURCE, or IB_EXIT_FAILED. */
 	int (*run)(struct ib_run_ctx *ctx, struct ib_rep *rep, char *err,

@@ -20,6 +20,15 @@
 int ib_iommu_mode_apply(const char *bdf, const char *mode, char *eff,
 			size_t efflen, char *why, size_t whylen);
 
+/*
+ * The same, binding bdf to driver afterwards (NULL: the driver it had
+ * before this run first changed it, e.g. nvme; "vfio-pci").  With mode
+ * current the type is kept and only the binding changes (when it differs).
+ * Everything is recorded and restored as above.
+ */
+int ib_iommu_mode_apply_bind(const char *bdf, const char *mode, const char *driver,
+			     char *eff, size_t efflen, char *why, size_t whylen);
+
 /* Effective mode of bdf's group now (off when it has no group). */
 const char *ib_iommu_mode_read(const char *bdf, char *buf, size_t len);
 
@@ -35,6 +44,14 @@ void ib_iommu_mode_restore_all(void);
 /* The signal handler's part: the same writes, open/read/write/close only;
  * the ledger is settled later by ib_iommu_mode_restore_all(). */
 void ib_iommu_mode_restore_signal(void);
+
+/*
+ * An engine holding a device open through a driver that cannot be unbound
+ * while held (vfio-pci waits for its users to let go) sets this to an
+ * async-signal-safe function that lets go (close, munmap); the restores
+ * call it before they unbind anything.  NULL = nothing held.
+ */
+extern void (*volatile ib_signal_release)(void);
 
 struct ib_state;
 /* Ledger: restores and drops the records of dead runs (ib_state_reap()).

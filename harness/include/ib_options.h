@@ -19,7 +19,7 @@ enum ib_opt_type {
 	IB_OPT_DURATION, /* ns; 1s, 200ms, 50us, 10ns (bare number = s) */
 	IB_OPT_PERCENT,	 /* double, "1" or "0.5%" */
 	IB_OPT_NODE,	 /* node id | local | remote | all */
-	IB_OPT_DEVICE,	 /* PCI BDF | auto */
+	IB_OPT_DEVICE,	 /* PCI BDF | auto | index | /dev/NAME (engine-specific) */
 	IB_OPT_STR,	 /* free text */
 };
 
@@ -40,7 +40,7 @@ enum ib_opt_id {
 	IB_O_MIN_REPS, IB_O_MAX_REPS, IB_O_MAX_TIME, IB_O_TARGET_CI,
 	IB_O_SEED, IB_O_VERIFY, IB_O_BUF_SIZE, IB_O_COUNTERS,
 	IB_O_DESCRIPTION, IB_O_MAX_POINTS, IB_O_LAYOUT, IB_O_COUNTER_SOURCES,
-	IB_O_PAPI_EVENTS, IB_O_CONCURRENCY,
+	IB_O_PAPI_EVENTS, IB_O_CONCURRENCY, IB_O_IODEPTH, IB_O_VFIO_BACKEND,
 	IB_O_MAX,
 };
 
@@ -48,6 +48,7 @@ enum ib_opt_id {
  * index in the op option's allowed list): harness engines only. */
 #define IB_OP_CHASE 2	/* one-thread page-stride pointer chase */
 #define IB_OP_SM_COPY 3 /* copies by an SM kernel (cuda) */
+#define IB_OP_MAP 4	/* map/unmap calls only (vfio) */
 
 struct ib_option {
 	const char *name;    /* suite key; CLI is --name with '_' -> '-' */
@@ -122,6 +123,11 @@ int ib_opt_split(int id, const char *value, char items[][IB_VAL_LEN],
 /* Whether s is a device index (device=N, 0..999: the engine's own
  * ordinal, e.g. CUDA's); *idx gets it when idx is not NULL. */
 bool ib_device_index(const char *s, unsigned int *idx);
+
+/* Whether s is a device node path device=/dev/NAME (NAME of [A-Za-z0-9._-],
+ * not starting with '.', at most 64): only engines with IB_ENG_DEVICE_PATH
+ * take one (nvme: the block device).  Confined to /dev by its shape. */
+bool ib_device_path(const char *s);
 
 /* Parsers usable on their own. */
 /* The page_size parser (one for the harness: options, buffer, derive,

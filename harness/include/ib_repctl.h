@@ -43,6 +43,7 @@ struct ib_repctl {
 	 * value a repetition */
 	struct ib_metric_data m[IB_M_MAX];
 	struct ib_metric_data bw;
+	struct ib_metric_data iops; /* one value a repetition (rep->ios) */
 	uint64_t reps; /* counted repetitions (warm-up excluded) */
 	bool converged;
 	enum ib_repctl_stop stop;

@@ -39,6 +39,11 @@ LABDIR = os.path.join(BUILD, "lab")
 PROG = "lab"
 
 GUEST_MODULES = ["virtio_pci", "virtio_console", "9pnet_virtio", "9p"]
+# Issue 13 (nvme and vfio engines): loaded after those, each with what
+# `modprobe -S KVER --show-depends` lists (soft dependencies included, in
+# its order); one the kernel lacks (iommufd: not in Debian 6.1 or 6.12) is
+# left out.
+OPTIONAL_MODULES = ["nvme", "vfio-pci", "iommufd"]
 TRACE_EVENTS = ["vtd_iotlb_page_hit", "vtd_iotlb_page_update", "vtd_iotlb_cc_hit",
                 "vtd_iotlb_cc_update", "vtd_iotlb_reset", "vtd_dmar_fault",
                 "vtd_inv_desc_iotlb_global", "vtd_inv_desc_iotlb_domain",
@@ -171,6 +176,20 @@ def module_closure(kver, names, optional=()):
     return [f"{base}/{m}" for m in order]
 
 
+def optional_modules(kver, have):
+    """Module files for OPTIONAL_MODULES in modprobe's --show-depends order,
+    without those already in have; [] for a module the kernel lacks."""
+    out = []
+    for n in OPTIONAL_MODULES:
+        r = subprocess.run(["modprobe", "-S", kver, "--show-depends", n],
+                           capture_output=True, text=True)
+        for line in r.stdout.splitlines() if r.returncode == 0 else []:
+            w = line.split()
+            if len(w) >= 2 and w[0] == "insmod" and w[1] not in have + out:
+                out.append(w[1])
+    return out
+
+
 def shared_libs(paths):
     """Every shared library (and the loader) the given ELF files need."""
     libs = set()
@@ -256,6 +275,7 @@ def build(args):
             and os.path.exists("/bin/busybox"):
         bb = "/bin/busybox"
     root = tempfile.mkdtemp(prefix="iblab-root-")
+    os.chmod(root, 0o755)  # the guest's /: mkdtemp's 0700 locks non-root users out
     try:
         for d in ("bin", "sbin", "proc", "sys", "dev", "etc", "tmp", "root",
                   "opt/lab", "opt/iommubench/bin", "opt/iommubench/labtools",
@@ -270,6 +290,7 @@ def build(args):
         # module; Debian 6.1: not built), loaded right after virtio_pci
         mods = module_closure(kver, GUEST_MODULES[:1] + VIOMMU_MODULES + GUEST_MODULES[1:],
                               optional=VIOMMU_MODULES)
+        mods += optional_modules(kver, mods)
         mlist = []
         for m in mods:
             name = KO_SUFFIX.sub("", os.path.basename(m)) + ".ko"
@@ -537,6 +558,14 @@ def qemu_cmdline(args, kver, initrd, ctl_dir, out_dir, trace_log, sock):
         cmd += ["-device", "pxb-pcie,id=pxb1,bus_nr=16,numa_node=1,bus=pcie.0",
                 "-device", "pcie-root-port,id=rp1,bus=pxb1,chassis=1",
                 "-device", f"{edu},bus=rp1"]
+    if args.nvme:
+        # scratch namespace (read-only use by the nvme engine): a sparse raw
+        # image in the log directory, thrown away with it
+        img = os.path.join(os.path.dirname(trace_log), "nvme-scratch.img")
+        with open(img, "wb") as f:
+            f.truncate(args.nvme)
+        cmd += ["-drive", f"file={img},if=none,id=nv0,format=raw",
+                "-device", "nvme,serial=ib0,drive=nv0,bus=pcie.0"]
     cmd += ["-fsdev", f"local,id=labctl,path={ctl_dir},security_model=none",
             "-device", "virtio-9p-pci,fsdev=labctl,mount_tag=labctl,bus=pcie.0",
             "-fsdev", f"local,id=out,path={out_dir},security_model=none",
@@ -709,6 +738,15 @@ def exec_cmd(args):
     return guest_rc
 
 
+def nvme_size(text):
+    """--nvme SIZE: 1M..64G with an optional K/M/G suffix."""
+    m = re.fullmatch(r"([0-9]{1,12})([KMG]?)", text.strip().upper())
+    n = int(m.group(1)) << {"": 0, "K": 10, "M": 20, "G": 30}[m.group(2)] if m else 0
+    if not (1 << 20) <= n <= (64 << 30):
+        raise argparse.ArgumentTypeError(f"--nvme={text}: expected a size 1M..64G such as 64M")
+    return n
+
+
 def main():
     ap = argparse.ArgumentParser(prog="lab.py", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -733,6 +771,8 @@ def main():
     e.add_argument("--hugepages", type=int, default=0, help="2M hugepages reserved at boot")
     e.add_argument("--hugepages-1g", type=int, default=0,
                    help="1G hugepages reserved at boot (needs --mem > N GiB)")
+    e.add_argument("--nvme", type=nvme_size, default=0, metavar="SIZE",
+                   help="add a QEMU nvme device on a scratch image of SIZE (e.g. 64M, 1G)")
     e.add_argument("--edu-dma-mask", default="", help="edu dma_mask property, e.g. 0xffffffffffff")
     e.add_argument("--module-params", default="", help="insmod parameters for iommubench.ko")
     e.add_argument("--append", default="", help="extra guest kernel cmdline")

@@ -77,7 +77,7 @@ check "op=sm_copy with xfer_size not a multiple of 8: exit 1" "" "$rc $out" \
 	"1 iommubench: command line: [cuda] xfer_size=100: op=sm_copy copies 8-byte words: expected a multiple of 8"
 out=$($bin run --engine cuda --op isolation 2>&1); rc=$?
 check "op=isolation is not the cuda engine's: exit 1" "" "$rc $out" \
-	"1 iommubench: command line: [cuda] op=isolation: engine=cuda: expected engine edu"
+	"1 iommubench: command line: [cuda] op=isolation: engine=cuda: expected engine edu or vfio"
 
 # -- copy engine: the fake's model, exactly (4 KiB pages, 64 entries) --
 # window 64k = 16 pages: every copy after the first hits

@@ -112,10 +112,41 @@ static void test_refusals(void **state)
 	assert_string_equal(ib_iommu_type_to_mode("DMA-FQ"), "dma-lazy");
 }
 
+/* Issue 13: a device kept on its own driver (nvme) or handed to another
+ * (vfio-pci), recorded and restored the same way. */
+static void test_bind_other_drivers(void **state)
+{
+	char eff[32], why[512];
+
+	/* its own driver: the type switched, the original override, re-probed */
+	assert_int_equal(ib_iommu_mode_apply_bind("0000:00:03.0", "identity", NULL, eff, sizeof(eff),
+						  why, sizeof(why)), IB_EXIT_OK);
+	assert_string_equal(cat("/sys/kernel/iommu_groups/3/type"), "identity");
+	assert_string_equal(cat("/sys/bus/pci/devices/0000:00:03.0/driver_override"), "\n");
+	assert_string_equal(cat("/sys/bus/pci/drivers_probe"), "0000:00:03.0");
+	/* already in the mode and on its driver: nothing written */
+	sh("echo untouched > %s/sys/bus/pci/drivers_probe", root);
+	assert_int_equal(ib_iommu_mode_apply_bind("0000:00:03.0", "identity", NULL, eff, sizeof(eff),
+						  why, sizeof(why)), IB_EXIT_OK);
+	assert_string_equal(cat("/sys/bus/pci/drivers_probe"), "untouched\n");
+	/* vfio-pci with mode current: the type kept, the override written; the
+	 * fake tree's driver link does not follow, which is reported */
+	assert_int_equal(ib_iommu_mode_apply_bind("0000:00:03.0", "current", "vfio-pci", eff, sizeof(eff),
+						  why, sizeof(why)), IB_EXIT_SKIPPED);
+	assert_string_equal(why, "iommu_mode=current: 0000:00:03.0 is bound to edu_drv after the switch, not vfio-pci");
+	assert_string_equal(cat("/sys/kernel/iommu_groups/3/type"), "identity");
+	assert_string_equal(cat("/sys/bus/pci/devices/0000:00:03.0/driver_override"), "vfio-pci");
+	ib_iommu_mode_restore_all();
+	assert_string_equal(cat("/sys/kernel/iommu_groups/3/type"), "DMA");
+	assert_string_equal(cat("/sys/bus/pci/devices/0000:00:03.0/driver_override"), "\n");
+	assert_string_equal(cat("/sys/bus/pci/drivers/edu_drv/bind"), "0000:00:03.0");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_switch_and_restore),
+		cmocka_unit_test(test_bind_other_drivers),
 		cmocka_unit_test(test_refusals),
 	};
 

@@ -183,6 +183,51 @@ static void test_validate(void **state)
 	assert_int_equal(ib_params_validate(&p, err, sizeof(err)), -1);
 }
 
+/* device=/dev/NAME (issue 13): confined to /dev by its shape, and only for
+ * engines that take a block device (nvme); every other engine refuses it. */
+static void test_device_path(void **state)
+{
+	char err[256];
+	struct ib_params p;
+
+	assert_true(ib_device_path("/dev/nvme0n1"));
+	assert_true(ib_device_path("/dev/nvme0n1p2"));
+	assert_false(ib_device_path("/dev/../etc/passwd"));
+	assert_false(ib_device_path("/dev/.hidden"));
+	assert_false(ib_device_path("/dev/a/b"));
+	assert_false(ib_device_path("/dev/"));
+	assert_false(ib_device_path("/tmp/nvme0n1"));
+	assert_false(ib_device_path("/dev/nvme0n1;reboot"));
+	assert_int_equal(ib_opt_check(IB_O_DEVICE, "/dev/x y", err, sizeof(err)), -1);
+	ib_params_defaults(&p);
+	ib_opt_set(&p, IB_O_ENGINE, "nvme", err, sizeof(err));
+	ib_opt_set(&p, IB_O_XFER_SIZE, "4k", err, sizeof(err));
+	assert_int_equal(ib_params_validate(&p, err, sizeof(err)), -1);
+	assert_string_equal(err, "device=auto: engine nvme expects a block device such as /dev/nvme0n1");
+	assert_int_equal(ib_opt_set(&p, IB_O_DEVICE, "/dev/nvme0n1", err, sizeof(err)), 0);
+	assert_int_equal(ib_params_validate(&p, err, sizeof(err)), 0);
+	ib_opt_set(&p, IB_O_XFER_SIZE, "1000", err, sizeof(err));
+	assert_int_equal(ib_params_validate(&p, err, sizeof(err)), -1);
+	assert_string_equal(err, "xfer_size=1000: engine nvme reads multiples of 512 bytes");
+	ib_opt_set(&p, IB_O_XFER_SIZE, "1m", err, sizeof(err));
+	ib_opt_set(&p, IB_O_IODEPTH, "4", err, sizeof(err));
+	assert_int_equal(ib_params_validate(&p, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "iodepth=4: the window holds only 2 reads"));
+	ib_params_defaults(&p);
+	ib_opt_set(&p, IB_O_ENGINE, "edu", err, sizeof(err));
+	ib_opt_set(&p, IB_O_DEVICE, "/dev/nvme0n1", err, sizeof(err));
+	assert_int_equal(ib_params_validate(&p, err, sizeof(err)), -1);
+	assert_string_equal(err, "device=/dev/nvme0n1: engine edu expects a PCI address such as 0000:00:03.0, or auto");
+	ib_params_defaults(&p);
+	ib_opt_set(&p, IB_O_ENGINE, "vfio", err, sizeof(err));
+	ib_opt_set(&p, IB_O_OP, "bench", err, sizeof(err));
+	ib_opt_set(&p, IB_O_XFER_SIZE, "4096", err, sizeof(err));
+	assert_int_equal(ib_params_validate(&p, err, sizeof(err)), -1);
+	assert_string_equal(err, "xfer_size=4096: edu DMAs (op=bench) take at most 4095");
+	ib_opt_set(&p, IB_O_OP, "map", err, sizeof(err));
+	assert_int_equal(ib_params_validate(&p, err, sizeof(err)), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -190,7 +235,7 @@ int main(void)
 		cmocka_unit_test(test_messages),  cmocka_unit_test(test_set_and_defaults),
 		cmocka_unit_test(test_find_and_split), cmocka_unit_test(test_validate),
 		cmocka_unit_test(test_split_counts_everything),
-		cmocka_unit_test(test_max_points_option),
+		cmocka_unit_test(test_max_points_option), cmocka_unit_test(test_device_path),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -13,6 +13,9 @@ void ib_console_human(double v, const char *unit, char *buf, size_t len)
 	if (!strcmp(unit, "bytes_per_s"))
 		snprintf(buf, len, v >= 1e9 ? "%.2f GB/s" : v >= 1e6 ? "%.2f MB/s" : "%.2f kB/s",
 			 v >= 1e9 ? v / 1e9 : v >= 1e6 ? v / 1e6 : v / 1e3);
+	else if (!strcmp(unit, "ios_per_s"))
+		snprintf(buf, len, v >= 1e6 ? "%.2f M IO/s" : v >= 1e3 ? "%.1f k IO/s" : "%.0f IO/s",
+			 v >= 1e6 ? v / 1e6 : v >= 1e3 ? v / 1e3 : v);
 	else if (v >= 1e6)
 		snprintf(buf, len, "%.2f ms", v / 1e6);
 	else if (v >= 1e4)

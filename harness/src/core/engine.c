@@ -20,6 +20,8 @@
 	X(dmaengine)      \
 	X(cuda)           \
 	X(cpu)            \
+	X(nvme)           \
+	X(vfio)           \
 	X(null)
 
 #define IB_ENGINE_DECL(n) extern const struct ib_engine ib_engine_##n;
@@ -211,6 +213,8 @@ void ib_engine_metric_names(unsigned int mask, char *buf, size_t len)
 						k < IB_M_MAX ? ib_metric_names[k] :
 							       "bandwidth_bytes_per_s");
 	}
+	if ((mask & IB_MB_IOPS) && off < len)
+		snprintf(buf + off, len - off, "%siops", off ? ", " : "");
 }
 
 unsigned int ib_metrics_present(const struct ib_metric_data *m,

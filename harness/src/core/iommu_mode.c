@@ -331,9 +331,15 @@ static bool group_busy(const char *bdf, const char *mode, char *why, size_t whyl
 	return busy;
 }
 
+void (*volatile ib_signal_release)(void);
+
 void ib_iommu_mode_restore_signal(void)
 {
+	void (*release)(void) = ib_signal_release;
 	int i;
+
+	if (release)
+		release();
 
 	for (i = 0; i < nsaved; i++)
 		if (saved[i].recorded && !saved[i].restored)
@@ -390,29 +396,70 @@ out:
 	ib_state_unlock();
 }
 
+/* The driver bdf is bound to now ("" = none). */
+static void current_driver(const char *bdf, char *buf, size_t len)
+{
+	char link[512], target[512];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "%s" PCI "/devices/%s/driver", ib_sysfs_root, bdf);
+	n = readlink(link, target, sizeof(target) - 1);
+	buf[0] = '\0';
+	if (n > 0) {
+		target[n] = '\0';
+		snprintf(buf, len, "%s", basename(target));
+	}
+}
+
+static struct saved_group *saved_of(const char *bdf)
+{
+	int i;
+
+	for (i = 0; i < nsaved; i++)
+		if (!strcmp(saved[i].bdf, bdf) && saved[i].recorded)
+			return &saved[i];
+	return NULL;
+}
+
 int ib_iommu_mode_apply(const char *bdf, const char *mode, char *eff,
 			size_t efflen, char *why, size_t whylen)
 {
+	return ib_iommu_mode_apply_bind(bdf, mode, "iommubench", eff, efflen, why, whylen);
+}
+
+int ib_iommu_mode_apply_bind(const char *bdf, const char *mode, const char *driver,
+			     char *eff, size_t efflen, char *why, size_t whylen)
+{
 	const char *want = mode_to_type(mode);
-	struct saved_group *g;
-	char cur[64], probe[512], unbind[512];
+	struct saved_group *g = saved_of(bdf);
+	char cur[64], probe[512], unbind[512], drv[128], target[128];
+	bool keep_type = !strcmp(mode, "current"), bound;
+	bool module = driver && !strcmp(driver, "iommubench");
 	int n;
 
 	why[0] = '\0';
 	ib_iommu_mode_read(bdf, eff, efflen);
-	if (!strcmp(mode, "current"))
+	current_driver(bdf, drv, sizeof(drv));
+	/* the driver wanted: driver, or the one it had before our first change */
+	snprintf(target, sizeof(target), "%s", driver ? driver : g ? g->driver : drv);
+	/* module engines with current: the device as it is (bound to the
+	 * module by the user); a device we rebound (vfio-pci, say) goes back */
+	bound = !strcmp(drv, target) || (!g && module);
+	if (keep_type && bound)
 		return IB_EXIT_OK;
 	if (group_busy(bdf, mode, why, whylen))
 		return IB_EXIT_SKIPPED;
-	if (!strcmp(eff, mode))
+	if ((keep_type || !strcmp(eff, mode)) && bound)
 		return IB_EXIT_OK;
-	if (!strcmp(mode, "off")) {
+	if (!strcmp(eff, mode))
+		keep_type = true;
+	if (!keep_type && !strcmp(mode, "off")) {
 		snprintf(why, whylen,
 			 "iommu_mode=off cannot be set at runtime (effective: %s); boot with intel_iommu=off or amd_iommu=off",
 			 eff);
 		return IB_EXIT_SKIPPED;
 	}
-	if (!strcmp(eff, "off")) {
+	if (!keep_type && !strcmp(eff, "off")) {
 		snprintf(why, whylen,
 			 "iommu_mode=%s: device %s has no IOMMU group (no IOMMU translates it)",
 			 mode, bdf);
@@ -428,6 +475,8 @@ int ib_iommu_mode_apply(const char *bdf, const char *mode, char *eff,
 	g = save_group(bdf, mode, why, whylen);
 	if (!g)
 		return IB_EXIT_SKIPPED;
+	if (!driver)
+		snprintf(target, sizeof(target), "%s", g->driver);
 	g->restored = 0;
 	snprintf(unbind, sizeof(unbind), "%s" PCI "/devices/%s/driver/unbind",
 		 ib_sysfs_root, bdf);
@@ -437,20 +486,31 @@ int ib_iommu_mode_apply(const char *bdf, const char *mode, char *eff,
 		restore_one(g);
 		return IB_EXIT_SKIPPED;
 	}
-	if (wr(g->type_path, want)) {
+	if (!keep_type && wr(g->type_path, want)) {
 		snprintf(why, whylen, "iommu_mode=%s: writing %s to %s: %s", mode,
 			 want, g->type_path, strerror(errno));
 		restore_one(g);
 		return IB_EXIT_SKIPPED;
 	}
 	snprintf(probe, sizeof(probe), "%s" PCI "/drivers_probe", ib_sysfs_root);
-	if (wr(g->override_path, "iommubench") || wr(probe, bdf)) {
-		snprintf(why, whylen, "iommu_mode=%s: binding %s to iommubench: %s",
-			 mode, bdf, strerror(errno));
+	/* its own driver: the original override (none: "\n" clears it) */
+	if (wr(g->override_path, driver ? driver :
+			       g->orig_override[0] ? g->orig_override : "\n") ||
+	    (target[0] && wr(probe, bdf))) {
+		snprintf(why, whylen, "iommu_mode=%s: binding %s to %s: %s",
+			 mode, bdf, target[0] ? target : "no driver", strerror(errno));
 		restore_one(g);
 		return IB_EXIT_SKIPPED;
 	}
 	ib_iommu_mode_read(bdf, eff, efflen);
+	current_driver(bdf, drv, sizeof(drv));
+	if (!module && strcmp(drv, target)) {
+		snprintf(why, whylen, "iommu_mode=%s: %s is bound to %s after the switch, not %s",
+			 mode, bdf, drv[0] ? drv : "no driver", target);
+		return IB_EXIT_SKIPPED;
+	}
+	if (!strcmp(mode, "current"))
+		return IB_EXIT_OK;
 	if (ib_read_file(g->type_path, cur, sizeof(cur)) || strcmp(eff, mode)) {
 		snprintf(why, whylen, "iommu_mode=%s: effective mode is %s after the switch",
 			 mode, eff);

@@ -22,9 +22,10 @@ const struct ib_option ib_options[IB_O_MAX] = {
 	[IB_O_ENGINE] = { "engine", IB_OPT_ENUM, IB_OPT_F_RUNNER, 0, 0, "null",
 			  NULL,
 			  "what moves the bytes (see iommubench help ENGINE)" },
-	[IB_O_OP] = { "op", IB_OPT_ENUM, 0, 0, 0, "bench", "bench,isolation,chase,sm_copy",
+	[IB_O_OP] = { "op", IB_OPT_ENUM, 0, 0, 0, "bench", "bench,isolation,chase,sm_copy,map",
 		      "timed benchmark, the isolation check, a page-stride pointer "
-		      "chase (cuda, cpu) or an SM copy kernel (cuda)" },
+		      "chase (cuda, cpu), an SM copy kernel (cuda) or map/unmap "
+		      "calls only (vfio)" },
 	[IB_O_PAGE_SIZE] = { "page_size", IB_OPT_ENUM, 0, 0, 0, "4k",
 			     "4k,2m,1g,thp",
 			     "host buffer backing (hugetlb for 2m and 1g)" },
@@ -52,7 +53,8 @@ const struct ib_option ib_options[IB_O_MAX] = {
 	[IB_O_DEV_NODE] = { "dev_node", IB_OPT_NODE, 0, 0, 4095, "local",
 			    NULL, "NUMA node of the device (picks the device)" },
 	[IB_O_DEVICE] = { "device", IB_OPT_DEVICE, 0, 0, 0, "auto", NULL,
-			  "PCI BDF of the device, its index (cuda), or auto" },
+			  "PCI BDF of the device, its index (cuda), a block device "
+			  "/dev/NAME (nvme), or auto" },
 	[IB_O_DIRECTION] = { "direction", IB_OPT_ENUM, 0, 0, 0, "to_device",
 			     "to_device,from_device,bidir",
 			     "DMA direction (cpu: read or write the buffer)" },
@@ -122,6 +124,11 @@ const struct ib_option ib_options[IB_O_MAX] = {
 			       "alone,together",
 			       "with several ranks (mpirun): all measure at once "
 			       "(together) or one after another (alone)" },
+	/* default unset (rows of other engines do not carry it): 1 */
+	[IB_O_IODEPTH] = { "iodepth", IB_OPT_UINT, 0, 1, 4096, "", NULL,
+			   "outstanding I/Os (nvme; default 1)" },
+	[IB_O_VFIO_BACKEND] = { "vfio_backend", IB_OPT_ENUM, 0, 0, 0, "", "type1,iommufd",
+				"VFIO container kind (vfio; default type1)" },
 };
 
 /* "map,edu,...": the registry's engine names, built once. */
@@ -208,7 +215,7 @@ static void opt_expected(const struct ib_option *o, int id, char *buf, size_t le
 		break;
 	case IB_OPT_DEVICE:
 		snprintf(buf, len,
-			 "expected a PCI address such as 0000:00:03.0, an index, or auto");
+			 "expected a PCI address such as 0000:00:03.0, an index, /dev/NAME, or auto");
 		break;
 	case IB_OPT_STR:
 		snprintf(buf, len, "expected text");
@@ -320,6 +327,22 @@ static int parse_bdf(const char *s)
 	return -1;
 }
 
+bool ib_device_path(const char *s)
+{
+	size_t i, n;
+
+	if (!s || strncmp(s, "/dev/", 5))
+		return false;
+	s += 5;
+	n = strlen(s);
+	if (!n || n > 64 || s[0] == '.')
+		return false;
+	for (i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && !strchr("._-", s[i]))
+			return false;
+	return true;
+}
+
 bool ib_device_index(const char *s, unsigned int *idx)
 {
 	unsigned long v;
@@ -411,7 +434,8 @@ static int parse_value(int id, const char *value, struct ib_params *p)
 			p->node_kind[id] = IB_NODE_ID;
 		break;
 	case IB_OPT_DEVICE:
-		if (strcmp(value, "auto") && parse_bdf(value) && !ib_device_index(value, NULL))
+		if (strcmp(value, "auto") && parse_bdf(value) && !ib_device_index(value, NULL) &&
+		    !ib_device_path(value))
 			return -1;
 		break;
 	case IB_OPT_STR:
@@ -553,6 +577,14 @@ int ib_params_validate(const struct ib_params *p, char *err, size_t errlen)
 	}
 	if (ib_device_index(p->raw[IB_O_DEVICE], NULL) && !(e->flags & IB_ENG_DEVICE_INDEX)) {
 		snprintf(err, errlen,
+			 "device=%s: engine %s expects a PCI address such as 0000:00:03.0, or auto",
+			 p->raw[IB_O_DEVICE], e->name);
+		return -1;
+	}
+	if (ib_device_path(p->raw[IB_O_DEVICE]) != !!(e->flags & IB_ENG_DEVICE_PATH) &&
+	    (e->flags & IB_ENG_DEVICE_PATH || ib_device_path(p->raw[IB_O_DEVICE]))) {
+		snprintf(err, errlen, (e->flags & IB_ENG_DEVICE_PATH) ?
+			 "device=%s: engine %s expects a block device such as /dev/nvme0n1" :
 			 "device=%s: engine %s expects a PCI address such as 0000:00:03.0, or auto",
 			 p->raw[IB_O_DEVICE], e->name);
 		return -1;

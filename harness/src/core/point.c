@@ -126,6 +126,7 @@ static int one_rep(void *arg, struct ib_rep *rep, char *err, size_t errlen)
 	}
 	erc = ctx->engine->run(ctx, rep, err, errlen);
 	ctx->rep++;
+	ctx->ios += rep->ios;
 	return erc;
 }
 
@@ -266,6 +267,16 @@ enum ib_point_outcome ib_point_run(const struct ib_point *pt,
 		rc = IB_POINT_SKIPPED;
 		goto out;
 	}
+	/* a module device this run rebound (to vfio-pci, say) goes back to the
+	 * module before the module is asked about it */
+	if ((e->flags & IB_ENG_NEEDS_DEVICE) && pt->device[0]) {
+		erc = ib_iommu_mode_apply_bind(pt->device, "current", "iommubench", eff, sizeof(eff),
+					       why, sizeof(why));
+		if (erc) {
+			rc = row_of(erc);
+			goto out;
+		}
+	}
 	if (e->supported && e->supported(pt, why, sizeof(why))) {
 		rc = IB_POINT_SKIPPED;
 		goto out;
@@ -278,6 +289,27 @@ enum ib_point_outcome ib_point_run(const struct ib_point *pt,
 			goto out;
 		}
 		json_object_set_new(params, "iommu_mode_effective", json_string(eff));
+	}
+	if (e->pci_device) { /* a device a kernel driver (not the module) drives */
+		erc = e->pci_device(pt, ctx.device, sizeof(ctx.device), why, sizeof(why));
+		if (!erc)
+			erc = ib_iommu_mode_apply_bind(ctx.device,
+						       ib_engine_takes(e, IB_O_IOMMU_MODE) ?
+							       p->raw[IB_O_IOMMU_MODE] : "current",
+						       e->bind_driver, eff, sizeof(eff), why,
+						       sizeof(why));
+		if (!erc && e->settle)
+			erc = e->settle(pt, ctx.device, why, sizeof(why));
+		if (ctx.device[0])
+			json_object_set_new(params, "device", json_string(ctx.device));
+		if (erc) {
+			rc = row_of(erc);
+			goto out;
+		}
+		/* a device another driver took over (vfio-pci) is in that
+		 * driver's domain, not its group's default type */
+		if (!e->bind_driver)
+			json_object_set_new(params, "iommu_mode_effective", json_string(eff));
 	}
 	erc = buffer_get(&buf, pt, why, sizeof(why));
 	if (buf.page_size_obtained)
@@ -308,6 +340,10 @@ enum ib_point_outcome ib_point_run(const struct ib_point *pt,
 	if (marks == MARKS_TIMING && mark(row, "END", "timing", pt->name, why, sizeof(why)) &&
 	    !erc)
 		erc = IB_EXIT_FAILED;
+	/* I/O engines: the reads each pass issued, warm-up included, to put
+	 * the pass's counters per I/O (lab counters: the timing pass) */
+	if (ctx.ios)
+		json_object_set_new(params, "ios_timing_pass", json_integer((json_int_t)ctx.ios));
 	if (ctx.device[0]) { /* an engine that resolved its own device */
 		json_object_set_new(params, "device", json_string(ctx.device));
 		json_object_set_new(params, "dev_node", ctx.dev_node >= 0 ?
@@ -331,7 +367,13 @@ enum ib_point_outcome ib_point_run(const struct ib_point *pt,
 			rc = IB_POINT_ERROR;
 			goto out;
 		}
-		erc = counting_pass(&ctx, n, ctr, split.counting, &cset, cwhy, sizeof(cwhy));
+		{
+			uint64_t ios0 = ctx.ios;
+
+			erc = counting_pass(&ctx, n, ctr, split.counting, &cset, cwhy, sizeof(cwhy));
+			if (ctx.ios > ios0)
+				json_object_set_new(cp, "ios", json_integer((json_int_t)(ctx.ios - ios0)));
+		}
 		if (marks == MARKS_COUNTING &&
 		    mark(row, "END", "counting", pt->name, why, sizeof(why))) {
 			rc = IB_POINT_ERROR;
@@ -357,7 +399,8 @@ enum ib_point_outcome ib_point_run(const struct ib_point *pt,
 
 	/* A bug guard: an engine reports only the metrics its descriptor
 	 * declares (help, derive and the report go by the descriptor). */
-	undeclared = ib_metrics_present(rc_.m, &rc_.bw) & ~e->metrics;
+	undeclared = (ib_metrics_present(rc_.m, &rc_.bw) |
+		      (rc_.iops.n ? IB_MB_IOPS : 0)) & ~e->metrics;
 	if (undeclared) {
 		char names[256];
 
@@ -407,6 +450,14 @@ enum ib_point_outcome ib_point_run(const struct ib_point *pt,
 		json_object_set_new(metrics, "bandwidth_bytes_per_s", mj);
 		ib_console_human(s.median, "bytes_per_s", tmp, sizeof(tmp));
 		snprintf(brief + off, blen - off, "%sbandwidth %s", off ? ", " : "", tmp);
+	}
+	if (rc_.iops.n && !ib_metric_summary(&rc_.iops, &s)) {
+		size_t off = strlen(brief);
+		json_t *mj = ib_metric_json(&s, "ios_per_s");
+
+		json_object_set_new(mj, "exact", json_boolean(ib_metric_exact(&rc_.iops)));
+		json_object_set_new(metrics, "iops", mj);
+		snprintf(brief + off, blen - off, "%s%.0f iops", off ? ", " : "", s.median);
 	}
 	if (rc_.have_facts) {
 		json_t *sizes = json_array();

@@ -54,6 +54,9 @@ static int add(struct ib_repctl *c, struct ib_rep *r)
 	if (r->bytes_moved && r->elapsed_ns &&
 	    ib_metric_push(&c->bw, (double)r->bytes_moved * 1e9 / (double)r->elapsed_ns))
 		return -1;
+	if (r->ios && r->elapsed_ns &&
+	    ib_metric_push(&c->iops, (double)r->ios * 1e9 / (double)r->elapsed_ns))
+		return -1;
 	c->reps++;
 	return 0;
 }
@@ -161,6 +164,7 @@ void ib_repctl_free(struct ib_repctl *c)
 		c->nrep_median[i] = 0;
 	}
 	ib_metric_free(&c->bw);
+	ib_metric_free(&c->iops);
 	free(c->pieces);
 	c->pieces = NULL;
 	c->npieces = 0;

@@ -2,7 +2,8 @@
 /*
  * tracefs counters: the kernel's iommu:map, iommu:unmap and
  * iommu:io_page_fault trace events (include/trace/events/iommu.h) give
- * iommu_maps, iommu_map_bytes (sum of size=) and io_page_faults per point.
+ * iommu_maps, iommu_map_bytes (sum of size=), iommu_unmaps and
+ * io_page_faults per point.
  *
  * The events cost time in the kernel on every map and unmap (about 596
  * virtual ns each in the lab, docs/counters.md), so they are live only
@@ -254,6 +255,8 @@ static int trace_stop(void *priv, struct ib_counter_set *out)
 		ib_counter_set_add(out, "iommu_maps", "tracefs:iommu/map", c.maps);
 		ib_counter_set_add(out, "iommu_map_bytes", "tracefs:iommu/map", c.map_bytes);
 	}
+	if (t->have[1]) /* issue 13: unmaps per I/O of a driver's requests */
+		ib_counter_set_add(out, "iommu_unmaps", "tracefs:iommu/unmap", c.unmaps);
 	if (t->have[2])
 		ib_counter_set_add(out, "io_page_faults", "tracefs:iommu/io_page_fault", c.faults);
 	return 0;

@@ -176,6 +176,6 @@ struct fig_def {
 void rp_window_vars(const struct report *R, const struct fig_def *d, char *vars, size_t vlen);
 
 extern const struct fig_def rp_fig_window_latency, rp_fig_window_bandwidth, rp_fig_misses,
-	rp_fig_mapunmap, rp_fig_numa, rp_fig_cdf, rp_fig_chase;
+	rp_fig_mapunmap, rp_fig_numa, rp_fig_cdf, rp_fig_chase, rp_fig_perio;
 
 #endif

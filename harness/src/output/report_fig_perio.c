@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Figure "IOMMU work per I/O" (plots/perio.gp): for the rows of engines
+ * that count I/Os (nvme, issue 13), IOMMU maps, unmaps, invalidations and
+ * IOTLB misses per I/O, grouped by the effective IOMMU mode.  Each counter
+ * is divided by the I/Os of the pass it was counted in: the counting
+ * pass's (counting_pass.ios) for a source that counted there, else the
+ * timing pass's (params.ios_timing_pass); the lab's counters follow
+ * lab_marks.  Part of `iommubench report` (report.c; docs/report.md).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ib_report.h"
+#include "ib_results.h"
+
+#include "report_int.h"
+
+#define PERIO_MAX 96
+
+static double ios_of(const struct ib_row *r, const char *counter)
+{
+	json_t *cp = json_object_get(r->json, "counting_pass"), *s;
+	const char *src = NULL, *marks;
+	double v;
+	size_t i;
+
+	if (!ib_row_counter(r, counter, &v, &src) || !src)
+		return 0;
+	if (!strncmp(src, "lab:", 4)) {
+		marks = json_string_value(json_object_get(r->json, "lab_marks"));
+		if (marks && !strcmp(marks, "counting"))
+			return json_number_value(json_object_get(cp, "ios"));
+	} else {
+		json_array_foreach(json_object_get(cp, "sources"), i, s) {
+			const char *name = json_string_value(s);
+
+			if (name && !strncmp(src, name, strlen(name)) && src[strlen(name)] == ':')
+				return json_number_value(json_object_get(cp, "ios"));
+		}
+	}
+	return json_number_value(json_object_get(json_object_get(r->json, "params"),
+						  "ios_timing_pass"));
+}
+
+static const char *const counters[] = { "iommu_maps", "iommu_unmaps", "iommu_invalidations",
+					"iotlb_miss" };
+
+static int perio_data(struct report *R, const struct fig_def *d, struct fig *g, FILE *f,
+		      char *vars, size_t vlen)
+{
+	static const char *const skip[] = { "iommu_mode", "iommu_mode_effective", NULL };
+	const struct ib_run *run = &R->run;
+	size_t *idx = calloc(run->nrows + 1, sizeof(*idx)), n = 0, r, i, k;
+	struct pt *p = NULL;
+	struct labeler L;
+	int cats = 0;
+
+	if (!idx || !(p = calloc(run->nrows + 1, sizeof(*p)))) {
+		fmt(g->why, sizeof(g->why), "out of memory");
+		goto out;
+	}
+	for (r = 0; r < run->nrows; r++) {
+		const struct ib_row *w = &run->rows[r];
+
+		for (k = 0; k < 4 && rp_row_ok(w); k++)
+			if (ios_of(w, counters[k]) > 0) {
+				idx[n++] = r;
+				break;
+			}
+	}
+	if (!n) {
+		fmt(g->why, sizeof(g->why),
+		    "no row of an I/O engine (nvme) with IOMMU counters and its I/O count");
+		goto out;
+	}
+	rp_label_dims(run, idx, n, skip, &L);
+	for (i = 0; i < n; i++) {
+		const struct ib_row *w = &run->rows[idx[i]];
+		const char *m = w->p.iommu_mode_effective && *w->p.iommu_mode_effective ?
+					w->p.iommu_mode_effective : w->p.iommu_mode ? w->p.iommu_mode : "-";
+		json_t *qd = json_object_get(json_object_get(w->json, "params"), "iodepth");
+		char rest[200], depth[32] = "";
+
+		p[i].r = idx[i];
+		p[i].rank = rp_mode_rank(m);
+		/* iodepth is not one of the labeler's dimensions */
+		if (json_is_integer(qd))
+			fmt(depth, sizeof(depth), " qd%lld", (long long)json_integer_value(qd));
+		rp_label_of(w, &L, rest, sizeof(rest));
+		fmt(p[i].label, sizeof(p[i].label), "%s%s%s%s", m, strcmp(rest, "all") ? " " : "",
+		    strcmp(rest, "all") ? rest : "", depth);
+		rp_label_clean(p[i].label);
+		p[i].x = (double)i;
+	}
+	qsort(p, n, sizeof(*p), rp_pt_cmp);
+	if (n > PERIO_MAX)
+		n = PERIO_MAX;
+	fprintf(f, "# label maps unmaps invalidations iotlb_misses (per I/O)\n");
+	for (i = 0; i < n; i++) {
+		const struct ib_row *w = &run->rows[p[i].r];
+
+		fprintf(f, "\"%s\"", p[i].label);
+		for (k = 0; k < 4; k++) {
+			double v, ios = ios_of(w, counters[k]);
+
+			if (ios > 0 && ib_row_counter(w, counters[k], &v, NULL))
+				fprintf(f, " %.4g", v / ios);
+			else
+				fprintf(f, " -");
+		}
+		fputc('\n', f);
+		cats++;
+	}
+	fmt(g->caption, sizeof(g->caption),
+	    "IOMMU maps, unmaps, IOTLB invalidations and IOTLB misses per I/O (nvme reads), "
+	    "grouped by the effective IOMMU mode; each counter divided by the I/Os of the pass "
+	    "that counted it.");
+	fmt(vars, vlen, "ncat=%d", cats);
+out:
+	free(p);
+	free(idx);
+	return cats;
+}
+
+const struct fig_def rp_fig_perio = {
+	.id = "iommu_per_io", .title = "IOMMU work per I/O", .script = "perio.gp",
+	.data = perio_data,
+};
