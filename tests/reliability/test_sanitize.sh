@@ -46,7 +46,15 @@ for s in tests/host/test_*.sh tests/reliability/test_*.sh; do
 	[[ $s == */test_sanitize.sh ]] && continue
 	grep -q 'IB_BIN' "$s" || continue
 	name=$(basename "$s" .sh)
-	bash "$s" >"$logs/$name.log" 2>&1
+	# Under mpirun Open MPI unloads its plugins before exit, so the
+	# allocations it keeps on purpose show up as leaks of "<unknown
+	# module>" that no suppression can name: leak checking is off there
+	# (ASan's memory errors and UBSan still fail); the harness's own
+	# allocations are leak-checked by every other script.
+	case $name in
+	test_mpi_ranks | test_fleet_sim) ASAN_OPTIONS=${ASAN_OPTIONS/detect_leaks=1/detect_leaks=0} bash "$s" >"$logs/$name.log" 2>&1 ;;
+	*) bash "$s" >"$logs/$name.log" 2>&1 ;;
+	esac
 	rc=$?
 	bad=$(report "$logs/$name.log")
 	p=$(grep -cE '^ok - ' "$logs/$name.log")

@@ -54,7 +54,11 @@ ctx = d["context"]
 ok(ctx.get("rank_count") == 2 and [x.get("device") for x in ctx.get("ranks", [])] == ["0000:00:03.0", "0000:11:00.0"]
    and all("iommu" in x["context"] for x in ctx["ranks"]),
    "context.ranks: one device per rank (local rank picks it), each rank's context")
-knees = {r["name"]: r["params"].get("knee_window") for r in d["results"] if r.get("run_type") == "derived"}
+knees = {r["name"]: r["params"].get("knee_window") for r in d["results"]
+         if r.get("run_type") == "derived" and r["name"].startswith("iotlb_reach/")}
+reach_findings = [r for r in d["results"] if r["name"].startswith("finding/iotlb_reach/")]
+ok(len(reach_findings) == 4 and all(str(r.get("finding", "")).startswith("IOTLB reach") for r in reach_findings),
+   "findings: one IOTLB reach sentence per concurrency and rank: %s" % [r.get("finding") for r in reach_findings])
 exp = {f"iotlb_reach/page_size:4k/concurrency:{c}/rank:{k}": w
        for c, w in (("alone", 6 << 20), ("together", 3 << 20)) for k in (0, 1)}
 ok(knees == exp, f"derive: the knee moves from 6 MiB alone to 3 MiB together for each device: {knees}")
