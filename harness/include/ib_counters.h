@@ -108,13 +108,10 @@ struct ib_counters_split ib_counters_plan(const struct ib_counters *ctr,
 int ib_counters_start_set(struct ib_counters *ctr, unsigned int mask);
 int ib_counters_stop_set(struct ib_counters *ctr, unsigned int mask,
 			 struct ib_counter_set *out);
-/* The names of the sources in mask, appended to the JSON array arr; and
- * as "a, b" text ("none" for an empty mask). */
+/* The names of the sources in mask, appended to the JSON array arr. */
 struct json_t;
 void ib_counters_names_json(const struct ib_counters *ctr, unsigned int mask,
 			    struct json_t *arr);
-void ib_counters_names_text(const struct ib_counters *ctr, unsigned int mask,
-			    char *buf, size_t len);
 
 /* Helpers shared by sources. */
 void ib_counter_set_add(struct ib_counter_set *set, const char *name,

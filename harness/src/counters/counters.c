@@ -214,20 +214,6 @@ void ib_counters_names_json(const struct ib_counters *ctr, unsigned int mask,
 			json_array_append_new(arr, json_string(sources[i]->name));
 }
 
-void ib_counters_names_text(const struct ib_counters *ctr, unsigned int mask,
-			    char *buf, size_t len)
-{
-	size_t i, off = 0;
-
-	buf[0] = '\0';
-	for (i = 0; ctr && i < NSOURCES && off < len; i++)
-		if (ctr->priv[i] && (mask & (1U << i)))
-			off += (size_t)snprintf(buf + off, len - off, "%s%s",
-						off ? ", " : "", sources[i]->name);
-	if (!buf[0])
-		snprintf(buf, len, "none");
-}
-
 int ib_counters_start(struct ib_counters *ctr)
 {
 	return ib_counters_start_set(ctr, ~0U);
