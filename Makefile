@@ -116,7 +116,7 @@ module-lab:
 	@kv=$$(bash scripts/lab/kernel.sh check) || exit $$?; \
 	d=$(abspath $(BUILD))/module/$$kv; mkdir -p $$d && \
 	for f in $(MODSRC); do ln -sfn $(CURDIR)/$$f $$d/; done && \
-	$(MAKE) -C /usr/src/linux-headers-$$kv M=$$d IB_UAPI=$(CURDIR)/kernels/include/uapi W=$(W) modules
+	flock $$d/.lock $(MAKE) -C /usr/src/linux-headers-$$kv M=$$d IB_UAPI=$(CURDIR)/kernels/include/uapi W=$(W) modules
 
 # The fake CUDA driver, for tests only (IOMMUBENCH_LIBCUDA selects it; docs/gpu.md).
 CUDA_FAKE := $(BUILD)/tests/libcuda_fake.so
@@ -131,8 +131,15 @@ sanitize:
 	@$(MAKE) --no-print-directory BUILD=$(BUILD)/san SANITIZE=1 build unit
 
 # deps first, then a fresh make so pkg-config sees the installed libraries.
+# The lab's guest tests run on the default lab kernel and on each of
+# LAB_EXTRA_KERNELS (default 6.12; LAB_EXTRA_KERNELS= for none): make deps
+# installs their packages, tests/run.sh builds their modules.
+test: export LAB_EXTRA_KERNELS ?= 6.12
 test: deps
 	@$(MAKE) --no-print-directory build module-lab unit labtools
+	@for k in $(LAB_EXTRA_KERNELS); do \
+		LAB_KERNEL=$$k bash scripts/lab/kernel.sh check >/dev/null 2>&1 || continue; \
+		$(MAKE) --no-print-directory module-lab LAB_KERNEL=$$k || exit $$?; done
 	@bash tests/run.sh
 
 # make itself exits 2 on any failure; its "Error N" line carries the

@@ -6,7 +6,8 @@
 # so without root their absence is one line, not a failure; a kernel apt does
 # not know (not a distribution kernel) is one line too (scripts/host.sh).
 # IB_DEPS_DRY_RUN=1: print what would be installed, install nothing.
-#   deps.sh         everything make build/test/run need
+#   deps.sh         everything make build/test/run need; the lab kernel's
+#                   packages for LAB_KERNEL and each of LAB_EXTRA_KERNELS
 #   deps.sh peer    only the optional peer-check source: linux-source-<series>
 #                   of the lab kernel (the kernel's dma_map_benchmark,
 #                   docs/peer-check.md); make peer-check calls it
@@ -57,7 +58,23 @@ if ((rc != 0)) || [[ -z $kpkgs ]]; then
 	kpkgs=$(kernel_pkgs) || rc=$?
 	((rc == 0)) || exit "$rc"
 fi
-mapfile -t -O ${#PKGS[@]} PKGS <<<"$kpkgs"
+# LAB_EXTRA_KERNELS (make test: 6.12): further lab kernels.  One apt cannot
+# resolve leaves its lab tests skipped (one line here), not make deps failed.
+if [[ $component != peer ]]; then
+	for k in ${LAB_EXTRA_KERNELS:-}; do
+		rc=0
+		x=$(LAB_KERNEL=$k bash "$(dirname "$0")/lab/kernel.sh" packages 2>&1) || rc=$?
+		if ((rc == 0)); then
+			kpkgs+=$'\n'$x
+		elif ((rc == 1)); then
+			echo "deps: LAB_EXTRA_KERNELS: ${x#lab kernel: }" >&2
+			exit 1
+		else
+			echo "deps: LAB_EXTRA_KERNELS=$k: not installable here, its lab tests will be skipped: ${x#lab kernel: }" >&2
+		fi
+	done
+fi
+mapfile -t -O ${#PKGS[@]} PKGS < <(awk 'NF && !seen[$0]++' <<<"$kpkgs")
 
 missing=()
 for p in "${PKGS[@]}"; do

@@ -11,23 +11,26 @@ logdir=build/test-logs
 mkdir -p "$logdir"
 
 # Count TAP-ish lines: "ok - x", "not ok - x: why", "ok - x # SKIP why".
-tally() { # file label
-	local f=$1 label=$2 p s n
+tally() { # file label [seconds]
+	local f=$1 label=$2 p s n secs=${3:+ ($3 s)}
 	p=$(grep -cE '^ok - ' "$f" | tr -d ' ')
 	s=$(grep -cE '^ok - .*# SKIP' "$f" | tr -d ' ')
 	n=$(grep -cE '^not ok - ' "$f" | tr -d ' ')
 	pass=$((pass + p - s)) skip=$((skip + s)) fail=$((fail + n))
 	while IFS= read -r l; do failed_names+=("$label: ${l#not ok - }"); done < <(grep -E '^not ok - ' "$f")
-	echo "$label: $((p - s)) passed, $n failed, $s skipped"
+	echo "$label: $((p - s)) passed, $n failed, $s skipped$secs"
 }
 
 # A script that printed no result lines but failed counts as one failure.
-run_tap() { # label cmd...
-	local label=$1 rc
+# run_log runs one script into its log (and its wall seconds into log.secs);
+# tally counts it.  run_tap does both.
+run_log() { # label cmd...
+	local label=$1 rc t0=$SECONDS
 	shift
 	local log="$logdir/${label//\//_}.log"
 	"$@" >"$log" 2>&1
 	rc=$?
+	echo $((SECONDS - t0)) >"$log.secs"
 	if ! grep -qE '^(not )?ok - ' "$log"; then
 		if ((rc == 4)); then
 			echo "ok - $label # SKIP $(tail -n1 "$log")" >>"$log"
@@ -37,7 +40,10 @@ run_tap() { # label cmd...
 	elif ((rc != 0 && rc != 4)) && ! grep -qE '^not ok - ' "$log"; then
 		echo "not ok - $label: exited $rc after its checks: $(tail -n1 "$log")" >>"$log"
 	fi
-	tally "$log" "$label"
+}
+run_tap() { # label cmd...
+	run_log "$@"
+	tally "$logdir/${1//\//_}.log" "$1"
 }
 
 if [[ ,$want, == *,unit,* ]]; then
@@ -86,20 +92,52 @@ if [[ ,$want, == *,report,* ]]; then
 	done
 fi
 
+# The lab: every lab test boots its own QEMU (TCG, icount: one host thread
+# each, and guest timings independent of host load), so they run LAB_JOBS at
+# a time (default: the CPU count, at most 4), longest first by the seconds
+# each took last time (build/test-logs/*.secs; a first run uses estimates),
+# and are counted in this fixed order afterwards.  The guest tests
+# run on the default lab kernel and on each of LAB_EXTRA_KERNELS (make test:
+# 6.12) as lab/guest-<kernel>, skipped where its packages are missing
+# (make deps LAB_KERNEL=<kernel>).
 if [[ ,$want, == *,lab,* ]]; then
 	lab_t0=$SECONDS
-	run_tap "lab/guest" bash tests/lab/run-guest.sh
+	labels=(lab/guest) cmds=("bash tests/lab/run-guest.sh")
+	for k in ${LAB_EXTRA_KERNELS:-}; do
+		[[ $k =~ ^[0-9A-Za-z.+_~-]+$ ]] || { echo "tests: LAB_EXTRA_KERNELS=$k: expected kernel series or releases such as 6.12" >&2; exit 1; }
+		labels+=("lab/guest-$k")
+		cmds+=("env LAB_KERNEL=$k bash tests/lab/guest-kernel.sh")
+	done
 	for t in tests/lab/host/*.sh; do
 		[[ -f $t ]] || continue
-		run_tap "lab/$(basename "$t" .sh)" bash "$t"
+		labels+=("lab/$(basename "$t" .sh)") cmds+=("bash $t")
 	done
-	# More lab kernels (issue 11), e.g. LAB_EXTRA_KERNELS=6.12: their guest
-	# tests as lab/guest-<kernel>, skipped where the packages are missing
-	# (make deps LAB_KERNEL=<kernel>).  Not default: about as long as lab/guest.
-	for k in ${LAB_EXTRA_KERNELS:-}; do
-		run_tap "lab/guest-$k" env LAB_KERNEL="$k" bash -c 'bash scripts/lab/kernel.sh check >/dev/null 2>&1 ||
-			{ echo "LAB_KERNEL=$LAB_KERNEL not installed (make deps LAB_KERNEL=$LAB_KERNEL)"; exit 4; }
-			make -s module-lab >/dev/null || exit 2; bash tests/lab/run-guest.sh'
+	jobs=${LAB_JOBS:-$(nproc 2>/dev/null || echo 1)}
+	[[ $jobs =~ ^[1-9][0-9]*$ ]] || { echo "tests: LAB_JOBS=$jobs: expected a positive integer" >&2; exit 1; }
+	((jobs > 4 && ${LAB_JOBS:-0} == 0)) && jobs=4
+	# longest first: last run's seconds, else these estimates (2-core host)
+	declare -A est=([lab/test_suites]=600 [lab/guest]=170)
+	mapfile -t order < <(for i in "${!labels[@]}"; do
+		f="$logdir/${labels[i]//\//_}.log.secs"
+		s=$(cat "$f" 2>/dev/null) && [[ $s =~ ^[0-9]+$ ]] ||
+			s=${est[${labels[i]}]:-$([[ ${labels[i]} == lab/guest-* ]] && echo 160 || echo 60)}
+		echo "$s $i"
+	done | sort -s -k1,1nr | cut -d' ' -f2)
+	echo "lab: ${#labels[@]} tests, $jobs at a time"
+	running=0
+	for i in "${order[@]}"; do
+		if ((running >= jobs)); then
+			wait -n
+			running=$((running - 1))
+		fi
+		# shellcheck disable=SC2086 # cmds are ours: words, no input
+		run_log "${labels[i]}" ${cmds[i]} &
+		running=$((running + 1))
+	done
+	wait
+	for i in "${!labels[@]}"; do
+		f="$logdir/${labels[i]//\//_}.log"
+		tally "$f" "${labels[i]}" "$(cat "$f.secs" 2>/dev/null)"
 	done
 	echo "lab tests: $((SECONDS - lab_t0)) s wall"
 fi

@@ -19,6 +19,7 @@ See docs/lab.md.
 """
 
 import argparse
+import fcntl
 import glob
 import hashlib
 import os
@@ -35,7 +36,31 @@ import time
 
 TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BUILD = os.path.abspath(os.environ.get("IOMMUBENCH_BUILD", os.path.join(TOP, "build")))
+# build/lab: the Open MPI overlay (kernel-independent); build/lab/<release>:
+# the initramfs packed for that kernel, so labs of two kernels can run at once
+# (make test runs 6.1 and 6.12 side by side).
 LABDIR = os.path.join(BUILD, "lab")
+
+
+def kdir(kver):
+    """Where the initramfs for kernel kver lives."""
+    return os.path.join(LABDIR, kver)
+
+
+class Lock:
+    """flock(2) on path: two labs packing one initramfs wait for each other."""
+
+    def __init__(self, path):
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        self.f = open(path, "w")
+
+    def __enter__(self):
+        fcntl.flock(self.f, fcntl.LOCK_EX)
+        return self
+
+    def __exit__(self, *_):
+        fcntl.flock(self.f, fcntl.LOCK_UN)
+        self.f.close()
 PROG = "lab"
 
 GUEST_MODULES = ["virtio_pci", "virtio_console", "9pnet_virtio", "9p"]
@@ -261,8 +286,13 @@ poweroff -f
 """
 
 
-def build(args):
-    kver = lab_kver()
+def build(args, kver=None):
+    kver = kver or lab_kver()
+    with Lock(os.path.join(kdir(kver), ".lock")):
+        return build_locked(args, kver)
+
+
+def build_locked(args, kver):
     ko = module_ko(kver)
     binp = os.path.join(BUILD, "iommubench")
     if not os.path.exists(binp):
@@ -341,13 +371,13 @@ def build(args):
             shutil.copy2(s, os.path.join(root, "opt/iommubench/tests/lab/guest"))
         for s in glob.glob(os.path.join(TOP, "plots", "*.gp")):
             shutil.copy2(s, os.path.join(root, "opt/iommubench/plots"))
-        os.makedirs(LABDIR, exist_ok=True)
-        out = os.path.join(LABDIR, "initrd.gz")
-        tmp = out + ".tmp"
+        os.makedirs(kdir(kver), exist_ok=True)
+        out = os.path.join(kdir(kver), "initrd.gz")
+        tmp = f"{out}.{os.getpid()}.tmp"
         with open(tmp, "wb") as f:
             pack_cpio(root, f, "the initramfs")
         os.replace(tmp, out)
-        with open(os.path.join(LABDIR, "kver"), "w") as f:
+        with open(os.path.join(kdir(kver), "kver"), "w") as f:
             f.write(kver + "\n")
         if not args.quiet:
             print(f"{PROG}: initramfs {os.path.relpath(out, TOP)} for kernel {kver} "
@@ -604,12 +634,9 @@ def exec_cmd(args):
     why = viommu_missing(kver, args.iommu)
     if why:
         die(4, why)
-    kver_file = os.path.join(LABDIR, "kver")
-    packed = open(kver_file).read().strip() if os.path.exists(kver_file) else None
-    # an initramfs packed for another kernel carries the wrong modules
-    if args.rebuild or packed != kver or not os.path.exists(os.path.join(LABDIR, "initrd.gz")):
-        build(argparse.Namespace(quiet=True))
-    initrd = os.path.join(LABDIR, "initrd.gz")
+    initrd = os.path.join(kdir(kver), "initrd.gz")
+    if args.rebuild or not os.path.exists(initrd):
+        build(argparse.Namespace(quiet=True), kver)
     adds = args.adds
     out_dir = os.path.abspath(args.out or tempfile.mkdtemp(prefix="iblab-out-"))
     log_dir = os.path.abspath(args.logdir or out_dir)

@@ -9,7 +9,7 @@ set -uo pipefail
 shopt -s extglob
 cd "$(dirname "$0")/../.."
 python3 scripts/lab/lab.py build --quiet || { echo "not ok - lab initramfs: lab.py build failed"; exit 2; }
-kver=$(cat build/lab/kver)
+kver=$(bash scripts/lab/kernel.sh release)
 echo "# lab kernel: $kver${LAB_KERNEL:+ (LAB_KERNEL=$LAB_KERNEL)}"
 work=$(mktemp -d /tmp/iblab-tests.XXXXXX)
 trap 'rm -rf "$work"' EXIT

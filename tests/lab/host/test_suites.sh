@@ -7,13 +7,8 @@
 #     lab iotlb_miss counts per row, and the derived knee row
 #     iotlb_reach/page_size:4k with a plausible estimate (QEMU 7.2: 1024).
 #  3. iommubench compare on the two runs: exit 0 and a ratio table.
-#  4. make run SUITE=hugepage TARGET=lab: report.html and plots exist and
-#     parse (SKIP while report.c is missing); 2m misses far less than 4k.
-#  5./6. That report in headless Chromium: figures with a size; the findings
-#     first with results.json's numbers, no figure flat by construction
-#     (tests/report/check_findings.py); make run's output ends with them.
-# About 5 minutes of lab time on a 2-core machine (hugepage: 3.5 min); one
-# QEMU at a time.
+# The hugepage suite (4.-6.) is test_suite_hugepage.sh, so that the two run
+# side by side.  About 2 minutes of lab time on a 2-core machine.
 set -uo pipefail
 cd "$(dirname "$0")/../../.."
 out=$(mktemp -d /tmp/ib-lab-suites-XXXXXX)
@@ -115,99 +110,3 @@ else
 	nok "compare on two lab runs: window runs missing"
 fi
 
-# ---- 4. hugepage through make run: report files and the 2m vs 4k misses ----
-t0=$SECONDS
-make -s run SUITE=hugepage TARGET=lab RESULTS="$out/results" >"$out/hugepage.log" 2>&1
-rc=$?
-dt=$((SECONDS - t0))
-hp=$out/results/hugepage/latest
-if ((rc == 0)); then ok "make run SUITE=hugepage TARGET=lab exits 0 (${dt}s)"; else nok "make run SUITE=hugepage TARGET=lab exited $rc: $(tail -n2 "$out/hugepage.log" | tr '\n' ' ')"; fi
-python3 - "$hp/results.json" <<'PY'
-import json, sys
-ok = lambda c, m: print(("ok - " if c else "not ok - ") + m)
-try:
-    d = json.load(open(sys.argv[1]))
-except Exception as e:
-    ok(False, "hugepage results.json: %s" % e)
-    sys.exit(0)
-per = {}
-for r in d["results"]:
-    p = r["params"]
-    if r.get("engine") != "edu" or r["status"] != "ok" or p.get("pattern") != "rand":
-        continue
-    n = r["metrics"]["dma_latency_ns"]["n"]
-    m = r.get("counters", {}).get("iotlb_miss", {}).get("value")
-    if m is not None:
-        per[(p["page_size"], p["window"])] = m / n
-big = max((w for (ps, w) in per if ps == "4k" and ("2m", w) in per), default=None)
-ok(big is not None and per[("2m", big)] * 10 < per[("4k", big)],
-   "hugepage: at window %s, 2m %.4f vs 4k %.4f IOTLB misses per DMA (rand)"
-   % (big, per.get(("2m", big), -1), per.get(("4k", big), -1)))
-sizes = sorted({r["params"].get("page_size") for r in d["results"] if r["status"] == "ok"})
-ok("4k" in sizes and "2m" in sizes, "hugepage: page sizes measured %s (1g: %s)"
-   % (sizes, "ok" if "1g" in sizes else next((r.get("reason") for r in d["results"]
-       if r["params"].get("page_size") == "1g"), "not planned")))
-PY
-if [[ ! -f harness/src/output/report.c ]] && [[ ! -f $hp/report.html ]]; then
-	ok "hugepage report files exist and parse # SKIP report.c missing"
-else
-	python3 - "$hp" <<'PY'
-import glob, os, sys
-import xml.etree.ElementTree as ET
-from html.parser import HTMLParser
-ok = lambda c, m: print(("ok - " if c else "not ok - ") + m)
-d = sys.argv[1]
-html = os.path.join(d, "report.html")
-try:
-    text = open(html, encoding="utf-8").read()
-    class P(HTMLParser):
-        tags = 0
-        def handle_starttag(self, tag, attrs):
-            self.tags += 1
-    p = P()
-    p.feed(text)
-    p.close()
-    ok(p.tags > 10 and "<html" in text.lower(), "hugepage report.html parses (%d tags, %d bytes)" % (p.tags, len(text)))
-except Exception as e:
-    ok(False, "hugepage report.html: %s" % e)
-svgs = sorted(glob.glob(os.path.join(d, "plots", "*.svg")))
-pngs = sorted(glob.glob(os.path.join(d, "plots", "*.png")))
-bad = []
-for s in svgs:
-    try:
-        ET.parse(s)
-    except Exception as e:
-        bad.append("%s: %s" % (os.path.basename(s), e))
-for s in pngs:
-    if open(s, "rb").read(8) != b"\x89PNG\r\n\x1a\n":
-        bad.append(os.path.basename(s) + ": not a PNG")
-ok(svgs and pngs and not bad, "hugepage plots parse: %d svg, %d png %s" % (len(svgs), len(pngs), "; ".join(bad)))
-PY
-fi
-# ---- 5. the real hugepage report renders in headless Chromium ----
-if [[ -f $hp/report.html ]]; then
-	. tests/lib/chromium-render.sh
-	nfig=$(ls "$hp"/plots/*.svg 2>/dev/null | wc -l)
-	chromium_render "$hp/report.html" "$out/chromium" "$nfig" "hugepage report"
-	# ---- 6. findings (issue 15): first in the report, numbers from
-	# results.json, no figure flat by construction, and make run ends with them
-	if chromium_dump_dom "$hp/report.html" "$out/hugepage.dom.html"; then
-		python3 tests/report/check_findings.py "$out/hugepage.dom.html" "$hp/results.json" "hugepage lab report (chromium DOM)"
-	else
-		ok "hugepage lab report findings # SKIP chromium not installed (make deps)"
-	fi
-	python3 - "$out/hugepage.log" "$hp/results.json" <<'PY'
-import json, sys
-ok = lambda c, m: print(("ok - " if c else "not ok - ") + m)
-log = open(sys.argv[1], encoding="utf-8", errors="replace").read().splitlines()
-rows = {r["name"]: r for r in json.load(open(sys.argv[2]))["results"] if r["name"].startswith("finding/")}
-want = ["  - %s [rows: %s]" % (r["finding"], ", ".join(r["params"]["source_rows"])) for r in rows.values()]
-ok(want and all(w in log for w in want) and "findings:" in log,
-   "make run prints results.json's findings at the end: %d line(s)" % len(want))
-m = rows.get("finding/misses_per_dma/2m_vs_4k", {})
-ok(m.get("metrics", {}).get("miss_ratio", {}).get("median", 0) > 10 and m["params"].get("pattern") == "rand",
-   "hugepage: finding 2m vs 4k misses per DMA (rand): %s" % m.get("finding"))
-ok("finding/numa_penalty" not in " ".join(rows) and not any("dma_latency" in n for n in rows),
-   "hugepage: no finding from the edu timer's DMA timings")
-PY
-fi
