@@ -10,41 +10,8 @@ failed_names=()
 logdir=build/test-logs
 mkdir -p "$logdir"
 
-# Count TAP-ish lines: "ok - x", "not ok - x: why", "ok - x # SKIP why".
-tally() { # file label [seconds]
-	local f=$1 label=$2 p s n secs=${3:+ ($3 s)}
-	p=$(grep -cE '^ok - ' "$f" | tr -d ' ')
-	s=$(grep -cE '^ok - .*# SKIP' "$f" | tr -d ' ')
-	n=$(grep -cE '^not ok - ' "$f" | tr -d ' ')
-	pass=$((pass + p - s)) skip=$((skip + s)) fail=$((fail + n))
-	while IFS= read -r l; do failed_names+=("$label: ${l#not ok - }"); done < <(grep -E '^not ok - ' "$f")
-	echo "$label: $((p - s)) passed, $n failed, $s skipped$secs"
-}
-
-# A script that printed no result lines but failed counts as one failure.
-# run_log runs one script into its log (and its wall seconds into log.secs);
-# tally counts it.  run_tap does both.
-run_log() { # label cmd...
-	local label=$1 rc t0=$SECONDS
-	shift
-	local log="$logdir/${label//\//_}.log"
-	"$@" >"$log" 2>&1
-	rc=$?
-	echo $((SECONDS - t0)) >"$log.secs"
-	if ! grep -qE '^(not )?ok - ' "$log"; then
-		if ((rc == 4)); then
-			echo "ok - $label # SKIP $(tail -n1 "$log")" >>"$log"
-		elif ((rc != 0)); then
-			echo "not ok - $label: exited $rc: $(tail -n1 "$log")" >>"$log"
-		fi
-	elif ((rc != 0 && rc != 4)) && ! grep -qE '^not ok - ' "$log"; then
-		echo "not ok - $label: exited $rc after its checks: $(tail -n1 "$log")" >>"$log"
-	fi
-}
-run_tap() { # label cmd...
-	run_log "$@"
-	tally "$logdir/${1//\//_}.log" "$1"
-}
+# tally, run_log, run_tap, pool_run
+. tests/lib/runner.sh
 
 if [[ ,$want, == *,unit,* ]]; then
 	for t in build/tests/test_*; do
@@ -102,43 +69,23 @@ fi
 # (make deps LAB_KERNEL=<kernel>).
 if [[ ,$want, == *,lab,* ]]; then
 	lab_t0=$SECONDS
-	labels=(lab/guest) cmds=("bash tests/lab/run-guest.sh")
+	POOL_LABELS=(lab/guest) POOL_CMDS=("bash tests/lab/run-guest.sh")
 	for k in ${LAB_EXTRA_KERNELS:-}; do
 		[[ $k =~ ^[0-9A-Za-z.+_~-]+$ ]] || { echo "tests: LAB_EXTRA_KERNELS=$k: expected kernel series or releases such as 6.12" >&2; exit 1; }
-		labels+=("lab/guest-$k")
-		cmds+=("env LAB_KERNEL=$k bash tests/lab/guest-kernel.sh")
+		POOL_LABELS+=("lab/guest-$k") POOL_CMDS+=("env LAB_KERNEL=$k bash tests/lab/guest-kernel.sh")
 	done
 	for t in tests/lab/host/*.sh; do
 		[[ -f $t ]] || continue
-		labels+=("lab/$(basename "$t" .sh)") cmds+=("bash $t")
+		POOL_LABELS+=("lab/$(basename "$t" .sh)") POOL_CMDS+=("bash $t")
 	done
 	jobs=${LAB_JOBS:-$(nproc 2>/dev/null || echo 1)}
 	[[ $jobs =~ ^[1-9][0-9]*$ ]] || { echo "tests: LAB_JOBS=$jobs: expected a positive integer" >&2; exit 1; }
-	((jobs > 4 && ${LAB_JOBS:-0} == 0)) && jobs=4
-	# longest first: last run's seconds, else these estimates (2-core host)
-	declare -A est=([lab/test_suites]=600 [lab/guest]=170)
-	mapfile -t order < <(for i in "${!labels[@]}"; do
-		f="$logdir/${labels[i]//\//_}.log.secs"
-		s=$(cat "$f" 2>/dev/null) && [[ $s =~ ^[0-9]+$ ]] ||
-			s=${est[${labels[i]}]:-$([[ ${labels[i]} == lab/guest-* ]] && echo 160 || echo 60)}
-		echo "$s $i"
-	done | sort -s -k1,1nr | cut -d' ' -f2)
-	echo "lab: ${#labels[@]} tests, $jobs at a time"
-	running=0
-	for i in "${order[@]}"; do
-		if ((running >= jobs)); then
-			wait -n
-			running=$((running - 1))
-		fi
-		# shellcheck disable=SC2086 # cmds are ours: words, no input
-		run_log "${labels[i]}" ${cmds[i]} &
-		running=$((running + 1))
-	done
-	wait
-	for i in "${!labels[@]}"; do
-		f="$logdir/${labels[i]//\//_}.log"
-		tally "$f" "${labels[i]}" "$(cat "$f.secs" 2>/dev/null)"
-	done
+	[[ -z ${LAB_JOBS:-} ]] && ((jobs > 4)) && jobs=4
+	# first-run estimates, wall seconds on the 2-core CI machine
+	declare -A POOL_EST=([lab/test_suites]=250 [lab/test_suite_hugepage]=230 [lab/guest]=170)
+	for k in ${LAB_EXTRA_KERNELS:-}; do POOL_EST[lab/guest-$k]=160; done
+	echo "lab: ${#POOL_LABELS[@]} tests, $jobs at a time"
+	pool_run "$jobs"
 	echo "lab tests: $((SECONDS - lab_t0)) s wall"
 fi
 
