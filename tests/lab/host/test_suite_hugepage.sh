@@ -7,17 +7,13 @@
 #  5./6. That report in headless Chromium: figures with a size; the findings
 #     first with results.json's numbers, no figure flat by construction
 #     (tests/report/check_findings.py); make run's output ends with them.
-# About 4 minutes of lab time on a 2-core machine (one boot).
+# About 6 minutes of wall time on a 2-core machine (one boot).
 set -uo pipefail
 cd "$(dirname "$0")/../../.."
-out=$(mktemp -d /tmp/ib-lab-hugepage-XXXXXX)
-trap 'rm -rf "$out"' EXIT
-ok() { echo "ok - $*"; }
-nok() { echo "not ok - $*"; }
-
+. tests/lib/tap.sh
+. tests/lib/lab-host.sh
 make -s build >/dev/null 2>&1 || { nok "make build failed"; exit 1; }
-make -s module-lab >/dev/null 2>&1 || { nok "make module-lab failed"; exit 1; }
-python3 scripts/lab/lab.py build --quiet || { nok "lab build failed"; exit 1; }
+lab_prepare hugepage
 
 # ---- 4. hugepage through make run: report files and the 2m vs 4k misses ----
 t0=$SECONDS

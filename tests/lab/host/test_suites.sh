@@ -11,14 +11,10 @@
 # side by side.  About 2 minutes of lab time on a 2-core machine.
 set -uo pipefail
 cd "$(dirname "$0")/../../.."
-out=$(mktemp -d /tmp/ib-lab-suites-XXXXXX)
-trap 'rm -rf "$out"' EXIT
-ok() { echo "ok - $*"; }
-nok() { echo "not ok - $*"; }
-
+. tests/lib/tap.sh
+. tests/lib/lab-host.sh
 make -s build >/dev/null 2>&1 || { nok "make build failed"; exit 1; }
-make -s module-lab >/dev/null 2>&1 || { nok "make module-lab failed"; exit 1; }
-python3 scripts/lab/lab.py build --quiet || { nok "lab build failed"; exit 1; }
+lab_prepare suites
 
 # ---- 1. smoke through make run ----
 t0=$SECONDS
