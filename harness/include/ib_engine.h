@@ -79,6 +79,9 @@ struct ib_run_ctx {
 	 * the row's params.device and params.dev_node; "" = not resolved */
 	char device[32];
 	int dev_node;
+	/* set by an engine whose device is a test double (the fake CUDA
+	 * driver): what it is, as the row's params.simulated; NULL = real */
+	const char *simulated;
 	uint64_t ios; /* rep->ios summed over every repetition run (runner) */
 };
 

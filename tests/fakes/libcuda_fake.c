@@ -278,6 +278,11 @@ static struct CUstream_st *S(struct CUstream_st *s)
 	return s ? s : &null_stream;
 }
 
+/* What the engine puts in every row it runs on this library
+ * (params.simulated); a real libcuda has no such symbol. */
+EXPORT const char iommubench_fake_driver[] =
+	"fake CUDA driver (tests/fakes/libcuda_fake.c): a model's clock, not a GPU";
+
 EXPORT CUresult cuGetErrorName(CUresult err, const char **name)
 {
 	size_t i;

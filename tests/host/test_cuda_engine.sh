@@ -87,6 +87,10 @@ check "h2d window 64k: ok, verified, device from CUDA's PCI address" "" \
 	"0 ok 0000:65:00.0 4096 True"
 check "h2d window 64k: dma_latency_ns = 1500 + 65536/25e9 s (all hits)" "" \
 	"$(near "$(row h2d-fit "m['dma_latency_ns']['median']")" 4121.44 0.001)" yes
+check "h2d on the fake driver: params.simulated names it, the console says so" "" \
+	"$(row h2d-fit "p.get('simulated')") | $(grep -c '^SIMULATED: 1 row(s) ran on a fake CUDA driver' "$tmp/h2d-fit.out")" \
+	"fake CUDA driver (tests/fakes/libcuda_fake.c): a model's clock, not a GPU | 1"
+check "skipped rows (no driver) carry no simulated" "" "$(row nodrv "p.get('simulated')") $(grep -c SIMULATED "$tmp/nodrv.out")" "None 0"
 # 100 copies of 4121.44 ns + the first one's 16 misses (6400 ns)
 check "h2d window 64k: bandwidth = 100 x 64 KiB per 418544 ns" "" \
 	"$(near "$(row h2d-fit "m['bandwidth_bytes_per_s']['median']")" 15658e6 0.001)" yes

@@ -81,6 +81,14 @@ if grep -q "^gpu-check: iotlb_reach/page_size:4k: .* entries" "$tmp/2.out"; then
 else
 	echo "not ok - gpu-check summary: $(grep '^gpu-check' "$tmp/2.out" | tr '\n' '|')"
 fi
+# rows from the fake driver are labelled wherever they are read
+sim=$(python3 -c "import json,sys; d=json.load(open('$d/results.json')); r=[x for x in d['results'] if x.get('run_type') != 'derived' and x['status'] == 'ok']; print(len(r), sum(1 for x in r if x['params'].get('simulated')))")
+if [[ ${sim% *} -gt 0 && ${sim% *} == "${sim#* }" ]] && grep -q '<b>Simulated device.</b> ' "$d/report.html" &&
+	grep -q '<h1>iommubench report: .*, SIMULATED device</h1>' "$d/report.html"; then
+	echo "ok - every ok row says simulated ($sim), the report's title and banner too"
+else
+	echo "not ok - simulated labels: rows '$sim', $(grep -o '<h1>[^<]*' "$d/report.html")"
+fi
 if ! command -v gnuplot >/dev/null; then
 	echo "ok - chase figure # SKIP no gnuplot"
 elif [[ -s $d/plots/chase_latency.svg && -s $d/plots/data/chase_latency.dat ]] &&

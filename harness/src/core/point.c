@@ -349,6 +349,8 @@ enum ib_point_outcome ib_point_run(const struct ib_point *pt,
 		json_object_set_new(params, "dev_node", ctx.dev_node >= 0 ?
 					json_integer(ctx.dev_node) : json_null());
 	}
+	if (ctx.simulated) /* a fake device: nothing in this row is measured */
+		json_object_set_new(params, "simulated", json_string(ctx.simulated));
 	if (erc) {
 		rc = row_of(erc);
 		goto out;

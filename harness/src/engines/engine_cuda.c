@@ -272,6 +272,9 @@ static struct {
 	void *lib;
 	struct cu_api f;
 	int ndev;
+	/* the library's iommubench_fake_driver string: a test double (the
+	 * fake driver), whose rows say so in params.simulated; NULL = real */
+	const char *fake;
 	/* the open device (ord >= 0) */
 	int ord;
 	CUcontext ctx;
@@ -337,6 +340,7 @@ static void cu_load(void)
 	}
 	CU_API(CU_SYM)
 #undef CU_SYM
+	cu.fake = dlsym(cu.lib, "iommubench_fake_driver");
 	r = cu.f.Init(0);
 	if (r != CUDA_SUCCESS) {
 		snprintf(cu.why, sizeof(cu.why), "unavailable: cuInit: %s", cu_err(r));
@@ -767,6 +771,7 @@ static int cuda_run(struct ib_run_ctx *ctx, struct ib_rep *rep, char *err, size_
 	ib_topo_bind_thread(ctx->topo, ctx->pt->cpu_node); /* the thread that queues */
 	snprintf(ctx->device, sizeof(ctx->device), "%s", cu.bdf[0] ? cu.bdf : "unknown");
 	ctx->dev_node = cu.node;
+	ctx->simulated = cu.fake;
 
 	c.slots = o->window / o->xfer_size ?: 1;
 	/* seq continues where the previous repetition stopped */

@@ -667,6 +667,15 @@ int rp_write_html(struct report *R, char *err, size_t errlen)
 		      "device and IOMMU, not of hardware. Counts (IOTLB misses, maps, faults) are "
 		      "exact counts of the emulated IOMMU.</p>\n",
 		      f);
+	if (R->nsimulated) {
+		fprintf(f, "<p class=\"banner\"><b>Simulated device.</b> %d row(s) ran on a test "
+			   "double, not on hardware: ",
+			R->nsimulated);
+		ib_html_put(f, R->simulated);
+		fputs(". Their timings and counts are a model's (params.simulated), not "
+		      "measurements.</p>\n",
+		      f);
+	}
 	fputs("<p><a href=\"#findings\">Findings</a> &middot; <a href=\"#figures\">Figures</a> &middot; <a href=\"#medians\">Medians</a> "
 	      "&middot; <a href=\"#derived\">Derived</a> &middot; <a href=\"#counters\">Counters</a> "
 	      "&middot; <a href=\"#skipped\">Skipped</a> &middot; <a href=\"#context\">Context</a> "

@@ -82,6 +82,8 @@ struct report {
 	struct ib_run run; /* the typed rows the figures read */
 	bool csv_written;  /* results.csv is this doc's already */
 	char plat[512];     /* "emulated (qemu-lab), host X" */
+	int nsimulated;	    /* rows with params.simulated (a fake device) */
+	const char *simulated; /* the first one's text */
 	struct fig figs[16];
 	size_t nfigs;
 	json_t *findings;      /* the finding rows: results.json's, else computed (owned) */
