@@ -68,7 +68,10 @@ GUEST_MODULES = ["virtio_pci", "virtio_console", "9pnet_virtio", "9p"]
 # `modprobe -S KVER --show-depends` lists (soft dependencies included, in
 # its order); one the kernel lacks (iommufd: not in Debian 6.1 or 6.12) is
 # left out.
-OPTIONAL_MODULES = ["nvme", "vfio-pci", "iommufd"]
+# msdos (with fat) and nls_cp437 (FAT's default codepage): a filesystem to
+# mount on the scratch namespace, for the nvme engine's in-use refusal
+# (tests/lab/host/test_nvme.sh).
+OPTIONAL_MODULES = ["nvme", "vfio-pci", "iommufd", "msdos", "nls_cp437"]
 TRACE_EVENTS = ["vtd_iotlb_page_hit", "vtd_iotlb_page_update", "vtd_iotlb_cc_hit",
                 "vtd_iotlb_cc_update", "vtd_iotlb_reset", "vtd_dmar_fault",
                 "vtd_inv_desc_iotlb_global", "vtd_inv_desc_iotlb_domain",

@@ -5,7 +5,8 @@
 # invalidations per read (lab trace, timing pass), the binding and group
 # type restored (also after a SIGKILL, by `iommubench restore`), and the
 # refusals as skipped rows: an absent namespace, a user who cannot read it,
-# a namespace in use (swap on it, after the read-only checks).  One boot,
+# a namespace in use (swap on it, then a mounted msdos filesystem, after the
+# read-only checks).  One boot,
 # about 40 s.
 set -uo pipefail
 cd "$(dirname "$0")/../../.." || exit 2
@@ -32,7 +33,12 @@ python3 scripts/lab/lab.py exec --out "$out" --nvme 64M --timeout 400 -- \
 	mkswap /dev/nvme0n1 >/dev/null 2>&1 && swapon /dev/nvme0n1 &&
 		iommubench run --engine nvme --device /dev/nvme0n1 --iommu-mode dma-lazy --results-dir /out --run-id n3 --platform qemu-lab >/dev/null 2>&1
 	echo "swap: $b $(basename $(readlink $s/driver)) $(cat $s/iommu_group/type) $(cat $s/driver_override)"
-	swapoff /dev/nvme0n1' \
+	swapoff /dev/nvme0n1
+	mkdosfs /dev/nvme0n1 >/dev/null 2>&1; mkdir -p /mnt/fs
+	mount -t msdos /dev/nvme0n1 /mnt/fs && echo mounted-ok &&
+		iommubench run --engine nvme --device /dev/nvme0n1 --iommu-mode dma-lazy --results-dir /out --run-id n4 --platform qemu-lab >/dev/null 2>&1
+	echo "mounted: $b $(basename $(readlink $s/driver)) $(cat $s/iommu_group/type) $(cat $s/driver_override)"
+	umount /mnt/fs' \
 	>"$out/guest.log" 2>&1
 d=$out/adhoc/n1
 lab_merge_run "$d" "the nvme rows"
@@ -96,6 +102,15 @@ except Exception as ex:
     n3 = {"reason": str(ex)}
 sw = re.search(r"^swap: (\S+) (\S+) (\S+) (\S+)", log, re.M)
 ok(n3.get("status") == "skipped" and "active swap" in n3.get("reason", "") and sw and sw.groups() == b.groups(),
-   "a namespace in use (swap on it; mounts likewise) is refused before any unbind: %s; device %s" %
+   "a namespace in use (swap on it) is refused before any unbind: %s; device %s" %
    (n3.get("reason"), sw and sw.groups()))
+try:
+    n4 = json.load(open(sys.argv[1].replace("/n1/", "/n4/")))["results"][0]
+except Exception as ex:
+    n4 = {"reason": str(ex)}
+mt = re.search(r"^mounted: (\S+) (\S+) (\S+) (\S+)", log, re.M)
+ok("mounted-ok" in log and n4.get("status") == "skipped" and
+   "a mounted filesystem (/mnt/fs)" in n4.get("reason", "") and mt and mt.groups() == b.groups(),
+   "a namespace with a mounted filesystem (msdos on /mnt/fs) is refused before any unbind: %s; device %s" %
+   (n4.get("reason"), mt and mt.groups()))
 PY
