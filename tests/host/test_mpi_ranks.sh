@@ -4,7 +4,8 @@
 # (names end in /rank:<N>; params rank, host, device); one process and
 # `mpirun -np 1` give today's rows exactly (no suffix, no rank param); a
 # rank killed mid-run comes back as error rows with the reason while the
-# other rank's rows are kept; bad settings exit 1 or 3 with one line.
+# other rank's rows are kept; bad settings exit 1 or 3 with one line; rerun
+# of a multi-rank run, in one process and as ranks.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 bin=${IB_BIN:-build/iommubench}
@@ -59,6 +60,44 @@ True True"
 else
 	echo "not ok - mpirun -np 2: rc=$rc: $(tail -n2 "$tmp/out2" | tr '\n' ' ')"
 fi
+
+# 1b. rerun of that multi-rank run: in one process, one row per point (no
+# /rank, a note naming the ranks); under mpirun -np 2, the ranks again
+# (names not doubled); --row with or without /rank:N picks the point
+if [[ -f $f ]]; then
+	"$bin" rerun "$f" --results-dir "$tmp/r" --run-id re1 >"$tmp/re1.out" 2>"$tmp/re1.err"
+	rc=$?
+	got=$(py "$tmp/r/mpi2/re1/results.json" "print(' '.join('%s:%s:%s' % (r['name'], r['status'], 'rank' in r['params']) for r in d['results']), 'ranks' in d['context'])" 2>&1)
+	if [[ $rc == 0 && $got == "copy/concurrency:together:ok:False copy/concurrency:alone:ok:False False" &&
+		$(cat "$tmp/re1.err") == *"rows of 2 ranks; rerunning each of its 2 point(s) once in this process"* ]]; then
+		echo "ok - rerun of a 2-rank run in one process: one row per point, no /rank, one note line"
+	else
+		echo "not ok - rerun in one process: rc=$rc got '$got' err '$(cat "$tmp/re1.err")'"
+	fi
+	"${MPIRUN[@]}" -np 2 "$bin" rerun "$f" --results-dir "$tmp/r" --run-id re2 >"$tmp/re2.out" 2>&1
+	rc=$?
+	got=$(py "$tmp/r/mpi2/re2/results.json" "print(' '.join('%s:%s:%s' % (r['name'], r['status'], r['params'].get('rank')) for r in d['results']), d['context'].get('rank_count'))" 2>&1)
+	if [[ $rc == 0 && $got == "copy/concurrency:together/rank:0:ok:0 copy/concurrency:together/rank:1:ok:1 copy/concurrency:alone/rank:0:ok:0 copy/concurrency:alone/rank:1:ok:1 2" ]]; then
+		echo "ok - mpirun -np 2 rerun: the two ranks again, rows .../rank:0 and .../rank:1 (not doubled)"
+	else
+		echo "not ok - mpirun -np 2 rerun: rc=$rc got '$got': $(tail -n1 "$tmp/re2.out")"
+	fi
+	for sel in copy/concurrency:alone copy/concurrency:alone/rank:1; do
+		"$bin" rerun "$f" --row "$sel" --results-dir "$tmp/r" --run-id "re3-${sel##*:}" >/dev/null 2>&1
+		got=$(py "$tmp/r/mpi2/re3-${sel##*:}/results.json" "print(' '.join(r['name'] for r in d['results']))" 2>&1)
+		[[ $got == "copy/concurrency:alone" ]] && echo "ok - rerun --row $sel: that point once" ||
+			echo "not ok - rerun --row $sel: $got"
+	done
+fi
+
+# the lab's 2-rank fixture: the ranks' rows differ in device and nodes
+# (rank 1: 0000:11:00.0 on node 1); the rerun leaves those to be chosen
+# again instead of pinning rank 0's or rank 1's (here: no module, no node 1)
+"$bin" rerun tests/fixtures/lab/ranks/results.json --results-dir "$tmp/r" --run-id fx >/dev/null 2>&1
+got=$(py "$tmp/r/c2/fx/results.json" "print(' '.join('%s:%s:%s' % (r['name'].split('/')[-1], r['params'].get('device'), r['reason'].split(':')[0]) for r in d['results']))" 2>&1)
+[[ $got == "concurrency:alone:None:unavailable concurrency:together:None:unavailable" ]] &&
+	echo "ok - rerun of the lab's 2-rank fixture: device and nodes the ranks differed on are chosen again" ||
+	echo "not ok - rerun of the lab fixture: $got"
 
 # 2. one process and mpirun -np 1: today's rows, no rank anywhere
 names() { py "$1" "print(' '.join(r['name'] for r in d['results']), any('rank' in r['params'] or 'host' in r['params'] for r in d['results']), 'ranks' in d['context'])"; }

@@ -670,6 +670,65 @@ static int job_from_row(json_t *row, struct ib_job *j, struct ib_job *global,
 	return 0;
 }
 
+/* Where name's trailing "/rank:<digits>" begins, or NULL. */
+static const char *strrstr_rank(const char *name)
+{
+	const char *r = strrchr(name, '/');
+
+	if (!r || strncmp(r, "/rank:", 6) || !r[6] || strspn(r + 6, "0123456789") != strlen(r + 6))
+		return NULL;
+	return r;
+}
+
+/* A row of a multi-rank run (params.rank): its name without the trailing
+ * "/rank:<N>" into base; false for a row of one process. */
+static bool rank_row_base(json_t *row, const char *name, char *base, size_t len)
+{
+	const char *r;
+
+	if (!json_is_integer(json_object_get(json_object_get(row, "params"), "rank")))
+		return false;
+	r = strrstr_rank(name);
+	snprintf(base, len, "%.*s", (int)(r ? (size_t)(r - name) : strlen(name)), name);
+	return true;
+}
+
+/*
+ * The one job a point of a multi-rank run reruns as: the lowest rank's row
+ * with every parameter the ranks' rows of that point disagree on left out
+ * (device, nodes: each rank chose its own, so each chooses again), named
+ * without the rank.  NULL when an earlier row of the point was taken.
+ */
+static json_t *rank_point_row(json_t *rows, size_t at, const char *base)
+{
+	json_t *row = json_array_get(rows, at), *out, *params, *o, *v;
+	char b[sizeof(((struct ib_point *)0)->name)];
+	const char *key;
+	size_t i;
+	void *tmp;
+
+	for (i = 0; i < at; i++) {
+		o = json_array_get(rows, i);
+		if (rank_row_base(o, json_string_value(json_object_get(o, "name")) ?: "", b,
+				  sizeof(b)) &&
+		    !strcmp(b, base))
+			return NULL;
+	}
+	out = json_deep_copy(row);
+	params = json_object_get(out, "params");
+	json_array_foreach(rows, i, o) {
+		if (i == at || !rank_row_base(o, json_string_value(json_object_get(o, "name")) ?: "",
+					      b, sizeof(b)) ||
+		    strcmp(b, base))
+			continue;
+		json_object_foreach_safe(params, tmp, key, v) {
+			if (!json_equal(v, json_object_get(json_object_get(o, "params"), key)))
+				json_object_del(params, key);
+		}
+	}
+	return out;
+}
+
 int cmd_rerun(int argc, char **argv)
 {
 	struct run_cfg cfg = { .results_dir = "results", .platform = "host" };
@@ -677,10 +736,10 @@ int cmd_rerun(int argc, char **argv)
 	const char *file = NULL, *only_row = NULL, *sname;
 	struct ib_topo topo;
 	struct ib_plan plan = { 0 }, one;
-	char err[1200];
-	json_t *doc, *row;
+	char err[1200], base[sizeof(one.pts[0].name)], only_base[sizeof(base)];
+	json_t *doc, *row, *rows, *merged = NULL;
 	size_t i;
-	int k, rc;
+	int k, rc, nranked = 0;
 
 	for (k = 1; k < argc; k++) {
 		if (!strncmp(argv[k], "--", 2)) {
@@ -731,18 +790,46 @@ int cmd_rerun(int argc, char **argv)
 	memset(&suite, 0, sizeof(suite));
 	snprintf(suite.name, sizeof(suite.name), "%s", sname ? sname : "rerun");
 	snprintf(suite.file, sizeof(suite.file), "%s", file);
-	if ((rc = load_topology(&topo))) {
+	/* mpirun -np N: N ranks, as run (ib_ranks.h); otherwise nothing changes */
+	if ((rc = ib_ranks_init())) {
 		json_decref(doc);
 		return rc;
 	}
-	json_array_foreach(json_object_get(doc, "results"), i, row) {
-		const char *name = json_string_value(json_object_get(row, "name"));
+	if ((rc = load_topology(&topo))) {
+		json_decref(doc);
+		ib_ranks_finalize();
+		return rc;
+	}
+	ib_ranks_pick_device(&topo);
+	rows = json_object_get(doc, "results");
+	/* --row NAME/rank:N: that point of the multi-rank run, all its ranks */
+	if (only_row && strrstr_rank(only_row)) {
+		snprintf(only_base, sizeof(only_base), "%.*s",
+			 (int)(strrstr_rank(only_row) - only_row), only_row);
+		only_row = only_base;
+	}
+	json_array_foreach(rows, i, row) {
+		const char *name = json_string_value(json_object_get(row, "name")) ?: "";
 		json_t *rt = json_object_get(row, "run_type");
+		bool ranked = rank_row_base(row, name, base, sizeof(base));
 
-		if (only_row && strcmp(only_row, name))
+		/* --row: a row's name, or a multi-rank point's name without /rank */
+		if (only_row && strcmp(only_row, name) && !(ranked && !strcmp(only_row, base)))
 			continue;
 		if (rt && !strcmp(json_string_value(rt) ?: "", "derived"))
 			continue;
+		/* a multi-rank run: one job per point, named without the rank
+		 * (the ranks of this rerun, if any, add their own) */
+		json_decref(merged);
+		merged = NULL;
+		if (ranked) {
+			merged = rank_point_row(rows, i, base);
+			if (!merged)
+				continue;
+			nranked++;
+			row = merged;
+			name = base;
+		}
 		suite.njobs = 1;
 		if (job_from_row(row, &suite.jobs[0], &suite.global, err, sizeof(err)) ||
 		    ib_plan_expand(&suite, NULL, NULL, &topo, false, &one, err, sizeof(err))) {
@@ -769,10 +856,19 @@ int cmd_rerun(int argc, char **argv)
 		rc = IB_EXIT_USAGE;
 		goto out;
 	}
+	if (nranked && !ib_ranks.multi)
+		fprintf(stderr,
+			"iommubench: rerun: %s: rows of %lld ranks; rerunning each of its %d point(s) once in this process (under mpirun -np N, rerun runs them as N ranks)\n",
+			file,
+			(long long)json_integer_value(json_object_get(json_object_get(doc, "context"),
+								      "rank_count")),
+			nranked);
 	rc = run_plan(&cfg, &plan, suite.name, &topo, argc, argv);
 out:
+	json_decref(merged);
 	ib_plan_free(&plan);
 	ib_topo_free(&topo);
 	json_decref(doc);
+	ib_ranks_finalize();
 	return rc;
 }
