@@ -70,8 +70,11 @@ fi
 if [[ ,$want, == *,lab,* ]]; then
 	lab_t0=$SECONDS
 	POOL_LABELS=(lab/guest) POOL_CMDS=("bash tests/lab/run-guest.sh")
+	main_kver=$(bash scripts/lab/kernel.sh release 2>/dev/null)
 	for k in ${LAB_EXTRA_KERNELS:-}; do
 		[[ $k =~ ^[0-9A-Za-z.+_~-]+$ ]] || { echo "tests: LAB_EXTRA_KERNELS=$k: expected kernel series or releases such as 6.12" >&2; exit 1; }
+		# LAB_KERNEL=6.12 make test: lab/guest is 6.12 already
+		[[ $(LAB_KERNEL=$k bash scripts/lab/kernel.sh release 2>/dev/null) == "${main_kver:-none}" ]] && continue
 		POOL_LABELS+=("lab/guest-$k") POOL_CMDS+=("env LAB_KERNEL=$k bash tests/lab/guest-kernel.sh")
 	done
 	for t in tests/lab/host/*.sh; do
