@@ -9,9 +9,6 @@
 #include <jansson.h>
 #include <stddef.h>
 
-/* v in unit ("ns" or "bytes_per_s") for humans: "812 ns", "3.2 GB/s". */
-void ib_console_human(double v, const char *unit, char *buf, size_t len);
-
 /* "[i/n] name: status: brief (ETA h:mm:ss)", from the seconds per point
  * so far. */
 void ib_console_progress(int i, int n, const char *name, const char *status,

@@ -55,4 +55,8 @@ bool ib_ci_converged(const struct ib_summary *s, double target);
  * correction). */
 double ib_mann_whitney_p(const double *a, size_t na, const double *b, size_t nb);
 
+/* v in unit ("ns", "bytes_per_s" or "ios_per_s") for humans: "812 ns",
+ * "3.20 GB/s", "12.5 k IO/s". */
+void ib_stats_human(double v, const char *unit, char *buf, size_t len);
+
 #endif

@@ -302,6 +302,28 @@ static void test_samples_exact_to_bound(void **state)
 	ib_metric_free(&m);
 }
 
+/* Human units, as the console and the per-point brief print them. */
+static void test_human(void **state)
+{
+	char b[32];
+
+	(void)state;
+	ib_stats_human(812, "ns", b, sizeof(b));
+	assert_string_equal(b, "812 ns");
+	ib_stats_human(12345, "ns", b, sizeof(b));
+	assert_string_equal(b, "12.3 us");
+	ib_stats_human(100e6, "ns", b, sizeof(b));
+	assert_string_equal(b, "100.00 ms");
+	ib_stats_human(3.2e9, "bytes_per_s", b, sizeof(b));
+	assert_string_equal(b, "3.20 GB/s");
+	ib_stats_human(20480, "bytes_per_s", b, sizeof(b));
+	assert_string_equal(b, "20.48 kB/s");
+	ib_stats_human(12500, "ios_per_s", b, sizeof(b));
+	assert_string_equal(b, "12.5 k IO/s");
+	ib_stats_human(109, "ios_per_s", b, sizeof(b));
+	assert_string_equal(b, "109 IO/s");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -315,6 +337,7 @@ int main(void)
 		cmocka_unit_test(test_mann_whitney),
 		cmocka_unit_test(test_samples_bounded),
 		cmocka_unit_test(test_samples_exact_to_bound),
+		cmocka_unit_test(test_human),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -7,22 +7,7 @@
 #include <string.h>
 
 #include "ib_console.h"
-
-void ib_console_human(double v, const char *unit, char *buf, size_t len)
-{
-	if (!strcmp(unit, "bytes_per_s"))
-		snprintf(buf, len, v >= 1e9 ? "%.2f GB/s" : v >= 1e6 ? "%.2f MB/s" : "%.2f kB/s",
-			 v >= 1e9 ? v / 1e9 : v >= 1e6 ? v / 1e6 : v / 1e3);
-	else if (!strcmp(unit, "ios_per_s"))
-		snprintf(buf, len, v >= 1e6 ? "%.2f M IO/s" : v >= 1e3 ? "%.1f k IO/s" : "%.0f IO/s",
-			 v >= 1e6 ? v / 1e6 : v >= 1e3 ? v / 1e3 : v);
-	else if (v >= 1e6)
-		snprintf(buf, len, "%.2f ms", v / 1e6);
-	else if (v >= 1e4)
-		snprintf(buf, len, "%.1f us", v / 1e3);
-	else
-		snprintf(buf, len, "%.0f ns", v);
-}
+#include "ib_stats.h"
 
 /* The results on stdout: one line per row, medians with their CI. */
 void ib_console_table(json_t *doc)
@@ -46,9 +31,9 @@ void ib_console_table(json_t *doc)
 			char a[32], b[32], c[32];
 			const char *unit = json_string_value(json_object_get(m, "unit"));
 
-			ib_console_human(json_number_value(json_object_get(m, "median")), unit, a, sizeof(a));
-			ib_console_human(json_number_value(json_object_get(m, "ci95_low")), unit, b, sizeof(b));
-			ib_console_human(json_number_value(json_object_get(m, "ci95_high")), unit, c, sizeof(c));
+			ib_stats_human(json_number_value(json_object_get(m, "median")), unit, a, sizeof(a));
+			ib_stats_human(json_number_value(json_object_get(m, "ci95_low")), unit, b, sizeof(b));
+			ib_stats_human(json_number_value(json_object_get(m, "ci95_high")), unit, c, sizeof(c));
 			printf("\n    %-22s median %s (95%% CI %s .. %s, n=%lld)", key, a, b, c,
 			       (long long)json_integer_value(json_object_get(m, "n")));
 		}

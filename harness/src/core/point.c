@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include "ib_buffer.h"
-#include "ib_console.h"
 #include "ib_counters.h"
 #include "ib_engine.h"
 #include "ib_exit.h"
@@ -438,7 +437,7 @@ enum ib_point_outcome ib_point_run(const struct ib_point *pt,
 		}
 		json_object_set_new(metrics, ib_metric_names[k], mj);
 		if (!brief[0] || k == IB_M_DMA_LATENCY) {
-			ib_console_human(s.median, "ns", tmp, sizeof(tmp));
+			ib_stats_human(s.median, "ns", tmp, sizeof(tmp));
 			snprintf(brief, blen, "%s median %s (n=%llu, ci95 +-%.2f%%)",
 				 ib_metric_names[k], tmp, (unsigned long long)s.n,
 				 s.median ? 50.0 * (s.ci95_high - s.ci95_low) / s.median : 0);
@@ -450,7 +449,7 @@ enum ib_point_outcome ib_point_run(const struct ib_point *pt,
 
 		json_object_set_new(mj, "exact", json_boolean(ib_metric_exact(&rc_.bw)));
 		json_object_set_new(metrics, "bandwidth_bytes_per_s", mj);
-		ib_console_human(s.median, "bytes_per_s", tmp, sizeof(tmp));
+		ib_stats_human(s.median, "bytes_per_s", tmp, sizeof(tmp));
 		snprintf(brief + off, blen - off, "%sbandwidth %s", off ? ", " : "", tmp);
 	}
 	if (rc_.iops.n && !ib_metric_summary(&rc_.iops, &s)) {

@@ -11,6 +11,7 @@
  * median of an even sample is the mean of the two middle values.
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -318,4 +319,20 @@ double ib_mann_whitney_p(const double *a, size_t na, const double *b, size_t nb)
 	if (z < 0)
 		z = 0;
 	return erfc(z / sqrt(2.0));
+}
+
+void ib_stats_human(double v, const char *unit, char *buf, size_t len)
+{
+	if (!strcmp(unit, "bytes_per_s"))
+		snprintf(buf, len, v >= 1e9 ? "%.2f GB/s" : v >= 1e6 ? "%.2f MB/s" : "%.2f kB/s",
+			 v >= 1e9 ? v / 1e9 : v >= 1e6 ? v / 1e6 : v / 1e3);
+	else if (!strcmp(unit, "ios_per_s"))
+		snprintf(buf, len, v >= 1e6 ? "%.2f M IO/s" : v >= 1e3 ? "%.1f k IO/s" : "%.0f IO/s",
+			 v >= 1e6 ? v / 1e6 : v >= 1e3 ? v / 1e3 : v);
+	else if (v >= 1e6)
+		snprintf(buf, len, "%.2f ms", v / 1e6);
+	else if (v >= 1e4)
+		snprintf(buf, len, "%.1f us", v / 1e3);
+	else
+		snprintf(buf, len, "%.0f ns", v);
 }

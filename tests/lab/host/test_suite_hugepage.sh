@@ -3,7 +3,7 @@
 # side by side in make test): the hugepage suite through `make run ...
 # TARGET=lab`.
 #  4. make run SUITE=hugepage TARGET=lab: report.html and plots exist and
-#     parse; 2m misses far less than 4k.
+#     parse; 2m misses far less than 4k; the nvme and vfio rows ran.
 #  5./6. That report in headless Chromium: figures with a size; the findings
 #     first with results.json's numbers, no figure flat by construction
 #     (tests/report/check_findings.py); make run's output ends with them.
@@ -47,6 +47,19 @@ sizes = sorted({r["params"].get("page_size") for r in d["results"] if r["status"
 ok("4k" in sizes and "2m" in sizes, "hugepage: page sizes measured %s (1g: %s)"
    % (sizes, "ok" if "1g" in sizes else next((r.get("reason") for r in d["results"]
        if r["params"].get("page_size") == "1g"), "not planned")))
+# the real-device jobs (issue 13) on the lab's scratch namespace and first edu
+def rows_of(engine, metric):
+    rs = [r for r in d["results"] if r.get("engine") == engine]
+    good = [r for r in rs if r["status"] == "ok" and r["metrics"].get(metric, {}).get("median", 0) > 0]
+    bad = ["%s: %s" % (r["name"], r.get("reason", r["status"])) for r in rs if r not in good]
+    return rs, good, bad
+rs, good, bad = rows_of("nvme", "iops")
+ok(len(rs) == 12 and len(good) == 12,
+   "hugepage: nvme rows (4k/2m/1g x 4k/128k x iodepth 1/16): %d of %d ok with iops %s" % (len(good), len(rs), bad[:2]))
+rs, good, bad = rows_of("vfio", "map_ns")
+ok(len(rs) == 5 and len(good) == 5,
+   "hugepage: vfio map rows (2 MiB on 4k/2m/1g, 1 GiB on 2m/1g): %d of %d ok with map_ns %s"
+   % (len(good), len(rs), bad[:2]))
 PY
 if [[ ! -f harness/src/output/report.c ]] && [[ ! -f $hp/report.html ]]; then
 	ok "hugepage report files exist and parse # SKIP report.c missing"
