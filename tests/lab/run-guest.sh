@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Lab integration tests that run inside the guest.  Scripts in
 # tests/lab/guest/*.sh declare the boot they need with a "# lab: <options>"
-# line (options of scripts/lab/lab.py exec); scripts with the same options
+# line (options of scripts/lab/lab.py exec), and any further boots they also
+# run in with "# lab-also: <options>" lines; scripts with the same options
 # share one boot.  After its scripts, every boot also checks that the guest
 # kernel logged no BUG/WARNING/Oops and that no pinned page leaked.
 # Output: TAP-ish lines (ok - / not ok - / # SKIP).
@@ -18,6 +19,11 @@ for s in tests/lab/guest/${LAB_GUEST:-*}.sh; do
 	[[ -f $s ]] || continue
 	opts=$(sed -n 's/^# lab: *//p' "$s" | head -n1)
 	groups["$opts"]+="$(basename "$s") "
+	# "# lab-also: <options>": the script runs in that boot too (e.g. on the
+	# AMD vIOMMU); its lines carry that boot's options, so names stay unique
+	while IFS= read -r also; do
+		[[ -n $also && $also != "$opts" ]] && groups["$also"]+="$(basename "$s") "
+	done < <(sed -n 's/^# lab-also: *//p' "$s")
 done
 i=0
 for opts in "${!groups[@]}"; do
