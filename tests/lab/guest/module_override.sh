@@ -1,4 +1,5 @@
 # lab: --mode strict --caching-mode on
+# lab-also: --iommu amd
 # Issue #3: any PCI device can be handed to the module with driver_override
 # (the harness does this for the map engine on real NICs/GPUs).  In the lab
 # we borrow a q35 function no driver claimed (SMBus/SATA/LPC: their modules
@@ -9,7 +10,8 @@
 dev=
 for p in /sys/bus/pci/devices/*; do
 	[ -e $p/driver ] && continue
-	case $(cat $p/class) in 0x06*) continue ;; esac
+	# bridges, and the IOMMU itself (class 0x0806: QEMU's AMD-Vi is 00:01.0)
+	case $(cat $p/class) in 0x06* | 0x0806*) continue ;; esac
 	dev=${p##*/}
 	break
 done

@@ -1,4 +1,5 @@
 # lab: --mode strict --caching-mode on
+# lab-also: --iommu amd
 # Issue #3 robustness in the guest: every ioctl field validated, -EBUSY for
 # a second run on a busy device, rmmod and unbind during a run are safe,
 # unload under load is refused until the load ends, and 100000 random ioctl
@@ -14,10 +15,10 @@ n=$(dmesg | grep -c 'iommubench: .*=.*: ')
 if [ "$n" -gt 20 ]; then ok "validation errors logged with the field name ($n lines)"; else nok "validation pr_err lines: $n"; fi
 
 # ---- busy ----
-$T busy $EDU1 2>&1
+$T busy $EDUN 2>&1
 
 # ---- rmmod while a run is in progress: refused, run finishes ----
-$T run engine=edu dev=$EDU1 buf=64k xfer=1024 dur_ms=1000 > /tmp/bg1.txt 2>&1 &
+$T run engine=edu dev=$EDUN buf=64k xfer=1024 dur_ms=1000 > /tmp/bg1.txt 2>&1 &
 bg=$!
 sleep 0.3
 if rmmod iommubench 2>/tmp/rmmod.txt; then
@@ -29,18 +30,18 @@ wait $bg
 if grep -q '^metric dma_latency_ns' /tmp/bg1.txt; then ok "the run survived the rmmod attempt"; else nok "run during rmmod: $(tail -n1 /tmp/bg1.txt)"; fi
 
 # ---- unbind while a run is in progress: remove() waits, run stops early ----
-$T run engine=edu dev=$EDU1 buf=64k xfer=1024 dur_ms=3000 > /tmp/bg2.txt 2>&1 &
+$T run engine=edu dev=$EDUN buf=64k xfer=1024 dur_ms=3000 > /tmp/bg2.txt 2>&1 &
 bg=$!
 sleep 0.3
-echo $EDU1 > $DRV/unbind
+echo $EDUN > $DRV/unbind
 wait $bg
-if grep -q '^result' /tmp/bg2.txt && [ ! -e $DRV/$EDU1 ]; then
+if grep -q '^result' /tmp/bg2.txt && [ ! -e $DRV/$EDUN ]; then
 	ok "unbind during a run: the run ended cleanly, device unbound"
 else
 	nok "unbind during a run: $(tail -n1 /tmp/bg2.txt)"
 fi
-echo $EDU1 > $DRV/bind
-if [ -e $DRV/$EDU1 ] && $T run engine=edu dev=$EDU1 buf=16k xfer=512 verify=1 iter=2 | grep -q 'verify_errors=0'; then
+echo $EDUN > $DRV/bind
+if [ -e $DRV/$EDUN ] && $T run engine=edu dev=$EDUN buf=16k xfer=512 verify=1 iter=2 | grep -q 'verify_errors=0'; then
 	ok "rebind after unbind: edu DMA works again"
 else
 	nok "rebind after unbind"
@@ -64,10 +65,15 @@ fi
 # other; rmmod is retried every 0.1 s from the start.  It must fail while
 # either run holds the device node, and succeed only once both have
 # finished with their results; then the module loads again and works.
+# With one edu (the AMD lab; a second run on a busy device is -EBUSY) the
+# map run alone holds the node.
 $T run engine=map dev=$EDU0 buf=256k granule=4 threads=4 dur_ms=2000 > /tmp/ul0.txt 2>&1 &
 ul0=$!
-$T run engine=edu dev=$EDU1 buf=64k xfer=1024 threads=2 dur_ms=2000 > /tmp/ul1.txt 2>&1 &
-ul1=$!
+ul1=
+if [ "$EDUN" != "$EDU0" ]; then
+	$T run engine=edu dev=$EDUN buf=64k xfer=1024 threads=2 dur_ms=2000 > /tmp/ul1.txt 2>&1 &
+	ul1=$!
+fi
 sleep 0.2
 refused=0 early=0 unloaded=0 i=0
 while [ $i -lt 600 ]; do
@@ -75,7 +81,7 @@ while [ $i -lt 600 ]; do
 	if rmmod iommubench 2>/dev/null; then
 		unloaded=1
 		# both runs must already be gone when the unload went through
-		if kill -0 $ul0 2>/dev/null || kill -0 $ul1 2>/dev/null; then early=1; fi
+		if kill -0 $ul0 2>/dev/null || { [ -n "$ul1" ] && kill -0 $ul1 2>/dev/null; }; then early=1; fi
 		break
 	fi
 	refused=$((refused + 1))
@@ -83,22 +89,23 @@ while [ $i -lt 600 ]; do
 done
 wait $ul0
 rc0=$?
-wait $ul1
-rc1=$?
+rc1=0
+[ -z "$ul1" ] || { wait $ul1; rc1=$?; }
 if [ $unloaded = 1 ] && [ $early = 0 ] && [ $refused -gt 0 ]; then
 	ok "unload under load: rmmod refused $refused times while runs were active, succeeded after they ended"
 else
 	nok "unload under load: unloaded=$unloaded early=$early refused=$refused"
 fi
-if [ $rc0 = 0 ] && [ $rc1 = 0 ] && grep -q '^metric map_ns' /tmp/ul0.txt && grep -q '^metric dma_latency_ns' /tmp/ul1.txt; then
-	ok "unload under load: both runs completed with results"
+if [ $rc0 = 0 ] && [ $rc1 = 0 ] && grep -q '^metric map_ns' /tmp/ul0.txt &&
+	{ [ -z "$ul1" ] || grep -q '^metric dma_latency_ns' /tmp/ul1.txt; }; then
+	ok "unload under load: the run(s) completed with results (map${ul1:+ and edu DMA})"
 else
-	nok "unload under load: runs rc=$rc0/$rc1: $(tail -n1 /tmp/ul0.txt) / $(tail -n1 /tmp/ul1.txt)"
+	nok "unload under load: runs rc=$rc0/$rc1: $(tail -n1 /tmp/ul0.txt) / $(tail -n1 /tmp/ul1.txt 2>/dev/null)"
 fi
 insmod /opt/iommubench/iommubench.ko
-if [ "$($T info | grep -c '^device ')" = 2 ] &&
+if [ "$($T info | grep -c '^device ')" = "$(echo $EDUS | wc -w)" ] &&
 	$T run engine=edu dev=$EDU0 buf=16k xfer=512 verify=1 iter=2 | grep -q 'verify_errors=0'; then
-	ok "insmod after unload under load: both edus bound, edu DMA verified"
+	ok "insmod after unload under load: the edus bound again ($EDUS), edu DMA verified"
 else
 	nok "insmod after unload under load: $($T info 2>&1 | tail -n1)"
 fi
@@ -167,11 +174,11 @@ $T nonroot 2>&1
 
 # ---- unload with devices bound, load again ----
 if rmmod iommubench && [ ! -e /dev/iommubench ] && [ ! -e $DRV ]; then
-	ok "rmmod with both edus bound: devices released, /dev/iommubench gone"
+	ok "rmmod with the edus bound ($EDUS): devices released, /dev/iommubench gone"
 else
 	nok "rmmod at the end"
 fi
 insmod /opt/iommubench/iommubench.ko
-if [ "$($T info | grep -c '^device ')" = 2 ]; then ok "insmod again: both edus bound"; else nok "insmod again: $($T info 2>&1 | tail -n1)"; fi
+if [ "$($T info | grep -c '^device ')" = "$(echo $EDUS | wc -w)" ]; then ok "insmod again: the edus bound ($EDUS)"; else nok "insmod again: $($T info 2>&1 | tail -n1)"; fi
 # fold per-CPU vmstat deltas so the after-boot pin-leak check reads exact counters
 echo 1 > /proc/sys/vm/stat_refresh 2>/dev/null
