@@ -85,8 +85,8 @@ if [[ ,$want, == *,lab,* ]]; then
 	[[ $jobs =~ ^[1-9][0-9]*$ ]] || { echo "tests: LAB_JOBS=$jobs: expected a positive integer" >&2; exit 1; }
 	[[ -z ${LAB_JOBS:-} ]] && ((jobs > 4)) && jobs=4
 	# first-run estimates, wall seconds on the 2-core CI machine
-	declare -A POOL_EST=([lab/test_suite_hugepage]=350 [lab/guest]=260 [lab/test_suites]=100)
-	for k in ${LAB_EXTRA_KERNELS:-}; do POOL_EST[lab/guest-$k]=250; done
+	declare -A POOL_EST=([lab/test_suite_hugepage]=350 [lab/guest]=330 [lab/test_suites]=100)
+	for k in ${LAB_EXTRA_KERNELS:-}; do POOL_EST[lab/guest-$k]=310; done
 	echo "lab: ${#POOL_LABELS[@]} tests, $jobs at a time"
 	pool_run "$jobs"
 	echo "lab tests: $((SECONDS - lab_t0)) s wall"

@@ -1,4 +1,5 @@
 # lab: --mode strict --caching-mode on --mem 6144 --hugepages-1g 1 --edu-dma-mask 0xffffffffffff --module-params edu_dma_bits=48
+# lab-also: --iommu amd --mem 6144 --hugepages-1g 1 --edu-dma-mask 0xffffffffffff --module-params edu_dma_bits=48
 # Issue #3: a 1 GiB hugetlb buffer maps to one 1 GiB IOPTE (as the module
 # reports and the iommu:map tracepoint confirms), and the edu DMAs through
 # it with verified data.  Needs the wide edu DMA mask: 1 GiB does not fit
@@ -17,7 +18,7 @@ fi
 # maps the whole buffer once, reports its IOPTE sizes and DMAs through it
 echo > $TR/trace
 echo 1 > $TR/events/iommu/map/enable
-if run_ib edu-1g engine=edu dev=$EDU1 page=1g buf=1g xfer=4095 pattern=rand seed=11 dir=bidir verify=1 iter=10; then
+if run_ib edu-1g engine=edu dev=$EDUN page=1g buf=1g xfer=4095 pattern=rand seed=11 dir=bidir verify=1 iter=10; then
 	echo 0 > $TR/events/iommu/map/enable
 	ps=$(field "$OUT" iommu_pgsizes_used)
 	if [ "$ps" = 0x40000000 ] && [ "$(field "$OUT" dma_segments)" = 1 ]; then
