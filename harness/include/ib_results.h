@@ -27,6 +27,10 @@ void ib_csv_put(FILE *f, const char *s);
 /* The row named name in a results array, or NULL. */
 json_t *ib_results_find_row(json_t *rows, const char *name);
 
+/* How many of doc's rows ran on a test double (params.simulated, e.g. the
+ * fake CUDA driver); *first gets the first one's text (NULL when none). */
+int ib_results_simulated(json_t *doc, const char **first);
+
 /* New document around a context object (reference stolen). */
 json_t *ib_results_new(json_t *context);
 

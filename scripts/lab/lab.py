@@ -380,8 +380,6 @@ def build_locked(args, kver):
         with open(tmp, "wb") as f:
             pack_cpio(root, f, "the initramfs")
         os.replace(tmp, out)
-        with open(os.path.join(kdir(kver), "kver"), "w") as f:
-            f.write(kver + "\n")
         if not args.quiet:
             print(f"{PROG}: initramfs {os.path.relpath(out, TOP)} for kernel {kver} "
                   f"({os.path.getsize(out) // 1024} KiB)")

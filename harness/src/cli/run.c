@@ -182,27 +182,6 @@ static int follow_plan(const struct run_cfg *cfg, struct ib_plan *plan,
 	return ib_interrupted ? IB_EXIT_FAILED : IB_EXIT_OK;
 }
 
-/* One line when rows ran on a test double (params.simulated): their
- * figures are a model's, and whoever reads the console should know. */
-static void print_simulated(json_t *doc)
-{
-	const char *what = NULL;
-	json_t *row;
-	size_t i;
-	int n = 0;
-
-	json_array_foreach(json_object_get(doc, "results"), i, row) {
-		const char *s =
-			json_string_value(json_object_get(json_object_get(row, "params"), "simulated"));
-
-		if (s && !n++)
-			what = s;
-	}
-	if (n)
-		printf("SIMULATED: %d row(s) ran on a %s; their figures are not measurements\n", n,
-		       what);
-}
-
 static int run_plan(const struct run_cfg *cfg, struct ib_plan *plan,
 		    const char *suite, const struct ib_topo *topo, int argc,
 		    char **argv)
@@ -326,7 +305,15 @@ out:
 	ib_console_table(doc);
 	printf("%s: %d ok, %d skipped, %d errors%s; results in %s\n", suite, nok,
 	       nskip + nres, nerr, ib_interrupted ? " (interrupted)" : "", dir);
-	print_simulated(doc);
+	/* rows from a test double: their figures are a model's, say so */
+	{
+		const char *what;
+		int nsim = ib_results_simulated(doc, &what);
+
+		if (nsim)
+			printf("SIMULATED: %d row(s) ran on a %s; their figures are not measurements\n",
+			       nsim, what);
+	}
 	json_decref(doc);
 	if (ib_interrupted)
 		return IB_EXIT_FAILED;

@@ -364,22 +364,11 @@ int ib_report_draw(const char *dir, json_t *doc, bool csv_written)
 	host = json_string_value(json_object_get(R->ctx, "lab_host")) ?: rp_ctx_str(R->ctx, "host");
 	ib_report_platform_label(R->plat, sizeof(R->plat), rp_ctx_str(R->ctx, "platform"), host);
 	/* rows from a test double (the fake CUDA driver): every title says so */
-	{
-		json_t *row;
-		size_t i;
+	R->nsimulated = ib_results_simulated(doc, &R->simulated);
+	if (R->nsimulated) {
+		size_t n = strlen(R->plat);
 
-		json_array_foreach(json_object_get(doc, "results"), i, row) {
-			const char *s = json_string_value(
-				json_object_get(json_object_get(row, "params"), "simulated"));
-
-			if (s && !R->nsimulated++)
-				R->simulated = s;
-		}
-		if (R->nsimulated) {
-			size_t n = strlen(R->plat);
-
-			fmt(R->plat + n, sizeof(R->plat) - n, ", SIMULATED device");
-		}
+		fmt(R->plat + n, sizeof(R->plat) - n, ", SIMULATED device");
 	}
 
 	R->have_gnuplot = rp_find_gnuplot(R->draw.gnuplot, sizeof(R->draw.gnuplot));

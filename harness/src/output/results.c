@@ -111,6 +111,23 @@ json_t *ib_results_find_row(json_t *rows, const char *name)
 	return NULL;
 }
 
+int ib_results_simulated(json_t *doc, const char **first)
+{
+	json_t *row;
+	size_t i;
+	int n = 0;
+
+	*first = NULL;
+	json_array_foreach(json_object_get(doc, "results"), i, row) {
+		const char *s =
+			json_string_value(json_object_get(json_object_get(row, "params"), "simulated"));
+
+		if (s && !n++)
+			*first = s;
+	}
+	return n;
+}
+
 void ib_csv_put(FILE *f, const char *s)
 {
 	if (!s)
