@@ -111,8 +111,10 @@ extern volatile sig_atomic_t ib_pool_reserving, ib_pool_die_pending;
 struct ib_state;
 /* Ledger: drops dead holders and settles their pools (ib_state_reap()).
  * Prints "PREFIXrestored PATH OLD -> NEW" to out (may be NULL); returns the
- * number of pools written. */
-int ib_hugepages_reap(struct ib_state *st, FILE *out, const char *prefix);
+ * number of pools written.  A pool whose file resolves outside the hugepage
+ * trees, or whose target is out of range, is refused with one line on
+ * stderr, kept in the ledger and counted in *refused (may be NULL). */
+int ib_hugepages_reap(struct ib_state *st, FILE *out, const char *prefix, int *refused);
 
 /* sysfs root for tests ("" = /). */
 extern char ib_sysfs_root[128];

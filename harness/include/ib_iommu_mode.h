@@ -55,7 +55,9 @@ extern void (*volatile ib_signal_release)(void);
 
 struct ib_state;
 /* Ledger: restores and drops the records of dead runs (ib_state_reap()).
- * "PREFIXrestored PATH OLD -> NEW" per type written; returns their number. */
-int ib_iommu_mode_reap(struct ib_state *st, FILE *out, const char *prefix);
+ * "PREFIXrestored PATH OLD -> NEW" per type written; returns their number.
+ * A record whose files resolve outside the PCI/IOMMU sysfs trees is refused
+ * with one line on stderr, kept and counted in *refused (may be NULL). */
+int ib_iommu_mode_reap(struct ib_state *st, FILE *out, const char *prefix, int *refused);
 
 #endif

@@ -150,13 +150,13 @@ static void print_live_holders(void)
 static int cmd_restore(int argc, char **argv)
 {
 	char why[512];
-	int n;
+	int n, refused = 0;
 
 	if (argc > 1) {
 		fprintf(stderr, "iommubench: restore: %s: takes no arguments\n", argv[1]);
 		return IB_EXIT_USAGE;
 	}
-	n = ib_state_reap(stdout, "", why, sizeof(why));
+	n = ib_state_reap(stdout, "", &refused, why, sizeof(why));
 	if (n < 0) {
 		fprintf(stderr, "iommubench: restore: %s\n", why);
 		return IB_EXIT_FAILED;
@@ -164,7 +164,8 @@ static int cmd_restore(int argc, char **argv)
 	if (!n)
 		printf("nothing to restore (state in %s)\n", ib_state_dir());
 	print_live_holders();
-	return IB_EXIT_OK;
+	/* refused records (one line each on stderr) are bad input, kept */
+	return refused ? IB_EXIT_USAGE : IB_EXIT_OK;
 }
 
 /* Before a run: what killed runs left is not this run's baseline. */
@@ -174,7 +175,7 @@ static void reap_leftovers(void)
 
 	if (access(ib_state_dir(), W_OK))
 		return; /* none recorded, or not ours to fix (not root) */
-	if (ib_state_reap(stderr, "iommubench: left by a killed run: ", why,
+	if (ib_state_reap(stderr, "iommubench: left by a killed run: ", NULL, why,
 			  sizeof(why)) < 0)
 		fprintf(stderr, "iommubench: %s\n", why);
 }

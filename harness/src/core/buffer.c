@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <numa.h>
 #include <numaif.h>
 #include <signal.h>
@@ -212,17 +213,30 @@ static void holder_drop(struct ib_state_pool *p, struct ib_state_holder *h)
 /*
  * Brings a pool to what its remaining holders need: the original count
  * when none is left (the entry is dropped), else lowers it to original +
- * their pages if it is above that.  Returns 1 if it wrote, else 0.
+ * their pages if it is above that.  Returns 1 if it wrote, else 0.  A pool
+ * file that resolves outside the hugepage trees is not written: one line,
+ * the record stays, *refused counts it.
  */
 static int pool_settle(struct ib_state *st, struct ib_state_pool *p, FILE *out,
-		       const char *prefix)
+		       const char *prefix, int *refused)
 {
-	long long cur = ib_sigsafe_read_ll(p->path), target;
-	int wrote = 0;
+	long long cur, target;
+	char real[512], why[1024];
+	int wrote = 0, rc;
 
+	rc = ib_sysfs_check(p->path, IB_SYSFS_POOL, NULL, real, sizeof(real), why, sizeof(why));
+	if (rc < 0) {
+		fprintf(stderr, "iommubench: state file %s/state: pool %s: %s; record refused and left in place\n",
+			ib_state_dir(), p->path, why);
+		if (refused)
+			(*refused)++;
+		return 0;
+	}
+	cur = rc ? -1 : ib_sigsafe_read_ll(real);
+	/* originals and shares are 0..IB_STATE_MAX_PAGES: no overflow */
 	target = p->orig + ib_state_pool_held(p, NULL);
 	if (cur >= 0 && ((!p->nholders && cur != target) || cur > target)) {
-		if (!write_ll(p->path, target)) {
+		if (!write_ll(real, target)) {
 			wrote = 1;
 			if (out)
 				fprintf(out, "%srestored %s %lld -> %lld\n", prefix, p->path,
@@ -238,7 +252,7 @@ static int pool_settle(struct ib_state *st, struct ib_state_pool *p, FILE *out,
 }
 
 /* Drops dead holders (killed runs), then settles each pool. */
-int ib_hugepages_reap(struct ib_state *st, FILE *out, const char *prefix)
+int ib_hugepages_reap(struct ib_state *st, FILE *out, const char *prefix, int *refused)
 {
 	int i, j, n = 0;
 
@@ -248,7 +262,7 @@ int ib_hugepages_reap(struct ib_state *st, FILE *out, const char *prefix)
 		for (j = p->nholders - 1; j >= 0; j--)
 			if (!ib_state_proc_alive(&p->h[j].proc))
 				holder_drop(p, &p->h[j]);
-		n += pool_settle(st, p, out, prefix);
+		n += pool_settle(st, p, out, prefix, refused);
 	}
 	return n;
 }
@@ -274,7 +288,7 @@ static void pool_reserved_end(void)
 int ib_hugepages_reserve(int node, uint64_t size, uint64_t count, char *why,
 			 size_t whylen)
 {
-	char nr_path[512], free_path[512], lockwhy[256] = "";
+	char nr_path[512], free_path[512], lockwhy[1024] = "", real[512];
 	struct ib_state *st = NULL;
 	struct ib_state_pool *sp;
 	struct ib_state_holder *h;
@@ -297,6 +311,20 @@ int ib_hugepages_reserve(int node, uint64_t size, uint64_t count, char *why,
 		rc = 0;
 		goto out;
 	}
+	if (count > (uint64_t)IB_STATE_MAX_PAGES) {
+		snprintf(why, whylen, "%llu hugepages of %llu kB: more than the %lld a pool may hold",
+			 (unsigned long long)count, (unsigned long long)(size >> 10),
+			 IB_STATE_MAX_PAGES);
+		goto out;
+	}
+	if (ib_sysfs_check(nr_path, IB_SYSFS_POOL, NULL, real, sizeof(real), lockwhy,
+			   sizeof(lockwhy))) {
+		snprintf(why, whylen, "cannot grow the %llu kB hugepage pool on node %d: %s",
+			 (unsigned long long)(size >> 10), node, lockwhy);
+		goto out;
+	}
+	if (ib_state_self_ok(why, whylen))
+		goto out;
 	if (!locked && access(nr_path, W_OK)) {
 		snprintf(why, whylen,
 			 "cannot reserve %llu hugepages of %llu kB on node %d: %s: %s",
@@ -314,7 +342,7 @@ int ib_hugepages_reserve(int node, uint64_t size, uint64_t count, char *why,
 	if (!st || ib_state_load(st, why, whylen))
 		goto out;
 	/* what killed runs left is not our baseline */
-	ib_hugepages_reap(st, stderr, "iommubench: left by a killed run: ");
+	ib_hugepages_reap(st, stderr, "iommubench: left by a killed run: ", NULL);
 	nr = ib_sigsafe_read_ll(nr_path);
 	fr = ib_sigsafe_read_ll(free_path);
 	if (nr >= 0 && fr >= 0 && (uint64_t)fr >= count) {
@@ -334,6 +362,21 @@ int ib_hugepages_reserve(int node, uint64_t size, uint64_t count, char *why,
 		snprintf(why, whylen, "state ledger full: too many pools or runs at once");
 		goto out;
 	}
+	/* every number the ledger keeps stays in its range (and our signal
+	 * path's share in a sig_atomic_t) */
+	if (h->added + (long long)(count - (uint64_t)fr) > IB_STATE_MAX_PAGES ||
+	    nr + (long long)(count - (uint64_t)fr) > IB_STATE_MAX_PAGES ||
+	    ours->added + (long long)(count - (uint64_t)fr) > INT_MAX) {
+		snprintf(why, whylen,
+			 "cannot grow the %llu kB hugepage pool on node %d from %lld by %llu pages: above what the ledger may record",
+			 (unsigned long long)(size >> 10), node, nr,
+			 (unsigned long long)(count - (uint64_t)fr));
+		if (!h->added)
+			holder_drop(sp, h);
+		if (!sp->nholders)
+			ib_state_pool_drop(st, sp);
+		goto out;
+	}
 	/*
 	 * Write-ahead: the ledger says what we are about to add before the
 	 * pool grows, so a SIGKILL between the two leaves a record the next
@@ -347,7 +390,7 @@ int ib_hugepages_reserve(int node, uint64_t size, uint64_t count, char *why,
 	}
 	h->added -= (long long)(count - (uint64_t)fr);
 	ib_pool_reserving = 1;
-	if (write_ll(nr_path, nr + (long long)(count - (uint64_t)fr))) {
+	if (write_ll(real, nr + (long long)(count - (uint64_t)fr))) {
 		pool_reserved_end();
 		snprintf(why, whylen,
 			 "cannot reserve %llu hugepages of %llu kB on node %d: %s: %s",
@@ -362,8 +405,12 @@ int ib_hugepages_reserve(int node, uint64_t size, uint64_t count, char *why,
 	}
 	nr2 = ib_sigsafe_read_ll(nr_path);
 	if (nr2 > nr) {
-		h->added += nr2 - nr;
-		ours->added += (sig_atomic_t)(nr2 - nr);
+		/* what someone else added meanwhile is not ours to give back */
+		long long got = nr2 - nr < (long long)(count - (uint64_t)fr) ?
+					nr2 - nr : (long long)(count - (uint64_t)fr);
+
+		h->added += got;
+		ours->added += (sig_atomic_t)got;
 	}
 	pool_reserved_end();
 	ours->recorded = true;
@@ -425,7 +472,7 @@ void ib_hugepages_restore_all(void)
 		if (h)
 			holder_drop(sp, h);
 		if (sp)
-			pool_settle(st, sp, NULL, "");
+			pool_settle(st, sp, NULL, "", NULL);
 		holds[i].added = 0;
 		holds[i].recorded = false;
 	}

@@ -9,11 +9,19 @@
  * close on strings prepared in advance.  A run killed before either is
  * undone from the ledger by the next run or `iommubench restore`; a group
  * held by a live run is refused to the others.
+ *
+ * Every file written is one of the kinds ib_sysfs_check() allows (the
+ * group's type, the device's driver_override, bind/unbind/drivers_probe
+ * under /sys/bus/pci), resolved when the group is saved (or, for a ledger
+ * record, before it is restored) and opened with O_NOFOLLOW.  The driver to
+ * unbind from is read from the device's driver link at that moment and only
+ * its name is used, under <root>/sys/bus/pci/drivers/.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -32,15 +40,16 @@
 
 struct saved_group {
 	char root[128];
+	char realroot[256];	/* root resolved, "" for / */
 	char bdf[16];
 	int group;
-	char unbind_cur[512]; /* path to unbind from whatever is bound */
-	char type_path[512];
+	char driver_link[512];	/* the device's driver link (who is bound now) */
+	char type_path[512];	/* resolved by group_resolve() */
 	char orig_type[32];
-	char override_path[512];
+	char override_path[512]; /* resolved */
 	char orig_override[64];
 	char driver[128];
-	char bind_path[512]; /* "" = was unbound */
+	char bind_path[512]; /* resolved; "" = was unbound */
 	volatile sig_atomic_t restored; /* put back (by the handler, say) */
 	bool recorded;			/* we hold its record in the ledger */
 };
@@ -54,14 +63,15 @@ static int wr(const char *path, const char *s)
 }
 
 /* The sysfs paths of a group's device under root (the ledger records the
- * root, so a fake tree's record is restored in the fake tree). */
+ * root, so a fake tree's record is restored in the fake tree), lexical:
+ * group_resolve() resolves and checks them. */
 static void group_paths(struct saved_group *g, const char *root, const char *bdf,
 			const char *driver)
 {
 	snprintf(g->root, sizeof(g->root), "%s", root);
 	snprintf(g->bdf, sizeof(g->bdf), "%.15s", bdf);
-	snprintf(g->unbind_cur, sizeof(g->unbind_cur),
-		 "%s" PCI "/devices/%s/driver/unbind", root, g->bdf);
+	snprintf(g->driver_link, sizeof(g->driver_link), "%s" PCI "/devices/%s/driver", root,
+		 g->bdf);
 	snprintf(g->type_path, sizeof(g->type_path),
 		 "%s" PCI "/devices/%s/iommu_group/type", root, g->bdf);
 	snprintf(g->override_path, sizeof(g->override_path),
@@ -71,6 +81,75 @@ static void group_paths(struct saved_group *g, const char *root, const char *bdf
 	if (driver[0])
 		snprintf(g->bind_path, sizeof(g->bind_path),
 			 "%s" PCI "/drivers/%s/bind", root, driver);
+}
+
+/* Resolves and checks the paths group_paths() made (a missing bind file:
+ * nothing to rebind).  0, or -1 with why. */
+static int group_resolve(struct saved_group *g, char *why, size_t whylen)
+{
+	char real[512], tmp[PATH_MAX];
+	int rc;
+
+	if (!realpath(g->root[0] ? g->root : "/", tmp) || strlen(tmp) >= sizeof(g->realroot)) {
+		snprintf(why, whylen, "sysfs root %s: %s", g->root, strerror(errno));
+		return -1;
+	}
+	snprintf(g->realroot, sizeof(g->realroot), "%s", strcmp(tmp, "/") ? tmp : "");
+	rc = ib_sysfs_check(g->type_path, IB_SYSFS_TYPE, NULL, real, sizeof(real), why, whylen);
+	if (rc > 0)
+		snprintf(why, whylen, "%s: %s", g->type_path, strerror(ENOENT));
+	if (rc)
+		return -1;
+	snprintf(g->type_path, sizeof(g->type_path), "%s", real);
+	rc = ib_sysfs_check(g->override_path, IB_SYSFS_OVERRIDE, g->bdf, real, sizeof(real), why,
+			    whylen);
+	if (rc > 0)
+		snprintf(why, whylen, "%s: %s", g->override_path, strerror(ENOENT));
+	if (rc)
+		return -1;
+	snprintf(g->override_path, sizeof(g->override_path), "%s", real);
+	if (g->bind_path[0]) {
+		rc = ib_sysfs_check(g->bind_path, IB_SYSFS_PCI, NULL, real, sizeof(real), why,
+				    whylen);
+		if (rc < 0)
+			return -1;
+		snprintf(g->bind_path, sizeof(g->bind_path), "%s", rc ? "" : real);
+	}
+	return 0;
+}
+
+static size_t cat(char *dst, size_t len, size_t at, const char *s)
+{
+	while (*s && at + 1 < len)
+		dst[at++] = *s++;
+	dst[at] = '\0';
+	return at;
+}
+
+/*
+ * <realroot>/sys/bus/pci/drivers/<the driver bound now>/unbind, from the
+ * name the driver link ends in (async-signal-safe: readlink and string
+ * copies).  0, or -1 when nothing is bound or the name is not a driver's.
+ */
+static int unbind_path(const struct saved_group *g, char *buf, size_t len)
+{
+	char target[512];
+	const char *name;
+	ssize_t n = readlink(g->driver_link, target, sizeof(target) - 1);
+	size_t at;
+
+	if (n <= 0)
+		return -1;
+	target[n] = '\0';
+	name = strrchr(target, '/');
+	name = name ? name + 1 : target;
+	if (!ib_state_driver_ok(name))
+		return -1;
+	at = cat(buf, len, 0, g->realroot);
+	at = cat(buf, len, at, PCI "/drivers/");
+	at = cat(buf, len, at, name);
+	at = cat(buf, len, at, "/unbind");
+	return at + 1 < len ? 0 : -1;
 }
 
 static int group_number(const char *root, const char *bdf)
@@ -155,13 +234,20 @@ static struct ib_state_group *record_find(struct ib_state *st, const char *bdf)
 	return NULL;
 }
 
-/* Puts a group back: unbind, original type, original override, rebind.
- * open/read/write/close only: the signal handler calls it. */
-static void restore_one(struct saved_group *g)
+/* Puts a group back: unbind, original type, original override, rebind,
+ * on paths group_resolve() checked.  open/read/write/close only: the
+ * signal handler calls it (checked false); elsewhere the unbind path is
+ * checked like the others. */
+static void restore_one(struct saved_group *g, bool checked)
 {
-	char cur[32];
+	char cur[32], unbind[600], why[512];
 
-	wr(g->unbind_cur, g->bdf);
+	if (!unbind_path(g, unbind, sizeof(unbind))) {
+		if (checked)
+			ib_sysfs_write(unbind, IB_SYSFS_PCI, NULL, g->bdf, why, sizeof(why));
+		else
+			wr(unbind, g->bdf);
+	}
 	if (!ib_sigsafe_read(g->type_path, cur, sizeof(cur)) && strcmp(cur, g->orig_type))
 		wr(g->type_path, g->orig_type);
 	wr(g->override_path, g->orig_override[0] ? g->orig_override : "\n");
@@ -171,39 +257,52 @@ static void restore_one(struct saved_group *g)
 }
 
 /* Restores a group from its ledger record (a run that died); 1 if the
- * type had to be written. */
+ * type had to be written, 0 if not, -1 if the record was refused (one line
+ * on stderr; it stays in the ledger). */
 static int restore_record(const struct ib_state_group *r, FILE *out,
 			  const char *prefix)
 {
 	struct saved_group g;
-	char cur[32];
+	char cur[32], shown[512], why[1024];
 
 	memset(&g, 0, sizeof(g));
 	group_paths(&g, r->root, r->bdf, r->driver);
 	snprintf(g.orig_type, sizeof(g.orig_type), "%s", r->orig_type);
 	snprintf(g.orig_override, sizeof(g.orig_override), "%s", r->orig_override);
+	snprintf(shown, sizeof(shown), "%s", g.type_path);
 	if (ib_sigsafe_read(g.type_path, cur, sizeof(cur))) {
 		if (out)
 			fprintf(out, "%sforgot %s: %s\n", prefix, g.type_path, strerror(errno));
 		return 0;
 	}
-	restore_one(&g);
+	if (group_resolve(&g, why, sizeof(why))) {
+		fprintf(stderr,
+			"iommubench: state file %s/state: group %s (pid %d): %s; record refused and left in place\n",
+			ib_state_dir(), r->bdf, r->proc.pid, why);
+		return -1;
+	}
+	restore_one(&g, true);
 	if (!strcmp(cur, g.orig_type))
 		return 0;
 	if (out)
-		fprintf(out, "%srestored %s %s -> %s\n", prefix, g.type_path, cur,
-			g.orig_type);
+		fprintf(out, "%srestored %s %s -> %s\n", prefix, shown, cur, g.orig_type);
 	return 1;
 }
 
-int ib_iommu_mode_reap(struct ib_state *st, FILE *out, const char *prefix)
+int ib_iommu_mode_reap(struct ib_state *st, FILE *out, const char *prefix, int *refused)
 {
-	int i, n = 0;
+	int i, n = 0, rc;
 
 	for (i = st->ngroups - 1; i >= 0; i--) {
 		if (ib_state_proc_alive(&st->group[i].proc))
 			continue;
-		n += restore_record(&st->group[i], out, prefix);
+		rc = restore_record(&st->group[i], out, prefix);
+		if (rc < 0) {
+			if (refused)
+				(*refused)++;
+			continue;
+		}
+		n += rc;
 		ib_state_group_drop(st, &st->group[i]);
 	}
 	return n;
@@ -234,13 +333,23 @@ static struct saved_group *save_group(const char *bdf, const char *mode, char *w
 	struct ib_state *st = NULL;
 	struct ib_state_group *r;
 	struct saved_group *g = NULL, *ret = NULL;
-	char link[512], target[512], lockwhy[256];
+	char link[512], target[512], lockwhy[1024];
+	const char *drv = "";
 	ssize_t n;
 	int i;
 
 	for (i = 0; i < nsaved; i++)
 		if (!strcmp(saved[i].bdf, bdf) && saved[i].recorded)
 			return &saved[i];
+	if (!ib_state_bdf_ok(bdf)) {
+		snprintf(why, whylen, "iommu_mode=%s: device %s: not a PCI address dddd:bb:dd.f",
+			 mode, bdf);
+		return NULL;
+	}
+	if (ib_state_self_ok(lockwhy, sizeof(lockwhy))) {
+		snprintf(why, whylen, "iommu_mode=%s: %s", mode, lockwhy);
+		return NULL;
+	}
 	if (ib_state_lock(true, lockwhy, sizeof(lockwhy))) {
 		snprintf(why, whylen, "iommu_mode=%s: cannot record the switch: %s", mode,
 			 lockwhy);
@@ -255,7 +364,12 @@ static struct saved_group *save_group(const char *bdf, const char *mode, char *w
 		goto out;
 	r = record_find(st, bdf);
 	if (r) { /* left by a dead run (or an earlier us): its original stands */
-		restore_record(r, stderr, "iommubench: left by a killed run: ");
+		if (restore_record(r, stderr, "iommubench: left by a killed run: ") < 0) {
+			snprintf(why, whylen,
+				 "iommu_mode=%s: the ledger's record for %s is refused (see above); fix or remove it",
+				 mode, bdf);
+			goto out;
+		}
 		ib_state_group_drop(st, r);
 	}
 	for (i = 0; i < nsaved; i++)
@@ -269,9 +383,16 @@ static struct saved_group *save_group(const char *bdf, const char *mode, char *w
 	memset(g, 0, sizeof(*g));
 	snprintf(link, sizeof(link), "%s" PCI "/devices/%s/driver", ib_sysfs_root, bdf);
 	n = readlink(link, target, sizeof(target) - 1);
-	if (n > 0)
+	if (n > 0) {
 		target[n] = '\0';
-	group_paths(g, ib_sysfs_root, bdf, n > 0 ? basename(target) : "");
+		drv = basename(target);
+	}
+	if (drv[0] && !ib_state_driver_ok(drv)) {
+		snprintf(why, whylen, "iommu_mode=%s: %s is bound to '%s', not a driver name",
+			 mode, bdf, drv);
+		goto out;
+	}
+	group_paths(g, ib_sysfs_root, bdf, drv);
 	g->group = group_number(ib_sysfs_root, bdf);
 	if (ib_sigsafe_read(g->type_path, g->orig_type, sizeof(g->orig_type))) {
 		snprintf(why, whylen, "iommu_mode=%s: cannot read the group type of %s",
@@ -281,10 +402,15 @@ static struct saved_group *save_group(const char *bdf, const char *mode, char *w
 	if (ib_sigsafe_read(g->override_path, g->orig_override, sizeof(g->orig_override)) ||
 	    !strcmp(g->orig_override, "(null)"))
 		g->orig_override[0] = '\0';
-	if (strpbrk(g->orig_type, "\t\n") || strpbrk(g->orig_override, "\t\n") ||
+	if (!ib_state_type_ok(g->orig_type) ||
+	    (g->orig_override[0] && !ib_state_driver_ok(g->orig_override)) ||
 	    strpbrk(ib_sysfs_root, "\t\n")) {
 		snprintf(why, whylen, "iommu_mode=%s: %s: unexpected characters in sysfs",
 			 mode, bdf);
+		goto out;
+	}
+	if (group_resolve(g, lockwhy, sizeof(lockwhy))) {
+		snprintf(why, whylen, "iommu_mode=%s: %s: %s", mode, bdf, lockwhy);
 		goto out;
 	}
 	r = &st->group[st->ngroups++];
@@ -343,7 +469,7 @@ void ib_iommu_mode_restore_signal(void)
 
 	for (i = 0; i < nsaved; i++)
 		if (saved[i].recorded && !saved[i].restored)
-			restore_one(&saved[i]);
+			restore_one(&saved[i], false);
 }
 
 void ib_iommu_mode_restore_all(void)
@@ -432,12 +558,18 @@ int ib_iommu_mode_apply_bind(const char *bdf, const char *mode, const char *driv
 {
 	const char *want = mode_to_type(mode);
 	struct saved_group *g = saved_of(bdf);
-	char cur[64], probe[512], unbind[512], drv[128], target[128];
+	char cur[64], probe[512], unbind[600], drv[128], target[128], swhy[1024];
 	bool keep_type = !strcmp(mode, "current"), bound;
 	bool module = driver && !strcmp(driver, "iommubench");
 	int n;
 
 	why[0] = '\0';
+	if (driver && !ib_state_driver_ok(driver)) {
+		snprintf(why, whylen,
+			 "iommu_mode=%s: driver '%s': allowed 1..63 of [A-Za-z0-9_.+-], not starting with '.'",
+			 mode, driver);
+		return IB_EXIT_USAGE;
+	}
 	ib_iommu_mode_read(bdf, eff, efflen);
 	current_driver(bdf, drv, sizeof(drv));
 	/* the driver wanted: driver, or the one it had before our first change */
@@ -478,28 +610,28 @@ int ib_iommu_mode_apply_bind(const char *bdf, const char *mode, const char *driv
 	if (!driver)
 		snprintf(target, sizeof(target), "%s", g->driver);
 	g->restored = 0;
-	snprintf(unbind, sizeof(unbind), "%s" PCI "/devices/%s/driver/unbind",
-		 ib_sysfs_root, bdf);
-	if (!access(unbind, F_OK) && wr(unbind, bdf)) {
-		snprintf(why, whylen, "iommu_mode=%s: unbinding %s: %s", mode, bdf,
-			 strerror(errno));
-		restore_one(g);
+	if (!unbind_path(g, unbind, sizeof(unbind)) &&
+	    ib_sysfs_write(unbind, IB_SYSFS_PCI, NULL, bdf, swhy, sizeof(swhy)) < 0) {
+		snprintf(why, whylen, "iommu_mode=%s: unbinding %s: %s", mode, bdf, swhy);
+		restore_one(g, true);
 		return IB_EXIT_SKIPPED;
 	}
 	if (!keep_type && wr(g->type_path, want)) {
 		snprintf(why, whylen, "iommu_mode=%s: writing %s to %s: %s", mode,
 			 want, g->type_path, strerror(errno));
-		restore_one(g);
+		restore_one(g, true);
 		return IB_EXIT_SKIPPED;
 	}
 	snprintf(probe, sizeof(probe), "%s" PCI "/drivers_probe", ib_sysfs_root);
+	snprintf(swhy, sizeof(swhy), "%s", strerror(ENOENT));
 	/* its own driver: the original override (none: "\n" clears it) */
-	if (wr(g->override_path, driver ? driver :
-			       g->orig_override[0] ? g->orig_override : "\n") ||
-	    (target[0] && wr(probe, bdf))) {
+	if ((wr(g->override_path, driver ? driver :
+				g->orig_override[0] ? g->orig_override : "\n") &&
+	     snprintf(swhy, sizeof(swhy), "%s", strerror(errno))) ||
+	    (target[0] && ib_sysfs_write(probe, IB_SYSFS_PCI, NULL, bdf, swhy, sizeof(swhy)))) {
 		snprintf(why, whylen, "iommu_mode=%s: binding %s to %s: %s",
-			 mode, bdf, target[0] ? target : "no driver", strerror(errno));
-		restore_one(g);
+			 mode, bdf, target[0] ? target : "no driver", swhy);
+		restore_one(g, true);
 		return IB_EXIT_SKIPPED;
 	}
 	ib_iommu_mode_read(bdf, eff, efflen);
