@@ -113,6 +113,12 @@ struct json_t;
 void ib_counters_names_json(const struct ib_counters *ctr, unsigned int mask,
 			    struct json_t *arr);
 
+/* For signal handlers: removes this process's private tracefs instance
+ * now (rmdir; async-signal-safe).  The counts of a point it cuts are
+ * dropped; close and the ledger record are settled on the exit path, or
+ * by `iommubench restore` if the process dies first. */
+void ib_counters_restore_signal(void);
+
 /* Helpers shared by sources. */
 void ib_counter_set_add(struct ib_counter_set *set, const char *name,
 			const char *source, uint64_t value);

@@ -15,6 +15,7 @@
 
 #include "ib_buffer.h"
 #include "ib_commands.h"
+#include "ib_counters.h"
 #include "ib_engine.h"
 #include "ib_exit.h"
 #include "ib_iommu_mode.h"
@@ -33,6 +34,7 @@ static void restore_machine(void)
 {
 	if (getpid() != main_pid)
 		return;
+	ib_counters_restore_signal(); /* a tracefs instance not closed */
 	ib_iommu_mode_restore_all();
 	ib_hugepages_restore_all();
 }
@@ -70,6 +72,7 @@ static void on_signal(int sig)
 	if (getpid() != main_pid)
 		die_of(sig);
 	earlier = __atomic_fetch_add(&signals_seen, 1, __ATOMIC_SEQ_CST);
+	ib_counters_restore_signal();
 	ib_iommu_mode_restore_signal();
 	ib_hugepages_restore_signal();
 	if ((!stop_after_point || earlier) && ib_pool_reserving) {
