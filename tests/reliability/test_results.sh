@@ -242,3 +242,48 @@ if grep -nE '\b(system|popen)\s*\(' harness/src/*/*.c >"$tmp/grep"; then
 else
 	ok "no system()/popen() in harness/src"
 fi
+
+# ---- 7. no debris (issue 20 item 7): a signal during report or compare ----
+# A gnuplot stand-in writes its output temporary (the path after outfile=
+# in -e), records its pid and sleeps: the signal lands while a temporary
+# exists and a child writes it.  The command must die of the signal, kill
+# the stand-in, and leave no *.tmp anywhere in the run or output directory.
+printf '%s\n' '#!/bin/sh' \
+	'f=$(printf "%s\n" "$2" | sed -n "s/.*outfile='"'"'\([^'"'"']*\)'"'"'.*/\1/p")' \
+	'echo $$ >"$IB_STANDIN_PID"' \
+	'printf "<svg>\n" >"$f"' \
+	'exec sleep 30' >"$tmp/writing-gnuplot"
+chmod +x "$tmp/writing-gnuplot"
+# debris_case NAME SIG DIR CMD...: runs CMD with the stand-in, signals it once
+# a *.tmp exists under DIR, checks the exit code, the stand-in and DIR
+debris_case() {
+	local name=$1 sig=$2 dir=$3 pid rc want seen=0 left sp
+	shift 3
+	rm -f "$tmp/standin.pid"
+	IB_STANDIN_PID=$tmp/standin.pid IOMMUBENCH_GNUPLOT=$tmp/writing-gnuplot "$@" >"$tmp/debris.out" 2>&1 &
+	pid=$!
+	for _ in $(seq 100); do
+		[[ -s $tmp/standin.pid && -n $(find "$dir" -name '*.tmp' 2>/dev/null) ]] && { seen=1; break; }
+		sleep 0.1
+	done
+	kill -"$sig" "$pid"
+	{ wait "$pid"; rc=$?; } 2>/dev/null
+	want=$((128 + $(kill -l "$sig")))
+	left=$(find "$dir" -name '*.tmp' 2>/dev/null | tr '\n' ' ')
+	sp=$(cat "$tmp/standin.pid" 2>/dev/null)
+	if [[ $seen == 1 && $rc == "$want" && -z $left ]] && ! kill -0 "$sp" 2>/dev/null; then
+		ok "$name, SIG$sig with a temporary being written: exit $rc, gnuplot stand-in killed, no *.tmp left"
+	else
+		nok "$name, SIG$sig: seen=$seen rc=$rc (want $want) left='$left' stand-in $sp $(kill -0 "$sp" 2>/dev/null && echo alive) $(tail -n1 "$tmp/debris.out")"
+		[[ -n $sp ]] && kill "$sp" 2>/dev/null
+	fi
+}
+for sig in INT TERM HUP; do
+	rm -rf "$tmp/debris-run"
+	cp -r tests/fixtures/report/run "$tmp/debris-run"
+	debris_case "report" "$sig" "$tmp/debris-run" "$bin" report "$tmp/debris-run"
+	rm -rf "$tmp/debris-cmp"
+	mkdir -p "$tmp/debris-cmp"
+	debris_case "compare" "$sig" "$tmp/debris-cmp" "$bin" compare tests/fixtures/compare/a \
+		tests/fixtures/compare/b -o "$tmp/debris-cmp/compare.csv"
+done

@@ -39,6 +39,7 @@
 #include "ib_report.h"
 #include "ib_results.h"
 #include "ib_stats.h"
+#include "ib_tmpfiles.h"
 
 struct run {
 	const char *arg;
@@ -535,11 +536,12 @@ int cmd_compare(int argc, char **argv)
 	const char *out = "compare.csv";
 	struct cmp_out o = { .min_effect = 0.01 };
 	char *end, tmp[PATH_MAX + 32];
-	int n = 0, i, ret = IB_EXIT_USAGE;
+	int n = 0, i, ret = IB_EXIT_USAGE, tslot = -1;
 	bool by_rank = false;
 
 	if (!runs)
 		return IB_EXIT_FAILED;
+	ib_tmp_signals(); /* a signal removes compare.csv's and the plots' temporaries */
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--by-rank")) {
 			by_rank = true;
@@ -585,6 +587,7 @@ int cmd_compare(int argc, char **argv)
 	}
 	/* compare.csv: a temporary next to it, every write checked, renamed */
 	snprintf(tmp, sizeof(tmp), "%s.%d.tmp", out, (int)getpid());
+	tslot = ib_tmp_add(tmp); /* a signal unlinks it (ib_tmp_signals) */
 	o.csv = fopen(tmp, "w");
 	if (!o.csv) {
 		fprintf(stderr, "iommubench: compare: %s: %s\n", out, strerror(errno));
@@ -607,6 +610,8 @@ int cmd_compare(int argc, char **argv)
 	}
 	if (fclose(o.csv) || rename(tmp, out))
 		goto write_fail;
+	ib_tmp_del(tslot);
+	tslot = -1;
 	printf("\n%d metric comparisons, %d significant, %d of them by at least %.4g%%; written to %s\n",
 	       o.ratios, o.significant, o.called, o.min_effect * 100, out);
 	if (overlay_plots(out, &o, runs, n)) {
@@ -625,6 +630,7 @@ write_fail:
 	unlink(tmp);
 	ret = IB_EXIT_RESOURCE;
 done:
+	ib_tmp_del(tslot);
 	free(o.rows);
 	for (i = 0; i < n; i++) {
 		json_decref(runs[i].by_name);

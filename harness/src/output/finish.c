@@ -25,6 +25,7 @@
 #include "ib_findings.h"
 #include "ib_report.h"
 #include "ib_results.h"
+#include "ib_tmpfiles.h"
 
 static void usage(FILE *f)
 {
@@ -84,6 +85,8 @@ int cmd_finish(int argc, char **argv)
 	struct stat st;
 	json_t *doc;
 	int i, n, nf = 0, ret = IB_EXIT_OK, rr;
+
+	ib_tmp_signals(); /* a signal removes the results' and report's temporaries */
 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {

@@ -41,6 +41,7 @@
 #include "ib_findings.h"
 #include "ib_report.h"
 #include "ib_results.h"
+#include "ib_tmpfiles.h"
 #include "ib_stats.h"
 
 
@@ -289,7 +290,7 @@ static int derive_csv(struct report *R, char *err, size_t errlen, bool *write_er
 	char path[PATH_MAX + 32], tmp[PATH_MAX + 64], e[512];
 	size_t len = 0;
 	char *text;
-	int saved;
+	int saved, slot = -1;
 
 	*write_err = false;
 	tmp[0] = '\0';
@@ -300,10 +301,12 @@ static int derive_csv(struct report *R, char *err, size_t errlen, bool *write_er
 		if (!text)
 			goto write_fail;
 		fmt(tmp, sizeof(tmp), "%s/.results.csv.report.%d.tmp", R->dir, (int)getpid());
+		slot = ib_tmp_add(tmp);
 		if (ib_write_file(tmp, text, len, false) || rename(tmp, path)) {
 			free(text);
 			goto write_fail;
 		}
+		ib_tmp_del(slot);
 		free(text);
 	}
 	if (ib_run_view(&R->run, R->doc, e, sizeof(e))) {
@@ -315,6 +318,7 @@ write_fail:
 	saved = errno ? errno : EIO;
 	if (tmp[0])
 		unlink(tmp);
+	ib_tmp_del(slot);
 	fmt(err, errlen, "%s: %s", path, strerror(saved));
 	*write_err = true;
 	return -1;
@@ -454,6 +458,7 @@ int cmd_report(int argc, char **argv)
 		usage();
 		return IB_EXIT_OK;
 	}
+	ib_tmp_signals(); /* a signal removes the report's temporaries */
 	if (argc != 2 || argv[1][0] == '-') {
 		usage();
 		return IB_EXIT_USAGE;

@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/wait.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include "ib_buffer.h"
@@ -29,6 +30,7 @@
 #include "ib_report.h"
 #include "ib_results.h"
 #include "ib_stats.h"
+#include "ib_tmpfiles.h"
 
 
 #include "report_int.h"
@@ -41,12 +43,15 @@ int rp_write_atomic(const char *path, const char *data, size_t len)
 {
 	char tmp[PATH_MAX + 32];
 	FILE *f;
-	int e;
+	int e, slot;
 
 	fmt(tmp, sizeof(tmp), "%s.%d.tmp", path, (int)getpid());
+	slot = ib_tmp_add(tmp);
 	f = fopen(tmp, "w");
-	if (!f)
+	if (!f) {
+		ib_tmp_del(slot);
 		return -1;
+	}
 	if (fwrite(data, 1, len, f) != len || fflush(f) || ferror(f)) {
 		e = errno ? errno : EIO;
 		fclose(f);
@@ -56,9 +61,11 @@ int rp_write_atomic(const char *path, const char *data, size_t len)
 		e = errno;
 		goto fail;
 	}
+	ib_tmp_del(slot);
 	return 0;
 fail:
 	unlink(tmp);
+	ib_tmp_del(slot);
 	errno = e;
 	return -1;
 }
@@ -197,15 +204,26 @@ static int gp_exec(const char *gnuplot, const char *vars, const char *script,
 		   const char *log, char *err, size_t errlen)
 {
 	double t0 = rp_now_s();
+	sigset_t block, old;
 	pid_t pid;
 	int st, fd;
 
+	/* the signal path kills gnuplot before it unlinks gnuplot's output:
+	 * no signal between the fork and the child's registration */
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGHUP);
+	sigaddset(&block, SIGQUIT);
+	sigprocmask(SIG_BLOCK, &block, &old);
 	pid = fork();
 	if (pid < 0) {
+		sigprocmask(SIG_SETMASK, &old, NULL);
 		fmt(err, errlen, "fork: %s", strerror(errno));
 		return -1;
 	}
 	if (!pid) {
+		sigprocmask(SIG_SETMASK, &old, NULL);
 		fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
 		if (fd >= 0) {
 			dup2(fd, 1);
@@ -220,11 +238,15 @@ static int gp_exec(const char *gnuplot, const char *vars, const char *script,
 		execl(gnuplot, "gnuplot", "-e", vars, script, (char *)NULL);
 		_exit(127);
 	}
+	ib_tmp_child(pid);
+	sigprocmask(SIG_SETMASK, &old, NULL);
 	while (waitpid(pid, &st, 0) < 0)
 		if (errno != EINTR) {
+			ib_tmp_child(0);
 			fmt(err, errlen, "waitpid: %s", strerror(errno));
 			return -1;
 		}
+	ib_tmp_child(0);
 	rp_gp_wall += rp_now_s() - t0;
 	if (WIFEXITED(st) && !WEXITSTATUS(st))
 		return 0;
@@ -245,6 +267,32 @@ static int gp_exec(const char *gnuplot, const char *vars, const char *script,
 
 
 
+/* After gnuplot (rc its result): checks, renames or removes the output. */
+static int draw_finish(const struct draw *d, int rc, const char *tmp, const char *out,
+		       const char *ext, const char *script, char *err, size_t errlen)
+{
+	if ((rc || !output_complete(tmp, ext)) && disk_full(d->outdir)) {
+		fmt(err, errlen, "%s: %s", out, strerror(ENOSPC));
+		unlink(tmp);
+		return DRAW_WRITE_ERR;
+	}
+	if (!rc && !output_complete(tmp, ext)) {
+		fmt(err, errlen, "%s: gnuplot %s left it incomplete (disk full?)", out, script);
+		unlink(tmp);
+		return DRAW_WRITE_ERR;
+	}
+	if (rc) {
+		unlink(tmp);
+		return -1;
+	}
+	if (rename(tmp, out)) {
+		fmt(err, errlen, "%s: %s", out, strerror(errno));
+		unlink(tmp);
+		return DRAW_WRITE_ERR;
+	}
+	return 0;
+}
+
 int rp_draw_figure(const struct draw *d, const char *script, const char *id,
 		       const char *vars, char *err, size_t errlen)
 {
@@ -258,7 +306,7 @@ int rp_draw_figure(const struct draw *d, const char *script, const char *id,
 	for (k = 0; k < ARRAY_SIZE(fmts); k++) {
 		size_t vlen = strlen(vars) + 3 * PATH_MAX;
 		char *all = malloc(vlen);
-		int rc;
+		int rc, slot;
 
 		if (!all) {
 			fmt(err, errlen, "out of memory");
@@ -266,31 +314,16 @@ int rp_draw_figure(const struct draw *d, const char *script, const char *id,
 		}
 		fmt(out, sizeof(out), "%s/%s.%s", d->outdir, id, fmts[k]);
 		fmt(tmp, sizeof(tmp), "%s/.%s.%s.%d.tmp", d->outdir, id, fmts[k], (int)getpid());
+		slot = ib_tmp_add(tmp); /* gnuplot's output: a signal unlinks it */
 		ib_gp_quote(qtmp, sizeof(qtmp), tmp);
 		fmt(all, vlen, "fmt='%s'; outfile=%s; plotsdir=%s; %s", fmts[k], qtmp,
 			 qplots, vars);
 		rc = gp_exec(d->gnuplot, all, spath, d->log, err, errlen);
 		free(all);
-		if ((rc || !output_complete(tmp, fmts[k])) && disk_full(d->outdir)) {
-			fmt(err, errlen, "%s: %s", out, strerror(ENOSPC));
-			unlink(tmp);
-			return DRAW_WRITE_ERR;
-		}
-		if (!rc && !output_complete(tmp, fmts[k])) {
-			fmt(err, errlen, "%s: gnuplot %s left it incomplete (disk full?)", out,
-			    script);
-			unlink(tmp);
-			return DRAW_WRITE_ERR;
-		}
-		if (rc) {
-			unlink(tmp);
-			return -1;
-		}
-		if (rename(tmp, out)) {
-			fmt(err, errlen, "%s: %s", out, strerror(errno));
-			unlink(tmp);
-			return DRAW_WRITE_ERR;
-		}
+		rc = draw_finish(d, rc, tmp, out, fmts[k], script, err, errlen);
+		ib_tmp_del(slot);
+		if (rc)
+			return rc;
 	}
 	return 0;
 }

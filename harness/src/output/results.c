@@ -21,6 +21,7 @@
 #include "ib_buffer.h"
 #include "ib_exit.h"
 #include "ib_results.h"
+#include "ib_tmpfiles.h"
 
 json_t *ib_results_new(json_t *context)
 {
@@ -227,8 +228,38 @@ static void csv_suffix(FILE *f, json_t *row)
 	fputc('\n', f);
 }
 
-/* The whole CSV for doc into f (a memory stream). */
-static void csv_render(FILE *f, json_t *doc)
+/* A row's columns before "metric" and after "source" once (a row with many
+ * metrics and counters repeats them on every line). */
+struct csv_row_text {
+	char *pre, *suf;
+	size_t plen, slen;
+};
+
+static int csv_row_text(struct csv_row_text *t, json_t *ctx, json_t *row)
+{
+	FILE *f;
+	int bad;
+
+	memset(t, 0, sizeof(*t));
+	f = open_memstream(&t->pre, &t->plen);
+	if (!f)
+		return -1;
+	csv_prefix(f, ctx, row);
+	bad = ferror(f);
+	if (fclose(f) || bad)
+		return -1;
+	f = open_memstream(&t->suf, &t->slen);
+	if (!f)
+		return -1;
+	csv_suffix(f, row);
+	bad = ferror(f);
+	if (fclose(f) || bad)
+		return -1;
+	return 0;
+}
+
+/* The whole CSV for doc into f (a memory stream); -1 when out of memory. */
+static int csv_render(FILE *f, json_t *doc)
 {
 	json_t *ctx = json_object_get(doc, "context");
 	json_t *rows = json_object_get(doc, "results"), *row;
@@ -241,10 +272,16 @@ static void csv_render(FILE *f, json_t *doc)
 	json_array_foreach(rows, i, row) {
 		json_t *metrics = json_object_get(row, "metrics");
 		json_t *counters = json_object_get(row, "counters");
+		struct csv_row_text t;
 		const char *key;
 		json_t *m;
 		int nout = 0;
 
+		if (csv_row_text(&t, ctx, row)) {
+			free(t.pre);
+			free(t.suf);
+			return -1;
+		}
 		json_object_foreach(metrics, key, m) {
 			static const char *const st[] = {
 				"n", "median", "mean", "min", "max", "p90", "p99",
@@ -252,7 +289,7 @@ static void csv_render(FILE *f, json_t *doc)
 			};
 			size_t k;
 
-			csv_prefix(f, ctx, row);
+			fwrite(t.pre, 1, t.plen, f);
 			fputc(',', f);
 			ib_csv_put(f, key);
 			fputc(',', f);
@@ -262,13 +299,13 @@ static void csv_render(FILE *f, json_t *doc)
 				csv_json(f, json_object_get(m, st[k]));
 			}
 			fputc(',', f);
-			csv_suffix(f, row);
+			fwrite(t.suf, 1, t.slen, f);
 			nout++;
 		}
 		json_object_foreach(counters, key, m) {
 			json_t *v = json_object_get(m, "value");
 
-			csv_prefix(f, ctx, row);
+			fwrite(t.pre, 1, t.plen, f);
 			fputc(',', f);
 			ib_csv_put(f, key);
 			fputs(",count,1,", f);
@@ -281,15 +318,18 @@ static void csv_render(FILE *f, json_t *doc)
 			csv_json(f, v);
 			fputs(",,,,,,,,", f);
 			csv_json(f, json_object_get(m, "source"));
-			csv_suffix(f, row);
+			fwrite(t.suf, 1, t.slen, f);
 			nout++;
 		}
 		if (!nout) {
-			csv_prefix(f, ctx, row);
+			fwrite(t.pre, 1, t.plen, f);
 			fputs(",,,,,,,,,,,,,,,", f);
-			csv_suffix(f, row);
+			fwrite(t.suf, 1, t.slen, f);
 		}
+		free(t.pre);
+		free(t.suf);
 	}
+	return 0;
 }
 
 char *ib_results_csv_string(json_t *doc, size_t *len)
@@ -301,8 +341,8 @@ char *ib_results_csv_string(json_t *doc, size_t *len)
 
 	if (!f)
 		return NULL;
-	csv_render(f, doc);
-	bad = ferror(f);
+	bad = csv_render(f, doc);
+	bad |= ferror(f);
 	if (fclose(f) || bad) {
 		free(buf);
 		errno = ENOMEM;
@@ -333,7 +373,7 @@ int ib_results_write_at(const char *dir, json_t *doc, bool complete,
 	char *json = NULL, *csv = NULL;
 	const char *at;
 	size_t clen = 0;
-	int rc = -1, err = 0;
+	int rc = -1, err = 0, jslot = -1, cslot = -1;
 
 	json_object_set_new(doc, "complete", json_boolean(complete));
 	at = dir;
@@ -344,7 +384,11 @@ int ib_results_write_at(const char *dir, json_t *doc, bool complete,
 		err = errno;
 		goto out;
 	}
-	/* both renderings first: nothing is replaced unless both exist */
+	/* both renderings first: nothing is replaced unless both exist.
+	 * Registered: report, compare, finish and lab-merge unlink them on a
+	 * signal (ib_tmp_signals; run's first signal lets the write finish) */
+	jslot = ib_tmp_add(jtmp);
+	cslot = ib_tmp_add(ctmp);
 	at = jpath;
 	json = json_dumps(doc, JSON_FLAGS);
 	if (!json) {
@@ -374,11 +418,15 @@ int ib_results_write_at(const char *dir, json_t *doc, bool complete,
 		err = errno;
 		goto out;
 	}
+	ib_tmp_del(jslot);
+	jslot = -1;
 	at = cpath;
 	if (rename(ctmp, cpath)) {
 		err = errno;
 		goto out;
 	}
+	ib_tmp_del(cslot);
+	cslot = -1;
 	at = dir;
 	if (ib_fsync_dir(dir)) {
 		err = errno;
@@ -392,6 +440,8 @@ out:
 		if (failed && flen)
 			snprintf(failed, flen, "%s", at);
 	}
+	ib_tmp_del(jslot);
+	ib_tmp_del(cslot);
 	free(json);
 	free(csv);
 	errno = err;
@@ -644,21 +694,26 @@ int ib_run_dir_claim(const char *suite_dir, const char *run_id, bool exact,
 int ib_results_link_latest(const char *suite_dir, const char *run_id)
 {
 	char tmp[PATH_MAX], path[PATH_MAX];
-	int err;
+	int err, slot;
 
 	/* a private temporary name: concurrent runs each rename their own */
 	if (ib_pathf(tmp, sizeof(tmp), "%s/.latest.%ld.tmp", suite_dir, (long)getpid()) ||
 	    ib_pathf(path, sizeof(path), "%s/latest", suite_dir))
 		return -1;
 	unlink(tmp);
-	if (symlink(run_id, tmp))
+	slot = ib_tmp_add(tmp);
+	if (symlink(run_id, tmp)) {
+		ib_tmp_del(slot);
 		return -1;
+	}
 	if (rename(tmp, path)) {
 		err = errno;
 		unlink(tmp);
+		ib_tmp_del(slot);
 		errno = err;
 		return -1;
 	}
+	ib_tmp_del(slot);
 	return 0;
 }
 
