@@ -79,11 +79,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "ib_commands.h"
 #include "ib_counters.h"
 #include "ib_exit.h"
 #include "ib_results.h"
+#include "ib_tmpfiles.h"
 
 enum lab_ev {
 	/* intel-iommu */
@@ -168,22 +170,77 @@ struct sid_count {
 	uint64_t n[NEV];
 };
 
+#define NO_IV ((size_t)-1)
+
 struct interval {
 	char *name;
 	uint64_t begin, end;
 	uint64_t n[NEV];
-	struct sid_count by_sid[MAX_SIDS];
+	struct sid_count *by_sid; /* MAX_SIDS, only while splitting by device */
 	int nsid;
+	size_t next; /* the next interval (sorted order) of the same name, or NO_IV */
+	size_t tail; /* on the first of a name: its last interval so far */
+	bool first;  /* the first interval of its name */
 };
 
 /* domain id -> sid, learned from the page events (-1 none, -2 several) */
 #define MAX_DOMAINS 65536
 static int *dom_sid;
 
+/*
+ * Input bounds, derived from the plan (the rows of results.json; lab.py
+ * marks each point once, rank 0 marks each step of a multi-rank run once):
+ * at most LAB_MARKS_PER_ROW intervals per row, each mark line no longer
+ * than the longest row name plus its kind and offset; the QEMU trace at
+ * most LAB_TRACE_PER_ROW bytes per row plus LAB_TRACE_BASE (boot, set-up).
+ * Both files are read in one pass with bounded memory whatever they hold.
+ */
+#define LAB_MARKS_PER_ROW 4
+#define LAB_MARK_OVERHEAD 32 /* "BEGIN\t" "\t" 20 digits "\r\n" */
+#define LAB_TRACE_BASE (64ULL << 20)
+#define LAB_TRACE_PER_ROW (1ULL << 30)
+#define LAB_LINE_PARSE 4096 /* trace bytes of a line looked at (QEMU's are < 300) */
+
+struct lab_limits {
+	size_t rows, max_name;	 /* from results.json */
+	size_t max_intervals;	 /* LAB_MARKS_PER_ROW * rows */
+	uint64_t max_marks_bytes, max_trace_bytes;
+};
+
 struct marks {
 	struct interval *iv;
 	size_t n, cap;
 };
+
+static void lab_limits_of(const struct ib_run *run, struct lab_limits *L)
+{
+	size_t k, len;
+
+	memset(L, 0, sizeof(*L));
+	L->rows = run->nrows;
+	for (k = 0; k < run->nrows; k++) {
+		len = run->rows[k].name ? strlen(run->rows[k].name) : 0;
+		if (len > L->max_name)
+			L->max_name = len;
+	}
+	L->max_intervals = LAB_MARKS_PER_ROW * L->rows;
+	L->max_marks_bytes = (uint64_t)L->max_intervals * 2 * (L->max_name + LAB_MARK_OVERHEAD);
+	L->max_trace_bytes = LAB_TRACE_BASE + (uint64_t)L->rows * LAB_TRACE_PER_ROW;
+}
+
+/* Refuses a file larger than limit (one line); 0 when within it. */
+static int check_size(FILE *f, const char *path, const char *what, uint64_t limit,
+		      const struct lab_limits *L)
+{
+	struct stat st;
+
+	if (fstat(fileno(f), &st) || !S_ISREG(st.st_mode) || (uint64_t)st.st_size <= limit)
+		return 0; /* not a regular file (/dev/null): the read is bounded too */
+	fprintf(stderr, "iommubench: lab-merge: %s: %" PRIu64 " bytes, over the %" PRIu64
+			" allowed for %s of a %zu-row run\n",
+		path, (uint64_t)st.st_size, limit, what, L->rows);
+	return -1;
+}
 
 static int cmp_iv(const void *a, const void *b)
 {
@@ -196,17 +253,56 @@ static void marks_free(struct marks *m)
 {
 	size_t i;
 
-	for (i = 0; i < m->n; i++)
+	for (i = 0; i < m->n; i++) {
 		free(m->iv[i].name);
+		free(m->iv[i].by_sid);
+	}
 	free(m->iv);
 }
 
+/*
+ * Links the intervals of each name (sorted order): one hash lookup per
+ * interval (jansson's object, seeded), so n intervals cost O(n), not the
+ * O(n^2) of comparing each with those before it.
+ */
+static int group_names(struct marks *m)
+{
+	json_t *first = json_object(), *v;
+	size_t k, f;
+	int ret = -1;
+
+	if (!first)
+		return -1;
+	for (k = 0; k < m->n; k++) {
+		struct interval *iv = &m->iv[k];
+
+		iv->next = NO_IV;
+		v = json_object_get(first, iv->name);
+		if (!v) {
+			if (json_object_set_new_nocheck(first, iv->name, json_integer((json_int_t)k)))
+				goto out;
+			iv->first = true;
+			iv->tail = k;
+			continue;
+		}
+		f = (size_t)json_integer_value(v);
+		m->iv[m->iv[f].tail].next = k;
+		m->iv[f].tail = k;
+	}
+	ret = 0;
+out:
+	json_decref(first);
+	return ret;
+}
+
 /* Parses marks.tsv into closed intervals, sorted and checked for overlap. */
-static int load_marks(const char *path, struct marks *m)
+static int load_marks(const char *path, struct marks *m, const struct lab_limits *L)
 {
 	FILE *f = fopen(path, "r");
 	char *line = NULL, *kind, *name, *off, *end, *save;
 	size_t cap = 0, i;
+	ssize_t len;
+	uint64_t total = 0;
 	long lineno = 0;
 	int ret = -1, open_idx = -1;
 
@@ -214,10 +310,19 @@ static int load_marks(const char *path, struct marks *m)
 		fprintf(stderr, "iommubench: lab-merge: %s: %s\n", path, strerror(errno));
 		return -1;
 	}
-	while (getline(&line, &cap, f) > 0) {
+	if (check_size(f, path, "marks", L->max_marks_bytes, L))
+		goto out;
+	while ((len = getline(&line, &cap, f)) > 0) {
 		unsigned long long o;
 
 		lineno++;
+		total += (uint64_t)len;
+		if (total > L->max_marks_bytes) { /* grew since the check */
+			fprintf(stderr, "iommubench: lab-merge: %s:%ld: over the %" PRIu64
+					" bytes allowed for marks of a %zu-row run\n",
+				path, lineno, L->max_marks_bytes, L->rows);
+			goto out;
+		}
 		line[strcspn(line, "\r\n")] = 0;
 		if (!line[0])
 			continue;
@@ -226,7 +331,8 @@ static int load_marks(const char *path, struct marks *m)
 		off = strtok_r(NULL, "\t", &save);
 		errno = 0;
 		o = off ? strtoull(off, &end, 10) : 0;
-		if (!kind || !name || !off || errno || *end || end == off) {
+		if (!kind || !name || !off || errno || *end || end == off ||
+		    !(*off >= '0' && *off <= '9')) {
 			fprintf(stderr, "iommubench: lab-merge: %s:%ld: expected BEGIN|END<TAB>row<TAB>offset\n",
 				path, lineno);
 			goto out;
@@ -235,6 +341,11 @@ static int load_marks(const char *path, struct marks *m)
 			if (open_idx >= 0) {
 				fprintf(stderr, "iommubench: lab-merge: %s:%ld: BEGIN %s while %s is open\n",
 					path, lineno, name, m->iv[open_idx].name);
+				goto out;
+			}
+			if (m->n >= L->max_intervals) {
+				fprintf(stderr, "iommubench: lab-merge: %s:%ld: more than %zu intervals, the most %d per row of a %zu-row run\n",
+					path, lineno, L->max_intervals, LAB_MARKS_PER_ROW, L->rows);
 				goto out;
 			}
 			if (m->n == m->cap) {
@@ -248,6 +359,8 @@ static int load_marks(const char *path, struct marks *m)
 			}
 			memset(&m->iv[m->n], 0, sizeof(m->iv[0]));
 			m->iv[m->n].name = strdup(name);
+			if (!m->iv[m->n].name)
+				goto out;
 			m->iv[m->n].begin = o;
 			open_idx = (int)m->n++;
 		} else if (!strcmp(kind, "END")) {
@@ -283,11 +396,60 @@ static int load_marks(const char *path, struct marks *m)
 				path, m->iv[i - 1].name, m->iv[i].name);
 			goto out;
 		}
+	if (group_names(m)) {
+		fprintf(stderr, "iommubench: lab-merge: %s: out of memory\n", path);
+		goto out;
+	}
 	ret = 0;
 out:
 	free(line);
 	fclose(f);
 	return ret;
+}
+
+/*
+ * Lines of a file in one pass with bounded memory: each line's first
+ * LAB_LINE_PARSE - 1 bytes (NUL-terminated) and its full length, whatever
+ * its length or content (NUL bytes included).
+ */
+struct lreader {
+	FILE *f;
+	char buf[1 << 16];
+	size_t pos, len;
+};
+
+/* The next line's length with its newline (0 at the end, -1 on a read
+ * error); its start in line[]. */
+static int64_t next_line(struct lreader *r, char line[LAB_LINE_PARSE])
+{
+	int64_t total = 0;
+	size_t kept = 0;
+
+	for (;;) {
+		char *nl;
+		size_t take, chunk;
+
+		if (r->pos == r->len) {
+			r->len = fread(r->buf, 1, sizeof(r->buf), r->f);
+			r->pos = 0;
+			if (!r->len) {
+				if (ferror(r->f))
+					return -1;
+				break;
+			}
+		}
+		nl = memchr(r->buf + r->pos, '\n', r->len - r->pos);
+		chunk = nl ? (size_t)(nl - (r->buf + r->pos)) + 1 : r->len - r->pos;
+		take = chunk < LAB_LINE_PARSE - 1 - kept ? chunk : LAB_LINE_PARSE - 1 - kept;
+		memcpy(line + kept, r->buf + r->pos, take);
+		kept += take;
+		r->pos += chunk;
+		total += (int64_t)chunk;
+		if (nl)
+			break;
+	}
+	line[kept] = '\0';
+	return total;
 }
 
 /* Event name of a log-backend line, after an optional "pid@sec.usec:". */
@@ -349,27 +511,78 @@ static int line_sid(const char *line, int e)
 	}
 }
 
-/* First pass for splitting: which sid each domain id belongs to. */
-static int learn_domains(const char *path)
+/* Opens the QEMU trace for one pass, its size checked; NULL after one line. */
+static struct lreader *trace_open(const char *path, const struct lab_limits *L)
 {
-	FILE *f = fopen(path, "r");
-	char *line = NULL;
-	size_t cap = 0;
+	struct lreader *r = calloc(1, sizeof(*r));
+
+	if (!r) {
+		fprintf(stderr, "iommubench: lab-merge: %s: out of memory\n", path);
+		return NULL;
+	}
+	r->f = fopen(path, "r");
+	if (!r->f) {
+		fprintf(stderr, "iommubench: lab-merge: %s: %s\n", path, strerror(errno));
+		free(r);
+		return NULL;
+	}
+	if (check_size(r->f, path, "a QEMU trace", L->max_trace_bytes, L)) {
+		fclose(r->f);
+		free(r);
+		return NULL;
+	}
+	return r;
+}
+
+static void trace_close(struct lreader *r)
+{
+	if (r) {
+		fclose(r->f);
+		free(r);
+	}
+}
+
+/* The next line of the trace; -1 after one line on a read error or once
+ * past the limit (a file still growing). */
+static int64_t trace_line(struct lreader *r, const char *path, uint64_t off, char *line,
+			  const struct lab_limits *L)
+{
+	int64_t len = next_line(r, line);
+
+	if (len < 0)
+		fprintf(stderr, "iommubench: lab-merge: %s: %s\n", path, strerror(errno));
+	else if (off + (uint64_t)len > L->max_trace_bytes) {
+		fprintf(stderr, "iommubench: lab-merge: %s: over the %" PRIu64
+				" bytes allowed for a QEMU trace of a %zu-row run\n",
+			path, L->max_trace_bytes, L->rows);
+		return -1;
+	}
+	return len;
+}
+
+/* First pass for splitting: which sid each domain id belongs to. */
+static int learn_domains(const char *path, const struct lab_limits *L)
+{
+	struct lreader *r = trace_open(path, L);
+	char line[LAB_LINE_PARSE];
+	uint64_t off = 0;
+	int64_t len;
 	int e, i;
 
-	if (!f)
+	if (!r)
 		return -1;
 	dom_sid = malloc(MAX_DOMAINS * sizeof(*dom_sid));
 	if (!dom_sid) {
-		fclose(f);
+		trace_close(r);
 		return -1;
 	}
 	for (i = 0; i < MAX_DOMAINS; i++)
 		dom_sid[i] = -1;
-	while (getline(&line, &cap, f) > 0) {
+	while ((len = trace_line(r, path, off, line, L)) > 0) {
 		long d;
 		int sid;
 
+		off += (uint64_t)len;
 		e = line_event(line);
 		if (e != EV_PAGE_HIT && e != EV_PAGE_UPDATE)
 			continue;
@@ -382,66 +595,71 @@ static int learn_domains(const char *path)
 		else if (dom_sid[d] != sid)
 			dom_sid[d] = -2; /* shared by devices: not split */
 	}
-	free(line);
-	fclose(f);
-	return 0;
+	trace_close(r);
+	return len < 0 ? -1 : 0;
 }
 
-static void count_sid(struct interval *iv, int sid, int e)
+static int count_sid(struct interval *iv, int sid, int e)
 {
 	int i;
 
 	if (sid < 0)
-		return;
+		return 0;
+	if (!iv->by_sid) {
+		iv->by_sid = calloc(MAX_SIDS, sizeof(*iv->by_sid));
+		if (!iv->by_sid)
+			return -1;
+	}
 	for (i = 0; i < iv->nsid; i++)
 		if (iv->by_sid[i].sid == sid)
 			break;
 	if (i == iv->nsid) {
 		if (iv->nsid == MAX_SIDS)
-			return;
+			return 0;
 		memset(&iv->by_sid[i], 0, sizeof(iv->by_sid[i]));
 		iv->by_sid[i].sid = sid;
 		iv->nsid++;
 	}
 	iv->by_sid[i].n[e]++;
+	return 0;
 }
 
-static int count_trace(const char *path, struct marks *m)
+/*
+ * One pass over the trace: the intervals are sorted and disjoint and the
+ * offset only grows, so a cursor walks them once (linear in lines plus
+ * intervals).
+ */
+static int count_trace(const char *path, struct marks *m, const struct lab_limits *L)
 {
-	FILE *f = fopen(path, "r");
-	char *line = NULL;
-	size_t cap = 0, lo, hi, mid;
-	ssize_t len;
+	struct lreader *r = trace_open(path, L);
+	char line[LAB_LINE_PARSE];
+	size_t cur = 0;
+	int64_t len;
 	uint64_t off = 0;
 	int e;
 
-	if (!f) {
-		fprintf(stderr, "iommubench: lab-merge: %s: %s\n", path, strerror(errno));
+	if (!r)
 		return -1;
-	}
-	while ((len = getline(&line, &cap, f)) > 0) {
-		/* the interval with the largest begin <= off */
-		lo = 0;
-		hi = m->n;
-		while (lo < hi) {
-			mid = (lo + hi) / 2;
-			if (m->iv[mid].begin <= off)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		if (lo > 0 && off < m->iv[lo - 1].end) {
+	while ((len = trace_line(r, path, off, line, L)) > 0) {
+		/* the first interval that ends after off */
+		while (cur < m->n && m->iv[cur].end <= off)
+			cur++;
+		if (cur < m->n && m->iv[cur].begin <= off) {
 			e = line_event(line);
 			if (e >= 0) {
-				m->iv[lo - 1].n[e]++;
-				if (dom_sid)
-					count_sid(&m->iv[lo - 1], line_sid(line, e), e);
+				m->iv[cur].n[e]++;
+				if (dom_sid && count_sid(&m->iv[cur], line_sid(line, e), e)) {
+					fprintf(stderr, "iommubench: lab-merge: out of memory\n");
+					len = -1;
+					break;
+				}
 			}
 		}
 		off += (uint64_t)len;
 	}
-	free(line);
-	fclose(f);
+	trace_close(r);
+	if (len < 0)
+		return -1;
 	if (m->n && m->iv[m->n - 1].end > off) {
 		fprintf(stderr, "iommubench: lab-merge: %s: %" PRIu64 " bytes, but %s ends at offset %" PRIu64 " (truncated log?)\n",
 			path, off, m->iv[m->n - 1].name, m->iv[m->n - 1].end);
@@ -634,9 +852,7 @@ static int merge_row(json_t *row, struct marks *m, size_t k, const int enabled[N
 
 	if (json_object_get(params, "rank"))
 		sid = bdf_sid(json_string_value(json_object_get(params, "device")));
-	for (j = k; j < m->n; j++) {
-		if (strcmp(m->iv[j].name, m->iv[k].name))
-			continue;
+	for (j = k; j != NO_IV; j = m->iv[j].next) {
 		if (sid < 0) {
 			for (e = 0; e < NEV; e++)
 				tot[e] += m->iv[j].n[e];
@@ -687,11 +903,15 @@ static int merge_row(json_t *row, struct marks *m, size_t k, const int enabled[N
 	return 1;
 }
 
+#define MAX_UNKNOWN_SHOWN 8 /* "not a row" lines, then a count */
+
 int ib_lab_merge(json_t *doc, const char *dir, const char *trace, const char *marks_path,
 		 const char *rpath)
 {
 	char tpath[4096], mpath[4096], cpath[4096], err[512];
 	struct marks m = { 0 };
+	struct lab_limits lim;
+	size_t unknown = 0;
 	int enabled[NEV], ret = -1, rows_merged = 0;
 	enum lab_vendor vendor;
 	struct ib_run run = { 0 };
@@ -706,14 +926,15 @@ int ib_lab_merge(json_t *doc, const char *dir, const char *trace, const char *ma
 	if (!marks_path)
 		marks_path = mpath;
 
-	if (load_marks(marks_path, &m) || count_trace(trace, &m))
-		goto out;
-	enabled_events(cpath, enabled);
 	ctx = json_object_get(doc, "context");
 	if (!json_is_object(ctx) || ib_run_view(&run, doc, err, sizeof(err))) {
 		fprintf(stderr, "iommubench: lab-merge: %s: no results array or context object\n", rpath);
 		goto out;
 	}
+	lab_limits_of(&run, &lim);
+	if (load_marks(marks_path, &m, &lim) || count_trace(trace, &m, &lim))
+		goto out;
+	enabled_events(cpath, enabled);
 	vendor = lab_vendor(cpath, ctx);
 	/* a multi-rank run: counts split per device (first pass: domains) */
 	for (k = 0; k < run.nrows; k++)
@@ -722,7 +943,7 @@ int ib_lab_merge(json_t *doc, const char *dir, const char *trace, const char *ma
 	if (k < run.nrows) {
 		for (j = 0; j < m.n; j++)
 			memset(m.iv[j].n, 0, sizeof(m.iv[j].n));
-		if (learn_domains(trace) || count_trace(trace, &m))
+		if (learn_domains(trace, &lim) || count_trace(trace, &m, &lim))
 			goto out;
 	}
 	/* marks name rows: find each by name once (rows are unique by name) */
@@ -738,20 +959,21 @@ int ib_lab_merge(json_t *doc, const char *dir, const char *trace, const char *ma
 		int nrows, r;
 
 		/* a row measured in several intervals: first one merges all */
-		for (j = 0; j < k; j++)
-			if (!strcmp(m.iv[j].name, m.iv[k].name))
-				break;
-		if (j < k)
+		if (!m.iv[k].first)
 			continue;
 		nrows = step_rows(names, &run, m.iv[k].name, rows);
 		if (!nrows) {
-			fprintf(stderr, "iommubench: lab-merge: marks name %s, which is not a row of %s\n",
-				m.iv[k].name, rpath);
+			if (++unknown <= MAX_UNKNOWN_SHOWN)
+				fprintf(stderr, "iommubench: lab-merge: marks name %s, which is not a row of %s\n",
+					m.iv[k].name, rpath);
 			continue;
 		}
 		for (r = 0; r < nrows; r++)
 			rows_merged += merge_row(rows[r], &m, k, enabled, vendor);
 	}
+	if (unknown > MAX_UNKNOWN_SHOWN)
+		fprintf(stderr, "iommubench: lab-merge: %zu more marked names are not rows of %s\n",
+			unknown - MAX_UNKNOWN_SHOWN, rpath);
 	/* context: unavailable lab counters (replacing an earlier merge's) */
 	ua = json_object_get(ctx, "counters_unavailable");
 	if (!json_is_array(ua)) {
@@ -797,11 +1019,20 @@ out:
 	return ret;
 }
 
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 int cmd_lab_merge(int argc, char **argv)
 {
 	const char *dir = NULL, *trace = NULL, *marks_path = NULL;
 	char rpath[4096], err[4096 + 512];
 	json_t *doc = NULL;
+	double t[4];
 	int i, ret = IB_EXIT_USAGE;
 
 	for (i = 1; i < argc; i++) {
@@ -823,18 +1054,26 @@ int cmd_lab_merge(int argc, char **argv)
 		return IB_EXIT_USAGE;
 	}
 	snprintf(rpath, sizeof(rpath), "%s/results.json", dir);
+	ib_tmp_signals(); /* a signal removes the results' temporaries */
+	t[0] = now_s();
 	doc = ib_results_load(rpath, err, sizeof(err));
 	if (!doc) {
 		fprintf(stderr, "iommubench: lab-merge: %s\n", err);
 		goto out;
 	}
+	t[1] = now_s();
 	if (ib_lab_merge(doc, dir, trace, marks_path, rpath) < 0)
 		goto out;
+	t[2] = now_s();
 	if (ib_results_write(dir, doc, json_is_true(json_object_get(doc, "complete")))) {
 		fprintf(stderr, "iommubench: lab-merge: writing %s: %s\n", rpath, strerror(errno));
 		ret = IB_EXIT_FAILED;
 		goto out;
 	}
+	t[3] = now_s();
+	if (getenv("IOMMUBENCH_TIMING"))
+		fprintf(stderr, "iommubench: lab-merge: timing: load %.3f s, merge %.3f s, write %.3f s\n",
+			t[1] - t[0], t[2] - t[1], t[3] - t[2]);
 	ret = IB_EXIT_OK;
 out:
 	json_decref(doc);
