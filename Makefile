@@ -4,6 +4,15 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := build
 
+# Variables from the command line or the environment are data, never make
+# syntax: a value holding '$' is frozen to its literal text here, before
+# anything expands it (make would otherwise run a $(shell ...) in it, even
+# just to export it).  Recipes never paste a user's value into shell text:
+# they read it from the environment ("$$SUITE"), and the scripts validate it
+# (one line, exit 1).  tests/reliability/test_make_inject.sh.
+$(foreach v,$(.VARIABLES),$(if $(filter command line environment,$(origin $v)),\
+  $(if $(findstring $$,$(value $v)),$(eval override $v := $$(value $v))$(eval export $v))))
+
 BUILD    ?= build
 BIN      := $(BUILD)/iommubench
 PKGS     := hwloc numa jansson papi liburing
@@ -56,6 +65,9 @@ DKMS_KERNEL ?=
 
 SUITE    ?= smoke
 TARGET   ?= auto
+# make deps: which set (scripts/deps.sh): host, lab, test or all (default)
+DEPS     ?= all
+export SUITE TARGET DEPS KDIR DKMS_KERNEL RUN A B W
 # ARGS='--only map ...': more `iommubench run` options for make run, read by
 # scripts/run.sh from the environment (split by shlex, never by the shell).
 ARGS     ?=
@@ -97,26 +109,29 @@ $(BUILD)/labtools/%: tests/lab/tools/%.c kernels/include/uapi/iommubench.h
 labtools: $(LABTOOLS)
 
 deps:
-	@bash scripts/deps.sh
+	@bash scripts/deps.sh "$$DEPS"
 
 module:
-	@kd='$(KDIR)'; [ -n "$$kd" ] || kd=$$(bash scripts/host.sh kdir) || exit $$?; \
+	@kd=$$KDIR; [ -n "$$kd" ] || kd=$$(bash scripts/host.sh kdir) || exit $$?; \
+	[ -f "$$kd/Makefile" ] || { echo "module: KDIR=$$kd: no kernel build directory there (expected its Makefile)" >&2; exit 1; }; \
 	$(MAKE) -C "$$kd" M=$(CURDIR)/kernels/iommubench modules
 
 # DKMS (docs/module.md): /usr/src/iommubench-<VERSION>, built and installed
 # for DKMS_KERNEL (default: the running kernel) and every later kernel.
 dkms-install:
-	@DKMS_KERNEL='$(DKMS_KERNEL)' bash scripts/dkms.sh install $(MODSRC) kernels/iommubench/Makefile
+	@bash scripts/dkms.sh install $(MODSRC) kernels/iommubench/Makefile
 
 dkms-remove:
 	@bash scripts/dkms.sh remove
 
-# The module for the lab kernel: $(BUILD)/module/<release>/iommubench.ko.
+# The module for the lab kernel: $(BUILD)/module/<release>/iommubench.ko,
+# built against the headers unpacked in build/lab/kernels/<release>.
 module-lab:
 	@kv=$$(bash scripts/lab/kernel.sh check) || exit $$?; \
-	d=$(abspath $(BUILD))/module/$$kv; mkdir -p $$d && \
-	for f in $(MODSRC); do ln -sfn $(CURDIR)/$$f $$d/; done && \
-	flock $$d/.lock $(MAKE) -C /usr/src/linux-headers-$$kv M=$$d IB_UAPI=$(CURDIR)/kernels/include/uapi W=$(W) modules
+	kt=$$(bash scripts/lab/kernel.sh dir) || exit $$?; \
+	d=$(abspath $(BUILD))/module/$$kv; mkdir -p "$$d" && \
+	for f in $(MODSRC); do ln -sfn $(CURDIR)/$$f "$$d"/; done && \
+	flock "$$d/.lock" $(MAKE) -C "$$kt/usr/src/linux-headers-$$kv" M="$$d" IB_UAPI=$(CURDIR)/kernels/include/uapi W="$$W" modules
 
 # The fake CUDA driver, for tests only (IOMMUBENCH_LIBCUDA selects it; docs/gpu.md).
 CUDA_FAKE := $(BUILD)/tests/libcuda_fake.so
@@ -130,29 +145,37 @@ unit: $(TESTBINS) $(CUDA_FAKE)
 sanitize:
 	@$(MAKE) --no-print-directory BUILD=$(BUILD)/san SANITIZE=1 build unit
 
-# deps first, then a fresh make so pkg-config sees the installed libraries.
-# The lab's guest tests run on the default lab kernel and on each of
-# LAB_EXTRA_KERNELS (default 6.12; LAB_EXTRA_KERNELS= for none): make deps
-# installs their packages, tests/lab/guest-kernel.sh builds their modules.
+# deps first (the test set: host, lab and what the tests use), then a fresh
+# make so pkg-config sees the installed libraries.  The lab's guest tests
+# run on the default lab kernel and on each of LAB_EXTRA_KERNELS (default
+# 6.12; LAB_EXTRA_KERNELS= for none): deps fetches them, and
+# tests/lab/guest-kernel.sh builds their modules.
 test: export LAB_EXTRA_KERNELS ?= 6.12
-test: deps
+test:
+	@bash scripts/deps.sh test
 	@$(MAKE) --no-print-directory build module-lab unit labtools
 	@bash tests/run.sh
 
 # make itself exits 2 on any failure; its "Error N" line carries the
 # contract code (1 bad input, 2 failed, 3 resource missing, 4 skipped), and
-# scripts/run.sh returns N directly.
-run: deps
+# scripts/run.sh returns N directly.  make run installs the host set only;
+# run.sh adds the lab set when it boots the lab (TARGET=lab, or auto on a
+# host that cannot run the suite).
+run:
+	@bash scripts/run.sh --check-args "$$SUITE" "$$TARGET"
+	@bash scripts/deps.sh host
 	@$(MAKE) -s --no-print-directory build
-	@bash scripts/run.sh "$(SUITE)" "$(TARGET)"
+	@bash scripts/run.sh "$$SUITE" "$$TARGET"
 
-lab: deps
+lab:
+	@bash scripts/deps.sh lab
 	@$(MAKE) --no-print-directory build module-lab labtools
 	@python3 scripts/lab/lab.py build
 
 # Benchmark, not a test: each counter source's cost to the timed path, in
 # the lab (docs/counters.md).
-bench-probe-cost: deps
+bench-probe-cost:
+	@bash scripts/deps.sh lab
 	@$(MAKE) --no-print-directory build module-lab
 	@bash scripts/bench-probe-cost.sh
 
@@ -168,13 +191,16 @@ peer-check:
 	@bash scripts/peer/peer-check.sh
 
 plots:
-	@test -n "$(RUN)" || { echo "plots: set RUN=results/<suite>/<run-id>"; exit 1; }
-	$(BIN) report "$(RUN)"
+	@test -n "$$RUN" || { echo "plots: set RUN=results/<suite>/<run-id>" >&2; exit 1; }
+	@test -d "$$RUN" || { echo "plots: RUN=$$RUN: no such run directory" >&2; exit 1; }
+	$(BIN) report "$$RUN"
 
 compare: build
-	@test -n "$(A)" -a -n "$(B)" || { echo "compare: set A=<run dir> B=<run dir>"; exit 1; }
-	@d=results/compare/$$(basename "$(A)")-vs-$$(basename "$(B)"); mkdir -p "$$d" && \
-	$(BIN) compare "$(A)" "$(B)" -o "$$d/compare.csv"
+	@test -n "$$A" -a -n "$$B" || { echo "compare: set A=<run dir> B=<run dir>" >&2; exit 1; }
+	@for v in "$$A" "$$B"; do test -d "$$v" || { echo "compare: $$v: no such run directory (A=, B=)" >&2; exit 1; }; \
+	b=$$(basename -- "$$v"); [[ $$b =~ ^[A-Za-z0-9._+-]+$$ ]] || { echo "compare: $$v: a run directory's name is letters, digits and . _ + - only" >&2; exit 1; }; done; \
+	d=results/compare/$$(basename -- "$$A")-vs-$$(basename -- "$$B"); mkdir -p "$$d" && \
+	$(BIN) compare "$$A" "$$B" -o "$$d/compare.csv"
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

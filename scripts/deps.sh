@@ -1,117 +1,205 @@
 #!/usr/bin/env bash
-# Installs the Debian packages iommubench needs (make deps).  Idempotent:
-# installs only what is missing.  Not root / no apt: prints the exact command
-# and exits 3 (resource missing).  Also the running kernel's headers
-# (linux-headers-$(uname -r), for make module) when apt has them: optional,
-# so without root their absence is one line, not a failure; a kernel apt does
-# not know (not a distribution kernel) is one line too (scripts/host.sh).
+# make deps: installs the Debian packages a target needs, and only those.
+# Idempotent: installs only what is missing.  Never installs a kernel image
+# and never touches /boot: the lab kernels are fetched with apt-get download
+# and unpacked into build/lab/kernels/<release>/ (scripts/lab/kernel.sh).
+#
+#   deps.sh host     measuring this machine (make run TARGET=host): compiler,
+#                    hwloc, libnuma, PAPI, jansson, liburing, gnuplot, and the
+#                    running kernel's headers plus DKMS where apt has them
+#   deps.sh lab      the QEMU lab on top of host: QEMU, busybox, cpio, what
+#                    the lab kernels' headers need (gcc-12, pahole), and the
+#                    lab kernel(s) fetched: LAB_KERNEL, plus LAB_EXTRA_KERNELS
+#   deps.sh test     make test on top of lab: Chromium, cmocka, Open MPI,
+#                    iproute2, openssl, zstd, dkms, mmdebstrap, linux-source
+#   deps.sh all      the same as test (make deps)
+#   deps.sh peer     only linux-source-<series> of the lab kernel (make peer-check)
+#   deps.sh list SET the packages SET asks for, one a line (tests)
+#   deps.sh resolve-check [SET]
+#                    the package set a fresh machine gets resolves: apt-get -s
+#                    against an empty dpkg status, and apt can download every
+#                    lab kernel package; installs nothing (make test runs it)
+#
+# Not root, or no apt: one line with the exact command, exit 3.
 # IB_DEPS_DRY_RUN=1: print what would be installed, install nothing.
-#   deps.sh         everything make build/test/run need; the lab kernel's
-#                   packages for LAB_KERNEL and each of LAB_EXTRA_KERNELS
-#   deps.sh peer    only the optional peer-check source: linux-source-<series>
-#                   of the lab kernel (the kernel's dma_map_benchmark,
-#                   docs/peer-check.md); make peer-check calls it
 set -euo pipefail
-component=${1:-}
-case $component in "" | peer) ;; *)
-	echo "deps: $component: unknown component; expected peer (or none)" >&2
-	exit 1
-	;;
-esac
+HERE=$(cd "$(dirname "$0")" && pwd)
+PROG=deps
+set_name=${1:-all}
+die() { # code msg
+	echo "$PROG: $2" >&2
+	exit "$1"
+}
 
-PKGS=(
-	build-essential pkg-config file
+HOST_PKGS=(
+	build-essential pkg-config file python3 kmod pciutils
 	libhwloc-dev hwloc libnuma-dev numactl
 	libpapi-dev papi-tools
-	libjansson-dev libinih-dev libcmocka-dev liburing-dev
-	gnuplot-nox openmpi-bin libopenmpi-dev
-	qemu-system-x86 busybox-static cpio kmod xz-utils pciutils python3
-	dwarves
-	chromium
-	dkms
+	libjansson-dev liburing-dev
+	gnuplot-nox
 )
-# The lab kernel's image and headers (LAB_KERNEL, default: the 6.1 ABI
-# linux-headers-amd64 points to); scripts/lab/kernel.sh names the packages.
-# dwarves: pahole, which Kbuild runs when the headers ship vmlinux (6.12).
-# dkms: make dkms-install, and tests/host/test_dkms.sh.
-kernel_pkgs() {
-	if [[ $component == peer ]]; then
-		# the series of the lab kernel: 6.1.0-57-amd64 -> linux-source-6.1
-		local kv
-		kv=$(bash "$(dirname "$0")/lab/kernel.sh" release) || return
-		[[ $kv =~ ^([0-9]+\.[0-9]+) ]] || { echo "deps: lab kernel $kv: cannot tell its series" >&2; return 1; }
-		echo "linux-source-${BASH_REMATCH[1]}"
-		return
-	fi
-	bash "$(dirname "$0")/lab/kernel.sh" packages
+LAB_PKGS=(qemu-system-x86 busybox-static cpio xz-utils zstd)
+TEST_PKGS=(
+	chromium libcmocka-dev openmpi-bin libopenmpi-dev
+	iproute2 openssl zstd e2fsprogs dkms mmdebstrap
+)
+
+lab_kernels() { # the LAB_KERNEL values a set needs
+	printf '%s\n' "${LAB_KERNEL:-}"
+	[[ $1 == lab ]] && return 0
+	local k
+	for k in ${LAB_EXTRA_KERNELS:-}; do printf '%s\n' "$k"; done
 }
-[[ $component == peer ]] && PKGS=()
-rc=0
-kpkgs=$(kernel_pkgs 2>/dev/null) || rc=$?
-if ((rc == 3)) && [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
-	# a fresh machine: apt has no package lists to resolve the kernel from yet
-	apt-get update -q >/dev/null 2>&1
-	rc=0
-fi
-if ((rc != 0)) || [[ -z $kpkgs ]]; then
-	rc=0
-	kpkgs=$(kernel_pkgs) || rc=$?
-	((rc == 0)) || exit "$rc"
-fi
-# LAB_EXTRA_KERNELS (make test: 6.12): further lab kernels.  One apt cannot
-# resolve leaves its lab tests skipped (one line here), not make deps failed.
-if [[ $component != peer ]]; then
-	for k in ${LAB_EXTRA_KERNELS:-}; do
-		rc=0
-		x=$(LAB_KERNEL=$k bash "$(dirname "$0")/lab/kernel.sh" packages 2>&1) || rc=$?
-		if ((rc == 0)); then
-			kpkgs+=$'\n'$x
-		elif ((rc == 1)); then
-			echo "deps: LAB_EXTRA_KERNELS: ${x#lab kernel: }" >&2
-			exit 1
-		else
-			echo "deps: LAB_EXTRA_KERNELS=$k: not installable here, its lab tests will be skipped: ${x#lab kernel: }" >&2
+
+# linux-source-<series> of the lab kernel: its dma_map_benchmark (peer-check)
+peer_pkg() {
+	local kv
+	kv=$(bash "$HERE/lab/kernel.sh" release) || return
+	[[ $kv =~ ^([0-9]+\.[0-9]+) ]] || die 3 "lab kernel $kv: cannot tell its series"
+	echo "linux-source-${BASH_REMATCH[1]}"
+}
+
+# The packages a set asks for (what apt resolves on top), one a line.
+set_pkgs() { # set
+	local s=$1 k
+	case $s in
+	host) printf '%s\n' "${HOST_PKGS[@]}" ;;
+	lab | test)
+		set_pkgs host
+		printf '%s\n' "${LAB_PKGS[@]}"
+		local i=0
+		while IFS= read -r k; do
+			# an extra kernel apt cannot resolve leaves its lab tests
+			# skipped (one line here), not make deps failed
+			if ! LAB_KERNEL=$k bash "$HERE/lab/kernel.sh" packages; then
+				((i == 0)) && return 3
+				echo "$PROG: LAB_EXTRA_KERNELS=$k: not available here, its lab tests will be skipped" >&2
+			fi
+			i=$((i + 1))
+		done < <(lab_kernels "$s")
+		if [[ $s == test ]]; then
+			printf '%s\n' "${TEST_PKGS[@]}"
+			peer_pkg || return
 		fi
-	done
+		;;
+	peer) peer_pkg ;;
+	esac
+}
+
+case $set_name in
+host | lab | test | peer) ;;
+all) set_name=test ;;
+list)
+	[[ ${2:-} =~ ^(host|lab|test|all|peer)$ ]] || die 1 "list: expected host, lab, test, all or peer"
+	s=${2/all/test}
+	set_pkgs "$s" | awk 'NF && !seen[$0]++'
+	exit
+	;;
+resolve-check)
+	s=${2:-test}
+	[[ $s =~ ^(host|lab|test|all)$ ]] || die 1 "resolve-check: expected host, lab, test or all"
+	s=${s/all/test}
+	mapfile -t want < <(set_pkgs "$s" | awk 'NF && !seen[$0]++')
+	# the host set's DKMS and headers for a distribution kernel, as on a fresh
+	# Debian 12 host: the metapackage's headers stand in for uname -r's
+	[[ $s == host ]] || want+=(dkms)
+	out=$(apt-get -s -q -o Dir::State::status=/dev/null install --no-install-recommends "${want[@]}" 2>&1) ||
+		die 2 "the $s set does not resolve on a fresh system: $(grep -m3 -E '^ |^E:' <<<"$out" | tr '\n' ' ')"
+	n=$(grep -c '^Inst ' <<<"$out" || true)
+	nk=0
+	if [[ $s != host ]]; then
+		while IFS= read -r k; do
+			r=$(LAB_KERNEL=$k bash "$HERE/lab/kernel.sh" release) || exit 2
+			# shellcheck disable=SC2046
+			apt-get download --print-uris -q $(LAB_KERNEL=$k bash "$HERE/lab/kernel.sh" tree-packages) >/dev/null 2>&1 ||
+				die 2 "the lab kernel $r cannot be downloaded: apt-get download --print-uris failed"
+			nk=$((nk + 1))
+		done < <(lab_kernels "$s")
+	fi
+	echo "$PROG: the $s set resolves on an empty dpkg status: ${#want[@]} packages asked, $n to install; $nk lab kernel(s) downloadable"
+	exit 0
+	;;
+*) die 1 "$set_name: unknown set; expected host, lab, test, all, peer, list or resolve-check" ;;
+esac
+
+need_apt_update() { [[ -z $(find /var/lib/apt/lists -maxdepth 1 -name '*_Packages*' 2>/dev/null | head -n1) ]]; }
+if ! command -v apt-get >/dev/null || ! command -v dpkg-query >/dev/null; then
+	die 3 "no apt here (iommubench installs with Debian's apt): install a C compiler, make, pkg-config, hwloc, libnuma, PAPI, jansson, liburing and gnuplot development packages (and QEMU for the lab), then make build"
 fi
-mapfile -t -O ${#PKGS[@]} PKGS < <(awk 'NF && !seen[$0]++' <<<"$kpkgs")
+is_root() { [[ $(id -u) -eq 0 ]]; }
+# a fresh machine has no package lists to resolve names from yet
+if need_apt_update && is_root; then
+	echo "$PROG: apt-get update (no package lists yet)"
+	apt-get update -q
+fi
+
+mapfile -t PKGS < <(set_pkgs "$set_name" | awk 'NF && !seen[$0]++')
+((${#PKGS[@]})) || die 3 "cannot tell the packages of the $set_name set (apt-get update?)"
+# the running kernel's headers (make module; DKMS builds against them): the
+# package name when missing and apt has it; dkms only where headers can be had
+hdr=
+if [[ $set_name != peer ]]; then
+	hdr=$(bash "$HERE/host.sh" headers-pkg)
+	if [[ -n $hdr || -d /lib/modules/$(uname -r)/build ]]; then
+		PKGS+=(dkms)
+	fi
+fi
 
 missing=()
 for p in "${PKGS[@]}"; do
 	st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
 	[[ $st == "install ok installed" ]] || missing+=("$p")
 done
-# the running kernel's headers: a package name only when missing and in apt
-hdr=
-[[ $component == peer ]] || hdr=$(bash "$(dirname "$0")/host.sh" headers-pkg)
-
-if ((${#missing[@]} == 0)) && [[ -z $hdr ]]; then
-	echo "deps: all ${#PKGS[@]} packages present"
-	exit 0
-fi
 [[ -n $hdr ]] && missing+=("$hdr")
-if [[ -n ${IB_DEPS_DRY_RUN:-} ]]; then
-	echo "deps: would install: ${missing[*]}"
-	exit 0
+
+fetch_kernels() {
+	[[ $set_name == lab || $set_name == test ]] || return 0
+	local k i=0
+	while IFS= read -r k; do
+		if ! LAB_KERNEL=$k bash "$HERE/lab/kernel.sh" fetch; then
+			((i == 0)) && return 3
+			echo "$PROG: LAB_EXTRA_KERNELS=$k: not fetched, its lab tests will be skipped" >&2
+		fi
+		i=$((i + 1))
+	done < <(lab_kernels "$set_name")
+}
+
+if ((${#missing[@]} == 0)); then
+	echo "$PROG: $set_name set: all ${#PKGS[@]} packages present"
+	[[ -n ${IB_DEPS_DRY_RUN:-} ]] || fetch_kernels
+	exit
 fi
 
-cmd="apt-get update && apt-get install -y --no-install-recommends ${missing[*]}"
-if [[ $(id -u) -ne 0 ]] || ! command -v apt-get >/dev/null; then
+what="${missing[*]}"
+if [[ -n ${IB_DEPS_DRY_RUN:-} ]]; then
+	echo "$PROG: would install: $what"
+	exit 0
+fi
+# What apt will add (the missing packages and their dependencies) and its
+# size, from a simulation, before it starts.
+sim=$(apt-get -s -q install --no-install-recommends "${missing[@]}" 2>&1) || {
+	grep -E '^ |^E:' <<<"$sim" | head -n5 >&2
+	die 3 "apt cannot install the $set_name set: ${missing[*]}"
+}
+mapfile -t new < <(sed -n 's/^Inst \([^ ]*\) .*/\1/p' <<<"$sim")
+size=$( ((${#new[@]})) && apt-cache show --no-all-versions "${new[@]}" 2>/dev/null |
+	awk '/^Size:/ {d += $2} /^Installed-Size:/ {i += $2} END {printf "%.0f MB download, %.0f MB on disk", d / 1e6, i / 1e3}')
+
+cmd="apt-get update && apt-get install -y --no-install-recommends $what"
+if ! is_root; then
 	if [[ ${missing[*]} == "$hdr" ]]; then
-		echo "deps: all ${#PKGS[@]} packages present; $hdr (make module on this host) is not: as root, apt-get install $hdr"
+		echo "$PROG: $set_name set: all ${#PKGS[@]} packages present; $hdr (make module on this host) is not: as root, apt-get install $hdr"
+		fetch_kernels
 		exit 0
 	fi
-	echo "deps: missing ${missing[*]}; run as root: $cmd" >&2
-	exit 3
+	die 3 "missing ${missing[*]}; run as root: $cmd"
 fi
 
-echo "deps: installing ${missing[*]}"
+echo "$PROG: $set_name set: installing ${#missing[@]} packages ($what), ${#new[@]} with dependencies: ${size:-size unknown}"
 export DEBIAN_FRONTEND=noninteractive
-log=$(mktemp)
-trap 'rm -f "$log"' EXIT
-if ! { apt-get update -q && apt-get install -y -q --no-install-recommends "${missing[@]}"; } >"$log" 2>&1; then
-	tail -n 20 "$log" >&2
-	echo "deps: apt-get failed installing: ${missing[*]}" >&2
-	exit 3
+if ! need_apt_update; then apt-get update -q || die 3 "apt-get update failed"; fi
+if ! apt-get install -y -q --no-install-recommends "${missing[@]}"; then
+	die 3 "apt-get failed installing: $what (try: $cmd)"
 fi
-echo "deps: installed ${#missing[@]} packages"
+echo "$PROG: installed ${#missing[@]} packages"
+fetch_kernels

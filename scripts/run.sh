@@ -3,8 +3,12 @@
 # picks the target, runs the
 # suite with build/iommubench (on the host, or inside the QEMU lab), then
 # merges lab counters, derives and draws the plots and report (iommubench finish).
+#   run.sh --check-args SUITE TARGET   only the checks of the arguments and
+#   LAB_* (make run calls it before make deps: bad input costs no install)
 set -uo pipefail
 cd "$(dirname "$0")/.."
+check_only=
+[[ ${1:-} == --check-args ]] && { check_only=1; shift; }
 suite=${1:-smoke}
 target=${2:-auto}
 bin=build/iommubench
@@ -12,7 +16,13 @@ file=bench/suites/$suite.suite
 res=${RESULTS:-results} # RESULTS=<dir>: another results root (tests use one)
 
 # the suite listing is the harness's (iommubench run --list-suites)
-available() { "$bin" run --list-suites 2>/dev/null || echo "(make build first)"; }
+available() { "$bin" run --list-suites 2>/dev/null || suites; }
+# a suite is a name, never a path: [a-z0-9_-]+ naming bench/suites/<name>.suite
+suites() { (cd bench/suites && ls -- *.suite 2>/dev/null | sed 's/\.suite$//' | tr '\n' ' '); }
+if [[ ! $suite =~ ^[a-z0-9_-]+$ ]]; then
+	echo "run: SUITE=${suite@Q}: expected a suite name ([a-z0-9_-]+); available: $(suites)" >&2
+	exit 1
+fi
 if [[ ! -f $file ]]; then
 	echo "run: SUITE=$suite: unknown suite; available: $(available)" >&2
 	exit 1
@@ -22,10 +32,35 @@ if [[ -n ${RANKS:-} && ! $RANKS =~ ^[1-8]$ ]]; then
 	exit 1
 fi
 case $target in auto | host | lab) ;; *)
-	echo "run: TARGET=$target: expected auto, host or lab" >&2
+	echo "run: TARGET=${target@Q}: expected auto, host or lab" >&2
 	exit 1
 	;;
 esac
+
+# LAB_IOMMU: the lab's vIOMMU (lab.py --iommu; docs/lab.md "Which vIOMMU")
+case ${LAB_IOMMU:-intel} in intel | amd | virtio | none) ;; *)
+	echo "run: LAB_IOMMU=$LAB_IOMMU: expected intel, amd, virtio or none" >&2
+	exit 1
+	;;
+esac
+case ${LAB_MODE:-strict} in strict | lazy | pt | off) ;; *)
+	echo "run: LAB_MODE=$LAB_MODE: expected strict, lazy, pt or off" >&2
+	exit 1
+	;;
+esac
+# The numeric LAB_* knobs: plain numbers (lab.py checks their ranges), so
+# nothing else reaches QEMU's option strings.
+for v in LAB_MEM LAB_SMP LAB_HUGEPAGES LAB_TIMEOUT; do
+	[[ -z ${!v:-} || ${!v} =~ ^[0-9]{1,6}$ ]] || { echo "run: $v=${!v@Q}: expected a number" >&2; exit 1; }
+done
+[[ -z ${LAB_EDU_DMA_MASK:-} || $LAB_EDU_DMA_MASK =~ ^(0[xX][0-9a-fA-F]{1,16}|[0-9]{1,20})$ ]] ||
+	{ echo "run: LAB_EDU_DMA_MASK=${LAB_EDU_DMA_MASK@Q}: expected a number such as 0xffffffffffff (decimal or 0x hex)" >&2; exit 1; }
+case ${LAB_CACHING_MODE:-on} in on | off) ;; *)
+	echo "run: LAB_CACHING_MODE=${LAB_CACHING_MODE@Q}: expected on or off" >&2
+	exit 1
+	;;
+esac
+[[ -n $check_only ]] && exit 0
 
 # Words of a shell-quoted string (ARGS, a suite's "# lab:" line), split by
 # shlex, never eval'd, NUL-separated on stdout.  --refuse OPT,...: options
@@ -55,17 +90,6 @@ mapfile -d '' -t hargs < <(shwords ARGS "${ARGS:-}" --refuse "$refused")
 wait $! || exit 1
 mapfile -d '' -t hargs_q < <(shwords ARGS "${ARGS:-}" --quote)
 
-# LAB_IOMMU: the lab's vIOMMU (lab.py --iommu; docs/lab.md "Which vIOMMU")
-case ${LAB_IOMMU:-intel} in intel | amd | virtio | none) ;; *)
-	echo "run: LAB_IOMMU=$LAB_IOMMU: expected intel, amd, virtio or none" >&2
-	exit 1
-	;;
-esac
-case ${LAB_MODE:-strict} in strict | lazy | pt | off) ;; *)
-	echo "run: LAB_MODE=$LAB_MODE: expected strict, lazy, pt or off" >&2
-	exit 1
-	;;
-esac
 
 # Why the host cannot run module/IOMMU suites (one line; empty when it can),
 # and the exit code TARGET=host then gives: scripts/host.sh reason (not root,
@@ -133,6 +157,9 @@ if [[ $target == host ]]; then
 	"${launch[@]}" "$bin" run --suite "$file" --results-dir "$res" --claimed-run-id "$runid" --platform host "${hargs[@]}"
 	rc=$?
 else
+	# the lab set (QEMU, busybox, the lab kernel fetched into build/lab/kernels),
+	# installed only now that the lab will boot
+	bash scripts/deps.sh lab || exit $?
 	make -s module-lab >/dev/null || { echo "run: building the module for the lab failed (make module-lab)" >&2; exit 2; }
 	python3 scripts/lab/lab.py build --quiet || exit $?
 	claim_run_dir "qemu-lab-$stamp" || exit $?

@@ -47,6 +47,12 @@ def kdir(kver):
     return os.path.join(LABDIR, kver)
 
 
+def ktree(kver):
+    """The unpacked kernel kver (scripts/lab/kernel.sh fetch): boot/,
+    lib/modules/<kver>/ and usr/src/linux-headers-<kver>/, never the host's."""
+    return os.path.join(LABDIR, "kernels", kver)
+
+
 class Lock:
     """flock(2) on path: two labs packing one initramfs wait for each other."""
 
@@ -117,7 +123,7 @@ def viommu_missing(kver, iommu):
     for n in VIOMMUS[iommu]["modules"]:
         want = n.replace("-", "_")
         for f in ("modules.dep", "modules.builtin"):
-            path = f"/lib/modules/{kver}/{f}"
+            path = f"{ktree(kver)}/lib/modules/{kver}/{f}"
             if os.path.exists(path) and any(
                     KO_SUFFIX.sub("", os.path.basename(l.split(":")[0].strip())).replace("-", "_") == want
                     for l in open(path)):
@@ -153,8 +159,9 @@ def die(code, msg):
 
 
 def lab_kver():
-    """The lab kernel: LAB_KERNEL or its documented default, headers, image and
-    modules installed (scripts/lab/kernel.sh: one rule for make and lab.py)."""
+    """The lab kernel: LAB_KERNEL or its documented default, its headers, image
+    and modules unpacked under build/lab/kernels (scripts/lab/kernel.sh: one
+    rule for make and lab.py)."""
     r = subprocess.run(["bash", os.path.join(TOP, "scripts", "lab", "kernel.sh"), "check"],
                        stdout=subprocess.PIPE, text=True)
     if r.returncode:
@@ -173,7 +180,7 @@ KO_SUFFIX = re.compile(r"\.ko(\.(xz|gz|zst))?$")
 def module_closure(kver, names, optional=()):
     """Module files for names plus their dependencies, dependencies first;
     names in optional that the kernel lacks are left out."""
-    base = f"/lib/modules/{kver}"
+    base = f"{ktree(kver)}/lib/modules/{kver}"
     deps = {}
     with open(f"{base}/modules.dep") as f:
         for line in f:
@@ -209,7 +216,7 @@ def optional_modules(kver, have):
     without those already in have; [] for a module the kernel lacks."""
     out = []
     for n in OPTIONAL_MODULES:
-        r = subprocess.run(["modprobe", "-S", kver, "--show-depends", n],
+        r = subprocess.run(["modprobe", "-d", ktree(kver), "-S", kver, "--show-depends", n],
                            capture_output=True, text=True)
         for line in r.stdout.splitlines() if r.returncode == 0 else []:
             w = line.split()
@@ -567,6 +574,12 @@ class MarkServer(threading.Thread):
         s.close()
 
 
+def qopt(value):
+    """A value inside a QEMU option string (-device a=b,c=d): QEMU reads ','
+    as the next property, and ',,' as a literal comma."""
+    return str(value).replace(",", ",,")
+
+
 def qemu_cmdline(args, kver, initrd, ctl_dir, out_dir, trace_log, sock):
     mem = args.mem
     half = mem // 2
@@ -595,14 +608,14 @@ def qemu_cmdline(args, kver, initrd, ctl_dir, out_dir, trace_log, sock):
         img = os.path.join(os.path.dirname(trace_log), "nvme-scratch.img")
         with open(img, "wb") as f:
             f.truncate(args.nvme)
-        cmd += ["-drive", f"file={img},if=none,id=nv0,format=raw",
+        cmd += ["-drive", f"file={qopt(img)},if=none,id=nv0,format=raw",
                 "-device", "nvme,serial=ib0,drive=nv0,bus=pcie.0"]
-    cmd += ["-fsdev", f"local,id=labctl,path={ctl_dir},security_model=none",
+    cmd += ["-fsdev", f"local,id=labctl,path={qopt(ctl_dir)},security_model=none",
             "-device", "virtio-9p-pci,fsdev=labctl,mount_tag=labctl,bus=pcie.0",
-            "-fsdev", f"local,id=out,path={out_dir},security_model=none",
+            "-fsdev", f"local,id=out,path={qopt(out_dir)},security_model=none",
             "-device", "virtio-9p-pci,fsdev=out,mount_tag=out,bus=pcie.0",
             "-device", "virtio-serial-pci,bus=pcie.0",
-            "-chardev", f"socket,id=ibctl,path={sock},server=on,wait=off",
+            "-chardev", f"socket,id=ibctl,path={qopt(sock)},server=on,wait=off",
             "-device", "virtserialport,chardev=ibctl,name=iommubench.ctl"]
     if args.icount:
         cmd += ["-icount", f"shift={args.icount_shift},sleep=off"]
@@ -622,7 +635,7 @@ def qemu_cmdline(args, kver, initrd, ctl_dir, out_dir, trace_log, sock):
         append += [f"hugepagesz=1G hugepages={args.hugepages_1g}"]
     if args.append:
         append.append(args.append)
-    cmd += ["-kernel", f"/boot/vmlinuz-{kver}", "-initrd", initrd,
+    cmd += ["-kernel", f"{ktree(kver)}/boot/vmlinuz-{kver}", "-initrd", initrd,
             "-append", " ".join(a for a in append if a),
             "-nographic", "-no-reboot", "-nic", "none", "-vga", "none"]
     return cmd
@@ -766,6 +779,24 @@ def exec_cmd(args):
     return guest_rc
 
 
+def dma_mask(text):
+    """--edu-dma-mask (LAB_EDU_DMA_MASK): a number, decimal or 0x hex, that
+    fits in 64 bits; it lands in QEMU's -device edu,dma_mask=..."""
+    if not re.fullmatch(r"0[xX][0-9a-fA-F]{1,16}|[0-9]{1,20}", text) or not 0 < int(text, 0) < 1 << 64:
+        raise argparse.ArgumentTypeError(
+            f"--edu-dma-mask={text!r} (LAB_EDU_DMA_MASK): expected a number such as 0xffffffffffff "
+            "(decimal or 0x hex, 1 to 2^64-1)")
+    return text
+
+
+class Parser(argparse.ArgumentParser):
+    """Bad input: one line naming the option, exit 1 (the exit-code contract;
+    argparse's own is 2)."""
+
+    def error(self, message):
+        die(1, message)
+
+
 def nvme_size(text):
     """--nvme SIZE: 1M..64G with an optional K/M/G suffix."""
     m = re.fullmatch(r"([0-9]{1,12})([KMG]?)", text.strip().upper())
@@ -776,7 +807,7 @@ def nvme_size(text):
 
 
 def main():
-    ap = argparse.ArgumentParser(prog="lab.py", description=__doc__,
+    ap = Parser(prog="lab.py", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="verb", required=True)
     b = sub.add_parser("build", help="pack the initramfs")
@@ -801,7 +832,7 @@ def main():
                    help="1G hugepages reserved at boot (needs --mem > N GiB)")
     e.add_argument("--nvme", type=nvme_size, default=0, metavar="SIZE",
                    help="add a QEMU nvme device on a scratch image of SIZE (e.g. 64M, 1G)")
-    e.add_argument("--edu-dma-mask", default="", help="edu dma_mask property, e.g. 0xffffffffffff")
+    e.add_argument("--edu-dma-mask", type=dma_mask, default="", help="edu dma_mask property, e.g. 0xffffffffffff")
     e.add_argument("--module-params", default="", help="insmod parameters for iommubench.ko")
     e.add_argument("--append", default="", help="extra guest kernel cmdline")
     e.add_argument("--timeout", type=int, default=900, help="wall-clock limit in seconds")

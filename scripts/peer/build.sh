@@ -44,8 +44,8 @@ for v in 100ns ns sg; do
 	cp "$src/kernel/dma/map_benchmark.c" "$d/" && cp "$src/include/linux/map_benchmark.h" "$d/include/linux/" &&
 		printf 'obj-m := map_benchmark.o\nccflags-y := -I$(src)/include\n' >"$d/Kbuild" || die 2 "cannot populate $d"
 	python3 "$TOP/scripts/peer/patch.py" "module-$v" "$d/map_benchmark.c" || exit 2
-	make -s -C "/usr/src/linux-headers-$kv" M="$d" modules >"$d/build.log" 2>&1 ||
-		{ tail -n 5 "$d/build.log" >&2; die 2 "building $d/map_benchmark.ko against linux-headers-$kv failed"; }
+	make -s -C "$(bash "$TOP/scripts/lab/kernel.sh" dir)/usr/src/linux-headers-$kv" M="$d" modules >"$d/build.log" 2>&1 ||
+		{ tail -n 5 "$d/build.log" >&2; die 2 "building $d/map_benchmark.ko against the lab kernel's headers ($kv) failed"; }
 	grep -q "warning:" "$d/build.log" && { grep "warning:" "$d/build.log" >&2; die 2 "building $d/map_benchmark.ko: compiler warnings (a patch went wrong?)"; }
 	[[ $v == sg ]] && continue # read by the ns tool
 	t=$out/tool-$v.c

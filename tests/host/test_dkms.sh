@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Host test: `make dkms-install` / `make dkms-remove` for kernels that are
-# not running (the lab kernel, and 6.12 when DKMS_TEST_KERNELS names it),
-# in a throwaway root: a private mount namespace where /usr/src,
+# not running (the lab kernel, and 6.12 when DKMS_TEST_KERNELS names it;
+# their trees unpacked by make deps join the overlays), in a throwaway root: a private mount namespace where /usr/src,
 # /var/lib/dkms and /lib/modules are overlays on a temporary directory, so
 # what DKMS adds, builds, signs, installs and depmods there vanishes with the
 # namespace.  Checks per kernel: the installed .ko is found by modinfo -k
@@ -53,11 +53,26 @@ fi
 tmp=$2
 shift 2
 kernels=("$@")
-for d in /usr/src /var/lib/dkms /lib/modules; do
+# The lab kernels are unpacked in build/lab/kernels/<release>, never
+# installed: here their usr/src, lib/modules and usr/lib (kbuild) join the
+# overlays as further lower layers, so DKMS sees them where a user's
+# installed kernel would be.
+for d in /usr/lib /usr/src /var/lib/dkms /lib/modules; do
 	o=$tmp/ovl/${d//\//_}
+	lower=$d
+	if [[ $d != /var/lib/dkms ]]; then
+		for k in "${kernels[@]}"; do
+			[[ -d build/lab/kernels/$k$d ]] && lower+=":$PWD/build/lab/kernels/$k$d"
+		done
+	fi
 	mkdir -p "$o/u" "$o/w" "$d"
-	mount -t overlay overlay -o "lowerdir=$d,upperdir=$o/u,workdir=$o/w" "$d" ||
+	mount -t overlay overlay -o "lowerdir=$lower,upperdir=$o/u,workdir=$o/w" "$d" ||
 		{ echo "not ok - dkms: cannot mount an overlay on $d"; exit 1; }
+done
+# the unpacked tree's build link is relative to its own lib/modules; where
+# /lib is a link to usr/lib it would miss: point it as the package does
+for k in "${kernels[@]}"; do
+	[[ -e /lib/modules/$k/build ]] || ln -sfn "/usr/src/linux-headers-$k" "/lib/modules/$k/build"
 done
 ver=$(cat VERSION)
 log=$tmp/install.log

@@ -11,7 +11,8 @@ out=$(python3 scripts/lab/lab.py exec --iommu virtio --mode off -- true 2>&1); r
 [[ $rc == 1 && $(wc -l <<<"$out") == 1 && $out == "lab: --mode=off: not available with --iommu virtio"* ]] &&
 	echo "ok - --iommu virtio --mode off refused: exit 1, one line" || echo "not ok - virtio + off: rc=$rc out=$out"
 kver=$(bash scripts/lab/kernel.sh release 2>/dev/null)
-if grep -q "virtio.iommu" "/lib/modules/$kver/modules.dep" "/lib/modules/$kver/modules.builtin" 2>/dev/null; then
+kt=$(bash scripts/lab/kernel.sh dir 2>/dev/null)
+if grep -q "virtio.iommu" "$kt/lib/modules/$kver/modules.dep" "$kt/lib/modules/$kver/modules.builtin" 2>/dev/null; then
 	echo "ok - no-driver refusal # SKIP lab kernel $kver has virtio-iommu"
 else
 	out=$(python3 scripts/lab/lab.py exec --iommu virtio -- true 2>&1); rc=$?
