@@ -100,6 +100,9 @@ resolve-check)
 	[[ $s =~ ^(host|lab|test|all)$ ]] || die 1 "resolve-check: expected host, lab, test or all"
 	s=${s/all/test}
 	mapfile -t want < <(set_pkgs "$s" | awk 'NF && !seen[$0]++')
+	# IB_DEPS_ADD: more packages, for the test that shows a conflict fails here
+	read -r -a add <<<"${IB_DEPS_ADD:-}"
+	want+=("${add[@]}")
 	# the host set's DKMS and headers for a distribution kernel, as on a fresh
 	# Debian 12 host: the metapackage's headers stand in for uname -r's
 	[[ $s == host ]] || want+=(dkms)

@@ -781,7 +781,10 @@ def exec_cmd(args):
 
 def dma_mask(text):
     """--edu-dma-mask (LAB_EDU_DMA_MASK): a number, decimal or 0x hex, that
-    fits in 64 bits; it lands in QEMU's -device edu,dma_mask=..."""
+    fits in 64 bits; it lands in QEMU's -device edu,dma_mask=...  Empty (the
+    default): the edu's own mask."""
+    if not text:
+        return text
     if not re.fullmatch(r"0[xX][0-9a-fA-F]{1,16}|[0-9]{1,20}", text) or not 0 < int(text, 0) < 1 << 64:
         raise argparse.ArgumentTypeError(
             f"--edu-dma-mask={text!r} (LAB_EDU_DMA_MASK): expected a number such as 0xffffffffffff "
