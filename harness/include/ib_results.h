@@ -21,8 +21,25 @@
 /* An automatic run id that exists gets -2, -3, ... up to this. */
 #define IB_CLAIM_TRIES 1000
 
-/* One CSV field, quoted (RFC 4180) when it holds , " CR or LF; NULL: empty. */
+/*
+ * One CSV text field; NULL: empty.  Control characters (C0, DEL) become
+ * '?'; quoted (RFC 4180) when it holds , or ".  A field a spreadsheet would
+ * take for a formula (first character = + - @, or a tab or CR before they
+ * were replaced) gets a leading ' inside quotes (OWASP CSV injection),
+ * unless the whole field is a plain decimal number such as -3 or +1.5e6.
+ */
 void ib_csv_put(FILE *f, const char *s);
+
+/*
+ * Length of the unsafe character at s for text outputs (terminal, CSV,
+ * gnuplot, SVG, HTML): 1 for a C0 control or DEL, 3 for U+FFFE/U+FFFF
+ * (not XML characters), 0 when *s is fine.  keep_ws: tab and newline are
+ * fine (HTML).
+ */
+size_t ib_text_unsafe(const char *s, bool keep_ws);
+/* s with each unsafe character (ib_text_unsafe) replaced by '?', into buf
+ * (truncated like snprintf); returns buf.  For the terminal. */
+const char *ib_text_safe(char *buf, size_t len, const char *s);
 
 /* The row named name in a results array, or NULL. */
 json_t *ib_results_find_row(json_t *rows, const char *name);

@@ -287,3 +287,113 @@ for sig in INT TERM HUP; do
 	debris_case "compare" "$sig" "$tmp/debris-cmp" "$bin" compare tests/fixtures/compare/a \
 		tests/fixtures/compare/b -o "$tmp/debris-cmp/compare.csv"
 done
+
+# ---- 8. text safe in every output (issue 20 item 5) ----
+# The report fixture with an ESC, BEL and U+FFFF in context.host (and
+# lab_host, which the figure titles of a qemu-lab run name), an ESC
+# sequence in a row name, and formula cells (=, @, -, tab) in text fields,
+# beside a negative number and a number-looking string that must stay as
+# they are.  The real gnuplot draws it (every SVG must parse as XML), the
+# HTML must hold no control character, the CSVs (results.csv, compare.csv)
+# must neutralise exactly the formula cells.
+ctl=$tmp/ctl/run
+mkdir -p "$tmp/ctl"
+cp -r tests/fixtures/report/run "$ctl"
+python3 - "$ctl/results.json" <<'PY'
+import json, sys
+p = sys.argv[1]
+d = json.load(open(p))
+c = d["context"]
+c["host"] = c["lab_host"] = "evil\x1b[31m\x07host\uffff"  # lab_host titles a qemu-lab run
+c["run_id"] = '=HYPERLINK("http://x/")'
+r = d["results"]
+r[0]["name"] += "\x1b]0;pwned\x07"
+r[0]["params"]["device"] = "@SUM(1+1)"
+r[1]["params"]["device"] = "-2+3"
+r[2]["params"]["device"] = "-5"
+r[3]["params"]["mem_node_obtained"] = -1
+r[4]["params"]["device"] = "\t=1+1"
+json.dump(d, open(p, "w"), indent=1)
+PY
+if command -v gnuplot >/dev/null; then
+	"$bin" report "$ctl" >"$tmp/ctl.out" 2>&1; rc=$?
+	got=$(python3 - "$ctl" <<'PY'
+import csv, glob, re, sys
+import xml.etree.ElementTree as ET
+d = sys.argv[1]
+bad = []
+svgs = sorted(glob.glob(d + "/plots/*.svg"))
+for s in svgs:
+    try:
+        ET.parse(s)
+    except ET.ParseError as e:
+        bad.append("%s: %s" % (s.rsplit("/", 1)[1], e))
+html = open(d + "/report.html", "rb").read()
+ctl = re.findall(rb"[\x00-\x08\x0b-\x1f\x7f]|\xef\xbf[\xbe\xbf]", html)
+rows = list(csv.reader(open(d + "/results.csv", newline="")))
+h = rows[0]
+col = lambda name, i: rows[i][h.index(name)]
+# the first CSV line of each results row (results.csv: one line per metric)
+first = {}
+for i, row in enumerate(rows[1:], 1):
+    first.setdefault(row[h.index("name")], i)
+names = list(first)
+formula = [x for row in rows[1:] for x in row
+           if x[:1] in ("=", "+", "-", "@") and not re.fullmatch(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", x)]
+print(len(svgs) >= 2, len(bad), len(ctl), b"evil?[31m?host?" in html,
+      col("run_id", 1) == "'=HYPERLINK(\"http://x/\")", col("host", 1) == "evil?[31m?host?",
+      col("device", first[names[0]]), col("device", first[names[1]]), col("device", first[names[2]]),
+      col("mem_node_obtained", first[names[3]]), col("device", first[names[4]]),
+      names[0].endswith("?]0;pwned?"), len(formula), "|".join(bad)[:300])
+PY
+)
+	if [[ $rc == 0 && $got == "True 0 0 True True True '@SUM(1+1) '-2+3 -5 -1 '?=1+1 True 0 " ]]; then
+		ok "ESC/BEL/U+FFFF in host and names, formula cells: report exit 0, every SVG parses as XML, HTML without control characters, CSV cells '@SUM, '-2+3, '?=1+1 neutralised, -5 and -1 kept"
+	else
+		nok "control characters and formula cells in the report: rc=$rc got '$got' $(tail -n1 "$tmp/ctl.out")"
+	fi
+	"$bin" compare "$ctl" tests/fixtures/report/run -o "$tmp/ctl/compare.csv" >"$tmp/ctl-cmp.out" 2>&1; rc=$?
+	got=$(python3 - "$tmp/ctl" "$tmp/ctl-cmp.out" <<'PY'
+import csv, glob, sys
+import xml.etree.ElementTree as ET
+d = sys.argv[1]
+svgs = sorted(glob.glob(d + "/compare-*.svg"))
+bad = 0
+for s in svgs:
+    try:
+        ET.parse(s)
+    except ET.ParseError:
+        bad += 1
+rows = list(csv.reader(open(d + "/compare.csv", newline="")))
+out = open(sys.argv[2], "rb").read()
+print(len(svgs) > 0, bad, rows[1][0], sum(b < 0x20 and b not in (9, 10) for b in out))
+PY
+)
+	if [[ $rc == 0 && $got == "True 0 '=HYPERLINK(\"http://x/\") 0" ]]; then
+		ok "compare of that run: exit 0, overlay SVGs parse as XML, compare.csv run_a neutralised, no control characters on the terminal"
+	else
+		nok "compare with control characters: rc=$rc got '$got' $(tail -n1 "$tmp/ctl-cmp.out")"
+	fi
+else
+	ok "control characters in the report # SKIP no gnuplot"
+fi
+# duplicate keys: refused with one line naming the key, not last-one-wins
+mkdir -p "$tmp/dup/run"
+python3 - "$tmp/dup/run/results.json" <<'PY'
+import sys
+t = open("tests/fixtures/report/run/results.json").read()
+t = t.replace('"host": "lab",', '"host": "lab",\n  "host": "other",', 1)
+open(sys.argv[1], "w").write(t)
+PY
+for cmd in report compare; do
+	if [[ $cmd == report ]]; then
+		"$bin" report "$tmp/dup/run" >"$tmp/dup.out" 2>"$tmp/dup.err"; rc=$?
+	else
+		"$bin" compare tests/fixtures/report/run "$tmp/dup/run" -o "$tmp/dup/c.csv" >"$tmp/dup.out" 2>"$tmp/dup.err"; rc=$?
+	fi
+	if [[ $rc == 1 ]] && one_line "$tmp/dup.err" && grep -q "results.json:[0-9]*: duplicate object key near '\"host\"'" "$tmp/dup.err"; then
+		ok "$cmd of a results.json with a duplicate key: exit 1, $(cat "$tmp/dup.err")"
+	else
+		nok "$cmd with a duplicate key: rc=$rc $(head -c 300 "$tmp/dup.err")"
+	fi
+done

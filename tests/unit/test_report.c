@@ -83,8 +83,19 @@ static void test_labels_and_quoting(void **state)
 	assert_string_equal(buf, "emulated (qemu-lab), host ci-host");
 	ib_report_platform_label(buf, sizeof(buf), "host", "box1");
 	assert_string_equal(buf, "host, host box1");
+	/* control characters (LF, ESC, BEL, DEL) and U+FFFF become '?':
+	 * gnuplot copies titles into the SVG, where they are not XML */
 	ib_gp_quote(buf, sizeof(buf), "it's /tmp/x\ny");
-	assert_string_equal(buf, "'it''s /tmp/xy'");
+	assert_string_equal(buf, "'it''s /tmp/x?y'");
+	ib_gp_quote(buf, sizeof(buf), "h\x1b[31m\x07o\x7fst\xef\xbf\xbf!\xef\xbf\xbd");
+	assert_string_equal(buf, "'h?[31m?o?st?!\xef\xbf\xbd'"); /* U+FFFD stays */
+	{
+		char *h = ib_html_escape("a\x1b[1m<b>\x07\t\n\r\xef\xbf\xbe");
+
+		assert_non_null(h);
+		assert_string_equal(h, "a?[1m&lt;b&gt;?\t\n??");
+		free(h);
+	}
 	ib_shell_join(buf, sizeof(buf), argv, 5);
 	assert_string_equal(buf, "iommubench run --suite 'a b' 'it'\\''s'");
 	ib_shell_join(buf, 8, argv, 5); /* truncates, stays terminated */

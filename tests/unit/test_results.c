@@ -169,6 +169,57 @@ static void test_check_rejects(void **state)
 	json_decref(doc);
 }
 
+/* ib_csv_put: control characters replaced, formula cells neutralised
+ * (OWASP: a leading ' inside quotes), numbers and plain text untouched. */
+static void test_csv_cells(void **state)
+{
+	static const struct {
+		const char *in, *out;
+	} c[] = {
+		{ "plain", "plain" },
+		{ "a,b", "\"a,b\"" },
+		{ "say \"hi\"", "\"say \"\"hi\"\"\"" },
+		{ "=HYPERLINK(\"http://x\")", "\"'=HYPERLINK(\"\"http://x\"\")\"" },
+		{ "@SUM(A1)", "\"'@SUM(A1)\"" },
+		{ "+cmd", "\"'+cmd\"" },
+		{ "-2+3", "\"'-2+3\"" },
+		{ "-", "\"'-\"" },
+		{ "\t=1", "\"'?=1\"" },
+		{ "\rx", "\"'?x\"" },
+		{ "-5", "-5" },
+		{ "+1.5e6", "+1.5e6" },
+		{ "-0.25", "-0.25" },
+		{ "4k", "4k" },
+		{ "a\x1b[31mb\x07\n", "a?[31mb??" },
+		{ "x\xef\xbf\xbfy", "x?y" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&buf, &len);
+
+		assert_non_null(f);
+		ib_csv_put(f, c[i].in);
+		fclose(f);
+		assert_string_equal(buf, c[i].out);
+		free(buf);
+	}
+}
+
+static void test_text_safe(void **state)
+{
+	char buf[16];
+
+	assert_string_equal(ib_text_safe(buf, sizeof(buf), "a\x1b]0;t\x07\x7f"), "a?]0;t??");
+	assert_string_equal(ib_text_safe(buf, 4, "abcdef"), "abc");
+	assert_int_equal(ib_text_unsafe("\t", true), 0);
+	assert_int_equal(ib_text_unsafe("\t", false), 1);
+	assert_int_equal(ib_text_unsafe("\xef\xbf\xbe", false), 3);
+	assert_int_equal(ib_text_unsafe("\xef\xbf\xbd", false), 0);
+}
+
 static void test_run_id(void **state)
 {
 	char id[128];
@@ -183,6 +234,8 @@ int main(void)
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_check_rejects),
 		cmocka_unit_test(test_run_id),
+		cmocka_unit_test(test_csv_cells),
+		cmocka_unit_test(test_text_safe),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

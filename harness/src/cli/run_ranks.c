@@ -317,11 +317,17 @@ static void step(const struct ib_point *pt, const struct ib_topo *topo,
 			continue;
 		if (wait_step(k, IB_TAG_ROWS, &text) == 0) {
 			sp = strchr(text, ' ');
-			row = sp ? json_loads(sp + 1, 0, &jerr) : NULL;
+			/* a duplicate key is refused, named (not last-one-wins) */
+			jerr.text[0] = '\0';
+			row = sp ? json_loads(sp + 1, JSON_REJECT_DUPLICATES, &jerr) : NULL;
 			if (!json_is_object(row)) {
+				char why[256];
+
 				json_decref(row);
 				row = NULL;
-				fail(k, "sent a row that is not a JSON object");
+				snprintf(why, sizeof(why), "sent a row that is not a JSON object%s%s",
+					 jerr.text[0] ? ": " : "", jerr.text);
+				fail(k, why);
 			}
 			free(text);
 		}
@@ -405,11 +411,17 @@ int ib_rankrun_contexts(json_t *ctx, const struct ib_topo *topo, int plan_n)
 			json_array_append_new(ranks, info);
 			continue;
 		}
-		info = json_loads(strchr(text, ' ') ? strchr(text, ' ') + 1 : "", 0, &jerr);
+		jerr.text[0] = '\0';
+		info = json_loads(strchr(text, ' ') ? strchr(text, ' ') + 1 : "",
+				  JSON_REJECT_DUPLICATES, &jerr);
 		free(text);
 		if (!json_is_object(info)) {
+			char why[256];
+
 			json_decref(info);
-			fail(k, "sent a context that is not a JSON object");
+			snprintf(why, sizeof(why), "sent a context that is not a JSON object%s%s",
+				 jerr.text[0] ? ": " : "", jerr.text);
+			fail(k, why);
 			continue;
 		}
 		snprintf(peers[k].host, sizeof(peers[k].host), "%s",

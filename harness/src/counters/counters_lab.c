@@ -242,6 +242,17 @@ static int check_size(FILE *f, const char *path, const char *what, uint64_t limi
 	return -1;
 }
 
+/* A mark name (bytes from marks.tsv) for a message: control characters
+ * become '?' (ib_text_safe), in one of four rotating buffers. */
+static const char *shown(const char *s)
+{
+	static char buf[4][256];
+	static int k;
+
+	k = (k + 1) % 4;
+	return ib_text_safe(buf[k], sizeof(buf[k]), s);
+}
+
 static int cmp_iv(const void *a, const void *b)
 {
 	const struct interval *x = a, *y = b;
@@ -340,7 +351,7 @@ static int load_marks(const char *path, struct marks *m, const struct lab_limits
 		if (!strcmp(kind, "BEGIN")) {
 			if (open_idx >= 0) {
 				fprintf(stderr, "iommubench: lab-merge: %s:%ld: BEGIN %s while %s is open\n",
-					path, lineno, name, m->iv[open_idx].name);
+					path, lineno, shown(name), shown(m->iv[open_idx].name));
 				goto out;
 			}
 			if (m->n >= L->max_intervals) {
@@ -366,7 +377,7 @@ static int load_marks(const char *path, struct marks *m, const struct lab_limits
 		} else if (!strcmp(kind, "END")) {
 			if (open_idx < 0 || strcmp(m->iv[open_idx].name, name)) {
 				fprintf(stderr, "iommubench: lab-merge: %s:%ld: END %s without its BEGIN\n",
-					path, lineno, name);
+					path, lineno, shown(name));
 				goto out;
 			}
 			if (o < m->iv[open_idx].begin) {
@@ -378,14 +389,14 @@ static int load_marks(const char *path, struct marks *m, const struct lab_limits
 			open_idx = -1;
 		} else {
 			fprintf(stderr, "iommubench: lab-merge: %s:%ld: %s: expected BEGIN or END\n",
-				path, lineno, kind);
+				path, lineno, shown(kind));
 			goto out;
 		}
 	}
 	if (open_idx >= 0) {
 		/* an interrupted run: the open point has no complete count */
 		fprintf(stderr, "iommubench: lab-merge: %s: %s has BEGIN but no END; not attributed\n",
-			path, m->iv[open_idx].name);
+			path, shown(m->iv[open_idx].name));
 		free(m->iv[open_idx].name);
 		m->n--;
 	}
@@ -393,7 +404,7 @@ static int load_marks(const char *path, struct marks *m, const struct lab_limits
 	for (i = 1; i < m->n; i++)
 		if (m->iv[i].begin < m->iv[i - 1].end) {
 			fprintf(stderr, "iommubench: lab-merge: %s: %s and %s overlap\n",
-				path, m->iv[i - 1].name, m->iv[i].name);
+				path, shown(m->iv[i - 1].name), shown(m->iv[i].name));
 			goto out;
 		}
 	if (group_names(m)) {
@@ -662,7 +673,7 @@ static int count_trace(const char *path, struct marks *m, const struct lab_limit
 		return -1;
 	if (m->n && m->iv[m->n - 1].end > off) {
 		fprintf(stderr, "iommubench: lab-merge: %s: %" PRIu64 " bytes, but %s ends at offset %" PRIu64 " (truncated log?)\n",
-			path, off, m->iv[m->n - 1].name, m->iv[m->n - 1].end);
+			path, off, shown(m->iv[m->n - 1].name), m->iv[m->n - 1].end);
 		return -1;
 	}
 	return 0;
@@ -965,7 +976,7 @@ int ib_lab_merge(json_t *doc, const char *dir, const char *trace, const char *ma
 		if (!nrows) {
 			if (++unknown <= MAX_UNKNOWN_SHOWN)
 				fprintf(stderr, "iommubench: lab-merge: marks name %s, which is not a row of %s\n",
-					m.iv[k].name, rpath);
+					shown(m.iv[k].name), rpath);
 			continue;
 		}
 		for (r = 0; r < nrows; r++)

@@ -53,13 +53,7 @@ struct run {
  * a hostile results file) become '?'. */
 static const char *tty(const char *s, char *buf, size_t len)
 {
-	size_t i;
-
-	snprintf(buf, len, "%s", s ? s : "");
-	for (i = 0; buf[i]; i++)
-		if ((unsigned char)buf[i] < 0x20 || buf[i] == 0x7f)
-			buf[i] = '?';
-	return buf;
+	return ib_text_safe(buf, len, s ? s : "");
 }
 
 /* Loads a run through ib_results_load: schema, shape, size and

@@ -849,17 +849,19 @@ void ib_derive_print(json_t *doc)
 	json_array_foreach(rows, i, row) {
 		const char *name = str_of(row, "name"), *rt = str_of(row, "run_type");
 		json_t *e = json_object_get(json_object_get(row, "metrics"), "iotlb_entries");
-		char a[32];
+		char a[32], tn[512], tr[512];
 
 		if (!rt || strcmp(rt, "derived") || strncmp(name, REACH_PREFIX, strlen(REACH_PREFIX)))
 			continue;
 		if (e) {
 			size_text(num_of(json_object_get(row, "params"), "knee_window", 0), a, sizeof(a));
-			printf("%s: %.0f entries (bounds %.0f .. %.0f), knee at window %s\n", name,
+			printf("%s: %.0f entries (bounds %.0f .. %.0f), knee at window %s\n",
+			       ib_text_safe(tn, sizeof(tn), name),
 			       num_of(e, "median", 0), num_of(e, "ci95_low", 0),
 			       num_of(e, "ci95_high", 0), a);
 		} else {
-			printf("%s: skipped: %s\n", name, str_of(row, "reason"));
+			printf("%s: skipped: %s\n", ib_text_safe(tn, sizeof(tn), name),
+			       ib_text_safe(tr, sizeof(tr), str_of(row, "reason")));
 		}
 	}
 }

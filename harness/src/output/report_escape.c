@@ -52,20 +52,30 @@ static const char *html_entity(char c)
 	return NULL;
 }
 
+/*
+ * Control characters (C0 but tab and newline, DEL) and U+FFFE/U+FFFF are
+ * not characters of XML or HTML text (an ESC in context.host made every
+ * page and SVG unparsable): each becomes '?' (ib_text_unsafe).
+ */
 char *ib_html_escape(const char *s)
 {
-	size_t n = 1;
+	size_t n = 1, u;
 	const char *p, *e;
 	char *out, *o;
 
-	for (p = s; *p; p++)
-		n += (e = html_entity(*p)) ? strlen(e) : 1;
+	for (p = s; *p; p += u ? u : 1) {
+		u = ib_text_unsafe(p, true);
+		n += u ? 1 : (e = html_entity(*p)) ? strlen(e) : 1;
+	}
 	out = malloc(n);
 	if (!out)
 		return NULL;
-	for (o = out, p = s; *p; p++) {
+	for (o = out, p = s; *p; p += u ? u : 1) {
+		u = ib_text_unsafe(p, true);
 		e = html_entity(*p);
-		if (e) {
+		if (u) {
+			*o++ = '?';
+		} else if (e) {
 			memcpy(o, e, strlen(e));
 			o += strlen(e);
 		} else {
@@ -79,10 +89,14 @@ char *ib_html_escape(const char *s)
 void ib_html_put(FILE *f, const char *s)
 {
 	const char *e;
+	size_t u;
 
-	for (; s && *s; s++) {
+	for (; s && *s; s += u ? u : 1) {
+		u = ib_text_unsafe(s, true);
 		e = html_entity(*s);
-		if (e)
+		if (u)
+			fputc('?', f);
+		else if (e)
 			fputs(e, f);
 		else
 			fputc(*s, f);
@@ -101,7 +115,7 @@ void ib_report_platform_label(char *buf, size_t len, const char *platform,
 
 void ib_gp_quote(char *buf, size_t len, const char *s)
 {
-	size_t o = 0;
+	size_t o = 0, u;
 
 	if (len < 3) {
 		if (len)
@@ -109,9 +123,14 @@ void ib_gp_quote(char *buf, size_t len, const char *s)
 		return;
 	}
 	buf[o++] = '\'';
-	for (; *s && o + 3 < len; s++) {
-		if (*s == '\n' || *s == '\r')
+	for (; *s && o + 3 < len; s += u ? u : 1) {
+		/* gnuplot writes titles into the SVG as they are: control
+		 * characters (CR, LF, ESC, BEL...) and U+FFFE/FFFF become '?' */
+		u = ib_text_unsafe(s, false);
+		if (u) {
+			buf[o++] = '?';
 			continue;
+		}
 		if (*s == '\'')
 			buf[o++] = '\'';
 		buf[o++] = *s;

@@ -228,11 +228,15 @@ const char *rp_param_num(const struct ib_row *r, const char *key, char *buf)
  * character can end the string or the line. */
 void rp_label_clean(char *s)
 {
+	size_t u;
+
 	for (; *s; s++)
 		if (*s == '"' || *s == '\\')
 			*s = '\'';
 		else if ((unsigned char)*s < 0x20 || *s == 0x7f)
 			*s = ' ';
+		else if ((u = ib_text_unsafe(s, false)) == 3) /* U+FFFE/FFFF: not XML */
+			memset(s, '?', u);
 }
 
 static bool varies(const struct ib_run *run, const size_t *idx, size_t n, const char *dim)

@@ -7,6 +7,7 @@
  * complete, valid pair; the runner rewrites them after every point with
  * "complete": false and once more at the end with true.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -129,21 +130,90 @@ int ib_results_simulated(json_t *doc, const char **first)
 	return n;
 }
 
+size_t ib_text_unsafe(const char *s, bool keep_ws)
+{
+	unsigned char c = (unsigned char)*s;
+
+	if (c == 0x7f || (c && c < 0x20 && !(keep_ws && (c == '\t' || c == '\n'))))
+		return 1;
+	if (c == 0xef && (unsigned char)s[1] == 0xbf &&
+	    ((unsigned char)s[2] == 0xbe || (unsigned char)s[2] == 0xbf))
+		return 3;
+	return 0;
+}
+
+const char *ib_text_safe(char *buf, size_t len, const char *s)
+{
+	size_t o = 0, n;
+
+	if (!len)
+		return buf;
+	for (; s && *s && o + 1 < len; s += n) {
+		n = ib_text_unsafe(s, false);
+		if (n) {
+			buf[o++] = '?';
+		} else {
+			buf[o++] = *s;
+			n = 1;
+		}
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+/* A plain decimal number: [+-]digits[.digits][e[+-]digits], whole string. */
+static bool plain_number(const char *s)
+{
+	bool digits = false;
+
+	if (*s == '+' || *s == '-')
+		s++;
+	for (; isdigit((unsigned char)*s); s++)
+		digits = true;
+	if (*s == '.')
+		for (s++; isdigit((unsigned char)*s); s++)
+			digits = true;
+	if (!digits)
+		return false;
+	if (*s == 'e' || *s == 'E') {
+		s++;
+		if (*s == '+' || *s == '-')
+			s++;
+		if (!isdigit((unsigned char)*s))
+			return false;
+		while (isdigit((unsigned char)*s))
+			s++;
+	}
+	return !*s;
+}
+
 void ib_csv_put(FILE *f, const char *s)
 {
+	bool formula, quote;
+	const char *p;
+	size_t n;
+
 	if (!s)
 		return;
-	if (strpbrk(s, ",\"\n\r")) {
+	formula = *s && strchr("=+-@\t\r", *s) && !plain_number(s);
+	quote = formula || strpbrk(s, ",\"");
+	if (quote)
 		fputc('"', f);
-		for (; *s; s++) {
-			if (*s == '"')
-				fputc('"', f);
-			fputc(*s, f);
+	if (formula)
+		fputc('\'', f);
+	for (p = s; *p; p += n) {
+		n = ib_text_unsafe(p, false);
+		if (n) {
+			fputc('?', f);
+			continue;
 		}
-		fputc('"', f);
-	} else {
-		fputs(s, f);
+		n = 1;
+		if (*p == '"')
+			fputc('"', f);
+		fputc(*p, f);
 	}
+	if (quote)
+		fputc('"', f);
 }
 
 bool ib_results_num_text(json_t *v, char *buf, size_t len)
@@ -474,7 +544,7 @@ json_t *ib_results_load(const char *path, char *err, size_t errlen)
 		return NULL;
 	}
 	/* jansson refuses nesting deeper than JSON_PARSER_MAX_DEPTH (2048) */
-	doc = json_load_file(path, 0, &je);
+	doc = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
 	if (!doc) {
 		snprintf(err, errlen, "%s:%d: %s", path, je.line, je.text);
 		return NULL;
