@@ -182,9 +182,17 @@ static void html_reproduce(FILE *f, struct report *R)
 
 	fputs("<h2 id=\"reproduce\">Reproduce</h2>\n", f);
 	if (*suite && strcmp(suite, "adhoc")) {
-		fputs("<pre class=\"cmd\">make run SUITE=", f);
-		ib_html_put(f, suite);
-		fprintf(f, " TARGET=%s</pre>\n", !strcmp(pl, "qemu-lab") ? "lab" : "host");
+		/* shell-quoted: the suite comes from results.json, which may be
+		 * anyone's (copy-paste must not run what it holds) */
+		char sa[600], line[2600];
+		const char *mk[] = { "make", "run", sa,
+				     !strcmp(pl, "qemu-lab") ? "TARGET=lab" : "TARGET=host" };
+
+		snprintf(sa, sizeof(sa), "SUITE=%.512s", suite);
+		ib_shell_join(line, sizeof(line), mk, 4);
+		fputs("<pre class=\"cmd\">", f);
+		ib_html_put(f, line);
+		fputs("</pre>\n", f);
 	}
 	if (json_is_array(argv) && json_array_size(argv)) {
 		args = calloc(json_array_size(argv) + 1, sizeof(*args));
@@ -209,9 +217,19 @@ static void html_reproduce(FILE *f, struct report *R)
 	} else if (!*suite || !strcmp(suite, "adhoc")) {
 		fputs("<p>context.argv is missing: the command is unknown.</p>\n", f);
 	}
-	fputs("<p>Re-draw this report: <code>make plots RUN=", f);
-	ib_html_put(f, R->dir);
-	fputs("</code></p>\n", f);
+	{
+		char *ra = NULL, line[16500];
+		const char *mk[3] = { "make", "plots", "" };
+
+		if (asprintf(&ra, "RUN=%.4096s", R->dir) >= 0) {
+			mk[2] = ra;
+			ib_shell_join(line, sizeof(line), mk, 3);
+			fputs("<p>Re-draw this report: <code>", f);
+			ib_html_put(f, line);
+			fputs("</code></p>\n", f);
+		}
+		free(ra);
+	}
 out:
 	free(args);
 	free(cmd);
