@@ -496,7 +496,8 @@ static void test_pool_outside_refused(void **state)
 	sh("mkdir -p %s/sys/kernel/mm/hugepages/hugepages-2048kB", root);
 	strcat(link, "/nr_hugepages");
 	assert_int_equal(symlink(v, link), 0);
-	snprintf(text, sizeof(text), "pool\t%s\t3\n", link);
+	/* its dead holder is not dropped either: the record stays as it was */
+	snprintf(text, sizeof(text), "pool\t%s\t3\nhold\t%s\t%d\t12345\t32\n", link, link, dead);
 	refused_one(text, "resolves to");
 	assert_string_equal(rel("/victim"), "precious\n");
 

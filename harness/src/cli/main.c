@@ -138,12 +138,19 @@ static void print_live_holders(void)
 	if (!ib_state_load(st, why, sizeof(why))) {
 		for (i = 0; i < st->npools; i++)
 			for (j = 0; j < st->pool[i].nholders; j++)
-				printf("left alone: %s: %lld pages held by running iommubench pid %d\n",
-				       st->pool[i].path, st->pool[i].h[j].added,
-				       st->pool[i].h[j].proc.pid);
+				if (ib_state_proc_alive(&st->pool[i].h[j].proc))
+					printf("left alone: %s: %lld pages held by running iommubench pid %d\n",
+					       st->pool[i].path, st->pool[i].h[j].added,
+					       st->pool[i].h[j].proc.pid);
+		/* (records of dead runs still here were refused, said above) */
 		for (i = 0; i < st->ngroups; i++)
-			printf("left alone: group %d (%s) is being switched by iommubench pid %d\n",
-			       st->group[i].group, st->group[i].bdf, st->group[i].proc.pid);
+			if (ib_state_proc_alive(&st->group[i].proc))
+				printf("left alone: group %d (%s) is being switched by iommubench pid %d\n",
+				       st->group[i].group, st->group[i].bdf, st->group[i].proc.pid);
+		for (i = 0; i < st->ntraces; i++)
+			if (ib_state_proc_alive(&st->trace[i].proc))
+				printf("left alone: %s/instances/iommubench-%d of running iommubench pid %d\n",
+				       st->trace[i].root, st->trace[i].proc.pid, st->trace[i].proc.pid);
 	}
 	ib_state_unlock();
 	free(st);

@@ -258,7 +258,17 @@ int ib_hugepages_reap(struct ib_state *st, FILE *out, const char *prefix, int *r
 
 	for (i = st->npools - 1; i >= 0; i--) {
 		struct ib_state_pool *p = &st->pool[i];
+		char real[512], why[1024];
 
+		/* a refused pool is left exactly as it is, holders and all */
+		if (ib_sysfs_check(p->path, IB_SYSFS_POOL, NULL, real, sizeof(real), why,
+				   sizeof(why)) < 0) {
+			fprintf(stderr, "iommubench: state file %s/state: pool %s: %s; record refused and left in place\n",
+				ib_state_dir(), p->path, why);
+			if (refused)
+				(*refused)++;
+			continue;
+		}
 		for (j = p->nholders - 1; j >= 0; j--)
 			if (!ib_state_proc_alive(&p->h[j].proc))
 				holder_drop(p, &p->h[j]);
