@@ -160,14 +160,22 @@ check "hostile names/params: no command ran (no $pwn-*)" bash -c "! ls '$pwn'-* 
 check "hostile names: HTML-escaped (no raw <script>, &lt;script&gt; present)" \
 	bash -c "! grep -q '<script>' '$tmp/hostile/report.html' && grep -q '&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;q&quot;' '$tmp/hostile/report.html'"
 bad=$(python3 - "$tmp/hostile" <<'PY'
-import csv, json, sys
+import csv, json, re, sys
 d = sys.argv[1]
-names = {r["name"] for r in json.load(open(d + "/results.json"))["results"]}
+# results.csv's text cells (issue 20 item 5): control characters and
+# U+FFFE/FFFF become '?', a cell a spreadsheet would run as a formula
+# (= + - @ tab CR first, not a plain number) gets a leading '
+def cell(s):
+    t = re.sub("[\x00-\x1f\x7f\ufffe\uffff]", "?", s)
+    if s[:1] in ("=", "+", "-", "@", "\t", "\r") and not re.fullmatch(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", s):
+        t = "'" + t
+    return t
+names = {cell(r["name"]) for r in json.load(open(d + "/results.json"))["results"]}
 got = {row["name"] for row in csv.DictReader(open(d + "/results.csv", newline=""))}
 print("; ".join(sorted(repr(n) for n in names ^ got)))
 PY
 )
-check "hostile names: CSV quoting round-trips every name${bad:+: $bad}" test -z "$bad"
+check "hostile names: CSV quoting round-trips every name (control characters as ?, formula cells with a leading ')${bad:+: $bad}" test -z "$bad"
 if ((have_gp)); then
 	svgs=$(ls "$tmp"/hostile/plots/*.svg 2>/dev/null | wc -l)
 	check "hostile names/params: figures still drawn ($svgs SVGs)" test "$svgs" -ge 4
