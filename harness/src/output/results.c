@@ -197,6 +197,14 @@ void ib_csv_put(FILE *f, const char *s)
 		return;
 	formula = *s && strchr("=+-@\t\r", *s) && !plain_number(s);
 	quote = formula || strpbrk(s, ",\"");
+	if (!quote) { /* the common cell: nothing to change, one fputs */
+		for (p = s; *p && !ib_text_unsafe(p, false); p++)
+			;
+		if (!*p) {
+			fputs(s, f);
+			return;
+		}
+	}
 	if (quote)
 		fputc('"', f);
 	if (formula)
