@@ -91,20 +91,33 @@ $(BUILD)/libiommubench-mpi.so: harness/mpi/ib_mpi_shim.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(MPI_CFLAGS) -shared -fPIC -o $@ $< $(MPI_LIBS)
 
-$(BUILD)/obj/%.o: harness/src/%.c $(wildcard harness/include/*.h harness/src/*/*.h) kernels/include/uapi/iommubench.h
+# Header dependencies: each object and unit test records the headers it
+# read (-MMD -MP: $(BUILD)/obj/<dir>/<file>.d; unit tests and lab tools in
+# $(BUILD)/dep/, never beside the binaries that run.sh and lab.py list), so
+# a header change rebuilds only what includes it.  An object built before
+# its .d existed depends on every header, once.
+DEPFLAGS := -MMD -MP
+HDRS     := $(wildcard harness/include/*.h harness/src/*/*.h kernels/include/uapi/*.h)
+-include $(OBJS:.o=.d) $(TESTBINS:$(BUILD)/%=$(BUILD)/dep/%.d)
+$(foreach o,$(OBJS),$(if $(wildcard $(o:.o=.d)),,$(eval $(o): $(HDRS))))
+$(foreach t,$(TESTBINS),$(if $(wildcard $(t:$(BUILD)/%=$(BUILD)/dep/%.d)),,$(eval $(t): $(HDRS) tests/unit/test_util.h)))
+
+$(BUILD)/obj/%.o: harness/src/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(CC) $(CFLAGS) $(DEPFLAGS) -c -o $@ $<
 
 $(BIN): $(OBJS)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIBOBJS)
-	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(LIBOBJS) $(LDLIBS) $(shell pkg-config --libs cmocka)
+	@mkdir -p $(@D) $(BUILD)/dep/tests
+	$(CC) $(CFLAGS) $(DEPFLAGS) -MF $(BUILD)/dep/tests/$(@F).d -Itests/unit -o $@ $< $(LIBOBJS) $(LDLIBS) $(shell pkg-config --libs cmocka)
 
-$(BUILD)/labtools/%: tests/lab/tools/%.c kernels/include/uapi/iommubench.h
-	@mkdir -p $(@D)
-	$(CC) -static -O2 -g -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -Ikernels/include/uapi -o $@ $< -lpthread
+$(BUILD)/labtools/%: tests/lab/tools/%.c
+	@mkdir -p $(@D) $(BUILD)/dep/labtools
+	$(CC) -static -O2 -g -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -Ikernels/include/uapi $(DEPFLAGS) -MF $(BUILD)/dep/labtools/$(@F).d -o $@ $< -lpthread
+-include $(LABTOOLS:$(BUILD)/%=$(BUILD)/dep/%.d)
+$(foreach t,$(LABTOOLS),$(if $(wildcard $(t:$(BUILD)/%=$(BUILD)/dep/%.d)),,$(eval $(t): $(wildcard kernels/include/uapi/*.h))))
 
 labtools: $(LABTOOLS)
 
