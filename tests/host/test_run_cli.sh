@@ -74,3 +74,21 @@ if [[ $rc == 1 && $(wc -l <<<"$out") == 1 && $out == "run: ARGS=\"--only 'map\":
 else
 	echo "not ok - ARGS with an unbalanced quote: rc=$rc out=$out"
 fi
+
+# --help on every command: exit 0, its usage on stdout, nothing on stderr
+# (issue 21 §5); `run --help` answered "--help: missing value" before.
+for c in run rerun info help compare lab-merge report derive finish restore; do
+	out=$(build/iommubench "$c" --help 2>/tmp/ib-help-err.$$); rc=$?
+	if [[ $rc == 0 && $out == "usage:"*"  $c"* && ! -s /tmp/ib-help-err.$$ ]]; then
+		echo "ok - iommubench $c --help: exit 0 with its usage"
+	else
+		echo "not ok - iommubench $c --help: rc=$rc out=$out err=$(cat /tmp/ib-help-err.$$)"
+	fi
+done
+rm -f /tmp/ib-help-err.$$
+out=$(build/iommubench run --suite smoke --dry-run -h 2>&1); rc=$?
+if [[ $rc == 1 ]]; then
+	echo "ok - -h is help only as a command's first argument"
+else
+	echo "not ok - -h after other arguments: rc=$rc out=$out"
+fi

@@ -13,6 +13,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "ib_buffer.h"
 #include "ib_commands.h"
 #include "ib_counters.h"
@@ -190,23 +192,67 @@ static void reap_leftovers(void)
 		fprintf(stderr, "iommubench: %s\n", why);
 }
 
+/*
+ * The commands: the dispatch table and each one's usage lines, which
+ * `iommubench help` prints in this order and `iommubench CMD --help` alone.
+ */
+static const struct command {
+	const char *name;
+	int (*fn)(int, char **);
+	const char *usage;
+} commands[] = {
+	{ "run", cmd_run,
+	  "  run --suite FILE [--results-dir DIR] [--run-id ID] [--platform host|qemu-lab]\n"
+	  "      [--lab-ctl PATH] [--only JOB] [--dry-run] [--OPTION VALUE ...]\n"
+	  "  run --engine E [--page-size 2m] [--window 64m] [--OPTION VALUE ...]\n" },
+	{ "rerun", cmd_rerun, "  rerun results.json [--row NAME]\n" },
+	{ "info", cmd_info, "  info [--json]\n" },
+	{ "help", cmd_help, "  help [ENGINE]\n" },
+	{ "compare", cmd_compare, "  compare A B...\n" },
+	{ "lab-merge", cmd_lab_merge, "  lab-merge RUNDIR\n" },
+	{ "report", cmd_report, "  report RUNDIR\n" },
+	{ "derive", cmd_derive, "  derive RUNDIR    # derived rows: IOTLB reach per page size\n" },
+	{ "finish", cmd_finish,
+	  "  finish RUNDIR [--link-latest]  # lab-merge (lab runs), derive and report in one step\n" },
+	{ "restore", cmd_restore,
+	  "  restore          # undo hugepage pools and IOMMU group types left by killed runs\n" },
+};
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static const char exit_codes_line[] =
+	"Exit codes: 0 ok, 1 usage, 2 a benchmark failed, 3 resource missing, 4 skipped.\n";
+
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: iommubench <command> [args]\n"
-		"  run --suite FILE [--results-dir DIR] [--run-id ID] [--platform host|qemu-lab]\n"
-		"      [--lab-ctl PATH] [--only JOB] [--dry-run] [--OPTION VALUE ...]\n"
-		"  run --engine E [--page-size 2m] [--window 64m] [--OPTION VALUE ...]\n"
-		"  rerun results.json [--row NAME]\n"
-		"  info [--json]\n"
-		"  help [ENGINE]\n"
-		"  compare A B...\n"
-		"  lab-merge RUNDIR\n"
-		"  report RUNDIR\n"
-		"  derive RUNDIR    # derived rows: IOTLB reach per page size\n"
-		"  finish RUNDIR [--link-latest]  # lab-merge (lab runs), derive and report in one step\n"
-		"  restore          # undo hugepage pools and IOMMU group types left by killed runs\n"
-		"Exit codes: 0 ok, 1 usage, 2 a benchmark failed, 3 resource missing, 4 skipped.\n");
+	size_t i;
+
+	fprintf(f, "usage: iommubench <command> [args]\n");
+	for (i = 0; i < NCOMMANDS; i++)
+		fputs(commands[i].usage, f);
+	fputs(exit_codes_line, f);
+}
+
+/* `iommubench CMD --help` (or -h): that command's usage, exit 0. */
+static int command_help(const struct command *c)
+{
+	printf("usage:\n%s", c->usage);
+	if (c->fn == cmd_run || c->fn == cmd_rerun)
+		printf("Options (suite keys; --OPTION VALUE on the command line) and engines: iommubench help\n");
+	fputs(exit_codes_line, stdout);
+	return IB_EXIT_OK;
+}
+
+/* Whether CMD's arguments ask for its usage: --help anywhere, -h first. */
+static bool wants_help(int argc, char **argv)
+{
+	int i;
+
+	if (argc > 1 && !strcmp(argv[1], "-h"))
+		return true;
+	for (i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--help"))
+			return true;
+	return false;
 }
 
 int cmd_help(int argc, char **argv)
@@ -246,6 +292,70 @@ int cmd_help(int argc, char **argv)
 	return IB_EXIT_OK;
 }
 
+/* A string the module filled (a fixed array, maybe unterminated): ASCII
+ * text, anything else '?', so the JSON is valid whatever it holds. */
+static json_t *module_text(const char *s, size_t size)
+{
+	char buf[128];
+	size_t i, n = strnlen(s, size);
+
+	if (n >= sizeof(buf))
+		n = sizeof(buf) - 1;
+	for (i = 0; i < n; i++)
+		buf[i] = (unsigned char)s[i] < 0x20 || (unsigned char)s[i] >= 0x7f ? '?' : s[i];
+	buf[n] = '\0';
+	return json_string(buf);
+}
+
+static json_t *hexf(const char *fmt, unsigned long long v)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), fmt, v);
+	return json_string(buf);
+}
+
+/* `info --json`: one line, keys in this order, written by jansson. */
+static int info_json(const struct iommubench_info *info)
+{
+	json_t *doc = json_object(), *devs = json_array();
+	char *text;
+	uint32_t i;
+
+	json_object_set_new(doc, "abi_version", json_integer(info->abi_version));
+	json_object_set_new(doc, "release", module_text(info->release, sizeof(info->release)));
+	json_object_set_new(doc, "ndma_chans", json_integer(info->ndma_chans));
+	for (i = 0; i < info->ndevices && i < IOMMUBENCH_MAX_DEVICES; i++) {
+		const struct iommubench_dev_info *d = &info->devices[i];
+		json_t *o = json_object();
+
+		json_object_set_new(o, "device", module_text(d->name, sizeof(d->name)));
+		json_object_set_new(o, "vendor", hexf("%04llx", d->vendor));
+		json_object_set_new(o, "device_id", hexf("%04llx", d->device));
+		json_object_set_new(o, "numa_node", json_integer(d->numa_node));
+		json_object_set_new(o, "iommu_group", json_integer(d->iommu_group));
+		json_object_set_new(o, "domain_type",
+				    json_string(ib_domain_type_name(d->domain_type)));
+		json_object_set_new(o, "iommu_mode",
+				    json_string(ib_domain_type_mode(d->domain_type)));
+		json_object_set_new(o, "engines", json_integer(d->engines));
+		json_object_set_new(o, "busy", json_integer(d->busy));
+		json_object_set_new(o, "dma_mask", hexf("0x%llx", d->dma_mask));
+		json_object_set_new(o, "iommu_pgsize_bitmap", hexf("0x%llx", d->iommu_pgsize_bitmap));
+		json_array_append_new(devs, o);
+	}
+	json_object_set_new(doc, "devices", devs);
+	text = json_dumps(doc, JSON_PRESERVE_ORDER);
+	json_decref(doc);
+	if (!text) {
+		fprintf(stderr, "iommubench: info: out of memory\n");
+		return IB_EXIT_FAILED;
+	}
+	puts(text);
+	free(text);
+	return IB_EXIT_OK;
+}
+
 int cmd_info(int argc, char **argv)
 {
 	struct iommubench_info info;
@@ -263,25 +373,8 @@ int cmd_info(int argc, char **argv)
 		fprintf(stderr, "iommubench: info: %s\n", why);
 		return rc;
 	}
-	if (json) {
-		printf("{\"abi_version\": %u, \"release\": \"%s\", \"ndma_chans\": %u, \"devices\": [",
-		       info.abi_version, info.release, info.ndma_chans);
-		for (i = 0; i < info.ndevices && i < IOMMUBENCH_MAX_DEVICES; i++) {
-			const struct iommubench_dev_info *d = &info.devices[i];
-
-			printf("%s{\"device\": \"%s\", \"vendor\": \"%04x\", \"device_id\": \"%04x\", "
-			       "\"numa_node\": %d, \"iommu_group\": %d, \"domain_type\": \"%s\", "
-			       "\"iommu_mode\": \"%s\", \"engines\": %u, \"busy\": %u, "
-			       "\"dma_mask\": \"0x%llx\", \"iommu_pgsize_bitmap\": \"0x%llx\"}",
-			       i ? ", " : "", d->name, d->vendor, d->device, d->numa_node,
-			       d->iommu_group, ib_domain_type_name(d->domain_type),
-			       ib_domain_type_mode(d->domain_type), d->engines, d->busy,
-			       (unsigned long long)d->dma_mask,
-			       (unsigned long long)d->iommu_pgsize_bitmap);
-		}
-		printf("]}\n");
-		return IB_EXIT_OK;
-	}
+	if (json)
+		return info_json(&info);
 	printf("iommubench module: ABI %u, kernel %s, %u DMA_MEMCPY channel(s)\n",
 	       info.abi_version, info.release, info.ndma_chans);
 	printf("%-14s %-9s %5s %6s %-9s %-20s %s\n", "device", "id", "node", "group",
@@ -310,16 +403,7 @@ int cmd_info(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	static const struct {
-		const char *name;
-		int (*fn)(int, char **);
-	} cmds[] = {
-		{ "run", cmd_run },	    { "rerun", cmd_rerun },
-		{ "info", cmd_info },	    { "help", cmd_help },
-		{ "compare", cmd_compare }, { "lab-merge", cmd_lab_merge },
-		{ "report", cmd_report },   { "derive", cmd_derive },
-		{ "finish", cmd_finish },   { "restore", cmd_restore },
-	};
+	const struct command *cmd = NULL;
 	size_t i;
 
 	if (argc < 2) {
@@ -332,18 +416,23 @@ int main(int argc, char **argv)
 		printf("iommubench %s\n", IB_VERSION);
 		return IB_EXIT_OK;
 	}
+	for (i = 0; i < NCOMMANDS; i++)
+		if (!strcmp(argv[1], commands[i].name))
+			cmd = &commands[i];
+	if (!cmd) {
+		fprintf(stderr,
+			"iommubench: %s: unknown command; expected run, rerun, info, help, compare, lab-merge, report, derive, finish or restore\n",
+			argv[1]);
+		return IB_EXIT_USAGE;
+	}
+	if (wants_help(argc - 1, argv + 1))
+		return command_help(cmd);
 	main_pid = getpid();
-	stop_after_point = !strcmp(argv[1], "run") || !strcmp(argv[1], "rerun");
+	stop_after_point = cmd->fn == cmd_run || cmd->fn == cmd_rerun;
 	install_signals(stop_after_point);
 	atexit(restore_machine);
 	setvbuf(stderr, NULL, _IOLBF, 0);
 	if (stop_after_point)
 		reap_leftovers();
-	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-		if (!strcmp(argv[1], cmds[i].name))
-			return cmds[i].fn(argc - 1, argv + 1);
-	fprintf(stderr,
-		"iommubench: %s: unknown command; expected run, rerun, info, help, compare, lab-merge, report, derive, finish or restore\n",
-		argv[1]);
-	return IB_EXIT_USAGE;
+	return cmd->fn(argc - 1, argv + 1);
 }
