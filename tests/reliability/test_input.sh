@@ -7,6 +7,7 @@
 # runs (no results directory).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
+. tests/lib/tap.sh
 bin=${IB_BIN:-build/iommubench}
 tmp=$(mktemp -d /tmp/ib-input-XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
@@ -164,7 +165,9 @@ fi
 $bin run --engine cpu --window 16m --duration 200ms --warmup 0 --min-reps 50 --max-reps 50 \
 	--results-dir "$tmp" --run-id int >/dev/null 2>&1 &
 pid=$!
-for _ in $(seq 50); do
+# waits for the run's first results.json (an event, bounded at 60 s: under
+# ASan on a loaded machine it took 12.5 s, past the 5 s this used to allow)
+for _ in $(seq 600); do
 	[[ -f $tmp/adhoc/int/results.json ]] && break
 	sleep 0.1
 done
