@@ -17,10 +17,13 @@ res=${RESULTS:-results} # RESULTS=<dir>: another results root (tests use one)
 
 # the suite listing is the harness's (iommubench run --list-suites)
 available() { "$bin" run --list-suites 2>/dev/null || suites; }
+# a value as shown in a refusal: as typed when plain, else shell-quoted
+# (never a raw control character on the terminal)
+shown() { if [[ $1 =~ ^[A-Za-z0-9._+-]*$ ]]; then printf '%s' "$1"; else printf '%s' "${1@Q}"; fi; }
 # a suite is a name, never a path: [a-z0-9_-]+ naming bench/suites/<name>.suite
 suites() { (cd bench/suites && ls -- *.suite 2>/dev/null | sed 's/\.suite$//' | tr '\n' ' '); }
 if [[ ! $suite =~ ^[a-z0-9_-]+$ ]]; then
-	echo "run: SUITE=${suite@Q}: expected a suite name ([a-z0-9_-]+); available: $(suites)" >&2
+	echo "run: SUITE=$(shown "$suite"): expected a suite name ([a-z0-9_-]+); available: $(suites)" >&2
 	exit 1
 fi
 if [[ ! -f $file ]]; then
@@ -32,7 +35,7 @@ if [[ -n ${RANKS:-} && ! $RANKS =~ ^[1-8]$ ]]; then
 	exit 1
 fi
 case $target in auto | host | lab) ;; *)
-	echo "run: TARGET=${target@Q}: expected auto, host or lab" >&2
+	echo "run: TARGET=$(shown "$target"): expected auto, host or lab" >&2
 	exit 1
 	;;
 esac
@@ -51,12 +54,12 @@ esac
 # The numeric LAB_* knobs: plain numbers (lab.py checks their ranges), so
 # nothing else reaches QEMU's option strings.
 for v in LAB_MEM LAB_SMP LAB_HUGEPAGES LAB_TIMEOUT; do
-	[[ -z ${!v:-} || ${!v} =~ ^[0-9]{1,6}$ ]] || { echo "run: $v=${!v@Q}: expected a number" >&2; exit 1; }
+	[[ -z ${!v:-} || ${!v} =~ ^[0-9]{1,6}$ ]] || { echo "run: $v=$(shown "${!v}"): expected a number" >&2; exit 1; }
 done
 [[ -z ${LAB_EDU_DMA_MASK:-} || $LAB_EDU_DMA_MASK =~ ^(0[xX][0-9a-fA-F]{1,16}|[0-9]{1,20})$ ]] ||
-	{ echo "run: LAB_EDU_DMA_MASK=${LAB_EDU_DMA_MASK@Q}: expected a number such as 0xffffffffffff (decimal or 0x hex)" >&2; exit 1; }
+	{ echo "run: LAB_EDU_DMA_MASK=$(shown "${LAB_EDU_DMA_MASK}"): expected a number such as 0xffffffffffff (decimal or 0x hex)" >&2; exit 1; }
 case ${LAB_CACHING_MODE:-on} in on | off) ;; *)
-	echo "run: LAB_CACHING_MODE=${LAB_CACHING_MODE@Q}: expected on or off" >&2
+	echo "run: LAB_CACHING_MODE=$(shown "${LAB_CACHING_MODE}"): expected on or off" >&2
 	exit 1
 	;;
 esac

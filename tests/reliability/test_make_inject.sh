@@ -10,6 +10,8 @@ cd "$(dirname "$0")/../.."
 tmp=$(mktemp -d /tmp/ib-inject-XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 P=$tmp/P
+# run as make itself would be from a shell, not as a sub-make of make test
+unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES
 
 # payload: make's exit, its "Error N", no $P, and one line from our script
 try() { # name expected-line-prefix make-args...
@@ -19,7 +21,7 @@ try() { # name expected-line-prefix make-args...
 	out=$(make -s --no-print-directory "$@" 2>&1 </dev/null)
 	rc=$?
 	local mine
-	mine=$(grep -v -e '^make: \*\*\*' -e '^deps: ' <<<"$out")
+	mine=$(grep -v -E -e '^make(\[[0-9]+\])?: \*\*\*' -e '^deps: ' <<<"$out")
 	if [[ ! -e $P && $rc == 2 && $out == *"Error 1"* && $(grep -c . <<<"$mine") == 1 && $mine == "$want"* ]]; then
 		ok "$name: refused (Error 1), one line, no file"
 	else
