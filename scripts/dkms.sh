@@ -3,7 +3,7 @@
 #
 #   dkms.sh stage DIR SRC...   write the self-contained DKMS source tree into DIR:
 #                              the module sources SRC (from the Makefile's list),
-#                              the uapi header as include/uapi/iommubench.h and
+#                              the uapi headers in include/uapi/ (iommubench.h, iommubench_edu.h) and
 #                              kernels/iommubench/dkms.conf with the VERSION
 #   dkms.sh install SRC...     as root: stage into /usr/src/iommubench-<VERSION>,
 #                              then dkms add, build and install for each release
@@ -42,7 +42,7 @@ cmd_stage() { # dir src...
 		[[ $f =~ ^kernels/iommubench/[A-Za-z0-9_][A-Za-z0-9_.-]*$ && -f $TOP/$f ]] || die 1 "stage: $f: expected a file under kernels/iommubench/"
 		cp -p "$TOP/$f" "$dir/" || die 3 "stage: cannot copy $f to $dir"
 	done
-	if ! { cp -p "$TOP/kernels/include/uapi/iommubench.h" "$dir/include/uapi/" &&
+	if ! { cp -p "$TOP"/kernels/include/uapi/*.h "$dir/include/uapi/" &&
 		sed "s/^PACKAGE_VERSION=\"@VERSION@\"/PACKAGE_VERSION=\"$ver\"/" "$TOP/kernels/iommubench/dkms.conf" >"$dir/dkms.conf"; }; then
 		die 3 "stage: cannot write $dir"
 	fi

@@ -27,26 +27,9 @@
 #include <linux/slab.h>
 
 #include "engine.h"
+#include "iommubench_edu.h" /* the register map, shared with the harness */
 
-/* QEMU edu device (hw/misc/edu.c) */
-#define IB_EDU_IRQ_STATUS 0x24
-#define IB_EDU_IRQ_ACK 0x64
-#define IB_EDU_DMA_SRC 0x80
-#define IB_EDU_DMA_DST 0x88
-#define IB_EDU_DMA_CNT 0x90
-#define IB_EDU_DMA_CMD 0x98
-#define IB_EDU_CMD_RUN BIT(0)
-#define IB_EDU_CMD_TO_RAM BIT(1) /* 1: edu -> RAM, 0: RAM -> edu */
-#define IB_EDU_CMD_IRQ BIT(2)
-#define IB_EDU_DMA_IRQ 0x100
-#define IB_EDU_BUF_ADDR 0x40000
-/*
- * The edu buffer is 4096 bytes, but QEMU 7.2 aborts on a transfer that ends
- * exactly at its end; keep offset + count strictly below 4096.
- */
-#define IB_EDU_MAX_XFER 4095
-
-static unsigned int edu_dma_bits = 28;
+static unsigned int edu_dma_bits = IB_EDU_DMA_BITS;
 module_param(edu_dma_bits, uint, 0444);
 MODULE_PARM_DESC(edu_dma_bits,
 		 "DMA mask bits for edu devices (28..64, default 28 = QEMU's "

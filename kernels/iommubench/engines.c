@@ -8,6 +8,7 @@
 #include <linux/module.h>
 
 #include "dispatch.h"
+#include "iommubench_edu.h" /* the edu's PCI IDs */
 
 /* X(enum suffix, ops): one line per engine */
 #define IB_ENGINE_LIST(X)              \
@@ -30,7 +31,7 @@ const struct ib_engine_ops *const ib_engines[IOMMUBENCH_ENGINE_MAX] = {
  * and get the engines without probe() (map).
  */
 const struct pci_device_id ib_pci_ids[] = {
-	{PCI_DEVICE(0x1234, 0x11e8), /* QEMU edu (hw/misc/edu.c) */
+	{PCI_DEVICE(IB_EDU_VENDOR, IB_EDU_DEVICE), /* QEMU edu (hw/misc/edu.c) */
 	 .driver_data = IOMMUBENCH_ENGINE_BIT(IOMMUBENCH_ENGINE_EDU)},
 	{}};
 MODULE_DEVICE_TABLE(pci, ib_pci_ids);

@@ -21,8 +21,8 @@
  *   (untimed): the lab's vIOMMU trace shows which IOPTE (4 KiB, 2 MiB or
  *   1 GiB leaf) served them.
  * op=bench (edu only): edu DMAs of xfer_size (<= 4095) at seq/rand
- *   offsets of the window, programmed through the mmapped BAR0 (0x80 src,
- *   0x88 dst, 0x90 count, 0x98 cmd; the edu's buffer at 0x40000), each
+ *   offsets of the window, programmed through the mmapped BAR0 (the
+ *   registers of iommubench_edu.h, shared with the module), each
  *   completion an MSI (or INTx) eventfd: dma_latency_ns per DMA, bandwidth.
  *   verify=1 checks every DMA's data with an untimed DMA back.
  * op=isolation (edu only): a legitimate DMA into the mapping (verified),
@@ -57,6 +57,7 @@
 #include "ib_iommu_mode.h"
 #include "ib_run.h"
 #include "iommubench.h"
+#include "iommubench_edu.h" /* the edu's registers, shared with the module */
 
 #pragma GCC diagnostic ignored "-Wformat-truncation"
 
@@ -86,20 +87,7 @@ static const struct ib_engine_opt vfio_opt_table[] = {
 #undef O
 
 /* QEMU edu (hw/misc/edu.c), as the module's engine_edu.c drives it */
-#define EDU_VENDOR 0x1234
-#define EDU_DEVICE 0x11e8
-#define EDU_IRQ_STATUS 0x24
-#define EDU_IRQ_ACK 0x64
-#define EDU_DMA_SRC 0x80
-#define EDU_DMA_DST 0x88
-#define EDU_DMA_CNT 0x90
-#define EDU_DMA_CMD 0x98
-#define EDU_CMD_RUN 1
-#define EDU_CMD_TO_RAM 2
-#define EDU_CMD_IRQ 4
-#define EDU_BUF 0x40000
-#define EDU_MAX_XFER 4095
-#define EDU_DMA_LIMIT (1ULL << 28) /* QEMU's default edu dma_mask */
+#define EDU_DMA_LIMIT (1ULL << IB_EDU_DMA_BITS) /* QEMU's default edu dma_mask */
 #define VM_START_IOVA (1ULL << 32) /* above the x86 MSI window at 0xfee00000 */
 #define DMA_TIMEOUT_MS 10000
 
@@ -107,7 +95,7 @@ static int vfio_validate(const struct ib_params *p, char *err, size_t errlen)
 {
 	uint64_t op = p->u[IB_O_OP];
 
-	if (op != IB_OP_MAP && p->u[IB_O_XFER_SIZE] > EDU_MAX_XFER) {
+	if (op != IB_OP_MAP && p->u[IB_O_XFER_SIZE] > IB_EDU_MAX_XFER) {
 		snprintf(err, errlen, "xfer_size=%s: edu DMAs (op=%s) take at most 4095",
 			 p->raw[IB_O_XFER_SIZE], p->raw[IB_O_OP]);
 		return -1;
@@ -339,7 +327,7 @@ static int vs_open(struct vs *v, const char *bdf, bool need_edu, char *err, size
 		return IB_EXIT_FAILED;
 	}
 	v->cfg_off = ri.offset;
-	v->edu = ids[0] == EDU_VENDOR && ids[1] == EDU_DEVICE;
+	v->edu = ids[0] == IB_EDU_VENDOR && ids[1] == IB_EDU_DEVICE;
 	if (!v->edu) {
 		if (need_edu) {
 			snprintf(err, errlen, "device=%s: op=bench and op=isolation need a QEMU edu device (%04x:%04x here); op=map works on any",
@@ -437,10 +425,11 @@ static int edu_dma(struct vs *v, uint64_t iova, uint64_t count, bool to_ram, boo
 		snprintf(err, errlen, "interrupted");
 		return -1;
 	}
-	w64(v, EDU_DMA_SRC, to_ram ? EDU_BUF : iova);
-	w64(v, EDU_DMA_DST, to_ram ? iova : EDU_BUF);
-	w64(v, EDU_DMA_CNT, count);
-	w64(v, EDU_DMA_CMD, EDU_CMD_RUN | (irq ? EDU_CMD_IRQ : 0) | (to_ram ? EDU_CMD_TO_RAM : 0));
+	w64(v, IB_EDU_DMA_SRC, to_ram ? IB_EDU_BUF_ADDR : iova);
+	w64(v, IB_EDU_DMA_DST, to_ram ? iova : IB_EDU_BUF_ADDR);
+	w64(v, IB_EDU_DMA_CNT, count);
+	w64(v, IB_EDU_DMA_CMD,
+	    IB_EDU_CMD_RUN | (irq ? IB_EDU_CMD_IRQ : 0) | (to_ram ? IB_EDU_CMD_TO_RAM : 0));
 	if (irq) {
 		struct pollfd pfd = { .fd = v->efd, .events = POLLIN };
 		int rc;
@@ -452,7 +441,7 @@ static int edu_dma(struct vs *v, uint64_t iova, uint64_t count, bool to_ram, boo
 			snprintf(err, errlen, "edu DMA: no interrupt within %d ms", DMA_TIMEOUT_MS);
 			return -1;
 		}
-		*(volatile uint32_t *)(v->bar + EDU_IRQ_ACK) = r32(v, EDU_IRQ_STATUS);
+		*(volatile uint32_t *)(v->bar + IB_EDU_IRQ_ACK) = r32(v, IB_EDU_IRQ_STATUS);
 		if (v->irq_intx) {
 			char b[sizeof(struct vfio_irq_set)];
 			struct vfio_irq_set *is = (struct vfio_irq_set *)b;
@@ -466,7 +455,7 @@ static int edu_dma(struct vs *v, uint64_t iova, uint64_t count, bool to_ram, boo
 		}
 		return 0;
 	}
-	while (r32(v, EDU_DMA_CMD) & EDU_CMD_RUN) {
+	while (r32(v, IB_EDU_DMA_CMD) & IB_EDU_CMD_RUN) {
 		struct timespec ts = { 0, 100000 };
 
 		if (ib_now_ns() - t0 > DMA_TIMEOUT_MS * 1000000ULL) {
@@ -531,7 +520,7 @@ static int run_dma(struct ib_run_ctx *ctx, struct vs *v, struct ib_rep *rep, cha
 	uint64_t seed = (o->seed + 1) * 0x9E3779B97F4A7C15ULL ^ ctx->rep * 0xD1B54A32D192ED03ULL;
 	bool to_ram = o->direction == 1;
 	unsigned char *buf = ctx->buf->addr;
-	unsigned char pat[EDU_MAX_XFER];
+	unsigned char pat[IB_EDU_MAX_XFER];
 	int rc = IB_EXIT_OK;
 
 	if (dma_map(v, buf, 0, o->window)) {
