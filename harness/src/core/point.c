@@ -212,306 +212,396 @@ static int mark(json_t *row, const char *kind, const char *pass,
 	return -1;
 }
 
-enum ib_point_outcome ib_point_run(const struct ib_point *pt,
-				   const struct ib_topo *topo,
-				   struct ib_counters *ctr, json_t *row,
-				   char *brief, size_t blen)
-{
-	const struct ib_params *p = &pt->p;
-	const struct ib_engine *e = ib_engine_find(p->raw[IB_O_ENGINE]);
-	json_t *params = json_object(), *metrics = json_object(),
-	       *counters = json_object();
-	char why[1024] = "", eff[32] = "", tmp[64];
-	struct ib_buffer buf = { 0 };
-	struct ib_run_ctx ctx = { .engine = e, .pt = pt, .buf = &buf, .topo = topo,
-				  .dev_node = -1 };
-	void *opts = calloc(1, e->opts_size ? e->opts_size : 1);
+/*
+ * One point as it runs: what its stages share.  Each stage returns
+ * IB_POINT_OK to go on, or the point's outcome with the reason in why.
+ * The row's keys are set in the order the stages run (results.json keeps
+ * insertion order: the golden outputs hold it).
+ */
+struct point_run {
+	const struct ib_point *pt;
+	const struct ib_params *p;
+	const struct ib_engine *e;
+	struct ib_counters *ctr;
+	json_t *row, *params, *metrics, *counters;
+	char why[1024], eff[32];
+	char *brief;
+	size_t blen;
+	struct ib_buffer buf;
+	struct ib_run_ctx ctx;
+	void *opts;
 	struct ib_rep rep;
-	struct ib_repctl rc_;
-	struct ib_counter_set cset = { 0 };
-	enum ib_counters_mode mode = (enum ib_counters_mode)p->u[IB_O_COUNTERS];
-	struct ib_counters_split split =
-		ib_counters_plan(ctr, mode, e->flags & IB_ENG_TIMES_MAPS);
-	enum marks_at marks = marks_where(mode);
-	struct ib_summary s;
-	enum ib_point_outcome rc = IB_POINT_OK;
-	unsigned int undeclared;
-	int erc, k;
+	struct ib_repctl rc;
+	struct ib_counter_set cset;
+	struct ib_counters_split split;
+	enum marks_at marks;
+};
 
-	memset(&rep, 0, sizeof(rep));
-	ib_repctl_init(&rc_, p);
-	rc_.per_buffer = p->raw[IB_O_LAYOUT][0] != '\0';
-	json_object_set_new(row, "name", json_string(pt->name));
-	json_object_set_new(row, "bench", json_string(pt->job));
-	json_object_set_new(row, "engine", json_string(p->raw[IB_O_ENGINE]));
-	json_object_set_new(row, "run_type", json_string("measured"));
-	set_params(params, pt);
-	set_thread_params(params, pt, topo);
-	json_object_set_new(row, "params", params);
-	json_object_set_new(row, "metrics", metrics);
-	json_object_set_new(row, "counters", counters);
+/* The row's fixed keys and its params (requested); the engine's options. */
+static enum ib_point_outcome point_start(struct point_run *r)
+{
+	const struct ib_params *p = r->p;
+
+	json_object_set_new(r->row, "name", json_string(r->pt->name));
+	json_object_set_new(r->row, "bench", json_string(r->pt->job));
+	json_object_set_new(r->row, "engine", json_string(p->raw[IB_O_ENGINE]));
+	json_object_set_new(r->row, "run_type", json_string("measured"));
+	set_params(r->params, r->pt);
+	set_thread_params(r->params, r->pt, r->ctx.topo);
+	json_object_set_new(r->row, "params", r->params);
+	json_object_set_new(r->row, "metrics", r->metrics);
+	json_object_set_new(r->row, "counters", r->counters);
 	if (p->raw[IB_O_DESCRIPTION][0])
-		json_object_set_new(row, "description", json_string(p->raw[IB_O_DESCRIPTION]));
-	brief[0] = '\0';
-	if (!opts) {
-		snprintf(why, sizeof(why), "out of memory");
-		rc = IB_POINT_ERROR;
-		goto out;
+		json_object_set_new(r->row, "description", json_string(p->raw[IB_O_DESCRIPTION]));
+	r->brief[0] = '\0';
+	if (!r->opts) {
+		snprintf(r->why, sizeof(r->why), "out of memory");
+		return IB_POINT_ERROR;
 	}
-	ib_engine_opts_load(e, p, opts);
-	ctx.opts = opts;
+	ib_engine_opts_load(r->e, p, r->opts);
+	r->ctx.opts = r->opts;
+	if (r->pt->skip[0]) {
+		snprintf(r->why, sizeof(r->why), "%s", r->pt->skip);
+		return IB_POINT_SKIPPED;
+	}
+	return IB_POINT_OK;
+}
 
-	if (pt->skip[0]) {
-		snprintf(why, sizeof(why), "%s", pt->skip);
-		rc = IB_POINT_SKIPPED;
-		goto out;
-	}
+/* A device a kernel driver other than the module drives (nvme, vfio):
+ * which one, bound to that driver in the IOMMU mode asked, settled. */
+static enum ib_point_outcome point_bind_pci(struct point_run *r)
+{
+	const struct ib_engine *e = r->e;
+	struct ib_run_ctx *ctx = &r->ctx;
+	int erc;
+
+	erc = e->pci_device(r->pt, ctx->device, sizeof(ctx->device), r->why, sizeof(r->why));
+	if (!erc)
+		erc = ib_iommu_mode_apply_bind(ctx->device,
+					       ib_engine_takes(e, IB_O_IOMMU_MODE) ?
+						       r->p->raw[IB_O_IOMMU_MODE] : "current",
+					       e->bind_driver, r->eff, sizeof(r->eff), r->why,
+					       sizeof(r->why));
+	if (!erc && e->settle)
+		erc = e->settle(r->pt, ctx->device, r->why, sizeof(r->why));
+	if (ctx->device[0])
+		json_object_set_new(r->params, "device", json_string(ctx->device));
+	if (erc)
+		return row_of(erc);
+	/* a device another driver took over (vfio-pci) is in that driver's
+	 * domain, not its group's default type */
+	if (!e->bind_driver)
+		json_object_set_new(r->params, "iommu_mode_effective", json_string(r->eff));
+	return IB_POINT_OK;
+}
+
+/* Before the timing: the device (bound, supported, its IOMMU mode set)
+ * and the buffer, each with what was obtained. */
+static enum ib_point_outcome point_prepare(struct point_run *r)
+{
+	const struct ib_engine *e = r->e;
+	const struct ib_point *pt = r->pt;
+	enum ib_point_outcome rc;
+	int erc;
+
 	/* a module device this run rebound (to vfio-pci, say) goes back to the
 	 * module before the module is asked about it */
 	if ((e->flags & IB_ENG_NEEDS_DEVICE) && pt->device[0]) {
-		erc = ib_iommu_mode_apply_bind(pt->device, "current", "iommubench", eff, sizeof(eff),
-					       why, sizeof(why));
-		if (erc) {
-			rc = row_of(erc);
-			goto out;
-		}
+		erc = ib_iommu_mode_apply_bind(pt->device, "current", "iommubench", r->eff,
+					       sizeof(r->eff), r->why, sizeof(r->why));
+		if (erc)
+			return row_of(erc);
 	}
-	if (e->supported && e->supported(pt, why, sizeof(why))) {
-		rc = IB_POINT_SKIPPED;
-		goto out;
-	}
+	if (e->supported && e->supported(pt, r->why, sizeof(r->why)))
+		return IB_POINT_SKIPPED;
 	if (e->flags & IB_ENG_NEEDS_DEVICE) {
-		erc = ib_iommu_mode_apply(pt->device, p->raw[IB_O_IOMMU_MODE], eff,
-					  sizeof(eff), why, sizeof(why));
-		if (erc) {
-			rc = row_of(erc);
-			goto out;
-		}
-		json_object_set_new(params, "iommu_mode_effective", json_string(eff));
+		erc = ib_iommu_mode_apply(pt->device, r->p->raw[IB_O_IOMMU_MODE], r->eff,
+					  sizeof(r->eff), r->why, sizeof(r->why));
+		if (erc)
+			return row_of(erc);
+		json_object_set_new(r->params, "iommu_mode_effective", json_string(r->eff));
 	}
-	if (e->pci_device) { /* a device a kernel driver (not the module) drives */
-		erc = e->pci_device(pt, ctx.device, sizeof(ctx.device), why, sizeof(why));
-		if (!erc)
-			erc = ib_iommu_mode_apply_bind(ctx.device,
-						       ib_engine_takes(e, IB_O_IOMMU_MODE) ?
-							       p->raw[IB_O_IOMMU_MODE] : "current",
-						       e->bind_driver, eff, sizeof(eff), why,
-						       sizeof(why));
-		if (!erc && e->settle)
-			erc = e->settle(pt, ctx.device, why, sizeof(why));
-		if (ctx.device[0])
-			json_object_set_new(params, "device", json_string(ctx.device));
-		if (erc) {
-			rc = row_of(erc);
-			goto out;
-		}
-		/* a device another driver took over (vfio-pci) is in that
-		 * driver's domain, not its group's default type */
-		if (!e->bind_driver)
-			json_object_set_new(params, "iommu_mode_effective", json_string(eff));
-	}
-	erc = buffer_get(&buf, pt, why, sizeof(why));
-	if (buf.page_size_obtained)
-		json_object_set_new(params, "page_size_obtained",
-				    json_integer((json_int_t)buf.page_size_obtained));
-	if (buf.mem_node_obtained >= 0 || erc == 0)
-		json_object_set_new(params, "mem_node_obtained",
-				    json_integer(buf.mem_node_obtained));
-	if (erc) {
-		rc = row_of(erc);
-		goto out;
-	}
+	if (e->pci_device && (rc = point_bind_pci(r)) != IB_POINT_OK)
+		return rc;
+	erc = buffer_get(&r->buf, pt, r->why, sizeof(r->why));
+	if (r->buf.page_size_obtained)
+		json_object_set_new(r->params, "page_size_obtained",
+				    json_integer((json_int_t)r->buf.page_size_obtained));
+	if (r->buf.mem_node_obtained >= 0 || erc == 0)
+		json_object_set_new(r->params, "mem_node_obtained",
+				    json_integer(r->buf.mem_node_obtained));
+	return erc ? row_of(erc) : IB_POINT_OK;
+}
 
-	/* the timing pass: only the sources that cost the timed path nothing
-	 * are live (counters=); the lab's marks bracket the pass whose
-	 * counts the QEMU trace gives (lab-merge reads lab_marks) */
+/*
+ * The timing pass: only the sources that cost the timed path nothing are
+ * live (counters=); the lab's marks bracket the pass whose counts the QEMU
+ * trace gives (lab-merge reads lab_marks).
+ */
+static enum ib_point_outcome point_timing_pass(struct point_run *r)
+{
+	struct ib_run_ctx *ctx = &r->ctx;
+	json_t *params = r->params;
+	int erc;
+
 	json_object_set_new(params, "counters_live", json_array());
-	ib_counters_names_json(ctr, split.timing, json_object_get(params, "counters_live"));
-	if (marks == MARKS_TIMING && mark(row, "BEGIN", "timing", pt->name, why, sizeof(why))) {
-		rc = IB_POINT_ERROR;
-		goto out;
-	}
+	ib_counters_names_json(r->ctr, r->split.timing, json_object_get(params, "counters_live"));
+	if (r->marks == MARKS_TIMING &&
+	    mark(r->row, "BEGIN", "timing", r->pt->name, r->why, sizeof(r->why)))
+		return IB_POINT_ERROR;
 	if (ib_point_timing_hook)
 		ib_point_timing_hook();
-	ib_counters_start_set(ctr, split.timing);
-	erc = ib_repctl_run(&rc_, one_rep, &ctx, &rep, why, sizeof(why));
-	ib_counters_stop_set(ctr, split.timing, &cset);
-	if (marks == MARKS_TIMING && mark(row, "END", "timing", pt->name, why, sizeof(why)) &&
-	    !erc)
+	ib_counters_start_set(r->ctr, r->split.timing);
+	erc = ib_repctl_run(&r->rc, one_rep, ctx, &r->rep, r->why, sizeof(r->why));
+	ib_counters_stop_set(r->ctr, r->split.timing, &r->cset);
+	if (r->marks == MARKS_TIMING &&
+	    mark(r->row, "END", "timing", r->pt->name, r->why, sizeof(r->why)) && !erc)
 		erc = IB_EXIT_FAILED;
 	/* I/O engines: the reads each pass issued, warm-up included, to put
 	 * the pass's counters per I/O (lab counters: the timing pass) */
-	if (ctx.ios)
-		json_object_set_new(params, "ios_timing_pass", json_integer((json_int_t)ctx.ios));
-	if (ctx.device[0]) { /* an engine that resolved its own device */
-		json_object_set_new(params, "device", json_string(ctx.device));
-		json_object_set_new(params, "dev_node", ctx.dev_node >= 0 ?
-					json_integer(ctx.dev_node) : json_null());
+	if (ctx->ios)
+		json_object_set_new(params, "ios_timing_pass", json_integer((json_int_t)ctx->ios));
+	if (ctx->device[0]) { /* an engine that resolved its own device */
+		json_object_set_new(params, "device", json_string(ctx->device));
+		json_object_set_new(params, "dev_node", ctx->dev_node >= 0 ?
+					json_integer(ctx->dev_node) : json_null());
 	}
-	if (ctx.simulated) /* a fake device: nothing in this row is measured */
-		json_object_set_new(params, "simulated", json_string(ctx.simulated));
+	if (ctx->simulated) /* a fake device: nothing in this row is measured */
+		json_object_set_new(params, "simulated", json_string(ctx->simulated));
+	return erc ? row_of(erc) : IB_POINT_OK;
+}
+
+/* The counting pass, when a source waits for it (or the lab's marks
+ * bracket it): the same repetitions again, timings dropped.  A failed
+ * counting pass leaves the timings standing, without counts. */
+static enum ib_point_outcome point_counting_pass(struct point_run *r)
+{
+	json_t *cp, *srcs;
+	char cwhy[512] = "";
+	uint64_t n = r->rc.warmup + r->rc.reps, ios0 = r->ctx.ios;
+	int erc;
+
+	if (!(r->split.counting || r->marks == MARKS_COUNTING) || ib_interrupted)
+		return IB_POINT_OK;
+	cp = json_object();
+	srcs = json_array();
+	ib_counters_names_json(r->ctr, r->split.counting, srcs);
+	json_object_set_new(cp, "sources", srcs);
+	json_object_set_new(cp, "repetitions", json_integer((json_int_t)n));
+	json_object_set_new(r->row, "counting_pass", cp);
+	if (r->marks == MARKS_COUNTING &&
+	    mark(r->row, "BEGIN", "counting", r->pt->name, r->why, sizeof(r->why)))
+		return IB_POINT_ERROR;
+	erc = counting_pass(&r->ctx, n, r->ctr, r->split.counting, &r->cset, cwhy, sizeof(cwhy));
+	if (r->ctx.ios > ios0)
+		json_object_set_new(cp, "ios", json_integer((json_int_t)(r->ctx.ios - ios0)));
+	if (r->marks == MARKS_COUNTING &&
+	    mark(r->row, "END", "counting", r->pt->name, r->why, sizeof(r->why)))
+		return IB_POINT_ERROR;
+	/* the timings stand; counts of a cut pass would not match them */
 	if (erc) {
-		rc = row_of(erc);
-		goto out;
+		json_object_set_new(cp, "error", json_string(cwhy));
+		r->cset.n = 0;
 	}
-	if ((split.counting || marks == MARKS_COUNTING) && !ib_interrupted) {
-		json_t *cp = json_object(), *srcs = json_array();
-		char cwhy[512] = "";
-		uint64_t n = rc_.warmup + rc_.reps;
+	return IB_POINT_OK;
+}
 
-		ib_counters_names_json(ctr, split.counting, srcs);
-		json_object_set_new(cp, "sources", srcs);
-		json_object_set_new(cp, "repetitions", json_integer((json_int_t)n));
-		json_object_set_new(row, "counting_pass", cp);
-		if (marks == MARKS_COUNTING &&
-		    mark(row, "BEGIN", "counting", pt->name, why, sizeof(why))) {
-			rc = IB_POINT_ERROR;
-			goto out;
-		}
-		{
-			uint64_t ios0 = ctx.ios;
+/* What the passes gave is a measurement as asked: enough repetitions,
+ * and only the metrics the engine declares. */
+static enum ib_point_outcome point_check(struct point_run *r)
+{
+	unsigned int undeclared;
 
-			erc = counting_pass(&ctx, n, ctr, split.counting, &cset, cwhy, sizeof(cwhy));
-			if (ctx.ios > ios0)
-				json_object_set_new(cp, "ios", json_integer((json_int_t)(ctx.ios - ios0)));
-		}
-		if (marks == MARKS_COUNTING &&
-		    mark(row, "END", "counting", pt->name, why, sizeof(why))) {
-			rc = IB_POINT_ERROR;
-			goto out;
-		}
-		/* the timings stand; counts of a cut pass would not match them */
-		if (erc) {
-			json_object_set_new(cp, "error", json_string(cwhy));
-			cset.n = 0;
-		}
-	}
 	/* A point the signal cut short of min_reps was not measured as asked:
 	 * an error row saying so, never "ok" with too few repetitions. */
-	if (ib_interrupted && rc_.reps < p->u[IB_O_MIN_REPS]) {
-		snprintf(why, sizeof(why),
+	if (ib_interrupted && r->rc.reps < r->p->u[IB_O_MIN_REPS]) {
+		snprintf(r->why, sizeof(r->why),
 			 "interrupted after %llu of min_reps %llu repetitions",
-			 (unsigned long long)rc_.reps,
-			 (unsigned long long)p->u[IB_O_MIN_REPS]);
-		json_object_set_new(row, "repetitions", json_integer((json_int_t)rc_.reps));
-		rc = IB_POINT_ERROR;
-		goto out;
+			 (unsigned long long)r->rc.reps,
+			 (unsigned long long)r->p->u[IB_O_MIN_REPS]);
+		json_object_set_new(r->row, "repetitions", json_integer((json_int_t)r->rc.reps));
+		return IB_POINT_ERROR;
 	}
-
 	/* A bug guard: an engine reports only the metrics its descriptor
 	 * declares (help, derive and the report go by the descriptor). */
-	undeclared = (ib_metrics_present(rc_.m, &rc_.bw) |
-		      (rc_.iops.n ? IB_MB_IOPS : 0)) & ~e->metrics;
+	undeclared = (ib_metrics_present(r->rc.m, &r->rc.bw) |
+		      (r->rc.iops.n ? IB_MB_IOPS : 0)) & ~r->e->metrics;
 	if (undeclared) {
 		char names[256];
 
 		ib_engine_metric_names(undeclared, names, sizeof(names));
-		snprintf(why, sizeof(why),
+		snprintf(r->why, sizeof(r->why),
 			 "engine %s produced %s, not among the metrics it declares",
-			 e->name, names);
-		json_object_set_new(row, "repetitions", json_integer((json_int_t)rc_.reps));
-		rc = IB_POINT_ERROR;
-		goto out;
+			 r->e->name, names);
+		json_object_set_new(r->row, "repetitions", json_integer((json_int_t)r->rc.reps));
+		return IB_POINT_ERROR;
 	}
+	return IB_POINT_OK;
+}
+
+/* The metrics (stats.c's summaries) and the console's brief line. */
+static void point_metrics(struct point_run *r)
+{
+	struct ib_repctl *c = &r->rc;
+	struct ib_summary s, bs;
+	char tmp[64];
+	size_t off;
+	json_t *mj;
+	int k;
 
 	for (k = 0; k < IB_M_MAX; k++) {
-		bool exact = ib_metric_exact(&rc_.m[k]);
-		json_t *mj;
+		bool exact = ib_metric_exact(&c->m[k]);
 
-		struct ib_summary bs;
-
-		if (ib_metric_summary(&rc_.m[k], &s))
+		if (ib_metric_summary(&c->m[k], &s))
 			continue;
 		/* fresh buffers: the CI is the between-buffer one */
-		if (!ib_repctl_between(&rc_, k, &bs)) {
+		if (!ib_repctl_between(c, k, &bs)) {
 			s.ci95_low = bs.ci95_low;
 			s.ci95_high = bs.ci95_high;
 		}
 		/* false: percentiles at histogram resolution (IB_SAMPLES_MAX) */
 		mj = ib_metric_json(&s, "ns");
 		json_object_set_new(mj, "exact", json_boolean(exact));
-		if (rc_.per_buffer && rc_.nrep_median[k]) {
+		if (c->per_buffer && c->nrep_median[k]) {
 			json_object_set_new(mj, "ci_over", json_string("buffers"));
 			json_object_set_new(mj, "buffers",
-					    json_integer((json_int_t)rc_.nrep_median[k]));
+					    json_integer((json_int_t)c->nrep_median[k]));
 		}
-		json_object_set_new(metrics, ib_metric_names[k], mj);
-		if (!brief[0] || k == IB_M_DMA_LATENCY) {
+		json_object_set_new(r->metrics, ib_metric_names[k], mj);
+		if (!r->brief[0] || k == IB_M_DMA_LATENCY) {
 			ib_stats_human(s.median, "ns", tmp, sizeof(tmp));
-			snprintf(brief, blen, "%s median %s (n=%llu, ci95 +-%.2f%%)",
+			snprintf(r->brief, r->blen, "%s median %s (n=%llu, ci95 +-%.2f%%)",
 				 ib_metric_names[k], tmp, (unsigned long long)s.n,
 				 s.median ? 50.0 * (s.ci95_high - s.ci95_low) / s.median : 0);
 		}
 	}
-	if (rc_.bw.n && !ib_metric_summary(&rc_.bw, &s)) {
-		size_t off = strlen(brief);
-		json_t *mj = ib_metric_json(&s, "bytes_per_s");
-
-		json_object_set_new(mj, "exact", json_boolean(ib_metric_exact(&rc_.bw)));
-		json_object_set_new(metrics, "bandwidth_bytes_per_s", mj);
+	if (c->bw.n && !ib_metric_summary(&c->bw, &s)) {
+		off = strlen(r->brief);
+		mj = ib_metric_json(&s, "bytes_per_s");
+		json_object_set_new(mj, "exact", json_boolean(ib_metric_exact(&c->bw)));
+		json_object_set_new(r->metrics, "bandwidth_bytes_per_s", mj);
 		ib_stats_human(s.median, "bytes_per_s", tmp, sizeof(tmp));
-		snprintf(brief + off, blen - off, "%sbandwidth %s", off ? ", " : "", tmp);
+		snprintf(r->brief + off, r->blen - off, "%sbandwidth %s", off ? ", " : "", tmp);
 	}
-	if (rc_.iops.n && !ib_metric_summary(&rc_.iops, &s)) {
-		size_t off = strlen(brief);
-		json_t *mj = ib_metric_json(&s, "ios_per_s");
-
-		json_object_set_new(mj, "exact", json_boolean(ib_metric_exact(&rc_.iops)));
-		json_object_set_new(metrics, "iops", mj);
-		snprintf(brief + off, blen - off, "%s%.0f iops", off ? ", " : "", s.median);
+	if (c->iops.n && !ib_metric_summary(&c->iops, &s)) {
+		off = strlen(r->brief);
+		mj = ib_metric_json(&s, "ios_per_s");
+		json_object_set_new(mj, "exact", json_boolean(ib_metric_exact(&c->iops)));
+		json_object_set_new(r->metrics, "iops", mj);
+		snprintf(r->brief + off, r->blen - off, "%s%.0f iops", off ? ", " : "", s.median);
 	}
-	if (rc_.have_facts) {
-		json_t *sizes = json_array();
+}
 
-		for (k = 12; k < 64; k++)
-			if (rc_.facts.iommu_pgsizes_used & (1ULL << k))
-				json_array_append_new(sizes, json_integer(1LL << k));
-		json_object_set_new(params, "iommu_page_sizes", sizes);
-		json_object_set_new(params, "dma_segments", json_integer(rc_.facts.dma_segments));
-		set_pieces(params, &rc_);
-		json_object_set_new(params, "iommu_mode_effective",
-				    json_string(ib_domain_type_mode(rc_.facts.domain_type)));
-		if (p->u[IB_O_OP] == IOMMUBENCH_OP_ISOLATION) {
-			json_t *c = json_object();
+/* What the module says the mapping was (IOPTE sizes, segments, pieces,
+ * the effective mode) and, for op=isolation, the verdict. */
+static void point_facts(struct point_run *r)
+{
+	const struct ib_rep *f = &r->rc.facts;
+	json_t *sizes, *c;
+	int k;
 
-			json_object_set_new(row, "verdict",
-					    json_string(rc_.facts.verdict == IOMMUBENCH_VERDICT_ISOLATED ?
-								"isolated" :
-							rc_.facts.verdict == IOMMUBENCH_VERDICT_NOT_ISOLATED ?
-								"not_isolated" :
-								"none"));
-			json_object_set_new(c, "value", json_integer(rc_.facts.io_page_faults));
-			json_object_set_new(c, "source", json_string("module:iommubench/fault"));
-			json_object_set_new(counters, "io_page_faults", c);
-			snprintf(brief, blen, "verdict %s, %u IOMMU faults",
-				 json_string_value(json_object_get(row, "verdict")),
-				 rc_.facts.io_page_faults);
-		}
-	}
-	for (k = 0; k < cset.n; k++) {
+	if (!r->rc.have_facts)
+		return;
+	sizes = json_array();
+	for (k = 12; k < 64; k++)
+		if (f->iommu_pgsizes_used & (1ULL << k))
+			json_array_append_new(sizes, json_integer(1LL << k));
+	json_object_set_new(r->params, "iommu_page_sizes", sizes);
+	json_object_set_new(r->params, "dma_segments", json_integer(f->dma_segments));
+	set_pieces(r->params, &r->rc);
+	json_object_set_new(r->params, "iommu_mode_effective",
+			    json_string(ib_domain_type_mode(f->domain_type)));
+	if (r->p->u[IB_O_OP] != IOMMUBENCH_OP_ISOLATION)
+		return;
+	c = json_object();
+	json_object_set_new(r->row, "verdict",
+			    json_string(f->verdict == IOMMUBENCH_VERDICT_ISOLATED ? "isolated" :
+					f->verdict == IOMMUBENCH_VERDICT_NOT_ISOLATED ?
+									"not_isolated" :
+									"none"));
+	json_object_set_new(c, "value", json_integer(f->io_page_faults));
+	json_object_set_new(c, "source", json_string("module:iommubench/fault"));
+	json_object_set_new(r->counters, "io_page_faults", c);
+	snprintf(r->brief, r->blen, "verdict %s, %u IOMMU faults",
+		 json_string_value(json_object_get(r->row, "verdict")), f->io_page_faults);
+}
+
+/* The row from what the passes gave: metrics, facts, counters. */
+static enum ib_point_outcome point_row(struct point_run *r)
+{
+	int k;
+
+	point_metrics(r);
+	point_facts(r);
+	for (k = 0; k < r->cset.n; k++) {
 		json_t *c = json_object();
 
-		json_object_set_new(c, "value", json_integer((json_int_t)cset.c[k].value));
-		json_object_set_new(c, "source", json_string(cset.c[k].source));
-		json_object_set_new(counters, cset.c[k].name, c);
+		json_object_set_new(c, "value", json_integer((json_int_t)r->cset.c[k].value));
+		json_object_set_new(c, "source", json_string(r->cset.c[k].source));
+		json_object_set_new(r->counters, r->cset.c[k].name, c);
 	}
-	json_object_set_new(row, "repetitions", json_integer((json_int_t)rc_.reps));
-	json_object_set_new(row, "converged", json_boolean(rc_.converged));
-	if (!json_object_size(metrics) && p->u[IB_O_OP] != IOMMUBENCH_OP_ISOLATION) {
-		snprintf(why, sizeof(why), "engine %s produced no samples", e->name);
-		rc = IB_POINT_ERROR;
+	json_object_set_new(r->row, "repetitions", json_integer((json_int_t)r->rc.reps));
+	json_object_set_new(r->row, "converged", json_boolean(r->rc.converged));
+	if (!json_object_size(r->metrics) && r->p->u[IB_O_OP] != IOMMUBENCH_OP_ISOLATION) {
+		snprintf(r->why, sizeof(r->why), "engine %s produced no samples", r->e->name);
+		return IB_POINT_ERROR;
 	}
-out:
+	return IB_POINT_OK;
+}
+
+/* One point, stage by stage; the row says how it ended. */
+enum ib_point_outcome ib_point_run(const struct ib_point *pt,
+				   const struct ib_topo *topo,
+				   struct ib_counters *ctr, json_t *row,
+				   char *brief, size_t blen)
+{
+	static enum ib_point_outcome (*const stages[])(struct point_run *) = {
+		point_start, point_prepare, point_timing_pass, point_counting_pass,
+		point_check, point_row,
+	};
+	struct point_run *r = calloc(1, sizeof(*r));
+	const struct ib_engine *e = ib_engine_find(pt->p.raw[IB_O_ENGINE]);
+	enum ib_counters_mode mode = (enum ib_counters_mode)pt->p.u[IB_O_COUNTERS];
+	enum ib_point_outcome rc = IB_POINT_OK;
+	size_t i;
+
+	if (!r) {
+		snprintf(brief, blen, "out of memory");
+		json_object_set_new(row, "name", json_string(pt->name));
+		row_status(row, "error", brief);
+		return IB_POINT_ERROR;
+	}
+	r->pt = pt;
+	r->p = &pt->p;
+	r->e = e;
+	r->ctr = ctr;
+	r->row = row;
+	r->params = json_object();
+	r->metrics = json_object();
+	r->counters = json_object();
+	r->brief = brief;
+	r->blen = blen;
+	r->ctx = (struct ib_run_ctx){ .engine = e, .pt = pt, .buf = &r->buf, .topo = topo,
+				      .dev_node = -1 };
+	r->opts = calloc(1, e->opts_size ? e->opts_size : 1);
+	r->split = ib_counters_plan(ctr, mode, e->flags & IB_ENG_TIMES_MAPS);
+	r->marks = marks_where(mode);
+	ib_repctl_init(&r->rc, r->p);
+	r->rc.per_buffer = r->p->raw[IB_O_LAYOUT][0] != '\0';
+
+	for (i = 0; i < sizeof(stages) / sizeof(stages[0]) && rc == IB_POINT_OK; i++)
+		rc = stages[i](r);
 	if (rc == IB_POINT_OK)
 		row_status(row, "ok", NULL);
 	else
-		row_status(row, rc == IB_POINT_ERROR ? "error" : "skipped", why);
+		row_status(row, rc == IB_POINT_ERROR ? "error" : "skipped", r->why);
 	if (rc != IB_POINT_OK)
-		snprintf(brief, blen, "%s", why);
-	ib_rep_free(&rep);
-	ib_repctl_free(&rc_);
-	free(opts);
-	ib_buffer_free(&buf);
+		snprintf(brief, blen, "%s", r->why);
+	ib_rep_free(&r->rep);
+	ib_repctl_free(&r->rc);
+	free(r->opts);
+	ib_buffer_free(&r->buf);
 	ib_hugepages_restore_all();
+	free(r);
 	return rc;
 }
