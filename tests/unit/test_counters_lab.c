@@ -375,6 +375,42 @@ static void test_bad_marks(void **state)
 	assert_int_equal(merge(), 1);
 }
 
+/*
+ * A row measured in two intervals gets the sum of both (R1 here also over
+ * R2's stretch of the log: 5 + 7 hits, 3 + 1 misses); R2, unmarked, gets
+ * no lab counts.  Bounds from the plan (4 rows: at most 16 intervals, mark
+ * lines up to the longest row name + 32, so 2048 bytes): 17 intervals and
+ * a padded file are refused (exit 1) before anything is merged.
+ */
+static void test_repeated_and_bounds(void **state)
+{
+	json_t *doc, *c;
+	char big[4096];
+	int i, o;
+
+	put("marks.tsv", "BEGIN\t" R1 "\t283\nEND\t" R1 "\t1835\n"
+			 "BEGIN\t" R1 "\t1921\nEND\t" R1 "\t3418\n");
+	doc = merged();
+	c = row_counters(doc, R1);
+	assert_int_equal(cval(c, "iotlb_hit"), 12);
+	assert_int_equal(cval(c, "iotlb_miss"), 4);
+	assert_int_equal(cval(c, "iotlb_lookup"), 16);
+	assert_int_equal(cval(row_counters(doc, R2), "iotlb_hit"), -1);
+	json_decref(doc);
+
+	for (i = 0, o = 0; i < 17; i++)
+		o += snprintf(big + o, sizeof(big) - (size_t)o, "BEGIN\t" R3 "\t%d\nEND\t" R3 "\t%d\n",
+			      i, i);
+	assert_true(o < 2048);
+	put("marks.tsv", big);
+	assert_int_equal(merge(), 1);
+
+	memset(big, '\n', 3000);
+	big[3000] = '\0';
+	put("marks.tsv", big);
+	assert_int_equal(merge(), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -384,6 +420,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bad_marks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_amd, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_virtio_faults, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_repeated_and_bounds, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
