@@ -772,16 +772,18 @@ void ib_findings_print(json_t *doc, FILE *f)
 {
 	json_t *row;
 	struct ib_run run;
-	char line[2048], err[256];
+	char line[2048], err[256], safe[2048];
 	size_t i;
 	int n = 0;
 
+	/* the lines carry text from results.json: no control characters on
+	 * the terminal (issue 20 item 5) */
 	fprintf(f, "findings:\n");
 	json_array_foreach(json_object_get(doc, "results"), i, row) {
 		if (!finding_name(row))
 			continue;
 		ib_finding_line(row, line, sizeof(line));
-		fprintf(f, "  - %s\n", line);
+		fprintf(f, "  - %s\n", ib_text_safe(safe, sizeof(safe), line));
 		n++;
 	}
 	if (!n)
@@ -789,7 +791,7 @@ void ib_findings_print(json_t *doc, FILE *f)
 			   "strict/lazy pair, NUMA placements or isolation verdicts\n");
 	if (!ib_run_view(&run, doc, err, sizeof(err))) {
 		if (ib_findings_timing_note(&run, line, sizeof(line)))
-			fprintf(f, "  note: %s\n", line);
+			fprintf(f, "  note: %s\n", ib_text_safe(safe, sizeof(safe), line));
 		ib_run_free(&run);
 	}
 }

@@ -345,7 +345,7 @@ static void usage(void)
 int ib_report_draw(const char *dir, json_t *doc, bool csv_written)
 {
 	struct report *R = calloc(1, sizeof(*R));
-	char err[1024], path[PATH_MAX + 32];
+	char err[1024], path[PATH_MAX + 32], e[1024];
 	const char *host;
 	int ret = IB_EXIT_USAGE;
 	size_t i, drawn = 0;
@@ -435,7 +435,7 @@ int ib_report_draw(const char *dir, json_t *doc, bool csv_written)
 			if (!R->figs[i].drawn && R->figs[i].why[0] &&
 			    strstr(R->figs[i].why, "failed"))
 				fprintf(stderr, "iommubench: report: %s: %s\n", R->figs[i].id,
-					R->figs[i].why);
+					ib_text_safe(e, sizeof(e), R->figs[i].why));
 		ret = IB_EXIT_FAILED;
 		goto out;
 	}
