@@ -53,6 +53,7 @@
 #include "ib_exit.h"
 #include "ib_findings.h"
 #include "ib_results.h"
+#include "ib_tmpfiles.h"
 #include "ib_stats.h"
 
 #define REACH_PREFIX "iotlb_reach/"
@@ -894,6 +895,7 @@ int cmd_derive(int argc, char **argv)
 		fprintf(stderr, "iommubench: derive: RUNDIR %s: not a directory\n", argv[1]);
 		return IB_EXIT_USAGE;
 	}
+	ib_tmp_signals(); /* a signal removes the results' temporaries */
 	snprintf(path, sizeof(path), "%s/results.json", argv[1]);
 	doc = ib_results_load(path, err, sizeof(err));
 	if (!doc) {
