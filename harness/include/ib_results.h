@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "ib_rowschema.h"
 #include "ib_stats.h"
 
 #define IB_SCHEMA "iommubench/1"
@@ -51,9 +52,6 @@ int ib_results_simulated(json_t *doc, const char **first);
 /* New document around a context object (reference stolen). */
 json_t *ib_results_new(json_t *context);
 
-/* Metric object {unit, n, median, ...} from a summary. */
-json_t *ib_metric_json(const struct ib_summary *s, const char *unit);
-
 /*
  * Writes dir/results.json and dir/results.csv with "complete": complete.
  * Both are rendered from doc in memory, written to temporary names (every
@@ -64,13 +62,6 @@ json_t *ib_metric_json(const struct ib_summary *s, const char *unit);
 int ib_results_write_at(const char *dir, json_t *doc, bool complete,
 			char *failed, size_t flen);
 int ib_results_write(const char *dir, json_t *doc, bool complete);
-
-/*
- * A JSON number as results.csv writes it, so every reader that prints one
- * (the report's data files) prints the same text: "%lld" for integers,
- * "%.10g" for reals.  false (buf "") for anything else (null, a string).
- */
-bool ib_results_num_text(json_t *v, char *buf, size_t len);
 
 /* The CSV as a malloc'd string (len may be NULL); NULL with errno (ENOMEM). */
 char *ib_results_csv_string(json_t *doc, size_t *len);
@@ -121,75 +112,5 @@ int ib_results_link_latest(const char *suite_dir, const char *run_id);
 
 /* mkdir -p; -1 with errno (ENAMETOOLONG beyond PATH_MAX). */
 int ib_mkdir_p(const char *path);
-
-/*
- * The typed run model: one struct per row of a loaded results.json, its
- * parameters parsed once (one parser per parameter: page sizes through
- * ib_page_size_bytes), so that readers key series by parameters and never
- * by cutting row names.  A view: strings and objects point into the
- * document, which must outlive it; rebuild it after rows are added or
- * removed (appending keeps the pointers of existing rows valid).
- */
-enum ib_row_status { IB_ROW_OK, IB_ROW_SKIPPED, IB_ROW_ERROR };
-
-#define IB_NODE_TEXT 24
-
-struct ib_row_params {
-	const char *page_size;	     /* requested token (4k, 2m, 1g, thp); NULL if none */
-	uint64_t page_size_bytes;    /* of the token; 0 if none */
-	uint64_t page_size_obtained; /* bytes; 0 if not recorded */
-	double window, xfer_size;    /* bytes; 0 if none */
-	double knee_window;	     /* derived rows; 0 if none */
-	double warmup;
-	long long threads, granule, iterations; /* -1 if none */
-	const char *pattern, *op, *iommu_mode, *iommu_mode_effective, *direction, *device;
-	char cpu_node[IB_NODE_TEXT], mem_node[IB_NODE_TEXT], dev_node[IB_NODE_TEXT]; /* id or word */
-	/* window, xfer_size, threads, granule as results.csv writes them
-	 * (ib_results_num_text; a string as it is, cut to IB_NODE_TEXT - 1;
-	 * "" if absent): what labels and series keys print */
-	char window_text[IB_NODE_TEXT], xfer_size_text[IB_NODE_TEXT];
-	char threads_text[IB_NODE_TEXT], granule_text[IB_NODE_TEXT];
-};
-
-struct ib_row {
-	json_t *json; /* the row object in the document */
-	const char *name, *bench, *engine, *reason;
-	const char *run_type; /* NULL when absent (measured) */
-	bool derived;	      /* run_type "derived" */
-	enum ib_row_status status;
-	struct ib_row_params p;
-	double repetitions; /* 0 if not recorded */
-	json_t *metrics, *counters; /* objects (possibly NULL): see ib_row_metric/counter */
-};
-
-struct ib_run {
-	json_t *doc, *ctx;
-	const char *run_id, *platform, *host, *suite;
-	struct ib_row *rows;
-	size_t nrows;
-};
-
-/* The typed view of doc (results.json, checked).  0, or -1 with a message. */
-int ib_run_view(struct ib_run *run, json_t *doc, char *err, size_t errlen);
-void ib_run_free(struct ib_run *run);
-
-/* A metric's summary (median etc. NaN when absent or not a number) and unit;
- * false when the row has no such metric. */
-bool ib_row_metric(const struct ib_row *r, const char *metric, struct ib_summary *s,
-		   const char **unit);
-/* A counter's value and source; false when the row has none. */
-bool ib_row_counter(const struct ib_row *r, const char *counter, double *value,
-		    const char **source);
-
-/*
- * The series a row belongs to, as a key over its typed requested
- * parameters (bench (the suite job), engine, op, page_size, pattern, xfer_size, threads,
- * granule, iterations, iommu_mode, direction, nodes, device, window) less
- * those named in skip (NULL-terminated, e.g. { "window", NULL }).  Rows
- * whose keys are equal are the same series.  Returns the length written
- * (truncated like snprintf).
- */
-size_t ib_row_series_key(const struct ib_row *r, const char *const *skip, char *buf,
-			 size_t len);
 
 #endif

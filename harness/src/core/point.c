@@ -17,7 +17,7 @@
 #include "ib_module.h"
 #include "ib_point.h"
 #include "ib_ranks.h"
-#include "ib_results.h"
+#include "ib_rowschema.h"
 #include "ib_repctl.h"
 #include "ib_run.h"
 #include "ib_stats.h"

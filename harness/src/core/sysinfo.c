@@ -26,7 +26,6 @@
 
 #include "ib_fileio.h"
 #include "ib_module.h"
-#include "ib_results.h"
 #include "ib_sysinfo.h"
 
 /* ---- running tools without a shell ---- */

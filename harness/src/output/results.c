@@ -35,36 +35,6 @@ json_t *ib_results_new(json_t *context)
 	return doc;
 }
 
-static json_t *num(double v)
-{
-	if (isnan(v) || isinf(v))
-		return json_null();
-	if (v == floor(v) && fabs(v) < 9e15)
-		return json_integer((json_int_t)v);
-	return json_real(v);
-}
-
-json_t *ib_metric_json(const struct ib_summary *s, const char *unit)
-{
-	json_t *m = json_object();
-
-	json_object_set_new(m, "unit", json_string(unit));
-	json_object_set_new(m, "n", json_integer((json_int_t)s->n));
-	json_object_set_new(m, "median", num(s->median));
-	json_object_set_new(m, "mean", num(s->mean));
-	json_object_set_new(m, "min", num(s->min));
-	json_object_set_new(m, "max", num(s->max));
-	json_object_set_new(m, "p90", num(s->p90));
-	json_object_set_new(m, "p99", num(s->p99));
-	json_object_set_new(m, "p999", num(s->p999));
-	json_object_set_new(m, "stddev", num(s->stddev));
-	json_object_set_new(m, "cov", num(s->cov));
-	json_object_set_new(m, "ci95_low", num(s->ci95_low));
-	json_object_set_new(m, "ci95_high", num(s->ci95_high));
-	json_object_set_new(m, "outliers", json_integer((json_int_t)s->outliers));
-	return m;
-}
-
 int ib_mkdir_p(const char *path)
 {
 	char tmp[PATH_MAX], *p;
@@ -86,18 +56,21 @@ int ib_mkdir_p(const char *path)
 
 /* ---- CSV ---- */
 
-static const char *const csv_cols[] = {
-	"run_id", "platform", "host", "suite", "name", "bench", "engine",
-	"run_type", "status", "reason", "page_size", "page_size_obtained",
-	"window", "xfer_size", "pattern", "threads", "granule", "iommu_mode",
-	"iommu_mode_effective", "cpu_node", "mem_node", "dev_node",
-	"mem_node_obtained", "numa_distance", "device", "direction",
-	"dma_segments", "iommu_page_sizes", "verdict", "knee_window", "metric",
-	"unit", "n", "median", "mean", "min", "max", "p90", "p99", "p999",
-	"stddev", "cov", "ci95_low", "ci95_high", "source",
-	/* appended later (docs/results-csv.md): params of the row */
-	"phys_pieces", "layout", "counters_live", NULL
-};
+/* results.csv's columns (docs/results-csv.md) are the row schema's:
+ * ib_row_fields' CSV_PRE fields, the metric block, its CSV_POST fields. */
+static void csv_header(FILE *f)
+{
+	int c, n = 0;
+
+	for (c = 0; c < IB_F_MAX; c++)
+		if (ib_row_fields[c].flags & IB_FF_CSV_PRE)
+			fprintf(f, "%s%s", n++ ? "," : "", ib_row_fields[c].name);
+	for (c = 0; ib_csv_metric_cols[c]; c++)
+		fprintf(f, ",%s", ib_csv_metric_cols[c]);
+	for (c = 0; c < IB_F_MAX; c++)
+		if (ib_row_fields[c].flags & IB_FF_CSV_POST)
+			fprintf(f, ",%s", ib_row_fields[c].name);
+}
 
 json_t *ib_results_find_row(json_t *rows, const char *name)
 {
@@ -224,20 +197,6 @@ void ib_csv_put(FILE *f, const char *s)
 		fputc('"', f);
 }
 
-bool ib_results_num_text(json_t *v, char *buf, size_t len)
-{
-	if (json_is_integer(v))
-		snprintf(buf, len, "%lld", (long long)json_integer_value(v));
-	else if (json_is_real(v) && isfinite(json_real_value(v)))
-		snprintf(buf, len, "%.10g", json_real_value(v));
-	else {
-		if (len)
-			buf[0] = '\0';
-		return false;
-	}
-	return true;
-}
-
 static void csv_json(FILE *f, json_t *v)
 {
 	char buf[64];
@@ -260,33 +219,33 @@ static void csv_json(FILE *f, json_t *v)
 	}
 }
 
+/* The JSON value of a CSV field of row (in ctx, the row or its params). */
+static json_t *csv_field(const struct ib_row_field *f, json_t *ctx, json_t *row)
+{
+	return json_object_get(f->where == IB_FW_CONTEXT ? ctx :
+			       f->where == IB_FW_ROW	 ? row :
+							   json_object_get(row, "params"),
+			       f->name);
+}
+
 /* Writes the columns before "metric" for one row. */
 static void csv_prefix(FILE *f, json_t *ctx, json_t *row)
 {
-	json_t *params = json_object_get(row, "params");
-	int i;
+	int i, n = 0;
 
-	for (i = 0; csv_cols[i] && strcmp(csv_cols[i], "metric"); i++) {
-		const char *c = csv_cols[i];
-		json_t *v = NULL;
+	for (i = 0; i < IB_F_MAX; i++) {
+		const struct ib_row_field *c = &ib_row_fields[i];
+		json_t *v;
 
-		if (i)
+		if (!(c->flags & IB_FF_CSV_PRE))
+			continue;
+		if (n++)
 			fputc(',', f);
-		if (!strcmp(c, "run_id") || !strcmp(c, "platform") ||
-		    !strcmp(c, "host") || !strcmp(c, "suite"))
-			v = json_object_get(ctx, c);
-		else if (!strcmp(c, "name") || !strcmp(c, "bench") ||
-			 !strcmp(c, "engine") || !strcmp(c, "status") ||
-			 !strcmp(c, "reason") || !strcmp(c, "verdict"))
-			v = json_object_get(row, c);
-		else if (!strcmp(c, "run_type")) {
-			v = json_object_get(row, c);
-			if (!v) {
-				fputs("measured", f);
-				continue;
-			}
-		} else
-			v = json_object_get(params, c);
+		v = csv_field(c, ctx, row);
+		if (i == IB_F_RUN_TYPE && !v) {
+			fputs("measured", f); /* a row without one was measured */
+			continue;
+		}
 		csv_json(f, v);
 	}
 }
@@ -294,14 +253,13 @@ static void csv_prefix(FILE *f, json_t *ctx, json_t *row)
 /* Writes the columns after "source" for one row: ",v,v,v\n". */
 static void csv_suffix(FILE *f, json_t *row)
 {
-	json_t *params = json_object_get(row, "params");
 	int i;
 
-	for (i = 0; csv_cols[i] && strcmp(csv_cols[i], "source"); i++)
-		;
-	while (csv_cols[i] && csv_cols[++i]) {
+	for (i = 0; i < IB_F_MAX; i++) {
+		if (!(ib_row_fields[i].flags & IB_FF_CSV_POST))
+			continue;
 		fputc(',', f);
-		csv_json(f, json_object_get(params, csv_cols[i]));
+		csv_json(f, csv_field(&ib_row_fields[i], NULL, row));
 	}
 	fputc('\n', f);
 }
@@ -342,10 +300,8 @@ static int csv_render(FILE *f, json_t *doc)
 	json_t *ctx = json_object_get(doc, "context");
 	json_t *rows = json_object_get(doc, "results"), *row;
 	size_t i;
-	int c;
 
-	for (c = 0; csv_cols[c]; c++)
-		fprintf(f, "%s%s", c ? "," : "", csv_cols[c]);
+	csv_header(f);
 	fputc('\n', f);
 	json_array_foreach(rows, i, row) {
 		json_t *metrics = json_object_get(row, "metrics");
@@ -793,241 +749,4 @@ int ib_results_link_latest(const char *suite_dir, const char *run_id)
 	}
 	ib_tmp_del(slot);
 	return 0;
-}
-
-/* ---- the typed run model ---- */
-
-static const char *jstr(json_t *o, const char *k)
-{
-	return json_string_value(json_object_get(o, k));
-}
-
-static double jnum(json_t *o, const char *k, double dflt)
-{
-	json_t *v = json_object_get(o, k);
-
-	return json_is_number(v) ? json_number_value(v) : dflt;
-}
-
-static long long jint(json_t *o, const char *k)
-{
-	json_t *v = json_object_get(o, k);
-
-	return json_is_integer(v) ? (long long)json_integer_value(v) :
-	       json_is_real(v)	  ? (long long)json_real_value(v) :
-				    -1;
-}
-
-static void node_text(json_t *params, const char *k, char *buf)
-{
-	json_t *v = json_object_get(params, k);
-
-	if (json_is_integer(v))
-		snprintf(buf, IB_NODE_TEXT, "%lld", (long long)json_integer_value(v));
-	else if (json_is_string(v))
-		snprintf(buf, IB_NODE_TEXT, "%s", json_string_value(v));
-	else
-		buf[0] = '\0';
-}
-
-/* A numeric parameter's CSV text (a string as it is). */
-static void param_num_text(json_t *params, const char *k, char *buf)
-{
-	json_t *v = json_object_get(params, k);
-
-	if (ib_results_num_text(v, buf, IB_NODE_TEXT))
-		return;
-	if (json_is_string(v))
-		snprintf(buf, IB_NODE_TEXT, "%s", json_string_value(v));
-	else
-		buf[0] = '\0';
-}
-
-static void row_view(struct ib_row *r, json_t *row)
-{
-	json_t *params = json_object_get(row, "params");
-	const char *st = jstr(row, "status"), *rt = jstr(row, "run_type");
-	struct ib_row_params *p = &r->p;
-	double obt;
-
-	memset(r, 0, sizeof(*r));
-	r->json = row;
-	r->name = jstr(row, "name");
-	r->bench = jstr(row, "bench");
-	r->engine = jstr(row, "engine");
-	r->reason = jstr(row, "reason");
-	r->run_type = rt;
-	r->derived = rt && !strcmp(rt, "derived");
-	r->status = !st || !strcmp(st, "ok") ? IB_ROW_OK :
-		    !strcmp(st, "skipped")    ? IB_ROW_SKIPPED :
-						IB_ROW_ERROR;
-	r->repetitions = jnum(row, "repetitions", 0);
-	r->metrics = json_object_get(row, "metrics");
-	r->counters = json_object_get(row, "counters");
-
-	p->page_size = jstr(params, "page_size");
-	p->page_size_bytes = p->page_size ? ib_page_size_bytes(p->page_size) : 0;
-	obt = jnum(params, "page_size_obtained", 0);
-	p->page_size_obtained = obt > 0 ? (uint64_t)obt : 0;
-	p->window = jnum(params, "window", 0);
-	p->xfer_size = jnum(params, "xfer_size", 0);
-	p->knee_window = jnum(params, "knee_window", 0);
-	p->warmup = jnum(params, "warmup", 0);
-	p->threads = jint(params, "threads");
-	p->granule = jint(params, "granule");
-	p->iterations = jint(params, "iterations");
-	p->pattern = jstr(params, "pattern");
-	p->op = jstr(params, "op");
-	p->iommu_mode = jstr(params, "iommu_mode");
-	p->iommu_mode_effective = jstr(params, "iommu_mode_effective");
-	p->direction = jstr(params, "direction");
-	p->device = jstr(params, "device");
-	node_text(params, "cpu_node", p->cpu_node);
-	node_text(params, "mem_node", p->mem_node);
-	node_text(params, "dev_node", p->dev_node);
-	param_num_text(params, "window", p->window_text);
-	param_num_text(params, "xfer_size", p->xfer_size_text);
-	param_num_text(params, "threads", p->threads_text);
-	param_num_text(params, "granule", p->granule_text);
-}
-
-int ib_run_view(struct ib_run *run, json_t *doc, char *err, size_t errlen)
-{
-	json_t *rows = json_object_get(doc, "results"), *row;
-	size_t i;
-
-	memset(run, 0, sizeof(*run));
-	if (!json_is_array(rows)) {
-		snprintf(err, errlen, "results: expected an array");
-		return -1;
-	}
-	run->doc = doc;
-	run->ctx = json_object_get(doc, "context");
-	run->run_id = jstr(run->ctx, "run_id");
-	run->platform = jstr(run->ctx, "platform");
-	run->host = jstr(run->ctx, "host");
-	run->suite = jstr(run->ctx, "suite");
-	run->rows = calloc(json_array_size(rows) + 1, sizeof(*run->rows));
-	if (!run->rows) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	json_array_foreach(rows, i, row)
-		row_view(&run->rows[run->nrows++], row);
-	return 0;
-}
-
-void ib_run_free(struct ib_run *run)
-{
-	free(run->rows);
-	run->rows = NULL;
-	run->nrows = 0;
-}
-
-bool ib_row_metric(const struct ib_row *r, const char *metric, struct ib_summary *s,
-		   const char **unit)
-{
-	json_t *m = json_object_get(r->metrics, metric);
-
-	if (!json_is_object(m))
-		return false;
-	s->n = (uint64_t)jnum(m, "n", 0);
-	s->median = jnum(m, "median", NAN);
-	s->mean = jnum(m, "mean", NAN);
-	s->min = jnum(m, "min", NAN);
-	s->max = jnum(m, "max", NAN);
-	s->p90 = jnum(m, "p90", NAN);
-	s->p99 = jnum(m, "p99", NAN);
-	s->p999 = jnum(m, "p999", NAN);
-	s->stddev = jnum(m, "stddev", NAN);
-	s->cov = jnum(m, "cov", NAN);
-	s->ci95_low = jnum(m, "ci95_low", NAN);
-	s->ci95_high = jnum(m, "ci95_high", NAN);
-	s->outliers = (uint64_t)jnum(m, "outliers", 0);
-	if (unit)
-		*unit = jstr(m, "unit");
-	return true;
-}
-
-bool ib_row_counter(const struct ib_row *r, const char *counter, double *value,
-		    const char **source)
-{
-	json_t *c = json_object_get(r->counters, counter);
-
-	if (!json_is_object(c) || !json_is_number(json_object_get(c, "value")))
-		return false;
-	*value = jnum(c, "value", 0);
-	if (source)
-		*source = jstr(c, "source");
-	return true;
-}
-
-static bool skipped(const char *k, const char *const *skip)
-{
-	for (; skip && *skip; skip++)
-		if (!strcmp(*skip, k))
-			return true;
-	return false;
-}
-
-/* snprintf at buf + *o that keeps counting past len (snprintf's rule). */
-static void __attribute__((format(printf, 4, 5)))
-key_add(char *buf, size_t len, size_t *o, const char *f, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, f);
-	n = vsnprintf(*o < len ? buf + *o : NULL, *o < len ? len - *o : 0, f, ap);
-	va_end(ap);
-	if (n > 0)
-		*o += (size_t)n;
-}
-
-size_t ib_row_series_key(const struct ib_row *r, const char *const *skip, char *buf,
-			 size_t len)
-{
-	const struct ib_row_params *p = &r->p;
-	size_t o = 0;
-
-	if (len)
-		buf[0] = '\0';
-	/* fields end in \x1f, which no token has */
-#define KS(k, v)                                                            \
-	if (!skipped(k, skip))                                              \
-		key_add(buf, len, &o, "%s\x1f", (v) ? (v) : "")
-#define KN(k, fmtv, v)                                                      \
-	if (!skipped(k, skip))                                              \
-		key_add(buf, len, &o, fmtv "\x1f", v)
-	KS("bench", r->bench);
-	KS("engine", r->engine);
-	KS("op", p->op);
-	KS("page_size", p->page_size);
-	KS("pattern", p->pattern);
-	KN("xfer_size", "%.17g", p->xfer_size);
-	KN("threads", "%lld", p->threads);
-	KN("granule", "%lld", p->granule);
-	KN("iterations", "%lld", p->iterations);
-	KS("iommu_mode", p->iommu_mode);
-	KS("direction", p->direction);
-	KS("cpu_node", p->cpu_node);
-	KS("mem_node", p->mem_node);
-	KS("dev_node", p->dev_node);
-	KS("device", p->device);
-	KN("window", "%.17g", p->window);
-#undef KS
-#undef KN
-	/* multi-rank runs only (one-process keys unchanged): each rank's and
-	 * each concurrency's rows are their own series */
-	{
-		json_t *params = json_object_get(r->json, "params");
-		const char *c = json_string_value(json_object_get(params, "concurrency"));
-		json_t *rank = json_object_get(params, "rank");
-
-		if (c && !skipped("concurrency", skip))
-			key_add(buf, len, &o, "concurrency=%s\x1f", c);
-		if (json_is_integer(rank) && !skipped("rank", skip))
-			key_add(buf, len, &o, "rank=%lld\x1f", (long long)json_integer_value(rank));
-	}
-	return o;
 }
