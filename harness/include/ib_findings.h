@@ -27,7 +27,7 @@ struct ib_flat {
 	size_t rows;	      /* ok measured rows with the metric (no chase) */
 	double spread;	      /* (max - min) / max of their medians */
 	bool flat;	      /* rows >= 2 and spread <= IB_FLAT_SPREAD */
-	bool by_construction; /* flat (or one row), qemu-lab, every row edu */
+	bool by_construction; /* flat (or one row), qemu-lab, every row of an engine with IB_ENG_LAB_FIXED_TIMER (edu) */
 };
 
 /*

@@ -128,6 +128,10 @@ int ib_row_dim_find(const char *dim)
 {
 	int i;
 
+	/* the report passes the table's own names: pointers first */
+	for (i = 0; i < IB_F_MAX; i++)
+		if (ib_row_fields[i].dim == dim)
+			return i;
 	for (i = 0; i < IB_F_MAX; i++)
 		if (ib_row_fields[i].dim && !strcmp(ib_row_fields[i].dim, dim))
 			return i;

@@ -41,7 +41,7 @@ static const char *edu_supported(const struct ib_point *pt, char *buf, size_t le
 const struct ib_engine ib_engine_edu = {
 	.name = "edu",
 	.help = "QEMU edu device DMA through the module (lab): dma_latency_ns, bandwidth; op=isolation gives the verdict",
-	.flags = IB_ENG_DMA | IB_ENG_ISOLATION | IB_ENG_NEEDS_MODULE |
+	.flags = IB_ENG_DMA | IB_ENG_LAB_FIXED_TIMER | IB_ENG_ISOLATION | IB_ENG_NEEDS_MODULE |
 		 IB_ENG_NEEDS_DEVICE,
 	.metrics = IB_MB(IB_M_DMA_LATENCY) | IB_MB(IB_M_PIN) | IB_MB_BANDWIDTH,
 	.module_engine = IOMMUBENCH_ENGINE_EDU,

@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ib_engine.h"
 #include "ib_findings.h"
 #include "ib_results.h"
 #include "ib_stats.h"
@@ -59,7 +60,8 @@ static bool timing_row(const struct ib_row *r, const char *metric)
 void ib_timing_flatness(const struct ib_run *run, const char *metric, struct ib_flat *f)
 {
 	double lo = INFINITY, hi = 0;
-	bool all_edu = true;
+	bool all_fixed = true;
+	const struct ib_engine *e;
 	struct ib_summary s;
 	size_t i;
 
@@ -72,14 +74,15 @@ void ib_timing_flatness(const struct ib_run *run, const char *metric, struct ib_
 		ib_row_metric(r, metric, &s, NULL);
 		lo = fmin(lo, s.median);
 		hi = fmax(hi, s.median);
-		all_edu &= r->engine && !strcmp(r->engine, "edu");
+		e = r->engine ? ib_engine_find(r->engine) : NULL;
+		all_fixed &= e && (e->flags & IB_ENG_LAB_FIXED_TIMER);
 		f->rows++;
 	}
 	if (!f->rows)
 		return;
 	f->spread = (hi - lo) / hi;
 	f->flat = f->rows >= 2 && f->spread <= IB_FLAT_SPREAD;
-	f->by_construction = (f->flat || f->rows == 1) && all_edu && run->platform &&
+	f->by_construction = (f->flat || f->rows == 1) && all_fixed && run->platform &&
 			     !strcmp(run->platform, "qemu-lab");
 }
 
@@ -205,7 +208,8 @@ static void reach_findings(struct out *o)
 	for (i = 0; i < o->run->nrows; i++) {
 		const struct ib_row *r = &o->run->rows[i];
 		json_t *params = json_object_get(r->json, "params"), *m, *src, *p;
-		const char *rest, *eng, *source, *series;
+		const struct ib_engine *e;
+		const char *rest, *source, *series;
 		char name[256], text[512], a[32], b[32], c[32], k[32], what[96];
 		struct ib_summary s;
 		double knee;
@@ -215,10 +219,11 @@ static void reach_findings(struct out *o)
 		    !ib_row_metric(r, "iotlb_entries", &s, NULL))
 			continue;
 		rest = r->name + strlen(REACH_PREFIX);
-		eng = strstr(rest, "/engine:");
-		if (eng)
+		/* derive names a non-DMA engine's reach (its chase rows' TLB) */
+		e = r->engine ? ib_engine_find(r->engine) : NULL;
+		if (e && !(e->flags & IB_ENG_DMA))
 			snprintf(what, sizeof(what), "TLB reach (%s, engine %s)",
-				 r->p.page_size ? r->p.page_size : "?", eng + 8);
+				 r->p.page_size ? r->p.page_size : "?", e->name);
 		else
 			snprintf(what, sizeof(what), "IOTLB reach (%s)",
 				 r->p.page_size ? r->p.page_size : "?");
@@ -405,9 +410,7 @@ static void misses_findings(struct out *o)
 
 static const char *eff_mode(const struct ib_row *r)
 {
-	return r->p.iommu_mode_effective ? r->p.iommu_mode_effective :
-	       r->p.iommu_mode		 ? r->p.iommu_mode :
-					   "";
+	return ib_row_mode(r, "");
 }
 
 /* The median and CI of a metric, false unless all are finite and > 0. */

@@ -35,9 +35,7 @@
 
 static const char *row_mode(const struct ib_row *r)
 {
-	const char *e = r->p.iommu_mode_effective, *m = r->p.iommu_mode;
-
-	return e && *e ? e : m && *m ? m : "-";
+	return ib_row_mode(r, "-");
 }
 
 /* A positive number (log axes), or '-'. */

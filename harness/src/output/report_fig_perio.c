@@ -78,16 +78,14 @@ static int perio_data(struct report *R, const struct fig_def *d, struct fig *g, 
 	rp_label_dims(run, idx, n, skip, &L);
 	for (i = 0; i < n; i++) {
 		const struct ib_row *w = &run->rows[idx[i]];
-		const char *m = w->p.iommu_mode_effective && *w->p.iommu_mode_effective ?
-					w->p.iommu_mode_effective : w->p.iommu_mode ? w->p.iommu_mode : "-";
-		json_t *qd = json_object_get(json_object_get(w->json, "params"), "iodepth");
+		const char *m = ib_row_mode(w, "-");
 		char rest[200], depth[32] = "";
 
 		p[i].r = idx[i];
 		p[i].rank = rp_mode_rank(m);
 		/* iodepth is not one of the labeler's dimensions */
-		if (json_is_integer(qd))
-			fmt(depth, sizeof(depth), " qd%lld", (long long)json_integer_value(qd));
+		if (w->p.iodepth >= 0)
+			fmt(depth, sizeof(depth), " qd%lld", w->p.iodepth);
 		rp_label_of(w, &L, rest, sizeof(rest));
 		fmt(p[i].label, sizeof(p[i].label), "%s%s%s%s", m, strcmp(rest, "all") ? " " : "",
 		    strcmp(rest, "all") ? rest : "", depth);

@@ -19,7 +19,7 @@
 
 /* Parameters that tell series apart (report_series.c dims[]). */
 #define NDIMS 16
-extern const char *const rp_dims[NDIMS];
+extern const char *rp_dims[NDIMS];
 extern const char *const rp_skip_window[]; /* { "window", NULL } */
 
 /* snprintf that may truncate (messages, labels): says so to the compiler. */

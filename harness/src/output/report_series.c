@@ -43,19 +43,23 @@
  */
 
 /*
- * Parameters that tell series apart, in label order.  "job" is the row's
- * bench field (run.c writes the suite job there), never cut from its name;
- * the values come from the typed rows (struct ib_row), numbers in
- * results.csv's text (ib_results_num_text), so labels and data files read
- * as they did when the report went through the CSV.
+ * Parameters that tell series apart, in label order: the row schema's
+ * dimensions (ib_row_dim_fields; "job" is the row's bench field, the suite
+ * job, never cut from its name).  Values come from the typed rows, numbers
+ * in results.csv's text (ib_results_num_text), so labels and data files
+ * read as they did when the report went through the CSV.
  */
-const char *const rp_dims[NDIMS] = {
-	"page_size", "job",	 "engine",   "pattern",	 "xfer_size",	"threads",
-	"granule",   "iommu_mode", "iommu_mode_effective", "direction", "cpu_node",
-	"mem_node",  "dev_node", "device",   "window", "concurrency",
-};
+const char *rp_dims[NDIMS];
 
-_Static_assert(ARRAY_SIZE(rp_dims) == NDIMS, "dims and NDIMS agree");
+_Static_assert(IB_ROW_NDIMS == NDIMS, "dims and NDIMS agree");
+
+static void __attribute__((constructor)) rp_dims_init(void)
+{
+	size_t i;
+
+	for (i = 0; i < NDIMS; i++)
+		rp_dims[i] = ib_row_fields[ib_row_dim_fields[i]].dim;
+}
 
 bool rp_in_list(const char *s, const char *const *list)
 {
@@ -65,45 +69,10 @@ bool rp_in_list(const char *s, const char *const *list)
 	return false;
 }
 
-#define S(x) ((x) ? (x) : "")
-
 /* A dim's value for row r: text in the row (struct ib_row), never built here. */
 const char *rp_dim_val(const struct ib_row *r, const char *dim)
 {
-	const struct ib_row_params *p = &r->p;
-
-	switch (dim[0]) {
-	case 'p':
-		return dim[1] == 'a' && dim[2] == 'g' ? S(p->page_size) : S(p->pattern);
-	case 'j':
-		return S(r->bench);
-	case 'e':
-		return S(r->engine);
-	case 'i':
-		return strcmp(dim, "iommu_mode") ? S(p->iommu_mode_effective) : S(p->iommu_mode);
-	case 'd':
-		return !strcmp(dim, "direction") ? S(p->direction) :
-		       !strcmp(dim, "device")	 ? S(p->device) :
-		       !strcmp(dim, "dev_node")	 ? p->dev_node :
-						   "";
-	case 'c':
-		/* concurrency: multi-rank runs only (contention suite) */
-		return !strcmp(dim, "cpu_node") ? p->cpu_node :
-		       S(json_string_value(json_object_get(json_object_get(r->json, "params"),
-							   "concurrency")));
-	case 'm':
-		return !strcmp(dim, "mem_node") ? p->mem_node : "";
-	case 'x':
-		return p->xfer_size_text;
-	case 't':
-		return p->threads_text;
-	case 'g':
-		return p->granule_text;
-	case 'w':
-		return p->window_text;
-	default:
-		return "";
-	}
+	return ib_row_dim_text(r, ib_row_dim_find(dim));
 }
 
 /* A growing string, for map keys. */
