@@ -13,21 +13,12 @@ mkdir -p "$logdir"
 # tally, run_log, run_tap, pool_run
 . tests/lib/runner.sh
 
+# cmocka's TAP (CMOCKA_MESSAGE_OUTPUT=TAP): "ok N - test", the plan first;
+# a crash before the plan's count is one failure (runner.sh run_log).
 if [[ ,$want, == *,unit,* ]]; then
 	for t in build/tests/test_*; do
 		[[ -x $t ]] || continue
-		name=$(basename "$t")
-		log="$logdir/$name.log"
-		CMOCKA_MESSAGE_OUTPUT=stdout "$t" >"$log" 2>&1
-		rc=$?
-		p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$log" | tail -n1)
-		n=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$log" | tail -n1)
-		s=$(sed -n 's/^\[  SKIPPED \] \([0-9]*\) test.*/\1/p' "$log" | tail -n1)
-		p=${p:-0} n=${n:-0} s=${s:-0}
-		if ((rc != 0 && n == 0)); then n=1; fi
-		pass=$((pass + p)) fail=$((fail + n)) skip=$((skip + s))
-		((n > 0)) && failed_names+=("unit/$name (see $log)")
-		echo "unit/$name: $p passed, $n failed, $s skipped"
+		run_tap "unit/$(basename "$t")" env CMOCKA_MESSAGE_OUTPUT=TAP "$t"
 	done
 fi
 
@@ -44,7 +35,7 @@ if [[ ,$want, == *,host,* ]]; then
 fi
 
 # Reliability: hostile input, full disks, concurrency, signals, recovery
-# (issue 8).  Each script prints TAP-ish lines like the host tests.
+# (issue 8).  Each script prints TAP (tests/lib/tap.sh) like the host tests.
 if [[ ,$want, == *,reliability,* ]]; then
 	for t in tests/reliability/test_*.sh; do
 		[[ -f $t ]] || continue

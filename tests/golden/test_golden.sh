@@ -16,6 +16,7 @@
 # dry-run plan of every suite on the 4-node topology fixture, and `help`.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
+. tests/lib/tap.sh
 bin=${IB_BIN:-build/iommubench}
 exp=tests/golden/expected
 tmp=$(mktemp -d /tmp/ib-golden-XXXXXX)

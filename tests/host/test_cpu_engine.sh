@@ -7,6 +7,7 @@
 # SIGINT leaving a valid results.json with "complete": false, and rerun.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
+. tests/lib/tap.sh
 bin=${IB_BIN:-build/iommubench}
 tmp=$(mktemp -d /tmp/ib-host-XXXXXX)
 trap 'rm -rf "$tmp"' EXIT

@@ -8,6 +8,7 @@
 # configured entries within 10 %, its bracket containing them.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
+. tests/lib/tap.sh
 bin=${IB_BIN:-build/iommubench}
 export IOMMUBENCH_LIBCUDA=$PWD/${IB_CUDA_FAKE:-build/tests/libcuda_fake.so}
 tmp=$(mktemp -d /tmp/ib-cuda-derive-XXXXXX)

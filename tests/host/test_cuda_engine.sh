@@ -9,6 +9,7 @@
 # index / PCI address, and a bad device for a module engine.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
+. tests/lib/tap.sh
 bin=${IB_BIN:-build/iommubench}
 fake=$PWD/${IB_CUDA_FAKE:-build/tests/libcuda_fake.so}
 tmp=$(mktemp -d /tmp/ib-cuda-XXXXXX)

@@ -14,6 +14,7 @@
 #   kernel on 2 cores)
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
+. tests/lib/tap.sh
 
 if [[ ${1:-} != --in-namespace ]]; then
 	[[ $(id -u) -eq 0 ]] || { echo "ok - dkms # SKIP needs root (mount namespace)"; exit 0; }

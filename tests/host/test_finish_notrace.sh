@@ -5,6 +5,7 @@
 # context.counters_unavailable saying that its trace event was not enabled.
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 2
+. tests/lib/tap.sh
 work=$(mktemp -d /tmp/ib-notrace-XXXXXX)
 trap 'rm -rf "$work"' EXIT
 cp -r tests/fixtures/lab/run1 "$work/run"

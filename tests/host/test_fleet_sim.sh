@@ -6,6 +6,7 @@
 # host, and one report showing both; the namespaces are gone afterwards.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
+. tests/lib/tap.sh
 bin=${IB_BIN:-build/iommubench}
 tmp=$(mktemp -d /tmp/ib-fleet-test-XXXXXX)
 trap 'rm -rf "$tmp"' EXIT

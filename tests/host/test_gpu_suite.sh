@@ -9,6 +9,7 @@
 # chase figure drawn with the knee marked.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
+. tests/lib/tap.sh
 fake=$PWD/${IB_CUDA_FAKE:-build/tests/libcuda_fake.so}
 tmp=$(mktemp -d /tmp/ib-gpu-suite-XXXXXX)
 trap 'rm -rf "$tmp"' EXIT

@@ -8,6 +8,7 @@
 # codes, and scripts/run.sh TARGET=host failing with that one line.
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
+. tests/lib/tap.sh
 fx=$PWD/tests/fixtures/host
 tmp=$(mktemp -d /tmp/ib-hostsh-XXXXXX)
 trap 'rm -rf "$tmp"' EXIT

@@ -8,6 +8,7 @@
 # of a multi-rank run, in one process and as ranks.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
+. tests/lib/tap.sh
 bin=${IB_BIN:-build/iommubench}
 shim=$(dirname "$bin")/libiommubench-mpi.so
 tmp=$(mktemp -d /tmp/ib-mpi-XXXXXX)

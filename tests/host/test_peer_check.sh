@@ -8,6 +8,7 @@
 #   verdicts, the JSON, and exit 2 when a point is missing.
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 2
+. tests/lib/tap.sh
 work=$(mktemp -d /tmp/ib-peer-XXXXXX)
 trap 'rm -rf "$work"' EXIT
 ok() { if eval "$1"; then echo "ok - $2"; else echo "not ok - $2${3:+: $3}"; fi; }

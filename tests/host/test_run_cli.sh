@@ -3,6 +3,7 @@
 # target's refusal on a machine without an IOMMU (exit 4 = skipped).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
+. tests/lib/tap.sh
 
 out=$(bash scripts/run.sh no-such-suite host 2>&1); rc=$?
 if [[ $rc == 1 && $(wc -l <<<"$out") == 1 && $out == *"SUITE=no-such-suite: unknown suite; available: "*smoke* ]]; then

@@ -53,9 +53,13 @@ if grep -q 'ok - x/a saw x/b running' "$logdir/x_a.log" && ((pass == 2 && fail =
 else
 	nok "two jobs at once: pass=$pass fail=$fail: $(cat "$logdir/x_a.log")"
 fi
+summary=$(printf 'x/a: 1 passed, 0 failed, 0 skipped (%s s)\nx/b: 1 passed, 0 failed, 0 skipped (%s s)' \
+	"$(cat "$logdir/x_a.log.secs")" "$(cat "$logdir/x_b.log.secs")")
 check "results counted in list order: a before b" \
-	diff <(printf 'x/a: 1 passed, 0 failed, 0 skipped (%s s)\nx/b: 1 passed, 0 failed, 0 skipped (%s s)\n' \
-		"$(cat "$logdir/x_a.log.secs")" "$(cat "$logdir/x_b.log.secs")") "$work/out.txt"
+	diff <(echo "$summary") <(grep -v '^\[' "$work/out.txt")
+# each test's line as it ends, with a running count, before the summary
+check "each result printed as it ends: [1/2] a (it ends first), [2/2] b, then the summary" \
+	diff <(sed 's/^/[1\/2] /;2s/^\[1/[2/' <<<"$summary"; echo "$summary") "$work/out.txt"
 
 # 2. longest first: recorded seconds, then estimates, then the default 60
 echo 10 >"$logdir/o_p.log.secs"
@@ -89,3 +93,65 @@ for bad in "LAB_JOBS=0" "LAB_JOBS=two" "LAB_EXTRA_KERNELS=6.12;rm"; do
 		nok "run.sh $bad: rc=$rc: $out"
 	fi
 done
+
+# 5. TAP: numbered lines and cmocka's skips are counted; a plan longer than
+# what was printed is one failure (the script stopped early)
+cat >"$work/tap.sh" <<'SH'
+echo "1..5"
+echo "ok 1 - first"
+echo "not ok 2 - second: why"
+echo "ok 3 - third # SKIP no device"
+echo "not ok 4 # SKIP cmocka's skip"
+SH
+pass=0 fail=0 skip=0 failed_names=()
+run_tap n/tap bash "$work/tap.sh" >"$work/out.txt"
+if ((pass == 1 && fail == 2 && skip == 2)) &&
+	[[ ${failed_names[*]} == *"n/tap: second: why"* && ${failed_names[*]} == *"n/tap: n/tap: planned 5 results, printed 4"* ]]; then
+	ok "numbered TAP counted (1 passed, 2 skipped), a short plan is a failure"
+else
+	nok "numbered TAP: pass=$pass fail=$fail skip=$skip: ${failed_names[*]}"
+fi
+
+# 6. tests/lib/tap.sh makes a script's output real TAP: its unnumbered
+# lines (from echo, a subshell, a background job) numbered in order, the
+# plan at the end; no results and exit 4: a skip-all plan
+mkdir -p "$work/repo/tests/lib" "$work/repo/tests/x"
+cp tests/lib/tap.sh "$work/repo/tests/lib/"
+cat >"$work/repo/tests/x/s.sh" <<'SH'
+#!/usr/bin/env bash
+cd "$(dirname "$0")/../.."
+. tests/lib/tap.sh
+ok "helper"
+echo "# a comment"
+( echo "not ok - from a subshell" )
+{ echo "ok - from a job # SKIP none"; } &
+wait
+echo "1..99"
+check "check" true
+[[ ${1:-} == skip ]] && exit 4
+exit 0
+SH
+cat >"$work/repo/tests/x/skip.sh" <<'SH'
+#!/usr/bin/env bash
+cd "$(dirname "$0")/../.."
+. tests/lib/tap.sh
+echo "no such device"
+exit 4
+SH
+out=$(env -u IB_TAP_FILTERED -u IB_TAP_PROVE bash "$work/repo/tests/x/s.sh"); rc=$?
+want=$'ok 1 - helper\n# a comment\nnot ok 2 - from a subshell\nok 3 - from a job # SKIP none\n# 1..99\nok 4 - check\n1..4'
+[[ $rc == 0 && $out == "$want" ]] && ok "tap.sh numbers every result line and ends with the plan" ||
+	nok "tap.sh: rc=$rc: $out"
+out=$(env -u IB_TAP_FILTERED -u IB_TAP_PROVE bash "$work/repo/tests/x/skip.sh"); rc=$?
+[[ $rc == 4 && $out == $'no such device\n1..0 # SKIP no such device' ]] &&
+	ok "tap.sh: no results and exit 4: '1..0 # SKIP <last line>', exit 4 kept" || nok "tap.sh skip: rc=$rc: $out"
+if command -v prove >/dev/null; then
+	out=$(cd "$work/repo" && env -u IB_TAP_FILTERED IB_TAP_PROVE=1 prove -e bash tests/x/skip.sh 2>&1); rc=$?
+	[[ $rc == 0 && $out == *"skipped: no such device"* ]] && ok "prove reads a skipped script as skipped" ||
+		nok "prove on a skip: rc=$rc: $out"
+	out=$(cd "$work/repo" && env -u IB_TAP_FILTERED IB_TAP_PROVE=1 prove -e bash tests/x/s.sh 2>&1); rc=$?
+	[[ $rc != 0 && $out == *"Failed test:  2"* ]] && ok "prove reads tap.sh's output: test 2 failed" ||
+		nok "prove on s.sh: rc=$rc: $out"
+else
+	ok "prove reads tap.sh's output # SKIP no prove (perl)"
+fi

@@ -4,6 +4,7 @@
 # packages are not installed, else its module and then run-guest.sh.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
+. tests/lib/tap.sh
 if ! why=$(bash scripts/lab/kernel.sh check 2>&1 >/dev/null); then
 	echo "LAB_KERNEL=$LAB_KERNEL not installed (make deps LAB_KERNEL=$LAB_KERNEL): ${why#lab kernel: }"
 	exit 4

@@ -5,10 +5,11 @@
 # run in with "# lab-also: <options>" lines; scripts with the same options
 # share one boot.  After its scripts, every boot also checks that the guest
 # kernel logged no BUG/WARNING/Oops and that no pinned page leaked.
-# Output: TAP-ish lines (ok - / not ok - / # SKIP).
+# Output: TAP (tests/lib/tap.sh numbers the guest's ok - / not ok - lines).
 set -uo pipefail
 shopt -s extglob
 cd "$(dirname "$0")/../.."
+. tests/lib/tap.sh
 python3 scripts/lab/lab.py build --quiet || { echo "not ok - lab initramfs: lab.py build failed"; exit 2; }
 kver=$(bash scripts/lab/kernel.sh release)
 echo "# lab kernel: $kver${LAB_KERNEL:+ (LAB_KERNEL=$LAB_KERNEL)}"

@@ -7,6 +7,7 @@
 # (blocks and inodes: exit 3, one line, no half-written file, no temporary).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
+. tests/lib/tap.sh
 bin=${IB_BIN:-build/iommubench}
 fix=tests/fixtures/report/run
 gen=bench/scale/gen_results.py

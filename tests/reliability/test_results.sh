@@ -10,6 +10,7 @@
 # Runs as root (tmpfs mounts); without root the mount cases are skipped.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
+. tests/lib/tap.sh
 bin=${IB_BIN:-build/iommubench}
 tmp=$(mktemp -d /tmp/ib-rel-results-XXXXXX)
 mounts=()

@@ -7,6 +7,7 @@
 # PCI plugin does not show up as a leak; see there.)
 set -uo pipefail
 cd "$(dirname "$0")/../.."
+. tests/lib/tap.sh
 san=build/san
 logs=build/test-logs/sanitize
 mkdir -p "$logs"

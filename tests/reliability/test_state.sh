@@ -13,6 +13,7 @@
 # Needs root.  The original nr_hugepages is written back on exit, whatever.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
+. tests/lib/tap.sh
 bin=${IB_BIN:-$PWD/build/iommubench}
 pool=/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages
 freep=/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages

@@ -17,6 +17,7 @@
 # Needs root and tracefs with events/iommu; exit 4 otherwise.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
+. tests/lib/tap.sh
 bin=${IB_BIN:-$PWD/build/iommubench}
 
 [[ -x $bin ]] || { echo "not ok - $bin missing (make build)"; exit 1; }

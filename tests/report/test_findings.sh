@@ -10,6 +10,7 @@
 # by the report when results.json has none).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
+. tests/lib/tap.sh
 . tests/lib/report-test.sh
 [[ -x $bin ]] || { nok "findings: $bin missing (make build)"; exit 1; }
 command -v gnuplot >/dev/null || { ok "findings # SKIP gnuplot not installed (make deps)"; exit 0; }

@@ -7,6 +7,7 @@
 # cases (missing dir, bad JSON, wrong schema, no gnuplot).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
+. tests/lib/tap.sh
 . tests/lib/report-test.sh
 
 if [[ ! -x $bin ]]; then

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "ib_counters.h"
+#include "ib_engine.h"
 #include "ib_options.h"
 
 static void test_sizes(void **state)

@@ -9,6 +9,7 @@
 # 3 MiB, and derive must say so.  About 2 minutes of wall time.
 set -uo pipefail
 cd "$(dirname "$0")/../../.."
+. tests/lib/tap.sh
 . tests/lib/lab-host.sh
 [[ -f build/libiommubench-mpi.so ]] || { echo "build/libiommubench-mpi.so missing (libopenmpi-dev)"; exit 4; }
 lab_prepare contention

@@ -5,6 +5,7 @@
 # the map sizes, and `iommubench compare` must work on the two lab runs.
 set -uo pipefail
 cd "$(dirname "$0")/../../.."
+. tests/lib/tap.sh
 . tests/lib/lab-host.sh
 lab_prepare counters
 for i in 1 2; do

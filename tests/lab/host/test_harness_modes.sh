@@ -5,6 +5,7 @@
 # verifiably restored after the run.
 set -uo pipefail
 cd "$(dirname "$0")/../../.."
+. tests/lib/tap.sh
 bdf=0000:00:03.0
 . tests/lib/lab-host.sh
 lab_prepare modes

@@ -6,6 +6,7 @@
 # merged and the report drawn, exit 2 (interrupted) well before --timeout.
 set -uo pipefail
 cd "$(dirname "$0")/../../.."
+. tests/lib/tap.sh
 out=$(mktemp -d /tmp/ib-lab-intr-XXXXXX)
 trap 'rm -rf "$out"' EXIT
 ok() { echo "ok - $*"; }

@@ -6,6 +6,7 @@
 # in one line (exit 1) before any boot.
 set -uo pipefail
 cd "$(dirname "$0")/../../.." || exit 2
+. tests/lib/tap.sh
 work=$(mktemp -d /tmp/ib-lab-exec-XXXXXX)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/src/dir/sub" "$work/out"

@@ -10,6 +10,7 @@
 # about 40 s.
 set -uo pipefail
 cd "$(dirname "$0")/../../.." || exit 2
+. tests/lib/tap.sh
 . tests/lib/lab-host.sh
 lab_prepare nvme
 python3 scripts/lab/lab.py exec --out "$out" --nvme 64M --timeout 400 -- \

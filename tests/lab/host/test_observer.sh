@@ -12,6 +12,7 @@
 # lab-merge then puts "lab" where the QEMU trace was live.
 set -uo pipefail
 cd "$(dirname "$0")/../../.."
+. tests/lib/tap.sh
 . tests/lib/lab-host.sh
 lab_prepare observer
 run='iommubench run --engine map --device 0000:00:03.0 --iommu-mode dma-strict --results-dir /out --platform qemu-lab --lab-ctl "$IOMMUBENCH_LAB_CTL"'

@@ -5,6 +5,7 @@
 # in the results' argv (one short boot).
 set -uo pipefail
 cd "$(dirname "$0")/../../.." || exit 2
+. tests/lib/tap.sh
 res=$(mktemp -d /tmp/ib-lab-args-XXXXXX)
 trap 'rm -rf "$res"' EXIT
 out=$(RESULTS=$res ARGS="--only null --iterations 321" LAB_TIMEOUT=300 \

@@ -11,6 +11,7 @@
 # `iommubench restore`), and the passthrough suite (reduced) end to end.
 set -uo pipefail
 cd "$(dirname "$0")/../../.." || exit 2
+. tests/lib/tap.sh
 . tests/lib/lab-host.sh
 lab_prepare vfio
 python3 scripts/lab/lab.py exec --out "$out" --mem 8192 --hugepages 8 --hugepages-1g 2 \

@@ -6,6 +6,7 @@
 # qemu_cmdline, called directly).
 set -uo pipefail
 cd "$(dirname "$0")/../../.." || exit 2
+. tests/lib/tap.sh
 
 out=$(python3 scripts/lab/lab.py exec --iommu virtio --mode off -- true 2>&1); rc=$?
 [[ $rc == 1 && $(wc -l <<<"$out") == 1 && $out == "lab: --mode=off: not available with --iommu virtio"* ]] &&
