@@ -73,8 +73,6 @@ enum ib_counters_mode {
 	IB_CTRS_MODES
 };
 extern const char *const ib_counters_mode_names[IB_CTRS_MODES];
-/* The mode named s, or -1 (names: "auto, separate, inline or none"). */
-int ib_counters_mode_parse(const char *s);
 /* 0 when every name of the comma list s is a source ("papi", "perf",
  * "tracefs"), else -1 with the first bad name in bad. */
 int ib_counters_sources_check(const char *s, char *bad, size_t badlen);

@@ -35,16 +35,6 @@ const char *const ib_counters_mode_names[IB_CTRS_MODES] = {
 	[IB_CTRS_NONE] = "none",
 };
 
-int ib_counters_mode_parse(const char *s)
-{
-	int i;
-
-	for (i = 0; i < IB_CTRS_MODES; i++)
-		if (!strcmp(s, ib_counters_mode_names[i]))
-			return i;
-	return -1;
-}
-
 const char *ib_counters_source_list(void)
 {
 	return "papi, perf or tracefs";

@@ -261,7 +261,7 @@ const struct ib_engine ib_engine_cpu = {
 	.help = "memcpy baseline: bandwidth and per-copy latency (dma_latency_ns) "
 		"within the window, same pattern semantics as the DMA engines; op=chase: "
 		"page-stride pointer chase, dma_latency_ns per access (the CPU TLB's knee)",
-	.flags = IB_ENG_CPU,
+	.flags = 0, /* the CPU moves the bytes: no module, no device */
 	.metrics = IB_MB(IB_M_DMA_LATENCY) | IB_MB_BANDWIDTH,
 	.module_engine = -1,
 	IB_ENGINE_OPTS(cpu_opt_table),

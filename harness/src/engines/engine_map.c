@@ -39,7 +39,7 @@ static const char *map_supported(const struct ib_point *pt, char *buf, size_t le
 const struct ib_engine ib_engine_map = {
 	.name = "map",
 	.help = "dma_map_sgtable/dma_unmap_sgtable of pinned user pages in the module: map_ns, unmap_ns, pin_ns (mapping + IOTLB invalidation cost)",
-	.flags = IB_ENG_MAP | IB_ENG_TIMES_MAPS | IB_ENG_NEEDS_MODULE | IB_ENG_NEEDS_DEVICE,
+	.flags = IB_ENG_TIMES_MAPS | IB_ENG_NEEDS_MODULE | IB_ENG_NEEDS_DEVICE,
 	.metrics = IB_MB(IB_M_MAP) | IB_MB(IB_M_UNMAP) | IB_MB(IB_M_PIN),
 	.module_engine = IOMMUBENCH_ENGINE_MAP,
 	IB_ENGINE_OPTS(map_opts),
