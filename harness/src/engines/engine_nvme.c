@@ -383,51 +383,63 @@ static void io_close(struct nvme_io *io)
 		close(io->fd);
 }
 
-static int nvme_run(struct ib_run_ctx *ctx, struct ib_rep *rep, char *err, size_t errlen)
+/* The namespace opened O_DIRECT, checked against the point: xfer_size a
+ * multiple of its logical block size, reads that never straddle two
+ * registered buffers, at least one xfer_size on it (its slots in dslots). */
+static int nvme_open(struct ib_run_ctx *ctx, const char *path, struct nvme_io *io,
+		     uint64_t *dslots, char *err, size_t errlen)
 {
 	const struct nvme_opts *o = ctx->opts;
-	struct nvme_io io = { .fd = -1 };
-	uint64_t xfer = o->xfer_size, depth = o->iodepth ? o->iodepth : 1;
-	uint64_t bslots = o->window / xfer, n = o->iterations, dslots, size = 0;
-	uint64_t *t_sub = NULL, *uses = NULL, next = 0, done = 0, t0, t1, a, seed, per_tag;
-	uint32_t *freetag = NULL, *batch = NULL, nfree = 0;
-	unsigned int nbuf, i, entries = 1;
-	struct iovec iov[64];
-	char path[128];
-	int lbs = 0, rc = IB_EXIT_OK, r;
+	uint64_t xfer = o->xfer_size, bslots = o->window / xfer, size = 0;
+	int lbs = 0;
 
-	snprintf(path, sizeof(path), "/dev/%s", ns_name);
-	io.fd = open(path, O_RDONLY | O_DIRECT | O_CLOEXEC);
-	if (io.fd < 0) {
+	io->fd = open(path, O_RDONLY | O_DIRECT | O_CLOEXEC);
+	if (io->fd < 0) {
 		snprintf(err, errlen, "device=%s: open %s O_RDONLY|O_DIRECT: %s",
 			 ctx->pt->p.raw[IB_O_DEVICE], path, strerror(errno));
 		return IB_EXIT_FAILED;
 	}
-	if (ioctl(io.fd, BLKGETSIZE64, &size) || ioctl(io.fd, BLKSSZGET, &lbs) || lbs <= 0) {
+	if (ioctl(io->fd, BLKGETSIZE64, &size) || ioctl(io->fd, BLKSSZGET, &lbs) || lbs <= 0) {
 		snprintf(err, errlen, "device=%s: size: %s", path, strerror(errno));
-		rc = IB_EXIT_FAILED;
-		goto out;
+		return IB_EXIT_FAILED;
 	}
 	if (xfer % (uint64_t)lbs) {
 		snprintf(err, errlen, "xfer_size=%s: not a multiple of %s's logical block size %d",
 			 ctx->pt->p.raw[IB_O_XFER_SIZE], path, lbs);
-		rc = IB_EXIT_SKIPPED;
-		goto out;
+		return IB_EXIT_SKIPPED;
 	}
 	if (bslots * xfer > FIXED_MAX && FIXED_MAX % xfer) {
 		snprintf(err, errlen,
 			 "xfer_size=%s: past 1 GiB of window a read must not straddle two registered "
 			 "buffers (1 GiB each): use a power of two",
 			 ctx->pt->p.raw[IB_O_XFER_SIZE]);
-		rc = IB_EXIT_SKIPPED;
-		goto out;
+		return IB_EXIT_SKIPPED;
 	}
-	dslots = size / xfer;
-	if (!dslots) {
+	*dslots = size / xfer;
+	if (!*dslots) {
 		snprintf(err, errlen, "device=%s: smaller than xfer_size", path);
-		rc = IB_EXIT_SKIPPED;
-		goto out;
+		return IB_EXIT_SKIPPED;
 	}
+	return IB_EXIT_OK;
+}
+
+static int nvme_run(struct ib_run_ctx *ctx, struct ib_rep *rep, char *err, size_t errlen)
+{
+	const struct nvme_opts *o = ctx->opts;
+	struct nvme_io io = { .fd = -1 };
+	uint64_t xfer = o->xfer_size, depth = o->iodepth ? o->iodepth : 1;
+	uint64_t bslots = o->window / xfer, n = o->iterations, dslots = 0;
+	uint64_t *t_sub = NULL, *uses = NULL, next = 0, done = 0, t0, t1, a, seed, per_tag;
+	uint32_t *freetag = NULL, *batch = NULL, nfree = 0;
+	unsigned int nbuf, i, entries = 1;
+	struct iovec iov[64];
+	char path[128];
+	int rc, r;
+
+	snprintf(path, sizeof(path), "/dev/%s", ns_name);
+	rc = nvme_open(ctx, path, &io, &dslots, err, errlen);
+	if (rc)
+		goto out;
 	while (entries < depth)
 		entries <<= 1;
 	r = io_uring_queue_init(entries, &io.ring, 0);
