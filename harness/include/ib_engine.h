@@ -91,8 +91,8 @@ struct ib_run_ctx {
 				       * planner picks one, the runner sets its
 				       * IOMMU mode */
 #define IB_ENG_DMA (1U << 2) /* a device moves the bytes (derive: IOTLB reach) */
-/* (1U << 3) and (1U << 4), once "maps only" and "the CPU moves the bytes",
- * were read by nothing: free */
+#define IB_ENG_MAP (1U << 3) /* maps and unmaps only, moves nothing */
+#define IB_ENG_CPU (1U << 4) /* the CPU moves the bytes (the baseline) */
 #define IB_ENG_ISOLATION (1U << 5) /* runs op=isolation (the isolation check) */
 #define IB_ENG_NEEDS_DMA_CHAN (1U << 6) /* a free dmaengine DMA_MEMCPY channel */
 /* Its timed path maps and unmaps through the IOMMU (map; a driver's
@@ -196,6 +196,10 @@ void ib_engine_print_params(FILE *f, const struct ib_engine *e);
  * N, or the allowed values) in err. */
 int ib_engine_check(const struct ib_engine *e, const struct ib_params *p,
 		    char *err, size_t errlen);
+/* A complete point: the core fields' checks (ib_params_check_fields), then
+ * op=, device= against the engine's flags, its limits (ib_engine_check) and
+ * its validate(); -1 with a message naming the fields on error. */
+int ib_params_validate(const struct ib_params *p, char *err, size_t errlen);
 /* Fills e's typed options struct (opts_size bytes) from p by offset. */
 void ib_engine_opts_load(const struct ib_engine *e, const struct ib_params *p,
 			 void *opts);

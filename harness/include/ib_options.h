@@ -140,10 +140,13 @@ int ib_parse_duration(const char *s, uint64_t *ns);
 /* The buffer a point allocates: buf_size, or the window when unset. */
 uint64_t ib_params_buf_size(const struct ib_params *p);
 
-/* Cross-field checks of a complete point, then the engine's own limits
- * (ib_engine_check) and its validate(); -1 with a message naming the
- * fields on error. */
-int ib_params_validate(const struct ib_params *p, char *err, size_t errlen);
+/* Cross-field checks of a complete point's core fields (xfer_size,
+ * window, buf_size, repetitions); -1 with a message naming the fields.
+ * ib_params_validate (ib_engine.h) adds the engine's checks. */
+int ib_params_check_fields(const struct ib_params *p, char *err, size_t errlen);
+
+/* The engine option's allowed names (core/engine.c, at start-up). */
+void ib_options_set_engine_names(const char *names);
 
 /* "expected 4k, 2m, 1g or thp" style text for an option. */
 void ib_opt_expected(int id, char *buf, size_t len);

@@ -384,3 +384,59 @@ uint64_t ib_now_ns(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
+int ib_params_validate(const struct ib_params *p, char *err, size_t errlen)
+{
+	const struct ib_engine *e;
+
+	if (ib_params_check_fields(p, err, errlen))
+		return -1;
+	e = ib_engine_of(p);
+	if (!e) { /* ib_opt_set checked the name against the registry */
+		snprintf(err, errlen, "engine=%s: unknown engine", p->raw[IB_O_ENGINE]);
+		return -1;
+	}
+	if (p->u[IB_O_OP] == IOMMUBENCH_OP_ISOLATION && !(e->flags & IB_ENG_ISOLATION)) {
+		char names[128];
+
+		ib_engines_with(IB_ENG_ISOLATION, names, sizeof(names));
+		snprintf(err, errlen, "op=isolation: engine=%s: expected engine %s",
+			 p->raw[IB_O_ENGINE], names);
+		return -1;
+	}
+	if (ib_device_index(p->raw[IB_O_DEVICE], NULL) && !(e->flags & IB_ENG_DEVICE_INDEX)) {
+		snprintf(err, errlen,
+			 "device=%s: engine %s expects a PCI address such as 0000:00:03.0, or auto",
+			 p->raw[IB_O_DEVICE], e->name);
+		return -1;
+	}
+	if (ib_device_path(p->raw[IB_O_DEVICE]) != !!(e->flags & IB_ENG_DEVICE_PATH) &&
+	    (e->flags & IB_ENG_DEVICE_PATH || ib_device_path(p->raw[IB_O_DEVICE]))) {
+		snprintf(err, errlen, (e->flags & IB_ENG_DEVICE_PATH) ?
+			 "device=%s: engine %s expects a block device such as /dev/nvme0n1" :
+			 "device=%s: engine %s expects a PCI address such as 0000:00:03.0, or auto",
+			 p->raw[IB_O_DEVICE], e->name);
+		return -1;
+	}
+	if (ib_engine_check(e, p, err, errlen))
+		return -1;
+	if (e->validate)
+		return e->validate(p, err, errlen);
+	return 0;
+}
+
+
+/* The option table's engine= values: the registry's names, handed over
+ * before main() so that options.c calls nothing here. */
+static void __attribute__((constructor)) engine_names_register(void)
+{
+	const struct ib_engine *const *e = ib_engines();
+	char names[512];
+	size_t off = 0;
+	int i;
+
+	names[0] = '\0';
+	for (i = 0; e[i] && off < sizeof(names); i++)
+		off += (size_t)snprintf(names + off, sizeof(names) - off, "%s%s",
+					i ? "," : "", e[i]->name);
+	ib_options_set_engine_names(names);
+}

@@ -9,7 +9,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include "ib_engine.h"
 #include "ib_options.h"
 #include "iommubench.h"
 
@@ -131,26 +130,21 @@ const struct ib_option ib_options[IB_O_MAX] = {
 				"VFIO container kind (vfio; default type1)" },
 };
 
-/* "map,edu,...": the registry's engine names, built once. */
-static const char *engine_names(void)
-{
-	static char names[512];
-	const struct ib_engine *const *e = ib_engines();
-	size_t off = 0;
-	int i;
+/* "map,edu,...": the registry's engine names, which core/engine.c hands
+ * over at start-up (options sit below the engines and call none of them). */
+static char engine_names_buf[512];
+static const char *engine_names = "";
 
-	if (names[0])
-		return names;
-	for (i = 0; e[i] && off < sizeof(names); i++)
-		off += (size_t)snprintf(names + off, sizeof(names) - off, "%s%s",
-					i ? "," : "", e[i]->name);
-	return names;
+void ib_options_set_engine_names(const char *names)
+{
+	snprintf(engine_names_buf, sizeof(engine_names_buf), "%s", names);
+	engine_names = engine_names_buf;
 }
 
 /* An ENUM option's allowed values (comma list). */
 static const char *opt_allowed(int id)
 {
-	return id == IB_O_ENGINE ? engine_names() : ib_options[id].allowed;
+	return id == IB_O_ENGINE ? engine_names : ib_options[id].allowed;
 }
 
 int ib_opt_find(const char *name)
@@ -540,11 +534,10 @@ uint64_t ib_params_buf_size(const struct ib_params *p)
 	return p->raw[IB_O_BUF_SIZE][0] ? p->u[IB_O_BUF_SIZE] : p->u[IB_O_WINDOW];
 }
 
-int ib_params_validate(const struct ib_params *p, char *err, size_t errlen)
+int ib_params_check_fields(const struct ib_params *p, char *err, size_t errlen)
 {
 	uint64_t window = p->u[IB_O_WINDOW], xfer = p->u[IB_O_XFER_SIZE];
 	uint64_t buf = ib_params_buf_size(p);
-	const struct ib_engine *e;
 
 	if (xfer > window) {
 		snprintf(err, errlen,
@@ -562,37 +555,6 @@ int ib_params_validate(const struct ib_params *p, char *err, size_t errlen)
 			 p->raw[IB_O_MIN_REPS], p->raw[IB_O_MAX_REPS]);
 		return -1;
 	}
-	e = ib_engine_of(p);
-	if (!e) { /* ib_opt_set checked the name against the registry */
-		snprintf(err, errlen, "engine=%s: unknown engine", p->raw[IB_O_ENGINE]);
-		return -1;
-	}
-	if (p->u[IB_O_OP] == IOMMUBENCH_OP_ISOLATION && !(e->flags & IB_ENG_ISOLATION)) {
-		char names[128];
-
-		ib_engines_with(IB_ENG_ISOLATION, names, sizeof(names));
-		snprintf(err, errlen, "op=isolation: engine=%s: expected engine %s",
-			 p->raw[IB_O_ENGINE], names);
-		return -1;
-	}
-	if (ib_device_index(p->raw[IB_O_DEVICE], NULL) && !(e->flags & IB_ENG_DEVICE_INDEX)) {
-		snprintf(err, errlen,
-			 "device=%s: engine %s expects a PCI address such as 0000:00:03.0, or auto",
-			 p->raw[IB_O_DEVICE], e->name);
-		return -1;
-	}
-	if (ib_device_path(p->raw[IB_O_DEVICE]) != !!(e->flags & IB_ENG_DEVICE_PATH) &&
-	    (e->flags & IB_ENG_DEVICE_PATH || ib_device_path(p->raw[IB_O_DEVICE]))) {
-		snprintf(err, errlen, (e->flags & IB_ENG_DEVICE_PATH) ?
-			 "device=%s: engine %s expects a block device such as /dev/nvme0n1" :
-			 "device=%s: engine %s expects a PCI address such as 0000:00:03.0, or auto",
-			 p->raw[IB_O_DEVICE], e->name);
-		return -1;
-	}
-	if (ib_engine_check(e, p, err, errlen))
-		return -1;
-	if (e->validate)
-		return e->validate(p, err, errlen);
 	return 0;
 }
 
