@@ -91,8 +91,8 @@ struct ib_run_ctx {
 				       * planner picks one, the runner sets its
 				       * IOMMU mode */
 #define IB_ENG_DMA (1U << 2) /* a device moves the bytes (derive: IOTLB reach) */
-#define IB_ENG_MAP (1U << 3) /* maps and unmaps only, moves nothing */
-#define IB_ENG_CPU (1U << 4) /* the CPU moves the bytes (the baseline) */
+/* (1U << 3) and (1U << 4), once "maps only" and "the CPU moves the bytes",
+ * were read by nothing: free */
 #define IB_ENG_ISOLATION (1U << 5) /* runs op=isolation (the isolation check) */
 #define IB_ENG_NEEDS_DMA_CHAN (1U << 6) /* a free dmaengine DMA_MEMCPY channel */
 /* Its timed path maps and unmaps through the IOMMU (map; a driver's
