@@ -476,10 +476,12 @@ case_viommu() {
 	# The root's own kernel (its /boot, not the host's), DKMS and the headers
 	# for that kernel, then the module the user's way.
 	log=$LOGS/viommu-kernel.log
-	if ! in_root "$root" "$log" 'set -e; apt-get install -y -q linux-image-amd64
+	# One apt transaction (the two metapackages name the same ABI): the
+	# initramfs is generated once per trigger, not once more for the headers.
+	if ! in_root "$root" "$log" 'set -e; apt-get install -y -q linux-image-amd64 linux-headers-amd64 dkms
 		rel=$(ls /boot/vmlinuz-* | sed "s|.*/vmlinuz-||" | sort -V | tail -n1)
 		echo "release: $rel"
-		apt-get install -y -q dkms "linux-headers-$rel"'; then
+		test -f "/boot/initrd.img-$rel" && test -d "/usr/src/linux-headers-$rel" && test -d "/lib/modules/$rel/build"'; then
 		notok "viommu: the root's own kernel, dkms and headers install in the chroot"
 		show_tail "$log"
 		return
