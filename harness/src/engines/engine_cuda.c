@@ -2,8 +2,9 @@
 /*
  * Engine `cuda`: GPU DMA through the CUDA driver API, loaded at run time
  * with dlopen (libcuda.so.1, or $IOMMUBENCH_LIBCUDA; no build dependency:
- * the few prototypes used are declared below).  A host without the driver
- * or without a GPU gives skipped rows with the driver's own reason.
+ * the few prototypes used are declared in cuda_driver.h and looked up by
+ * cuda_driver.c).  A host without the driver or without a GPU gives skipped
+ * rows with the driver's own reason.
  *
  * Every repetition registers the point's host buffer (the buffer layer's
  * page size, on mem_node) with cuMemHostRegister, timed as register_ns
@@ -22,11 +23,10 @@
  *    per 4 KiB over window (ib_chase.h; seq: page order, rand: one random
  *    cycle); after one untimed lap, dma_latency_ns = GPU time per access
  *    (%globaltimer), one sample per round.
- * The kernels are PTX text (sm_50 and later), JIT-compiled by the driver
- * (cuModuleLoadDataEx: cuModuleLoadData with the JIT's error log, which a
- * failing row quotes).  docs/gpu.md says what each metric times.
+ * The kernels (cuda_kernels.c) are PTX text (sm_50 and later), JIT-compiled
+ * by the driver (cuModuleLoadDataEx: cuModuleLoadData with the JIT's error
+ * log, which a failing row quotes).  docs/gpu.md says what each metric times.
  */
-#include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,202 +36,9 @@
 #include "ib_engine.h"
 #include "ib_run.h"
 #include "iommubench.h"
+#include "cuda_driver.h"
 
-/* ---- the driver API subset (cuda.h types; _v2 names as libcuda exports) ---- */
-
-typedef int CUresult;
-typedef int CUdevice;
-typedef unsigned long long CUdeviceptr;
-typedef struct CUctx_st *CUcontext;
-typedef struct CUmod_st *CUmodule;
-typedef struct CUfunc_st *CUfunction;
-typedef struct CUstream_st *CUstream;
-typedef struct CUevent_st *CUevent;
-
-#define CUDA_SUCCESS 0
-#define CU_CTX_SCHED_SPIN 0x01
-#define CU_CTX_MAP_HOST 0x08
-#define CU_MEMHOSTREGISTER_PORTABLE 0x01
-#define CU_MEMHOSTREGISTER_DEVICEMAP 0x02
-#define CU_STREAM_NON_BLOCKING 0x1
-#define CU_EVENT_DEFAULT 0x0
-#define CU_JIT_ERROR_LOG_BUFFER 5
-#define CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES 6
-
-/* One line per function: X(field, "symbol", (parameters)); each returns CUresult. */
-#define CU_API(X)                                                                          \
-	X(Init, "cuInit", (unsigned int flags))                                              \
-	X(GetErrorName, "cuGetErrorName", (CUresult err, const char **name))                \
-	X(DeviceGetCount, "cuDeviceGetCount", (int *count))                                 \
-	X(DeviceGet, "cuDeviceGet", (CUdevice *dev, int ordinal))                           \
-	X(DeviceGetByPCIBusId, "cuDeviceGetByPCIBusId", (CUdevice *dev, const char *bdf))   \
-	X(DeviceGetPCIBusId, "cuDeviceGetPCIBusId", (char *bdf, int len, CUdevice dev))     \
-	X(DeviceGetName, "cuDeviceGetName", (char *name, int len, CUdevice dev))            \
-	X(CtxCreate, "cuCtxCreate_v2", (CUcontext *ctx, unsigned int flags, CUdevice dev))  \
-	X(CtxDestroy, "cuCtxDestroy_v2", (CUcontext ctx))                                   \
-	X(MemAlloc, "cuMemAlloc_v2", (CUdeviceptr *p, size_t bytes))                        \
-	X(MemFree, "cuMemFree_v2", (CUdeviceptr p))                                         \
-	X(MemsetD8, "cuMemsetD8_v2", (CUdeviceptr p, unsigned char v, size_t n))            \
-	X(MemHostRegister, "cuMemHostRegister_v2", (void *p, size_t bytes, unsigned int fl)) \
-	X(MemHostUnregister, "cuMemHostUnregister", (void *p))                              \
-	X(MemHostGetDevicePointer, "cuMemHostGetDevicePointer_v2",                          \
-	  (CUdeviceptr *dp, void *p, unsigned int flags))                                   \
-	X(MemcpyHtoD, "cuMemcpyHtoD_v2", (CUdeviceptr dst, const void *src, size_t n))      \
-	X(MemcpyDtoH, "cuMemcpyDtoH_v2", (void *dst, CUdeviceptr src, size_t n))            \
-	X(MemcpyHtoDAsync, "cuMemcpyHtoDAsync_v2",                                          \
-	  (CUdeviceptr dst, const void *src, size_t n, CUstream s))                         \
-	X(MemcpyDtoHAsync, "cuMemcpyDtoHAsync_v2",                                          \
-	  (void *dst, CUdeviceptr src, size_t n, CUstream s))                               \
-	X(StreamCreate, "cuStreamCreate", (CUstream *s, unsigned int flags))                \
-	X(StreamDestroy, "cuStreamDestroy_v2", (CUstream s))                                \
-	X(StreamSynchronize, "cuStreamSynchronize", (CUstream s))                           \
-	X(EventCreate, "cuEventCreate", (CUevent *e, unsigned int flags))                   \
-	X(EventDestroy, "cuEventDestroy_v2", (CUevent e))                                   \
-	X(EventRecord, "cuEventRecord", (CUevent e, CUstream s))                            \
-	X(EventSynchronize, "cuEventSynchronize", (CUevent e))                              \
-	X(EventElapsedTime, "cuEventElapsedTime", (float *ms, CUevent a, CUevent b))        \
-	X(ModuleLoadDataEx, "cuModuleLoadDataEx",                                           \
-	  (CUmodule *m, const void *image, unsigned int nopt, int *opts, void **vals))      \
-	X(ModuleGetFunction, "cuModuleGetFunction", (CUfunction *f, CUmodule m, const char *n)) \
-	X(LaunchKernel, "cuLaunchKernel",                                                   \
-	  (CUfunction f, unsigned int gx, unsigned int gy, unsigned int gz, unsigned int bx,  \
-	   unsigned int by, unsigned int bz, unsigned int shmem, CUstream s, void **params,  \
-	   void **extra))
-
-#define CU_FIELD(f, sym, args) CUresult (*f) args;
-struct cu_api {
-	CU_API(CU_FIELD)
-};
-#undef CU_FIELD
-
-/* ---- the kernels (PTX, JIT-compiled by the driver) ---- */
-
-/*
- * ib_spin(latch, timeout_ns, timed_out): holds its stream until the host
- * sets *latch, so that the copies queued behind it start back to back; gives
- * up after timeout_ns (then *timed_out = 1: the queue was full before the
- * host could release it).
- * ib_chase(start, warm, steps, rounds, out): follows the chain from start,
- * warm untimed steps, then `rounds` rounds of `steps` steps: out[r] = ns of
- * round r (%globaltimer), out[rounds] = the last pointer (a check).
- * ib_copy(dst, src, words): grid-stride copy of 8-byte words.
- * Pointers are generic addresses (cvta.to.global before ld/st.global);
- * loads are .cv so that no cache hides the host memory.
- */
-static const char cu_ptx[] =
-	".version 6.0\n"
-	".target sm_50\n"
-	".address_size 64\n"
-	"\n"
-	".visible .entry ib_spin(.param .u64 latch, .param .u64 timeout_ns,\n"
-	"\t.param .u64 timed_out)\n"
-	"{\n"
-	"\t.reg .pred %p<3>;\n"
-	"\t.reg .b32 %r<3>;\n"
-	"\t.reg .b64 %rd<8>;\n"
-	"\tld.param.u64 %rd1, [latch];\n"
-	"\tld.param.u64 %rd2, [timeout_ns];\n"
-	"\tld.param.u64 %rd3, [timed_out];\n"
-	"\tcvta.to.global.u64 %rd1, %rd1;\n"
-	"\tcvta.to.global.u64 %rd3, %rd3;\n"
-	"\tmov.u64 %rd4, %globaltimer;\n"
-	"\tadd.u64 %rd5, %rd4, %rd2;\n"
-	"SPIN_WAIT:\n"
-	"\tld.volatile.global.u32 %r1, [%rd1];\n"
-	"\tsetp.ne.u32 %p1, %r1, 0;\n"
-	"\t@%p1 bra SPIN_DONE;\n"
-	"\tmov.u64 %rd6, %globaltimer;\n"
-	"\tsetp.lt.u64 %p2, %rd6, %rd5;\n"
-	"\t@%p2 bra SPIN_WAIT;\n"
-	"\tmov.u32 %r2, 1;\n"
-	"\tst.volatile.global.u32 [%rd3], %r2;\n"
-	"SPIN_DONE:\n"
-	"\tret;\n"
-	"}\n"
-	"\n"
-	".visible .entry ib_chase(.param .u64 start, .param .u64 warm,\n"
-	"\t.param .u64 steps, .param .u32 rounds, .param .u64 out)\n"
-	"{\n"
-	"\t.reg .pred %p<3>;\n"
-	"\t.reg .b32 %r<4>;\n"
-	"\t.reg .b64 %rd<14>;\n"
-	"\tld.param.u64 %rd1, [start];\n"
-	"\tld.param.u64 %rd2, [warm];\n"
-	"\tld.param.u64 %rd3, [steps];\n"
-	"\tld.param.u32 %r1, [rounds];\n"
-	"\tld.param.u64 %rd4, [out];\n"
-	"\tcvta.to.global.u64 %rd4, %rd4;\n"
-	"\tmov.u64 %rd5, %rd1;\n"
-	"CHASE_WARM:\n"
-	"\tsetp.eq.u64 %p1, %rd2, 0;\n"
-	"\t@%p1 bra CHASE_ROUNDS;\n"
-	"\tcvta.to.global.u64 %rd6, %rd5;\n"
-	"\tld.global.cv.u64 %rd5, [%rd6];\n"
-	"\tsub.u64 %rd2, %rd2, 1;\n"
-	"\tbra CHASE_WARM;\n"
-	"CHASE_ROUNDS:\n"
-	"\tmov.u32 %r2, 0;\n"
-	"CHASE_ROUND:\n"
-	"\tsetp.ge.u32 %p1, %r2, %r1;\n"
-	"\t@%p1 bra CHASE_END;\n"
-	"\tmov.u64 %rd7, %globaltimer;\n"
-	"\tmov.u64 %rd8, %rd3;\n"
-	"CHASE_STEP:\n"
-	"\tsetp.eq.u64 %p2, %rd8, 0;\n"
-	"\t@%p2 bra CHASE_ROUND_DONE;\n"
-	"\tcvta.to.global.u64 %rd6, %rd5;\n"
-	"\tld.global.cv.u64 %rd5, [%rd6];\n"
-	"\tsub.u64 %rd8, %rd8, 1;\n"
-	"\tbra CHASE_STEP;\n"
-	"CHASE_ROUND_DONE:\n"
-	"\tmov.u64 %rd9, %globaltimer;\n"
-	"\tsub.u64 %rd10, %rd9, %rd7;\n"
-	"\tmul.wide.u32 %rd11, %r2, 8;\n"
-	"\tadd.u64 %rd12, %rd4, %rd11;\n"
-	"\tst.global.u64 [%rd12], %rd10;\n"
-	"\tadd.u32 %r2, %r2, 1;\n"
-	"\tbra CHASE_ROUND;\n"
-	"CHASE_END:\n"
-	"\tmul.wide.u32 %rd11, %r1, 8;\n"
-	"\tadd.u64 %rd12, %rd4, %rd11;\n"
-	"\tst.global.u64 [%rd12], %rd5;\n"
-	"\tret;\n"
-	"}\n"
-	"\n"
-	".visible .entry ib_copy(.param .u64 dst, .param .u64 src,\n"
-	"\t.param .u64 words)\n"
-	"{\n"
-	"\t.reg .pred %p<2>;\n"
-	"\t.reg .b32 %r<5>;\n"
-	"\t.reg .b64 %rd<12>;\n"
-	"\tld.param.u64 %rd1, [dst];\n"
-	"\tld.param.u64 %rd2, [src];\n"
-	"\tld.param.u64 %rd3, [words];\n"
-	"\tcvta.to.global.u64 %rd1, %rd1;\n"
-	"\tcvta.to.global.u64 %rd2, %rd2;\n"
-	"\tmov.u32 %r1, %ctaid.x;\n"
-	"\tmov.u32 %r2, %ntid.x;\n"
-	"\tmov.u32 %r3, %tid.x;\n"
-	"\tmov.u32 %r4, %nctaid.x;\n"
-	"\tmul.wide.u32 %rd4, %r1, %r2;\n"
-	"\tcvt.u64.u32 %rd5, %r3;\n"
-	"\tadd.u64 %rd4, %rd4, %rd5;\n"
-	"\tmul.wide.u32 %rd6, %r4, %r2;\n"
-	"COPY_LOOP:\n"
-	"\tsetp.ge.u64 %p1, %rd4, %rd3;\n"
-	"\t@%p1 bra COPY_DONE;\n"
-	"\tshl.b64 %rd7, %rd4, 3;\n"
-	"\tadd.u64 %rd8, %rd2, %rd7;\n"
-	"\tld.global.cv.u64 %rd9, [%rd8];\n"
-	"\tadd.u64 %rd10, %rd1, %rd7;\n"
-	"\tst.global.u64 [%rd10], %rd9;\n"
-	"\tadd.u64 %rd4, %rd4, %rd6;\n"
-	"\tbra COPY_LOOP;\n"
-	"COPY_DONE:\n"
-	"\tret;\n"
-	"}\n";
-
-/* ---- state kept across points: the driver, the open device ---- */
+/* ---- state kept across points: the open device (the driver: cu_drv) ---- */
 
 #define CU_BATCH 128		      /* chunks queued behind one latch */
 #define CU_ROUNDS_MAX 32	      /* chase samples per repetition */
@@ -267,14 +74,6 @@ static const struct ib_engine_opt cuda_opt_table[] = {
 #undef O
 
 static struct {
-	bool loaded;	/* dlopen + symbols + cuInit tried */
-	char why[256];	/* "" = usable */
-	void *lib;
-	struct cu_api f;
-	int ndev;
-	/* the library's iommubench_fake_driver string: a test double (the
-	 * fake driver), whose rows say so in params.simulated; NULL = real */
-	const char *fake;
 	/* the open device (ord >= 0) */
 	int ord;
 	CUcontext ctx;
@@ -290,68 +89,6 @@ static struct {
 	int node;
 } cu = { .ord = -1 };
 
-static const char *cu_err(CUresult r)
-{
-	static char buf[32];
-	const char *n = NULL;
-
-	if (cu.f.GetErrorName && cu.f.GetErrorName(r, &n) == CUDA_SUCCESS && n)
-		return n;
-	snprintf(buf, sizeof(buf), "CUDA error %d", r);
-	return buf;
-}
-
-/* The library to load: $IOMMUBENCH_LIBCUDA (tests: the fake driver), else
- * the driver's soname. */
-static const char *cu_libname(void)
-{
-	const char *e = getenv("IOMMUBENCH_LIBCUDA");
-
-	return e && e[0] ? e : "libcuda.so.1";
-}
-
-static void cu_load(void)
-{
-	const char *name = cu_libname();
-	CUresult r;
-
-	if (cu.loaded)
-		return;
-	cu.loaded = true;
-	cu.lib = dlopen(name, RTLD_NOW | RTLD_LOCAL);
-	if (!cu.lib) {
-		const char *e = dlerror();
-
-		if (e && strstr(e, "No such file"))
-			snprintf(cu.why, sizeof(cu.why), "unavailable: no %s", name);
-		else
-			snprintf(cu.why, sizeof(cu.why), "unavailable: cannot load %s: %s", name,
-				 e ? e : "dlopen failed");
-		return;
-	}
-#define CU_SYM(fld, sym, args)                                                        \
-	*(void **)&cu.f.fld = dlsym(cu.lib, sym);                                     \
-	if (!cu.f.fld && !strcmp(sym, "cuEventElapsedTime")) /* CUDA 13 headers */    \
-		*(void **)&cu.f.fld = dlsym(cu.lib, "cuEventElapsedTime_v2");         \
-	if (!cu.f.fld) {                                                              \
-		snprintf(cu.why, sizeof(cu.why), "unavailable: %s has no %s (driver too old?)", \
-			 name, sym);                                                  \
-		return;                                                               \
-	}
-	CU_API(CU_SYM)
-#undef CU_SYM
-	cu.fake = dlsym(cu.lib, "iommubench_fake_driver");
-	r = cu.f.Init(0);
-	if (r != CUDA_SUCCESS) {
-		snprintf(cu.why, sizeof(cu.why), "unavailable: cuInit: %s", cu_err(r));
-		return;
-	}
-	r = cu.f.DeviceGetCount(&cu.ndev);
-	if (r != CUDA_SUCCESS || cu.ndev < 1)
-		snprintf(cu.why, sizeof(cu.why), "unavailable: cuDeviceGetCount: %s",
-			 r ? cu_err(r) : "no CUDA device");
-}
-
 /* The CUDA device a point names: device=auto (ordinal 0), an index, or a
  * PCI address.  -1 with "unavailable: ..." in why. */
 static int cu_pick(const struct ib_point *pt, char *why, size_t len)
@@ -362,19 +99,19 @@ static int cu_pick(const struct ib_point *pt, char *why, size_t len)
 	CUresult r;
 
 	cu_load();
-	if (cu.why[0]) {
-		snprintf(why, len, "%s", cu.why);
+	if (cu_drv.why[0]) {
+		snprintf(why, len, "%s", cu_drv.why);
 		return -1;
 	}
 	if (!strcmp(d, "auto") || ib_device_index(d, &idx)) {
-		if ((int)idx >= cu.ndev) {
+		if ((int)idx >= cu_drv.ndev) {
 			snprintf(why, len, "unavailable: device=%s: this host has %d CUDA device(s)",
-				 d, cu.ndev);
+				 d, cu_drv.ndev);
 			return -1;
 		}
-		r = cu.f.DeviceGet(&dev, (int)idx);
+		r = cu_drv.f.DeviceGet(&dev, (int)idx);
 	} else {
-		r = cu.f.DeviceGetByPCIBusId(&dev, d);
+		r = cu_drv.f.DeviceGetByPCIBusId(&dev, d);
 	}
 	if (r != CUDA_SUCCESS) {
 		snprintf(why, len, "unavailable: device=%s: not a CUDA device (%s)", d, cu_err(r));
@@ -395,16 +132,16 @@ static void cu_close(void)
 	if (cu.ord < 0)
 		return;
 	if (cu.latch)
-		cu.f.MemHostUnregister((void *)cu.latch);
+		cu_drv.f.MemHostUnregister((void *)cu.latch);
 	if (cu.dbuf)
-		cu.f.MemFree(cu.dbuf);
+		cu_drv.f.MemFree(cu.dbuf);
 	for (k = 0; k < 2; k++) {
 		for (i = 0; i < cu.nev; i++)
-			cu.f.EventDestroy(cu.ev[k][i]);
+			cu_drv.f.EventDestroy(cu.ev[k][i]);
 		if (cu.s[k])
-			cu.f.StreamDestroy(cu.s[k]);
+			cu_drv.f.StreamDestroy(cu.s[k]);
 	}
-	cu.f.CtxDestroy(cu.ctx); /* unloads the module too */
+	cu_drv.f.CtxDestroy(cu.ctx); /* unloads the module too */
 	if (cu.latch)
 		munmap((void *)cu.latch, 4096);
 	cu.latch = NULL;
@@ -425,7 +162,7 @@ static void cu_locate(CUdevice dev)
 
 	cu.bdf[0] = '\0';
 	cu.node = -1;
-	if (cu.f.DeviceGetPCIBusId(raw, (int)sizeof(raw), dev) != CUDA_SUCCESS ||
+	if (cu_drv.f.DeviceGetPCIBusId(raw, (int)sizeof(raw), dev) != CUDA_SUCCESS ||
 	    sscanf(raw, "%x:%x:%x.%x", &dom, &bus, &slot, &fn) != 4)
 		return;
 	snprintf(cu.bdf, sizeof(cu.bdf), "%04x:%02x:%02x.%x", dom & 0xffff, bus, slot, fn);
@@ -448,25 +185,6 @@ static void cu_locate(CUdevice dev)
 		}                                                             \
 	} while (0)
 
-/* The kernels, JIT-compiled; a failure quotes the JIT's error log. */
-static int cu_load_ptx(CUmodule *mod, char *err, size_t errlen)
-{
-	char log[512] = "", *c;
-	int opts[] = { CU_JIT_ERROR_LOG_BUFFER, CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES };
-	void *vals[] = { log, (void *)(uintptr_t)sizeof(log) };
-	CUresult r = cu.f.ModuleLoadDataEx(mod, cu_ptx, 2, opts, vals);
-
-	if (r == CUDA_SUCCESS)
-		return 0;
-	log[sizeof(log) - 1] = '\0';
-	for (c = log; *c; c++)
-		if (*c == '\n' || *c == '\t')
-			*c = ' ';
-	snprintf(err, errlen, "cuModuleLoadDataEx (the PTX kernels): %s%s%.300s", cu_err(r),
-		 log[0] ? ": " : "", log);
-	return -1;
-}
-
 /* Context, kernels, streams, events and the latch page on dev. */
 static int cu_open(CUdevice dev, char *err, size_t errlen)
 {
@@ -479,32 +197,32 @@ static int cu_open(CUdevice dev, char *err, size_t errlen)
 		return 0;
 	cu_close();
 	cu_locate(dev);
-	CU_TRY(cu.f.CtxCreate(&cu.ctx, CU_CTX_SCHED_SPIN | CU_CTX_MAP_HOST, dev), "cuCtxCreate");
+	CU_TRY(cu_drv.f.CtxCreate(&cu.ctx, CU_CTX_SCHED_SPIN | CU_CTX_MAP_HOST, dev), "cuCtxCreate");
 	cu.ord = dev;
 	if (cu_load_ptx(&mod, err, errlen))
 		goto fail;
-	CU_TRY(cu.f.ModuleGetFunction(&cu.spin, mod, "ib_spin"), "cuModuleGetFunction ib_spin");
-	CU_TRY(cu.f.ModuleGetFunction(&cu.chase, mod, "ib_chase"), "cuModuleGetFunction ib_chase");
-	CU_TRY(cu.f.ModuleGetFunction(&cu.copy, mod, "ib_copy"), "cuModuleGetFunction ib_copy");
+	CU_TRY(cu_drv.f.ModuleGetFunction(&cu.spin, mod, "ib_spin"), "cuModuleGetFunction ib_spin");
+	CU_TRY(cu_drv.f.ModuleGetFunction(&cu.chase, mod, "ib_chase"), "cuModuleGetFunction ib_chase");
+	CU_TRY(cu_drv.f.ModuleGetFunction(&cu.copy, mod, "ib_copy"), "cuModuleGetFunction ib_copy");
 	for (k = 0; k < 2; k++)
-		CU_TRY(cu.f.StreamCreate(&cu.s[k], CU_STREAM_NON_BLOCKING), "cuStreamCreate");
+		CU_TRY(cu_drv.f.StreamCreate(&cu.s[k], CU_STREAM_NON_BLOCKING), "cuStreamCreate");
 	for (i = 0; i <= CU_BATCH; i++, cu.nev++)
 		for (k = 0; k < 2; k++)
-			CU_TRY(cu.f.EventCreate(&cu.ev[k][i], CU_EVENT_DEFAULT), "cuEventCreate");
+			CU_TRY(cu_drv.f.EventCreate(&cu.ev[k][i], CU_EVENT_DEFAULT), "cuEventCreate");
 	page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (page == MAP_FAILED) {
 		snprintf(err, errlen, "latch page: out of memory");
 		goto fail;
 	}
 	memset(page, 0, 4096);
-	r = cu.f.MemHostRegister(page, 4096, CU_MEMHOSTREGISTER_DEVICEMAP);
+	r = cu_drv.f.MemHostRegister(page, 4096, CU_MEMHOSTREGISTER_DEVICEMAP);
 	if (r != CUDA_SUCCESS) {
 		snprintf(err, errlen, "cuMemHostRegister (latch page): %s", cu_err(r));
 		munmap(page, 4096);
 		goto fail;
 	}
 	cu.latch = page;
-	CU_TRY(cu.f.MemHostGetDevicePointer(&cu.latch_dev, page, 0),
+	CU_TRY(cu_drv.f.MemHostGetDevicePointer(&cu.latch_dev, page, 0),
 	       "cuMemHostGetDevicePointer (latch page)");
 	return 0;
 fail:
@@ -520,10 +238,10 @@ static int cu_dbuf(size_t len, char *err, size_t errlen)
 	if (cu.dbuf_len >= len)
 		return 0;
 	if (cu.dbuf)
-		cu.f.MemFree(cu.dbuf);
+		cu_drv.f.MemFree(cu.dbuf);
 	cu.dbuf = 0;
 	cu.dbuf_len = 0;
-	CU_TRY(cu.f.MemAlloc(&cu.dbuf, len), "cuMemAlloc");
+	CU_TRY(cu_drv.f.MemAlloc(&cu.dbuf, len), "cuMemAlloc");
 	cu.dbuf_len = len;
 	return 0;
 fail:
@@ -561,12 +279,12 @@ static CUresult enqueue_chunk(struct cu_rep *c, int k, bool to_dev, uint64_t off
 	void *args[] = { &dst, &src, &words };
 
 	if (c->o->op != IB_OP_SM_COPY)
-		return to_dev ? cu.f.MemcpyHtoDAsync(d, c->host + off, n, cu.s[k]) :
-				cu.f.MemcpyDtoHAsync(c->host + off, d, n, cu.s[k]);
+		return to_dev ? cu_drv.f.MemcpyHtoDAsync(d, c->host + off, n, cu.s[k]) :
+				cu_drv.f.MemcpyDtoHAsync(c->host + off, d, n, cu.s[k]);
 	blocks = (unsigned int)((words + CU_COPY_THREADS - 1) / CU_COPY_THREADS);
 	if (blocks > CU_COPY_BLOCKS_MAX)
 		blocks = CU_COPY_BLOCKS_MAX;
-	return cu.f.LaunchKernel(cu.copy, blocks, 1, 1, CU_COPY_THREADS, 1, 1, 0, cu.s[k], args,
+	return cu_drv.f.LaunchKernel(cu.copy, blocks, 1, 1, CU_COPY_THREADS, 1, 1, 0, cu.s[k], args,
 				 NULL);
 }
 
@@ -588,9 +306,9 @@ static int copy_batch(struct cu_rep *c, struct ib_rep *rep, uint64_t nb, uint64_
 		CUdeviceptr l = cu.latch_dev, to = cu.latch_dev + 4 + 4 * (CUdeviceptr)k;
 		void *args[] = { &l, &timeout, &to };
 
-		CU_TRY(cu.f.LaunchKernel(cu.spin, 1, 1, 1, 1, 1, 1, 0, cu.s[k], args, NULL),
+		CU_TRY(cu_drv.f.LaunchKernel(cu.spin, 1, 1, 1, 1, 1, 1, 0, cu.s[k], args, NULL),
 		       "cuLaunchKernel ib_spin");
-		CU_TRY(cu.f.EventRecord(cu.ev[k][0], cu.s[k]), "cuEventRecord");
+		CU_TRY(cu_drv.f.EventRecord(cu.ev[k][0], cu.s[k]), "cuEventRecord");
 	}
 	for (j = 0; j < nb; j++) {
 		bool to_dev = o->direction == 0 || (o->direction == 2 && !(j & 1));
@@ -600,7 +318,7 @@ static int copy_batch(struct cu_rep *c, struct ib_rep *rep, uint64_t nb, uint64_
 		CU_TRY(enqueue_chunk(c, k, to_dev, off),
 		       o->op == IB_OP_SM_COPY ? "cuLaunchKernel ib_copy" :
 		       to_dev ? "cuMemcpyHtoDAsync" : "cuMemcpyDtoHAsync");
-		CU_TRY(cu.f.EventRecord(cu.ev[k][++cnt[k]], cu.s[k]), "cuEventRecord");
+		CU_TRY(cu_drv.f.EventRecord(cu.ev[k][++cnt[k]], cu.s[k]), "cuEventRecord");
 		c->last_off[k] = off;
 		c->moved[k] = true;
 	}
@@ -608,14 +326,14 @@ static int copy_batch(struct cu_rep *c, struct ib_rep *rep, uint64_t nb, uint64_
 	for (k = 0; k < nk; k++) {
 		uint64_t t = 0;
 
-		CU_TRY(cu.f.EventSynchronize(cu.ev[k][cnt[k]]), "cuEventSynchronize");
+		CU_TRY(cu_drv.f.EventSynchronize(cu.ev[k][cnt[k]]), "cuEventSynchronize");
 		if (cu.latch[1 + k]) {
 			snprintf(err, errlen,
 				 "the latch timed out (the queue filled before it was released)");
 			return -1;
 		}
 		for (j = 0; j < cnt[k]; j++) {
-			CU_TRY(cu.f.EventElapsedTime(&ms, cu.ev[k][j], cu.ev[k][j + 1]),
+			CU_TRY(cu_drv.f.EventElapsedTime(&ms, cu.ev[k][j], cu.ev[k][j + 1]),
 			       "cuEventElapsedTime");
 			if (ib_metric_push(&rep->m[IB_M_DMA_LATENCY], (double)ms * 1e6)) {
 				snprintf(err, errlen, "out of memory");
@@ -623,7 +341,7 @@ static int copy_batch(struct cu_rep *c, struct ib_rep *rep, uint64_t nb, uint64_
 			}
 		}
 		if (cnt[k]) {
-			CU_TRY(cu.f.EventElapsedTime(&ms, cu.ev[k][0], cu.ev[k][cnt[k]]),
+			CU_TRY(cu_drv.f.EventElapsedTime(&ms, cu.ev[k][0], cu.ev[k][cnt[k]]),
 			       "cuEventElapsedTime");
 			t = (uint64_t)((double)ms * 1e6);
 		}
@@ -635,8 +353,8 @@ static int copy_batch(struct cu_rep *c, struct ib_rep *rep, uint64_t nb, uint64_
 fail:
 	/* release whatever waits, so the streams drain */
 	__atomic_store_n(&cu.latch[0], 1, __ATOMIC_RELEASE);
-	cu.f.StreamSynchronize(cu.s[0]);
-	cu.f.StreamSynchronize(cu.s[1]);
+	cu_drv.f.StreamSynchronize(cu.s[0]);
+	cu_drv.f.StreamSynchronize(cu.s[1]);
 	return -1;
 }
 
@@ -656,7 +374,7 @@ static int copy_verify(struct cu_rep *c, char *err, size_t errlen)
 
 		if (!c->moved[k])
 			continue;
-		CU_TRY(cu.f.MemcpyDtoH(tmp, cu.dbuf + (CUdeviceptr)k * n, n), "verify: cuMemcpyDtoH");
+		CU_TRY(cu_drv.f.MemcpyDtoH(tmp, cu.dbuf + (CUdeviceptr)k * n, n), "verify: cuMemcpyDtoH");
 		if (to_dev ? memcmp(tmp, c->host + c->last_off[k], n) :
 			     memcmp(c->host + c->last_off[k], tmp, n))
 			bad++;
@@ -689,7 +407,7 @@ static int run_copies(struct cu_rep *c, struct ib_rep *rep, char *err, size_t er
 
 			memcpy(c->host + k, &v, 8);
 		}
-		CU_TRY(cu.f.MemsetD8(cu.dbuf, 0xa5, 2 * o->xfer_size), "verify: cuMemsetD8");
+		CU_TRY(cu_drv.f.MemsetD8(cu.dbuf, 0xa5, 2 * o->xfer_size), "verify: cuMemsetD8");
 	}
 	while (o->duration ? ib_now_ns() - t0 < o->duration : done < o->iterations) {
 		uint64_t nb = o->duration ? CU_BATCH : o->iterations - done;
@@ -730,9 +448,9 @@ static int run_chase(struct cu_rep *c, struct ib_rep *rep, char *err, size_t err
 	warm = pages < CU_WARM_MAX ? pages : CU_WARM_MAX;
 	steps = o->iterations / rounds;
 	memset((void *)out, 0, (rounds + 1) * sizeof(*out));
-	CU_TRY(cu.f.LaunchKernel(cu.chase, 1, 1, 1, 1, 1, 1, 0, cu.s[0], args, NULL),
+	CU_TRY(cu_drv.f.LaunchKernel(cu.chase, 1, 1, 1, 1, 1, 1, 0, cu.s[0], args, NULL),
 	       "cuLaunchKernel ib_chase");
-	CU_TRY(cu.f.StreamSynchronize(cu.s[0]), "cuStreamSynchronize (chase)");
+	CU_TRY(cu_drv.f.StreamSynchronize(cu.s[0]), "cuStreamSynchronize (chase)");
 	for (i = 0; i < rounds; i++)
 		if (ib_metric_push(&rep->m[IB_M_DMA_LATENCY], (double)out[i] / (double)steps)) {
 			snprintf(err, errlen, "out of memory");
@@ -771,7 +489,7 @@ static int cuda_run(struct ib_run_ctx *ctx, struct ib_rep *rep, char *err, size_
 	ib_topo_bind_thread(ctx->topo, ctx->pt->cpu_node); /* the thread that queues */
 	snprintf(ctx->device, sizeof(ctx->device), "%s", cu.bdf[0] ? cu.bdf : "unknown");
 	ctx->dev_node = cu.node;
-	ctx->simulated = cu.fake;
+	ctx->simulated = cu_drv.fake;
 
 	c.slots = o->window / o->xfer_size ?: 1;
 	/* seq continues where the previous repetition stopped */
@@ -781,7 +499,7 @@ static int cuda_run(struct ib_run_ctx *ctx, struct ib_rep *rep, char *err, size_
 		c.seed = 1;
 
 	t0 = ib_now_ns();
-	CU_TRY(cu.f.MemHostRegister(ctx->buf->addr, ctx->buf->len,
+	CU_TRY(cu_drv.f.MemHostRegister(ctx->buf->addr, ctx->buf->len,
 				    CU_MEMHOSTREGISTER_DEVICEMAP | CU_MEMHOSTREGISTER_PORTABLE),
 	       "cuMemHostRegister");
 	if (ib_metric_push(&rep->m[IB_M_REGISTER], (double)(ib_now_ns() - t0))) {
@@ -790,7 +508,7 @@ static int cuda_run(struct ib_run_ctx *ctx, struct ib_rep *rep, char *err, size_
 	}
 	registered = true;
 	if (o->op != IOMMUBENCH_OP_BENCH)
-		CU_TRY(cu.f.MemHostGetDevicePointer(&c.hdev, ctx->buf->addr, 0),
+		CU_TRY(cu_drv.f.MemHostGetDevicePointer(&c.hdev, ctx->buf->addr, 0),
 		       "cuMemHostGetDevicePointer");
 	if (o->op == IB_OP_CHASE ? run_chase(&c, rep, err, errlen) :
 				   run_copies(&c, rep, err, errlen))
@@ -798,7 +516,7 @@ static int cuda_run(struct ib_run_ctx *ctx, struct ib_rep *rep, char *err, size_
 	ret = IB_EXIT_OK;
 fail:
 	if (registered) {
-		CUresult r = cu.f.MemHostUnregister(ctx->buf->addr);
+		CUresult r = cu_drv.f.MemHostUnregister(ctx->buf->addr);
 
 		if (r != CUDA_SUCCESS && ret == IB_EXIT_OK) {
 			snprintf(err, errlen, "cuMemHostUnregister: %s", cu_err(r));
