@@ -64,6 +64,28 @@ static int numa_pt_cmp(const void *a, const void *b)
 	return p->pos < q->pos ? -1 : p->pos > q->pos;
 }
 
+/* What the placements share (the drawn group's first row r), for the title. */
+static void numa_label(char *label, size_t labellen, const struct ib_row *r)
+{
+	size_t o = 0, i;
+
+	for (i = 0; i < NDIMS && o + 1 < labellen; i++) {
+		const char *v = rp_dim_val(r, rp_dims[i]);
+		int w;
+
+		if (rp_in_list(rp_dims[i], placement) || !*v || !strcmp(rp_dims[i], "job") ||
+		    !strcmp(rp_dims[i], "granule") ||
+		    (!strcmp(rp_dims[i], "iommu_mode") && r->p.iommu_mode_effective &&
+		     *r->p.iommu_mode_effective))
+			continue;
+		w = fmt(label + o, labellen - o, "%s%s=%s", o ? " " : "", rp_dims[i], v);
+		if (w < 0 || (size_t)w >= labellen - o)
+			break;
+		o += (size_t)w;
+	}
+	rp_label_clean(label);
+}
+
 int ib_fig_numa(const struct ib_run *run, FILE *f, char *label, size_t labellen,
 		char *devs, size_t devslen, char *why, size_t whylen)
 {
@@ -180,27 +202,7 @@ int ib_fig_numa(const struct ib_run *run, FILE *f, char *label, size_t labellen,
 		fprintf(f, "%s %s %s\n", rp_param_num(r, "cpu_node", a),
 			rp_param_num(r, "mem_node", b), rp_stat(r, "dma_latency_ns", "median", m));
 	}
-	/* what the placements share, for the title */
-	{
-		size_t o = 0;
-
-		for (i = 0; i < NDIMS && o + 1 < labellen; i++) {
-			const struct ib_row *r = &run->rows[best];
-			const char *v = rp_dim_val(r, rp_dims[i]);
-			int w;
-
-			if (rp_in_list(rp_dims[i], placement) || !*v || !strcmp(rp_dims[i], "job") ||
-			    !strcmp(rp_dims[i], "granule") ||
-			    (!strcmp(rp_dims[i], "iommu_mode") && r->p.iommu_mode_effective &&
-			     *r->p.iommu_mode_effective))
-				continue;
-			w = fmt(label + o, labellen - o, "%s%s=%s", o ? " " : "", rp_dims[i], v);
-			if (w < 0 || (size_t)w >= labellen - o)
-				break;
-			o += (size_t)w;
-		}
-		rp_label_clean(label);
-	}
+	numa_label(label, labellen, &run->rows[best]);
 	goto out;
 oom:
 	fmt(why, whylen, "out of memory");
