@@ -123,13 +123,24 @@ void ib_counter_set_add(struct ib_counter_set *set, const char *name,
 void ib_unavail_add(struct ib_counter_unavail_list *l, const char *name,
 		    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* The rows of a loaded results.json that lab-merge attributes counts to:
+ * row[k] the row objects, name[k] their names (NULL: none), ctx the
+ * context object (counters_unavailable and counter_attribution land there). */
+struct ib_lab_rows {
+	struct json_t *ctx;
+	struct json_t **row;
+	const char **name;
+	size_t n;
+};
+
 /*
  * The lab's vIOMMU counters (QEMU trace + marks.tsv of RUNDIR; trace and
- * marks NULL: RUNDIR/qemu-trace.log, RUNDIR/marks.tsv) merged into doc, a
- * loaded results.json (rpath names it in messages).  Returns the rows
- * merged, or -1 after a one-line message (counters_lab.c).
+ * marks NULL: RUNDIR/qemu-trace.log, RUNDIR/marks.tsv) merged into R's rows
+ * (rpath names the results file in messages).  Returns the rows merged, or
+ * -1 after a one-line message (counters_lab.c; output/lab_merge.c loads
+ * and writes the results file around it).
  */
-int ib_lab_merge(struct json_t *doc, const char *dir, const char *trace,
-		 const char *marks, const char *rpath);
+int ib_lab_count_merge(const struct ib_lab_rows *R, const char *dir, const char *trace,
+		       const char *marks, const char *rpath);
 
 #endif

@@ -42,6 +42,16 @@ size_t ib_text_unsafe(const char *s, bool keep_ws);
  * (truncated like snprintf); returns buf.  For the terminal. */
 const char *ib_text_safe(char *buf, size_t len, const char *s);
 
+/*
+ * The lab's vIOMMU counters (QEMU trace + marks.tsv of RUNDIR; trace and
+ * marks NULL: RUNDIR/qemu-trace.log, RUNDIR/marks.tsv) merged into doc, a
+ * loaded results.json (rpath names it in messages).  Returns the rows
+ * merged, or -1 after a one-line message (lab_merge.c; the counting is
+ * counters_lab.c's ib_lab_count_merge).
+ */
+int ib_lab_merge(json_t *doc, const char *dir, const char *trace, const char *marks,
+		 const char *rpath);
+
 /* The row named name in a results array, or NULL. */
 json_t *ib_results_find_row(json_t *rows, const char *name);
 

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * `iommubench lab-merge RUNDIR`: attributes the lab's vIOMMU counters to
- * measurement points and merges them into RUNDIR/results.json and
- * results.csv.
+ * The counting half of `iommubench lab-merge RUNDIR`: attributes the lab's
+ * vIOMMU counters to measurement points and merges them into the rows it is
+ * handed (output/lab_merge.c loads and writes RUNDIR/results.json and
+ * results.csv around it).
  *
  * The guest cannot read QEMU's trace events, so the host lab runner
  * (scripts/lab/lab.py) answers the guest harness's BEGIN/END handshake for
@@ -81,11 +82,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "ib_commands.h"
 #include "ib_counters.h"
-#include "ib_exit.h"
-#include "ib_results.h"
-#include "ib_tmpfiles.h"
 
 enum lab_ev {
 	/* intel-iommu */
@@ -212,14 +209,14 @@ struct marks {
 	size_t n, cap;
 };
 
-static void lab_limits_of(const struct ib_run *run, struct lab_limits *L)
+static void lab_limits_of(const struct ib_lab_rows *R, struct lab_limits *L)
 {
 	size_t k, len;
 
 	memset(L, 0, sizeof(*L));
-	L->rows = run->nrows;
-	for (k = 0; k < run->nrows; k++) {
-		len = run->rows[k].name ? strlen(run->rows[k].name) : 0;
+	L->rows = R->n;
+	for (k = 0; k < R->n; k++) {
+		len = R->name[k] ? strlen(R->name[k]) : 0;
 		if (len > L->max_name)
 			L->max_name = len;
 	}
@@ -242,15 +239,29 @@ static int check_size(FILE *f, const char *path, const char *what, uint64_t limi
 	return -1;
 }
 
-/* A mark name (bytes from marks.tsv) for a message: control characters
- * become '?' (ib_text_safe), in one of four rotating buffers. */
+/* A mark name (bytes from marks.tsv) for a message: C0 controls and DEL
+ * become '?', and so does U+FFFE/U+FFFF (as ib_text_safe does), in one of
+ * four rotating buffers. */
 static const char *shown(const char *s)
 {
 	static char buf[4][256];
 	static int k;
+	size_t o = 0;
+	unsigned char c;
 
 	k = (k + 1) % 4;
-	return ib_text_safe(buf[k], sizeof(buf[k]), s);
+	for (; s && *s && o + 1 < sizeof(buf[k]); s++) {
+		c = (unsigned char)*s;
+		if (c == 0xef && (unsigned char)s[1] == 0xbf &&
+		    ((unsigned char)s[2] == 0xbe || (unsigned char)s[2] == 0xbf)) {
+			buf[k][o++] = '?';
+			s += 2;
+		} else {
+			buf[k][o++] = c == 0x7f || c < 0x20 ? '?' : *s;
+		}
+	}
+	buf[k][o] = '\0';
+	return buf[k];
 }
 
 static int cmp_iv(const void *a, const void *b)
@@ -764,13 +775,6 @@ static enum lab_vendor lab_vendor(const char *cmdline_path, json_t *ctx)
 	return V_INTEL;
 }
 
-static void usage(void)
-{
-	fprintf(stderr, "usage: iommubench lab-merge RUNDIR [--trace FILE] [--marks FILE]\n"
-			"  merges QEMU vIOMMU trace counts per point (RUNDIR/qemu-trace.log,\n"
-			"  RUNDIR/marks.tsv) into RUNDIR/results.json and results.csv\n");
-}
-
 /*
  * The QEMU trace was live over the pass the row's marks bracketed
  * (lab_marks, point.c): "lab" joins params.counters_live (the timing pass,
@@ -798,7 +802,7 @@ static void note_lab_live(json_t *row)
 
 /* The rows a mark names: the row of that name, or the step's rows
  * "<mark>/rank:0", "/rank:1", ... of a multi-rank run. */
-static int step_rows(json_t *names, struct ib_run *run, const char *mark,
+static int step_rows(json_t *names, const struct ib_lab_rows *R, const char *mark,
 		     json_t *rows[MAX_STEP_ROWS])
 {
 	json_t *idx = json_object_get(names, mark);
@@ -806,7 +810,7 @@ static int step_rows(json_t *names, struct ib_run *run, const char *mark,
 	int n = 0;
 
 	if (idx) {
-		rows[0] = run->rows[json_integer_value(idx)].json;
+		rows[0] = R->row[json_integer_value(idx)];
 		return 1;
 	}
 	for (n = 0; n < MAX_STEP_ROWS; n++) {
@@ -814,7 +818,7 @@ static int step_rows(json_t *names, struct ib_run *run, const char *mark,
 		idx = json_object_get(names, name);
 		if (!idx)
 			break;
-		rows[n] = run->rows[json_integer_value(idx)].json;
+		rows[n] = R->row[json_integer_value(idx)];
 	}
 	return n;
 }
@@ -916,8 +920,8 @@ static int merge_row(json_t *row, struct marks *m, size_t k, const int enabled[N
 
 #define MAX_UNKNOWN_SHOWN 8 /* "not a row" lines, then a count */
 
-int ib_lab_merge(json_t *doc, const char *dir, const char *trace, const char *marks_path,
-		 const char *rpath)
+int ib_lab_count_merge(const struct ib_lab_rows *R, const char *dir, const char *trace,
+		       const char *marks_path, const char *rpath)
 {
 	char tpath[4096], mpath[4096], cpath[4096], err[512];
 	struct marks m = { 0 };
@@ -925,8 +929,7 @@ int ib_lab_merge(json_t *doc, const char *dir, const char *trace, const char *ma
 	size_t unknown = 0;
 	int enabled[NEV], ret = -1, rows_merged = 0;
 	enum lab_vendor vendor;
-	struct ib_run run = { 0 };
-	json_t *ctx, *ua, *u, *names = NULL;
+	json_t *ctx = R->ctx, *ua, *u, *names = NULL;
 	size_t k, j;
 
 	snprintf(tpath, sizeof(tpath), "%s/qemu-trace.log", dir);
@@ -937,21 +940,16 @@ int ib_lab_merge(json_t *doc, const char *dir, const char *trace, const char *ma
 	if (!marks_path)
 		marks_path = mpath;
 
-	ctx = json_object_get(doc, "context");
-	if (!json_is_object(ctx) || ib_run_view(&run, doc, err, sizeof(err))) {
-		fprintf(stderr, "iommubench: lab-merge: %s: no results array or context object\n", rpath);
-		goto out;
-	}
-	lab_limits_of(&run, &lim);
+	lab_limits_of(R, &lim);
 	if (load_marks(marks_path, &m, &lim) || count_trace(trace, &m, &lim))
 		goto out;
 	enabled_events(cpath, enabled);
 	vendor = lab_vendor(cpath, ctx);
 	/* a multi-rank run: counts split per device (first pass: domains) */
-	for (k = 0; k < run.nrows; k++)
-		if (json_object_get(json_object_get(run.rows[k].json, "params"), "rank"))
+	for (k = 0; k < R->n; k++)
+		if (json_object_get(json_object_get(R->row[k], "params"), "rank"))
 			break;
-	if (k < run.nrows) {
+	if (k < R->n) {
 		for (j = 0; j < m.n; j++)
 			memset(m.iv[j].n, 0, sizeof(m.iv[j].n));
 		if (learn_domains(trace, &lim) || count_trace(trace, &m, &lim))
@@ -961,9 +959,9 @@ int ib_lab_merge(json_t *doc, const char *dir, const char *trace, const char *ma
 	names = json_object();
 	if (!names)
 		goto out;
-	for (k = run.nrows; k-- > 0;)
-		if (run.rows[k].name)
-			json_object_set_new(names, run.rows[k].name, json_integer((json_int_t)k));
+	for (k = R->n; k-- > 0;)
+		if (R->name[k])
+			json_object_set_new(names, R->name[k], json_integer((json_int_t)k));
 
 	for (k = 0; k < m.n; k++) {
 		json_t *rows[MAX_STEP_ROWS];
@@ -972,7 +970,7 @@ int ib_lab_merge(json_t *doc, const char *dir, const char *trace, const char *ma
 		/* a row measured in several intervals: first one merges all */
 		if (!m.iv[k].first)
 			continue;
-		nrows = step_rows(names, &run, m.iv[k].name, rows);
+		nrows = step_rows(names, R, m.iv[k].name, rows);
 		if (!nrows) {
 			if (++unknown <= MAX_UNKNOWN_SHOWN)
 				fprintf(stderr, "iommubench: lab-merge: marks name %s, which is not a row of %s\n",
@@ -1025,68 +1023,6 @@ out:
 	free(dom_sid);
 	dom_sid = NULL;
 	json_decref(names);
-	ib_run_free(&run);
 	marks_free(&m);
-	return ret;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-int cmd_lab_merge(int argc, char **argv)
-{
-	const char *dir = NULL, *trace = NULL, *marks_path = NULL;
-	char rpath[4096], err[4096 + 512];
-	json_t *doc = NULL;
-	double t[4];
-	int i, ret = IB_EXIT_USAGE;
-
-	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--trace") && i + 1 < argc)
-			trace = argv[++i];
-		else if (!strcmp(argv[i], "--marks") && i + 1 < argc)
-			marks_path = argv[++i];
-		else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			usage();
-			return IB_EXIT_OK;
-		} else if (argv[i][0] == '-' || dir) {
-			usage();
-			return IB_EXIT_USAGE;
-		} else
-			dir = argv[i];
-	}
-	if (!dir) {
-		usage();
-		return IB_EXIT_USAGE;
-	}
-	snprintf(rpath, sizeof(rpath), "%s/results.json", dir);
-	ib_tmp_signals(); /* a signal removes the results' temporaries */
-	t[0] = now_s();
-	doc = ib_results_load(rpath, err, sizeof(err));
-	if (!doc) {
-		fprintf(stderr, "iommubench: lab-merge: %s\n", err);
-		goto out;
-	}
-	t[1] = now_s();
-	if (ib_lab_merge(doc, dir, trace, marks_path, rpath) < 0)
-		goto out;
-	t[2] = now_s();
-	if (ib_results_write(dir, doc, json_is_true(json_object_get(doc, "complete")))) {
-		fprintf(stderr, "iommubench: lab-merge: writing %s: %s\n", rpath, strerror(errno));
-		ret = IB_EXIT_FAILED;
-		goto out;
-	}
-	t[3] = now_s();
-	if (getenv("IOMMUBENCH_TIMING"))
-		fprintf(stderr, "iommubench: lab-merge: timing: load %.3f s, merge %.3f s, write %.3f s\n",
-			t[1] - t[0], t[2] - t[1], t[3] - t[2]);
-	ret = IB_EXIT_OK;
-out:
-	json_decref(doc);
 	return ret;
 }
