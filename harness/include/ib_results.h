@@ -52,9 +52,6 @@ const char *ib_text_safe(char *buf, size_t len, const char *s);
 int ib_lab_merge(json_t *doc, const char *dir, const char *trace, const char *marks,
 		 const char *rpath);
 
-/* The row named name in a results array, or NULL. */
-json_t *ib_results_find_row(json_t *rows, const char *name);
-
 /* How many of doc's rows ran on a test double (params.simulated, e.g. the
  * fake CUDA driver); *first gets the first one's text (NULL when none). */
 int ib_results_simulated(json_t *doc, const char **first);

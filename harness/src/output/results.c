@@ -72,20 +72,6 @@ static void csv_header(FILE *f)
 			fprintf(f, ",%s", ib_row_fields[c].name);
 }
 
-json_t *ib_results_find_row(json_t *rows, const char *name)
-{
-	json_t *row;
-	size_t i;
-
-	json_array_foreach(rows, i, row) {
-		const char *n = json_string_value(json_object_get(row, "name"));
-
-		if (n && name && !strcmp(n, name))
-			return row;
-	}
-	return NULL;
-}
-
 int ib_results_simulated(json_t *doc, const char **first)
 {
 	json_t *row;
