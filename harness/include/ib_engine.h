@@ -133,6 +133,16 @@ struct ib_engine_opt {
 	size_t off, size;
 	uint64_t min, max;
 	const char *allowed;
+	/*
+	 * A parameter of the engine's own (fio's engine options): name, type,
+	 * range, default and help declared here, not in core/options.c.  At
+	 * start-up the registry gives it an engine-parameter id
+	 * (ib_opt_register, IB_O_EPARAM_FIRST on) and writes it into .id, so
+	 * a table with such an entry is not const; the engine reads its id
+	 * back with ib_opt_find(name).  It is written to rows like any other
+	 * parameter (params.<name>).
+	 */
+	const struct ib_option *param;
 };
 
 /* IB_EOPT(struct, field, IB_O_x[, .max = N, .min = N, .allowed = "a,b"]) */

@@ -40,9 +40,19 @@ enum ib_opt_id {
 	IB_O_MIN_REPS, IB_O_MAX_REPS, IB_O_MAX_TIME, IB_O_TARGET_CI,
 	IB_O_SEED, IB_O_VERIFY, IB_O_BUF_SIZE, IB_O_COUNTERS,
 	IB_O_DESCRIPTION, IB_O_MAX_POINTS, IB_O_LAYOUT, IB_O_COUNTER_SOURCES,
-	IB_O_PAPI_EVENTS, IB_O_CONCURRENCY, IB_O_IODEPTH, IB_O_VFIO_BACKEND,
-	IB_O_MAX,
+	IB_O_PAPI_EVENTS, IB_O_CONCURRENCY,
+	/*
+	 * Engine parameters: IB_O_EPARAM_SLOTS ids after the core ones, which
+	 * the engines' descriptors fill at start-up, in registry order (an
+	 * entry of struct ib_engine_opt with .param, ib_engine.h; nvme's
+	 * iodepth, vfio's vfio_backend).  An engine finds its id by name
+	 * (ib_opt_find).  An unused slot has no name (ib_opt_used) and an
+	 * empty default: loops over the ids skip it.
+	 */
+	IB_O_EPARAM_FIRST,
+	IB_O_MAX = IB_O_EPARAM_FIRST + 4,
 };
+#define IB_O_EPARAM_SLOTS (IB_O_MAX - IB_O_EPARAM_FIRST)
 
 /* op= values past the module's IOMMUBENCH_OP_BENCH and _ISOLATION (their
  * index in the op option's allowed list): harness engines only. */
@@ -60,7 +70,19 @@ struct ib_option {
 	const char *help;
 };
 
-extern const struct ib_option ib_options[IB_O_MAX];
+/* The core options, then the engine parameters (ib_opt_register). */
+extern struct ib_option ib_options[IB_O_MAX];
+
+/* Whether id names an option (not an unused engine-parameter slot). */
+static inline bool ib_opt_used(int id)
+{
+	return id >= 0 && id < IB_O_MAX && ib_options[id].name;
+}
+
+/* An engine parameter into the next free slot (core/engine.c, at
+ * start-up, from the engines' descriptors): its id, the id it already has
+ * when an option of that name exists, or -1 when the slots are full. */
+int ib_opt_register(const struct ib_option *o);
 
 #define IB_VAL_LEN 256
 

@@ -186,6 +186,36 @@ static void test_validate(void **state)
 
 /* device=/dev/NAME (issue 13): confined to /dev by its shape, and only for
  * engines that take a block device (nvme); every other engine refuses it. */
+/* Engine parameters (issue 21 §2): declared in the engine's table, given
+ * ids after the core options at start-up, in registry order (nvme before
+ * vfio: the order rows and names had before). */
+static void test_engine_params(void **state)
+{
+	int depth = ib_opt_find("iodepth"), backend = ib_opt_find("vfio-backend"), id, used = 0;
+	struct ib_option o = { "iodepth", IB_OPT_UINT, 0, 1, 2, "", NULL, "again" };
+	struct ib_params p;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(depth, IB_O_EPARAM_FIRST);
+	assert_int_equal(backend, IB_O_EPARAM_FIRST + 1);
+	assert_true(ib_engine_takes(ib_engine_find("nvme"), depth));
+	assert_false(ib_engine_takes(ib_engine_find("edu"), depth));
+	assert_true(ib_engine_takes(ib_engine_find("vfio"), backend));
+	assert_string_equal(ib_options[depth].help, "outstanding I/Os (nvme; default 1)");
+	assert_int_equal(ib_opt_register(&o), depth); /* a name already there */
+	for (id = 0; id < IB_O_MAX; id++)
+		used += ib_opt_used(id);
+	assert_int_equal(used, IB_O_EPARAM_FIRST + 2);
+	assert_false(ib_opt_used(IB_O_MAX - 1));
+	assert_int_equal(ib_opt_find(""), -1);
+	assert_int_equal(ib_opt_check(IB_O_MAX - 1, "x", err, sizeof(err)), -1);
+	ib_params_defaults(&p);
+	assert_int_equal(ib_opt_set(&p, backend, "iommufd", err, sizeof(err)), 0);
+	assert_int_equal(p.u[backend], 1);
+	assert_int_equal(ib_opt_set(&p, depth, "5000", err, sizeof(err)), -1);
+}
+
 static void test_device_path(void **state)
 {
 	char err[256];
@@ -211,7 +241,7 @@ static void test_device_path(void **state)
 	assert_int_equal(ib_params_validate(&p, err, sizeof(err)), -1);
 	assert_string_equal(err, "xfer_size=1000: engine nvme reads multiples of 512 bytes");
 	ib_opt_set(&p, IB_O_XFER_SIZE, "1m", err, sizeof(err));
-	ib_opt_set(&p, IB_O_IODEPTH, "4", err, sizeof(err));
+	ib_opt_set(&p, ib_opt_find("iodepth"), "4", err, sizeof(err));
 	assert_int_equal(ib_params_validate(&p, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "iodepth=4: the window holds only 2 reads"));
 	ib_params_defaults(&p);
@@ -237,6 +267,7 @@ int main(void)
 		cmocka_unit_test(test_find_and_split), cmocka_unit_test(test_validate),
 		cmocka_unit_test(test_split_counts_everything),
 		cmocka_unit_test(test_max_points_option), cmocka_unit_test(test_device_path),
+		cmocka_unit_test(test_engine_params),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

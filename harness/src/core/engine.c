@@ -427,12 +427,39 @@ int ib_params_validate(const struct ib_params *p, char *err, size_t errlen)
 
 /* The option table's engine= values: the registry's names, handed over
  * before main() so that options.c calls nothing here. */
+/* The engines' own parameters (struct ib_engine_opt .param) into the
+ * engine-parameter slots of the option table, in registry order. */
+static void engine_params_register(const struct ib_engine *const *e)
+{
+	size_t k;
+	int i, id;
+
+	for (i = 0; e[i]; i++)
+		for (k = 0; k < e[i]->nopts; k++) {
+			/* the entry is not const (ib_engine.h) */
+			struct ib_engine_opt *eo = (struct ib_engine_opt *)&e[i]->opts[k];
+
+			if (!eo->param)
+				continue;
+			id = ib_opt_register(eo->param);
+			if (id < 0) {
+				fprintf(stderr, "iommubench: engine %s: parameter %s: "
+						"more than %d engine parameters (IB_O_EPARAM_SLOTS)\n",
+					e[i]->name, eo->param->name, IB_O_EPARAM_SLOTS);
+				abort();
+			}
+			eo->id = (enum ib_opt_id)id;
+		}
+}
+
 static void __attribute__((constructor)) engine_names_register(void)
 {
 	const struct ib_engine *const *e = ib_engines();
 	char names[512];
 	size_t off = 0;
 	int i;
+
+	engine_params_register(e);
 
 	names[0] = '\0';
 	for (i = 0; e[i] && off < sizeof(names); i++)

@@ -16,7 +16,7 @@
 #define GiB (1024ULL * 1024 * 1024)
 #define SEC 1000000000ULL
 
-const struct ib_option ib_options[IB_O_MAX] = {
+struct ib_option ib_options[IB_O_MAX] = {
 	/* allowed: the registry's names (engine_names()) */
 	[IB_O_ENGINE] = { "engine", IB_OPT_ENUM, IB_OPT_F_RUNNER, 0, 0, "null",
 			  NULL,
@@ -123,12 +123,25 @@ const struct ib_option ib_options[IB_O_MAX] = {
 			       "alone,together",
 			       "with several ranks (mpirun): all measure at once "
 			       "(together) or one after another (alone)" },
-	/* default unset (rows of other engines do not carry it): 1 */
-	[IB_O_IODEPTH] = { "iodepth", IB_OPT_UINT, 0, 1, 4096, "", NULL,
-			   "outstanding I/Os (nvme; default 1)" },
-	[IB_O_VFIO_BACKEND] = { "vfio_backend", IB_OPT_ENUM, 0, 0, 0, "", "type1,iommufd",
-				"VFIO container kind (vfio; default type1)" },
+	/* engine parameters: filled at start-up (ib_opt_register) */
+	[IB_O_EPARAM_FIRST ... IB_O_MAX - 1] = { .def = "" },
 };
+
+int ib_opt_register(const struct ib_option *o)
+{
+	int id = ib_opt_find(o->name);
+
+	if (id >= 0)
+		return id;
+	for (id = IB_O_EPARAM_FIRST; id < IB_O_MAX; id++)
+		if (!ib_options[id].name) {
+			ib_options[id] = *o;
+			if (!ib_options[id].def)
+				ib_options[id].def = "";
+			return id;
+		}
+	return -1;
+}
 
 /* "map,edu,...": the registry's engine names, which core/engine.c hands
  * over at start-up (options sit below the engines and call none of them). */
@@ -158,7 +171,7 @@ int ib_opt_find(const char *name)
 		norm[i] = name[i] == '-' ? '_' : (char)tolower((unsigned char)name[i]);
 	norm[i] = '\0';
 	for (i = 0; i < IB_O_MAX; i++)
-		if (!strcmp(ib_options[i].name, norm))
+		if (ib_options[i].name && !strcmp(ib_options[i].name, norm))
 			return (int)i;
 	return -1;
 }
@@ -452,7 +465,7 @@ static void fail_msg(int id, const char *value, char *err, size_t errlen)
 
 int ib_opt_check(int id, const char *value, char *err, size_t errlen)
 {
-	if (id < 0 || id >= IB_O_MAX)
+	if (!ib_opt_used(id))
 		return -1;
 	if (strlen(value) >= IB_VAL_LEN || parse_value(id, value, NULL)) {
 		fail_msg(id, value, err, errlen);
@@ -580,5 +593,6 @@ void ib_options_print_help(FILE *f)
 	int i;
 
 	for (i = 0; i < IB_O_MAX; i++)
-		ib_option_print(f, i, &ib_options[i]);
+		if (ib_opt_used(i))
+			ib_option_print(f, i, &ib_options[i]);
 }

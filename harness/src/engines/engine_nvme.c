@@ -53,13 +53,20 @@ struct nvme_opts {
 	uint32_t pattern, iodepth;
 };
 
+/* nvme's own parameter (ib_engine.h: struct ib_engine_opt .param).
+ * Default unset (rows of other engines do not carry it): 1. */
+static const struct ib_option nvme_iodepth = {
+	"iodepth", IB_OPT_UINT, 0, 1, 4096, "", NULL, "outstanding I/Os (nvme; default 1)",
+};
+
 #define O(field, id, ...) IB_EOPT(struct nvme_opts, field, id, __VA_ARGS__)
-static const struct ib_engine_opt nvme_opt_table[] = {
+/* not const: the registry writes iodepth's id into its entry at start-up */
+static struct ib_engine_opt nvme_opt_table[] = {
 	{ .id = IB_O_PAGE_SIZE },
 	O(window, IB_O_WINDOW),
 	O(xfer_size, IB_O_XFER_SIZE, .min = 512),
 	O(pattern, IB_O_PATTERN),
-	O(iodepth, IB_O_IODEPTH, .max = 1024),
+	O(iodepth, 0, .max = 1024, .param = &nvme_iodepth),
 	{ .id = IB_O_IOMMU_MODE },
 	{ .id = IB_O_CPU_NODE },
 	{ .id = IB_O_MEM_NODE },
@@ -80,7 +87,8 @@ static char ns_name[64];   /* "nvme0n1" now */
 
 static int nvme_validate(const struct ib_params *p, char *err, size_t errlen)
 {
-	uint64_t depth = p->u[IB_O_IODEPTH] ? p->u[IB_O_IODEPTH] : 1;
+	int o_iodepth = ib_opt_find(nvme_iodepth.name);
+	uint64_t depth = o_iodepth >= 0 && p->u[o_iodepth] ? p->u[o_iodepth] : 1;
 
 	if (strcmp(p->raw[IB_O_DEVICE], "auto") == 0) {
 		snprintf(err, errlen, "device=auto: engine nvme needs a block device such as /dev/nvme0n1");

@@ -67,8 +67,15 @@ struct vfio_opts {
 	uint8_t verify;
 };
 
+/* vfio's own parameter (ib_engine.h: struct ib_engine_opt .param) */
+static const struct ib_option vfio_backend = {
+	"vfio_backend", IB_OPT_ENUM, 0, 0, 0, "", "type1,iommufd",
+	"VFIO container kind (vfio; default type1)",
+};
+
 #define O(field, id, ...) IB_EOPT(struct vfio_opts, field, id, __VA_ARGS__)
-static const struct ib_engine_opt vfio_opt_table[] = {
+/* not const: the registry writes vfio_backend's id into its entry at start-up */
+static struct ib_engine_opt vfio_opt_table[] = {
 	O(op, IB_O_OP, .allowed = "bench,isolation,map"),
 	{ .id = IB_O_PAGE_SIZE },
 	O(window, IB_O_WINDOW),
@@ -82,7 +89,7 @@ static const struct ib_engine_opt vfio_opt_table[] = {
 	O(seed, IB_O_SEED),
 	O(verify, IB_O_VERIFY),
 	{ .id = IB_O_BUF_SIZE },
-	O(backend, IB_O_VFIO_BACKEND),
+	O(backend, 0, .param = &vfio_backend),
 };
 #undef O
 
@@ -116,7 +123,9 @@ static int vfio_validate(const struct ib_params *p, char *err, size_t errlen)
 
 static const char *vfio_supported(const struct ib_point *pt, char *buf, size_t len)
 {
-	if (pt->p.u[IB_O_VFIO_BACKEND] == 1) { /* iommufd */
+	int o_backend = ib_opt_find(vfio_backend.name);
+
+	if (o_backend >= 0 && pt->p.u[o_backend] == 1) { /* iommufd */
 		if (access("/dev/iommu", F_OK))
 			snprintf(buf, len, "unavailable: vfio_backend=iommufd: no /dev/iommu "
 				 "(kernel without CONFIG_IOMMUFD; Debian 6.1 and 6.12 lack it)");
