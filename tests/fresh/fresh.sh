@@ -90,13 +90,18 @@ for c in "${cases[@]}"; do
 	esac
 done
 
+mkdir -p "$WORK" "$LOGS" "$CACHE"
+# one fresh.sh per work directory (taken before the trap that cleans it)
+exec 8>"$WORK/.lock"
+flock -n 8 || die "another fresh.sh is using $WORK (IB_FRESH_WORK= for another)"
+
 # ---------------------------------------------------------------- clean-up
 # Every chroot command runs in its own mount namespace (unshare -m, / made
 # rprivate), so its mounts vanish with it and the host's mount table never
 # sees them.  What can outlive a case is a process still running inside one
 # of our roots (a command killed by its timeout leaves none: timeout kills its
 # process group); the trap ends those by pid, then removes the work dirs.
-roots=()
+roots=() cur_pid=
 kill_in_roots() {
 	local p r root
 	for p in /proc/[0-9]*; do
@@ -110,12 +115,14 @@ kill_in_roots() {
 cleanup() {
 	local rc=$?
 	trap - EXIT INT TERM
+	# the running timeout first (it passes the signal on to its process group)
+	[[ -z $cur_pid ]] || kill -TERM "$cur_pid" 2>/dev/null || true
 	((${#roots[@]})) && kill_in_roots
 	if [[ $KEEP == 1 ]]; then
 		say "KEEP=1: roots, images and logs stay in $WORK"
 	elif [[ -d $WORK ]]; then
 		# the roots and images; the logs are small and say what happened
-		find "$WORK" -mindepth 1 -maxdepth 1 ! -name logs -exec rm -rf --one-file-system {} +
+		find "$WORK" -mindepth 1 -maxdepth 1 ! -name logs ! -name .lock -exec rm -rf --one-file-system {} +
 		say "logs in $LOGS"
 	fi
 	exit "$rc"
@@ -140,7 +147,6 @@ if [[ " ${cases[*]} " == *" viommu "* ]]; then
 	need_pkg debugfs e2fsprogs
 fi
 
-mkdir -p "$WORK" "$LOGS" "$CACHE"
 now() { date +%s; }
 
 # ---------------------------------------------------------------- sources
@@ -231,7 +237,7 @@ if [[ -z $COMMIT ]]; then
 		say "testing HEAD ${COMMIT:0:12}"
 	fi
 	n=$(git -C "$TOP" ls-files --others --exclude-standard | wc -l)
-	((n == 0)) || say "note: $n untracked file(s) are not part of the commit under test"
+	((n == 0)) || say "note: $n untracked file(s) are not part of the commit under test: $(git -C "$TOP" ls-files --others --exclude-standard | head -n 5 | tr '\n' ' ')"
 fi
 COMMIT=$(git -C "$TOP" rev-parse --verify "$COMMIT^{commit}")
 
@@ -264,10 +270,12 @@ in_root() {
 		exec chroot "$root" /usr/bin/env -i "$@" /bin/bash -c "$cmd"
 	' in_root "$root" "$src" "$*" "${CHROOT_ENV[@]}" </dev/null >"$log" 2>&1 &
 	local pid=$!
+	cur_pid=$pid
 	if [[ $VERBOSE == 1 ]]; then
 		tail -n +1 --pid="$pid" -f "$log" | sed 's/^/  | /' &
 	fi
 	wait "$pid" || rc=$?
+	cur_pid=
 	[[ $VERBOSE == 1 ]] && wait || true
 	return "$rc"
 }
@@ -526,7 +534,10 @@ case_viommu() {
 		-kernel "$root/boot/vmlinuz-$rel" -initrd "$root/boot/initrd.img-$rel" \
 		-append "root=/dev/vda rw init=/sbin/ib-init console=ttyS0 intel_iommu=on iommu.strict=1 panic=-1" \
 		-drive file="$img",if=virtio,format=raw -nographic -no-reboot \
-		</dev/null >"$LOGS/viommu-console.log" 2>&1 || rc=$?
+		</dev/null >"$LOGS/viommu-console.log" 2>&1 &
+	cur_pid=$!
+	wait "$cur_pid" || rc=$?
+	cur_pid=
 	t2=$(now)
 	TIMES[viommu]="set-up $((t1 - t0)) s ($(IFS=,; echo "${parts[*]}" | sed 's/,/, /g')), boot + make run $((t2 - t1)) s"
 	say "viommu: ${TIMES[viommu]}"
