@@ -128,6 +128,8 @@ struct ib_run_ctx {
  * engine edu takes at most 4095") and shown by `help ENGINE`; validate()
  * is left with the cross-field checks.
  */
+struct ib_row_field;
+
 struct ib_engine_opt {
 	enum ib_opt_id id;
 	size_t off, size;
@@ -143,6 +145,13 @@ struct ib_engine_opt {
 	 * parameter (params.<name>).
 	 */
 	const struct ib_option *param;
+	/*
+	 * Optional, with .param: the parameter's row-schema entry (struct
+	 * ib_row_field, ib_rowschema.h; .off is assigned), registered at
+	 * start-up too (ib_row_field_register), so the typed view (ib_row_int),
+	 * series keys and CSV see the field as its flags say.
+	 */
+	const struct ib_row_field *field;
 };
 
 /* IB_EOPT(struct, field, IB_O_x[, .max = N, .min = N, .allowed = "a,b"]) */

@@ -18,6 +18,10 @@
 
 #include "ib_stats.h"
 
+/* Row-schema fields engines declare for their own parameters (struct
+ * ib_engine_opt .field), after the core ones. */
+#define IB_ROW_EPARAMS 4
+
 enum ib_field_id {
 	/* results.csv's columns before the metric block, in order */
 	IB_F_RUN_ID, IB_F_PLATFORM, IB_F_HOST, IB_F_SUITE, IB_F_NAME, IB_F_BENCH,
@@ -30,9 +34,12 @@ enum ib_field_id {
 	/* the columns after the metric block (appended later) */
 	IB_F_PHYS_PIECES, IB_F_LAYOUT, IB_F_COUNTERS_LIVE,
 	/* not CSV columns */
-	IB_F_OP, IB_F_ITERATIONS, IB_F_WARMUP, IB_F_IODEPTH, IB_F_CONCURRENCY,
+	IB_F_OP, IB_F_ITERATIONS, IB_F_WARMUP, IB_F_CONCURRENCY,
 	IB_F_RANK, IB_F_REPETITIONS,
-	IB_F_MAX
+	/* the engines' parameters (nvme's iodepth): filled at start-up
+	 * (ib_row_field_register); an unused one has no name */
+	IB_F_EPARAM_FIRST,
+	IB_F_MAX = IB_F_EPARAM_FIRST + IB_ROW_EPARAMS
 };
 
 enum ib_field_where { IB_FW_CONTEXT, IB_FW_ROW, IB_FW_PARAMS };
@@ -77,7 +84,17 @@ struct ib_row_field {
 	size_t off2;
 };
 
-extern const struct ib_row_field ib_row_fields[IB_F_MAX];
+/* The core fields, then the engines' (ib_row_field_register). */
+extern struct ib_row_field ib_row_fields[IB_F_MAX];
+
+/*
+ * An engine parameter's field into the next free engine slot (core/
+ * engine.c, at start-up, from struct ib_engine_opt .field): its id (the
+ * one it has when a field of that name exists), or -1 when the slots are
+ * full or its view is neither IB_V_NONE nor IB_V_INT (the typed view keeps
+ * an engine field as a long long: ib_row_int).  .off is assigned here.
+ */
+int ib_row_field_register(const struct ib_row_field *f);
 
 /* Series key parts, in key order; figure dimensions, in label order. */
 extern const enum ib_field_id ib_row_series_fields[];
@@ -122,7 +139,8 @@ struct ib_row_params {
 	double knee_window;	     /* derived rows; 0 if none */
 	double warmup;
 	long long threads, granule, iterations; /* -1 if none */
-	long long iodepth, rank;		/* -1 if none */
+	long long rank;				/* -1 if none */
+	long long eparam[IB_ROW_EPARAMS];	/* engine fields (ib_row_int); -1 if none */
 	const char *pattern, *op, *iommu_mode, *iommu_mode_effective, *direction, *device;
 	const char *concurrency; /* multi-rank runs; NULL otherwise */
 	char cpu_node[IB_NODE_TEXT], mem_node[IB_NODE_TEXT], dev_node[IB_NODE_TEXT]; /* id or word */
@@ -157,6 +175,10 @@ void ib_run_free(struct ib_run *run);
 
 /* A dimension's value for row r as labels print it ("" when absent). */
 const char *ib_row_dim_text(const struct ib_row *r, int field);
+
+/* An IB_V_INT field of row r (core or an engine's, e.g.
+ * ib_row_field_find("iodepth")); -1 when absent or not such a field. */
+long long ib_row_int(const struct ib_row *r, int field);
 
 /* The IOMMU mode a row ran under: the effective one, else the one asked
  * for, else dflt. */

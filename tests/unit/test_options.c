@@ -10,6 +10,7 @@
 #include "ib_counters.h"
 #include "ib_engine.h"
 #include "ib_options.h"
+#include "ib_rowschema.h"
 
 static void test_sizes(void **state)
 {
@@ -216,6 +217,31 @@ static void test_engine_params(void **state)
 	assert_int_equal(ib_opt_set(&p, depth, "5000", err, sizeof(err)), -1);
 }
 
+/* nvme's row-schema field for iodepth (struct ib_engine_opt .field): an
+ * engine slot of the row schema, read through the typed view. */
+static void test_engine_row_field(void **state)
+{
+	int f = ib_row_field_find("iodepth");
+	json_t *doc = json_pack("{s:{},s:[{s:s,s:{s:i}},{s:s,s:{}}]}", "context", "results",
+				"name", "a", "params", "iodepth", 8, "name", "b", "params");
+	struct ib_row_field dup = { .name = "iodepth", .view = IB_V_STR };
+	struct ib_run run;
+	char err[128];
+
+	(void)state;
+	assert_true(f >= IB_F_EPARAM_FIRST && f < IB_F_MAX);
+	assert_false(ib_row_fields[f].flags & (IB_FF_CSV_PRE | IB_FF_CSV_POST));
+	assert_int_equal(ib_row_field_register(&dup), f); /* a name already there */
+	assert_int_equal(ib_run_view(&run, doc, err, sizeof(err)), 0);
+	assert_int_equal(ib_row_int(&run.rows[0], f), 8);
+	assert_int_equal(ib_row_int(&run.rows[1], f), -1);
+	assert_int_equal(ib_row_int(&run.rows[0], IB_F_NAME), -1); /* not an integer view */
+	assert_int_equal(ib_row_int(&run.rows[0], -1), -1);
+	assert_int_equal(ib_row_field_find("vfio_backend"), -1); /* no field declared */
+	ib_run_free(&run);
+	json_decref(doc);
+}
+
 static void test_device_path(void **state)
 {
 	char err[256];
@@ -267,7 +293,7 @@ int main(void)
 		cmocka_unit_test(test_find_and_split), cmocka_unit_test(test_validate),
 		cmocka_unit_test(test_split_counts_everything),
 		cmocka_unit_test(test_max_points_option), cmocka_unit_test(test_device_path),
-		cmocka_unit_test(test_engine_params),
+		cmocka_unit_test(test_engine_params), cmocka_unit_test(test_engine_row_field),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "ib_engine.h"
+#include "ib_rowschema.h"
 #include "ib_stats.h"
 #include "iommubench.h"
 
@@ -428,7 +429,8 @@ int ib_params_validate(const struct ib_params *p, char *err, size_t errlen)
 /* The option table's engine= values: the registry's names, handed over
  * before main() so that options.c calls nothing here. */
 /* The engines' own parameters (struct ib_engine_opt .param) into the
- * engine-parameter slots of the option table, in registry order. */
+ * engine-parameter slots of the option table, and their row-schema fields
+ * (.field) into the row schema's, in registry order. */
 static void engine_params_register(const struct ib_engine *const *e)
 {
 	size_t k;
@@ -449,6 +451,12 @@ static void engine_params_register(const struct ib_engine *const *e)
 				abort();
 			}
 			eo->id = (enum ib_opt_id)id;
+			if (eo->field && ib_row_field_register(eo->field) < 0) {
+				fprintf(stderr, "iommubench: engine %s: parameter %s: no row-schema "
+						"field (more than %d, or not an integer view)\n",
+					e[i]->name, eo->param->name, IB_ROW_EPARAMS);
+				abort();
+			}
 		}
 }
 

@@ -22,7 +22,7 @@
 #define POST IB_FF_CSV_POST
 
 /* name, where, type, unit, flags, resolves, dimension, view slot(s) */
-const struct ib_row_field ib_row_fields[IB_F_MAX] = {
+struct ib_row_field ib_row_fields[IB_F_MAX] = {
 	[IB_F_RUN_ID] = { "run_id", IB_FW_CONTEXT, IB_FT_STR, NULL, PRE, -1 },
 	[IB_F_PLATFORM] = { "platform", IB_FW_CONTEXT, IB_FT_STR, NULL, PRE, -1 },
 	[IB_F_HOST] = { "host", IB_FW_CONTEXT, IB_FT_STR, NULL, PRE, -1 },
@@ -84,8 +84,6 @@ const struct ib_row_field ib_row_fields[IB_F_MAX] = {
 			      IB_V_INT, P(iterations) },
 	[IB_F_WARMUP] = { "warmup", IB_FW_PARAMS, IB_FT_NUM, "ns", REQ, -1, NULL, IB_V_NUM,
 			  P(warmup) },
-	[IB_F_IODEPTH] = { "iodepth", IB_FW_PARAMS, IB_FT_INT, NULL, REQ, -1, NULL, IB_V_INT,
-			   P(iodepth) },
 	[IB_F_CONCURRENCY] = { "concurrency", IB_FW_PARAMS, IB_FT_STR, NULL,
 			       REQ | IB_FF_KEY_NAMED, -1, "concurrency", IB_V_STR,
 			       P(concurrency) },
@@ -119,9 +117,35 @@ int ib_row_field_find(const char *name)
 	int i;
 
 	for (i = 0; i < IB_F_MAX; i++)
-		if (!strcmp(ib_row_fields[i].name, name))
+		if (ib_row_fields[i].name && !strcmp(ib_row_fields[i].name, name))
 			return i;
 	return -1;
+}
+
+int ib_row_field_register(const struct ib_row_field *f)
+{
+	int i = ib_row_field_find(f->name);
+
+	if (i >= 0)
+		return i;
+	if (f->view != IB_V_NONE && f->view != IB_V_INT)
+		return -1;
+	for (i = IB_F_EPARAM_FIRST; i < IB_F_MAX; i++)
+		if (!ib_row_fields[i].name) {
+			ib_row_fields[i] = *f;
+			ib_row_fields[i].view2 = IB_V_NONE;
+			ib_row_fields[i].off = offsetof(struct ib_row, p.eparam) +
+					       (size_t)(i - IB_F_EPARAM_FIRST) * sizeof(long long);
+			return i;
+		}
+	return -1;
+}
+
+long long ib_row_int(const struct ib_row *r, int field)
+{
+	if (field < 0 || field >= IB_F_MAX || ib_row_fields[field].view != IB_V_INT)
+		return -1;
+	return *(const long long *)((const char *)r + ib_row_fields[field].off);
 }
 
 int ib_row_dim_find(const char *dim)

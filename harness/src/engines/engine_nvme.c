@@ -41,6 +41,7 @@
 #include "ib_buffer.h"
 #include "ib_engine.h"
 #include "ib_fileio.h"
+#include "ib_rowschema.h"
 #include "ib_run.h"
 #include "iommubench.h"
 
@@ -58,6 +59,12 @@ struct nvme_opts {
 static const struct ib_option nvme_iodepth = {
 	"iodepth", IB_OPT_UINT, 0, 1, 4096, "", NULL, "outstanding I/Os (nvme; default 1)",
 };
+/* its row-schema entry: params.iodepth, asked for, an integer in the typed
+ * view (the report's I/O figure labels qdN with it), no CSV column */
+static const struct ib_row_field nvme_iodepth_field = {
+	.name = "iodepth", .where = IB_FW_PARAMS, .type = IB_FT_INT,
+	.flags = IB_FF_REQUESTED, .resolves = -1, .view = IB_V_INT,
+};
 
 #define O(field, id, ...) IB_EOPT(struct nvme_opts, field, id, __VA_ARGS__)
 /* not const: the registry writes iodepth's id into its entry at start-up */
@@ -66,7 +73,7 @@ static struct ib_engine_opt nvme_opt_table[] = {
 	O(window, IB_O_WINDOW),
 	O(xfer_size, IB_O_XFER_SIZE, .min = 512),
 	O(pattern, IB_O_PATTERN),
-	O(iodepth, 0, .max = 1024, .param = &nvme_iodepth),
+	O(iodepth, 0, .max = 1024, .param = &nvme_iodepth, .field = &nvme_iodepth_field),
 	{ .id = IB_O_IOMMU_MODE },
 	{ .id = IB_O_CPU_NODE },
 	{ .id = IB_O_MEM_NODE },

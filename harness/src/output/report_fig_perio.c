@@ -55,7 +55,7 @@ static int perio_data(struct report *R, const struct fig_def *d, struct fig *g, 
 	size_t *idx = calloc(run->nrows + 1, sizeof(*idx)), n = 0, r, i, k;
 	struct pt *p = NULL;
 	struct labeler L;
-	int cats = 0;
+	int cats = 0, f_depth = ib_row_field_find("iodepth");
 
 	if (!idx || !(p = calloc(run->nrows + 1, sizeof(*p)))) {
 		fmt(g->why, sizeof(g->why), "out of memory");
@@ -83,9 +83,10 @@ static int perio_data(struct report *R, const struct fig_def *d, struct fig *g, 
 
 		p[i].r = idx[i];
 		p[i].rank = rp_mode_rank(m);
-		/* iodepth is not one of the labeler's dimensions */
-		if (w->p.iodepth >= 0)
-			fmt(depth, sizeof(depth), " qd%lld", w->p.iodepth);
+		/* iodepth (nvme's field, ib_engine_opt .field) is not one of
+		 * the labeler's dimensions */
+		if (ib_row_int(w, f_depth) >= 0)
+			fmt(depth, sizeof(depth), " qd%lld", ib_row_int(w, f_depth));
 		rp_label_of(w, &L, rest, sizeof(rest));
 		fmt(p[i].label, sizeof(p[i].label), "%s%s%s%s", m, strcmp(rest, "all") ? " " : "",
 		    strcmp(rest, "all") ? rest : "", depth);
