@@ -13,6 +13,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+struct ib_run;
+
 /* A knee needs, after it, at least this many capacity misses per DMA ... */
 #define IB_KNEE_MIN_MISSES 0.02
 /* ... and this many times the level of the plateau before it. */
@@ -40,6 +42,10 @@ int ib_knee_find(const double *m, size_t n, struct ib_knee *k);
  * derived rows written (ok or skipped), -1 with a message.
  */
 int ib_derive_iotlb_reach(json_t *doc, char *err, size_t errlen);
+/* The same on run, a typed view of the document (ib_run_view, handed on by
+ * finish): the view is rebuilt (ib_run_refresh) only when rows were
+ * dropped or written, so that it shows the document as it is after. */
+int ib_derive_iotlb_reach_run(struct ib_run *run, char *err, size_t errlen);
 
 /* Prints one line per derived row of doc to stdout. */
 void ib_derive_print(json_t *doc);

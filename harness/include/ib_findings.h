@@ -45,10 +45,16 @@ double ib_row_counted_dmas(const struct ib_row *r);
 /* The finding rows of doc's measured and derived rows, a new array (NULL
  * with a message). */
 json_t *ib_findings_build(json_t *doc, char *err, size_t errlen);
+/* The same from run, a typed view of the document (never NULL but for
+ * memory). */
+json_t *ib_findings_build_run(const struct ib_run *run);
 
 /* Replaces doc's "finding/..." rows with fresh ones; their number, or -1
  * with a message.  Idempotent, like ib_derive_iotlb_reach. */
 int ib_derive_findings(json_t *doc, char *err, size_t errlen);
+/* The same on run, the view finish hands on: rebuilt (ib_run_refresh)
+ * only when rows were dropped or written. */
+int ib_derive_findings_run(struct ib_run *run, char *err, size_t errlen);
 
 /* A finding row's line: its text and "[rows: a, b]", control characters
  * replaced by '?' (for a terminal). */
@@ -59,5 +65,7 @@ bool ib_findings_timing_note(const struct ib_run *run, char *buf, size_t len);
 
 /* "findings:" and one line per finding row of doc (and the timing note). */
 void ib_findings_print(json_t *doc, FILE *f);
+/* The same from run, a typed view of the document. */
+void ib_findings_print_run(const struct ib_run *run, FILE *f);
 
 #endif

@@ -172,6 +172,9 @@ struct ib_run {
 /* The typed view of doc (results.json, checked).  0, or -1 with a message. */
 int ib_run_view(struct ib_run *run, json_t *doc, char *err, size_t errlen);
 void ib_run_free(struct ib_run *run);
+/* run rebuilt from its document after rows were added or removed; 0, or
+ * -1 with a message (run is then empty). */
+int ib_run_refresh(struct ib_run *run, char *err, size_t errlen);
 
 /* A dimension's value for row r as labels print it ("" when absent). */
 const char *ib_row_dim_text(const struct ib_row *r, int field);

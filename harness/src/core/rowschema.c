@@ -313,6 +313,14 @@ void ib_run_free(struct ib_run *run)
 	run->nrows = 0;
 }
 
+int ib_run_refresh(struct ib_run *run, char *err, size_t errlen)
+{
+	json_t *doc = run->doc;
+
+	ib_run_free(run);
+	return ib_run_view(run, doc, err, errlen);
+}
+
 #define S(x) ((x) ? (x) : "")
 
 const char *ib_row_dim_text(const struct ib_row *r, int field)

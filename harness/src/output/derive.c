@@ -750,30 +750,49 @@ static void rank_suffix(json_t *row, char *suffix, size_t len)
 
 int ib_derive_iotlb_reach(json_t *doc, char *err, size_t errlen)
 {
-	json_t *rows = json_object_get(doc, "results");
-	struct ib_run run = { 0 };
+	struct ib_run run;
+	int n;
+
+	if (!json_is_array(json_object_get(doc, "results"))) {
+		snprintf(err, errlen, "results: expected an array");
+		return -1;
+	}
+	if (ib_run_view(&run, doc, err, errlen))
+		return -1;
+	n = ib_derive_iotlb_reach_run(&run, err, errlen);
+	ib_run_free(&run);
+	return n;
+}
+
+int ib_derive_iotlb_reach_run(struct ib_run *run, char *err, size_t errlen)
+{
+	json_t *doc = run->doc, *rows = json_object_get(doc, "results");
 	struct group *g = NULL;
 	size_t ng = 0, i, j, gi;
 	int written = 0, ret = -1;
+	bool dropped = false;
 
 	if (!json_is_array(rows)) {
 		snprintf(err, errlen, "results: expected an array");
 		return -1;
 	}
-	/* idempotent: drop the rows an earlier derive wrote */
+	/* idempotent: drop the rows an earlier derive wrote (the view is
+	 * rebuilt only then) */
 	for (i = json_array_size(rows); i-- > 0;) {
 		const char *n = str_of(json_array_get(rows, i), "name");
 		const char *rt = str_of(json_array_get(rows, i), "run_type");
 
-		if (n && rt && !strcmp(rt, "derived") && !strncmp(n, REACH_PREFIX, strlen(REACH_PREFIX)))
+		if (n && rt && !strcmp(rt, "derived") && !strncmp(n, REACH_PREFIX, strlen(REACH_PREFIX))) {
 			json_array_remove(rows, i);
+			dropped = true;
+		}
 	}
-	if (ib_run_view(&run, doc, err, errlen))
+	if (dropped && ib_run_refresh(run, err, errlen))
 		return -1;
-	for (i = 0; i < run.nrows; i++) {
+	for (i = 0; i < run->nrows; i++) {
 		static const char *const skip_window[] = { "window", NULL };
 		static const char *const skip_page[] = { "window", "page_size", NULL };
-		const struct ib_row *r = &run.rows[i];
+		const struct ib_row *r = &run->rows[i];
 		const struct ib_engine *e = ib_engine_find(r->engine);
 		const char *ps = r->p.page_size;
 		char key[600], suffix[96] = "";
@@ -834,7 +853,9 @@ out:
 		free(g[gi].s);
 	}
 	free(g);
-	ib_run_free(&run);
+	/* the rows it wrote join the view */
+	if (written && ib_run_refresh(run, err, errlen))
+		ret = -1;
 	return ret;
 }
 
@@ -878,6 +899,7 @@ static void usage(FILE *f)
 int cmd_derive(int argc, char **argv)
 {
 	char path[4096], err[512];
+	struct ib_run run = { 0 };
 	json_t *doc;
 	bool complete;
 	struct stat st;
@@ -903,22 +925,28 @@ int cmd_derive(int argc, char **argv)
 		return IB_EXIT_USAGE;
 	}
 	complete = json_is_true(json_object_get(doc, "complete"));
-	n = ib_derive_iotlb_reach(doc, err, sizeof(err));
-	if (n >= 0 && (nf = ib_derive_findings(doc, err, sizeof(err))) >= 0)
+	/* one typed view, handed on (rebuilt only where rows change) */
+	n = ib_run_view(&run, doc, err, sizeof(err));
+	if (n >= 0)
+		n = ib_derive_iotlb_reach_run(&run, err, sizeof(err));
+	if (n >= 0 && (nf = ib_derive_findings_run(&run, err, sizeof(err))) >= 0)
 		n += nf;
 	if (n < 0 || nf < 0) {
 		fprintf(stderr, "iommubench: derive: %s\n", err);
-		json_decref(doc);
-		return IB_EXIT_FAILED;
+		goto fail;
 	}
 	if (ib_results_write(argv[1], doc, complete)) {
 		fprintf(stderr, "iommubench: derive: writing %s: %s\n", path, strerror(errno));
-		json_decref(doc);
-		return IB_EXIT_FAILED;
+		goto fail;
 	}
 	ib_derive_print(doc);
-	ib_findings_print(doc, stdout);
+	ib_findings_print_run(&run, stdout);
 	fprintf(stderr, "iommubench: derive: %d derived row(s) in %s\n", n, path);
+	ib_run_free(&run);
 	json_decref(doc);
 	return IB_EXIT_OK;
+fail:
+	ib_run_free(&run);
+	json_decref(doc);
+	return IB_EXIT_FAILED;
 }

@@ -676,28 +676,36 @@ static void isolation_finding(struct out *o)
 	finding_row(o, IB_FINDING_PREFIX "isolation", "isolation", text, p, m, src);
 }
 
-json_t *ib_findings_build(json_t *doc, char *err, size_t errlen)
+json_t *ib_findings_build_run(const struct ib_run *run)
 {
-	struct ib_run run;
 	struct out o = { 0 };
 	struct ib_flat f;
 
-	if (ib_run_view(&run, doc, err, errlen))
-		return NULL;
 	o.rows = json_array();
 	o.names = json_object();
-	o.run = &run;
-	o.lab = run.platform && !strcmp(run.platform, "qemu-lab");
+	o.run = run;
+	o.lab = run->platform && !strcmp(run->platform, "qemu-lab");
 	reach_findings(&o);
 	misses_findings(&o);
 	unmap_findings(&o);
-	ib_timing_flatness(&run, "dma_latency_ns", &f);
+	ib_timing_flatness(run, "dma_latency_ns", &f);
 	if (!f.by_construction)
 		numa_findings(&o);
 	isolation_finding(&o);
 	json_decref(o.names);
-	ib_run_free(&run);
 	return o.rows;
+}
+
+json_t *ib_findings_build(json_t *doc, char *err, size_t errlen)
+{
+	struct ib_run run;
+	json_t *rows;
+
+	if (ib_run_view(&run, doc, err, errlen))
+		return NULL;
+	rows = ib_findings_build_run(&run);
+	ib_run_free(&run);
+	return rows;
 }
 
 static bool finding_name(json_t *row)
@@ -711,7 +719,24 @@ static bool finding_name(json_t *row)
 
 int ib_derive_findings(json_t *doc, char *err, size_t errlen)
 {
-	json_t *rows = json_object_get(doc, "results"), *add;
+	struct ib_run run;
+	int n;
+
+	if (!json_is_array(json_object_get(doc, "results"))) {
+		snprintf(err, errlen, "results: expected an array");
+		return -1;
+	}
+	if (ib_run_view(&run, doc, err, errlen))
+		return -1;
+	n = ib_derive_findings_run(&run, err, errlen);
+	ib_run_free(&run);
+	return n;
+}
+
+int ib_derive_findings_run(struct ib_run *run, char *err, size_t errlen)
+{
+	json_t *rows = json_object_get(run->doc, "results"), *add;
+	bool dropped = false;
 	size_t i, n;
 
 	if (!json_is_array(rows)) {
@@ -719,14 +744,23 @@ int ib_derive_findings(json_t *doc, char *err, size_t errlen)
 		return -1;
 	}
 	for (i = json_array_size(rows); i-- > 0;)
-		if (finding_name(json_array_get(rows, i)))
+		if (finding_name(json_array_get(rows, i))) {
 			json_array_remove(rows, i);
-	add = ib_findings_build(doc, err, errlen);
-	if (!add)
+			dropped = true;
+		}
+	if (dropped && ib_run_refresh(run, err, errlen))
 		return -1;
+	add = ib_findings_build_run(run);
+	if (!add) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	n = json_array_size(add);
 	json_array_extend(rows, add);
 	json_decref(add);
+	/* the finding rows join the view */
+	if (n && ib_run_refresh(run, err, errlen))
+		return -1;
 	return (int)n;
 }
 
@@ -771,11 +805,12 @@ bool ib_findings_timing_note(const struct ib_run *run, char *buf, size_t len)
 	return buf[0];
 }
 
-void ib_findings_print(json_t *doc, FILE *f)
+/* The finding rows of doc, then the timing note when run (a view of doc)
+ * is there. */
+static void findings_print(json_t *doc, const struct ib_run *run, FILE *f)
 {
 	json_t *row;
-	struct ib_run run;
-	char line[2048], err[256], safe[2048];
+	char line[2048], safe[2048];
 	size_t i;
 	int n = 0;
 
@@ -792,9 +827,24 @@ void ib_findings_print(json_t *doc, FILE *f)
 	if (!n)
 		fprintf(f, "  none: this run has no reach knee, page-size pair with iotlb_miss, "
 			   "strict/lazy pair, NUMA placements or isolation verdicts\n");
-	if (!ib_run_view(&run, doc, err, sizeof(err))) {
-		if (ib_findings_timing_note(&run, line, sizeof(line)))
-			fprintf(f, "  note: %s\n", ib_text_safe(safe, sizeof(safe), line));
-		ib_run_free(&run);
+	if (run && ib_findings_timing_note(run, line, sizeof(line)))
+		fprintf(f, "  note: %s\n", ib_text_safe(safe, sizeof(safe), line));
+}
+
+void ib_findings_print(json_t *doc, FILE *f)
+{
+	struct ib_run run;
+	char err[256];
+
+	if (ib_run_view(&run, doc, err, sizeof(err))) {
+		findings_print(doc, NULL, f);
+		return;
 	}
+	findings_print(doc, &run, f);
+	ib_run_free(&run);
+}
+
+void ib_findings_print_run(const struct ib_run *run, FILE *f)
+{
+	findings_print(run->doc, run, f);
 }
