@@ -385,7 +385,7 @@ static void test_bad_marks(void **state)
 static void test_repeated_and_bounds(void **state)
 {
 	json_t *doc, *c;
-	char big[4096];
+	char *big;
 	int i, o;
 
 	put("marks.tsv", "BEGIN\t" R1 "\t283\nEND\t" R1 "\t1835\n"
@@ -398,16 +398,21 @@ static void test_repeated_and_bounds(void **state)
 	assert_int_equal(cval(row_counters(doc, R2), "iotlb_hit"), -1);
 	json_decref(doc);
 
-	for (i = 0, o = 0; i < 17; i++)
-		o += snprintf(big + o, sizeof(big) - (size_t)o, "BEGIN\t" R3 "\t%d\nEND\t" R3 "\t%d\n",
+	/* more intervals than 4 per row plus 4096 for other runs of the boot */
+	big = malloc(6u << 20);
+	assert_non_null(big);
+	for (i = 0, o = 0; i < 8192; i++)
+		o += snprintf(big + o, (6u << 20) - (size_t)o, "BEGIN\t" R3 "\t%d\nEND\t" R3 "\t%d\n",
 			      i, i);
-	assert_true(o < 2048);
+	assert_true(o < (6 << 20) - 64);
 	put("marks.tsv", big);
 	assert_int_equal(merge(), 1);
 
-	memset(big, '\n', 3000);
-	big[3000] = '\0';
+	/* blank lines past the byte bound ((4 x rows + 4096) x 2 x 544) */
+	memset(big, '\n', (6u << 20) - 1);
+	big[(6u << 20) - 1] = '\0';
 	put("marks.tsv", big);
+	free(big);
 	assert_int_equal(merge(), 1);
 }
 

@@ -83,6 +83,7 @@
 #include <time.h>
 
 #include "ib_counters.h"
+#include "ib_plan.h"
 
 enum lab_ev {
 	/* intel-iommu */
@@ -187,12 +188,16 @@ static int *dom_sid;
 /*
  * Input bounds, derived from the plan (the rows of results.json; lab.py
  * marks each point once, rank 0 marks each step of a multi-rank run once):
- * at most LAB_MARKS_PER_ROW intervals per row, each mark line no longer
- * than the longest row name plus its kind and offset; the QEMU trace at
+ * at most LAB_MARKS_PER_ROW intervals per row plus LAB_MARKS_OTHER for
+ * other runs of the same lab boot, each mark line no longer than the
+ * longest name a row may have (IB_NAME_LEN) plus its kind and offset; the QEMU trace at
  * most LAB_TRACE_PER_ROW bytes per row plus LAB_TRACE_BASE (boot, set-up).
  * Both files are read in one pass with bounded memory whatever they hold.
  */
 #define LAB_MARKS_PER_ROW 4
+/* marks.tsv is the lab boot's: a boot that ran several runs (the lab tests
+ * do) holds their marks too, under names this run does not have */
+#define LAB_MARKS_OTHER 4096
 #define LAB_MARK_OVERHEAD 32 /* "BEGIN\t" "\t" 20 digits "\r\n" */
 #define LAB_TRACE_BASE (64ULL << 20)
 #define LAB_TRACE_PER_ROW (1ULL << 30)
@@ -220,8 +225,8 @@ static void lab_limits_of(const struct ib_lab_rows *R, struct lab_limits *L)
 		if (len > L->max_name)
 			L->max_name = len;
 	}
-	L->max_intervals = LAB_MARKS_PER_ROW * L->rows;
-	L->max_marks_bytes = (uint64_t)L->max_intervals * 2 * (L->max_name + LAB_MARK_OVERHEAD);
+	L->max_intervals = LAB_MARKS_PER_ROW * L->rows + LAB_MARKS_OTHER;
+	L->max_marks_bytes = (uint64_t)L->max_intervals * 2 * (IB_NAME_LEN + LAB_MARK_OVERHEAD);
 	L->max_trace_bytes = LAB_TRACE_BASE + (uint64_t)L->rows * LAB_TRACE_PER_ROW;
 }
 
@@ -366,8 +371,8 @@ static int load_marks(const char *path, struct marks *m, const struct lab_limits
 				goto out;
 			}
 			if (m->n >= L->max_intervals) {
-				fprintf(stderr, "iommubench: lab-merge: %s:%ld: more than %zu intervals, the most %d per row of a %zu-row run\n",
-					path, lineno, L->max_intervals, LAB_MARKS_PER_ROW, L->rows);
+				fprintf(stderr, "iommubench: lab-merge: %s:%ld: more than %zu intervals, the most for a %zu-row run (%d per row, %d for other runs in the same lab boot)\n",
+					path, lineno, L->max_intervals, L->rows, LAB_MARKS_PER_ROW, LAB_MARKS_OTHER);
 				goto out;
 			}
 			if (m->n == m->cap) {

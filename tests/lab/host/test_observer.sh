@@ -72,7 +72,13 @@ ok(mm.get("ci_over") == "buffers" and mm.get("buffers") == asis["repetitions"] >
 lo, hi = asis["params"].get("phys_pieces_min", pp["layout:as-is"]), asis["params"].get("phys_pieces_max", pp["layout:as-is"])
 ok(lo <= pp["layout:as-is"] <= hi, "as-is pieces %s within [%s, %s] over the buffers" % (pp["layout:as-is"], lo, hi))
 mc, ma, mf = (med(l["layout:" + x], "map_ns") for x in ("contiguous", "as-is", "fragmented"))
-ok(mc < ma < mf, "granule 512 map_ns: contiguous %.0f < as-is %.0f < fragmented %.0f" % (mc, ma, mf))
+# map cost follows the physical pieces: an as-is buffer that came out as
+# 512 pieces (all 4 KiB, as the guest's free memory happened to be) costs
+# what the fragmented one does; one with fewer pieces costs less
+pa = pp["layout:as-is"]
+ok(mc < mf and (mc < ma < mf if pa < 512 else abs(ma - mf) <= 0.01 * mf),
+   "granule 512 map_ns: contiguous %.0f < as-is %.0f (%d pieces) %s fragmented %.0f"
+   % (mc, ma, pa, "<" if pa < 512 else "~", mf))
 ok(l["layout:contiguous"]["params"].get("iommu_page_sizes") == [2097152],
    "contiguous 2 MiB buffer mapped with one 2 MiB IOPTE: %s" % l["layout:contiguous"]["params"].get("iommu_page_sizes"))
 
