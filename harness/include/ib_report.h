@@ -89,5 +89,9 @@ int ib_report_compare_overlay(const char *compare_csv, const struct ib_cmp_row *
  * after printing what happened (docs/report.md).
  */
 int ib_report_draw(const char *dir, json_t *doc, bool csv_written);
+/* The same from run, a typed view of the document (borrowed: finish
+ * hands on the one it built), which the report does not build again. */
+struct ib_run;
+int ib_report_draw_run(const char *dir, const struct ib_run *run, bool csv_written);
 
 #endif

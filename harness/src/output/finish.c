@@ -83,8 +83,10 @@ int cmd_finish(int argc, char **argv)
 	const char *dir = NULL;
 	bool latest = false;
 	struct stat st;
+	struct ib_run run = { 0 };
 	json_t *doc;
 	int i, n, nf = 0, ret = IB_EXIT_OK, rr;
+	bool have_run;
 
 	ib_tmp_signals(); /* a signal removes the results' and report's temporaries */
 
@@ -127,8 +129,12 @@ int cmd_finish(int argc, char **argv)
 		fprintf(stderr, "iommubench: finish: lab-merge failed; counters not attributed\n");
 		ret = IB_EXIT_FAILED;
 	}
-	n = ib_derive_iotlb_reach(doc, err, sizeof(err));
-	if (n >= 0 && (nf = ib_derive_findings(doc, err, sizeof(err))) >= 0)
+	/* the typed view, built once after lab-merge (which may add counters
+	 * objects) and handed to derive, findings and the report; derive and
+	 * findings rebuild it only when they change the rows */
+	have_run = !ib_run_view(&run, doc, err, sizeof(err));
+	n = have_run ? ib_derive_iotlb_reach_run(&run, err, sizeof(err)) : -1;
+	if (n >= 0 && (nf = ib_derive_findings_run(&run, err, sizeof(err))) >= 0)
 		n += nf;
 	if (n < 0 || nf < 0) {
 		fprintf(stderr, "iommubench: finish: derive: %s; no derived rows\n", err);
@@ -143,15 +149,18 @@ int cmd_finish(int argc, char **argv)
 		ib_derive_print(doc);
 		fprintf(stderr, "iommubench: derive: %d derived row(s) in %s\n", n, path);
 	}
-	rr = ib_report_draw(dir, doc, true);
+	/* a derive that failed half-way leaves the view behind the rows */
+	have_run = have_run && n >= 0 && nf >= 0;
+	rr = have_run ? ib_report_draw_run(dir, &run, true) : ib_report_draw(dir, doc, true);
 	if (rr != IB_EXIT_OK)
 		ret = rr;
 	/* last, so that `make run` ends with what the run found */
 	if (n >= 0 && nf >= 0)
-		ib_findings_print(doc, stdout);
+		ib_findings_print_run(&run, stdout);
 out:
 	if (latest && link_latest(dir))
 		fprintf(stderr, "iommubench: finish: %s/../latest: %s\n", dir, strerror(errno));
+	ib_run_free(&run);
 	json_decref(doc);
 	return ret;
 }

@@ -157,7 +157,6 @@ static bool finding_row(json_t *row)
  * gets them computed here, in memory (the report says so). */
 static void load_findings(struct report *R)
 {
-	char err[256];
 	json_t *row, *built;
 	size_t i;
 
@@ -167,7 +166,7 @@ static void load_findings(struct report *R)
 			json_array_append(R->findings, row);
 	if (json_array_size(R->findings))
 		return;
-	built = ib_findings_build(R->doc, err, sizeof(err));
+	built = ib_findings_build_run(&R->run);
 	if (built && json_array_size(built)) {
 		json_decref(R->findings);
 		R->findings = built;
@@ -309,7 +308,7 @@ static int derive_csv(struct report *R, char *err, size_t errlen, bool *write_er
 		ib_tmp_del(slot);
 		free(text);
 	}
-	if (ib_run_view(&R->run, R->doc, e, sizeof(e))) {
+	if (!R->run_borrowed && ib_run_view(&R->run, R->doc, e, sizeof(e))) {
 		fmt(err, errlen, "%s/results.json: %s", R->dir, e);
 		return -1;
 	}
@@ -342,7 +341,22 @@ static void usage(void)
 			"and RUN_DIR/report.html)\n");
 }
 
+static int report_draw(const char *dir, json_t *doc, const struct ib_run *run,
+		       bool csv_written);
+
 int ib_report_draw(const char *dir, json_t *doc, bool csv_written)
+{
+	return report_draw(dir, doc, NULL, csv_written);
+}
+
+int ib_report_draw_run(const char *dir, const struct ib_run *run, bool csv_written)
+{
+	return report_draw(dir, run->doc, run, csv_written);
+}
+
+/* run: the caller's view of doc, or NULL (the report builds its own). */
+static int report_draw(const char *dir, json_t *doc, const struct ib_run *run,
+		       bool csv_written)
 {
 	struct report *R = calloc(1, sizeof(*R));
 	char err[1024], path[PATH_MAX + 32], e[1024];
@@ -358,6 +372,10 @@ int ib_report_draw(const char *dir, json_t *doc, bool csv_written)
 	R->doc = doc;
 	R->ctx = json_object_get(doc, "context");
 	R->csv_written = csv_written;
+	if (run) {
+		R->run = *run;
+		R->run_borrowed = true;
+	}
 	if (derive_csv(R, err, sizeof(err), &werr)) {
 		fprintf(stderr, "iommubench: report: %s\n", err);
 		ret = werr ? IB_EXIT_RESOURCE : IB_EXIT_USAGE;
@@ -442,7 +460,8 @@ int ib_report_draw(const char *dir, json_t *doc, bool csv_written)
 	printf("report: %s/report.html (%zu of %zu figures drawn)\n", R->dir, drawn, R->nfigs);
 	ret = IB_EXIT_OK;
 out:
-	ib_run_free(&R->run);
+	if (!R->run_borrowed)
+		ib_run_free(&R->run);
 	json_decref(R->findings);
 	free(R);
 	return ret;

@@ -80,6 +80,7 @@ struct report {
 	const char *dir;
 	json_t *doc, *ctx;
 	struct ib_run run; /* the typed rows the figures read */
+	bool run_borrowed; /* run is the caller's (ib_report_draw_run): not freed */
 	bool csv_written;  /* results.csv is this doc's already */
 	char plat[512];     /* "emulated (qemu-lab), host X" */
 	int nsimulated;	    /* rows with params.simulated (a fake device) */
