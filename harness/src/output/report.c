@@ -63,13 +63,6 @@ static void __attribute__((format(printf, 2, 3))) write_failed(struct report *R,
 	va_end(ap);
 }
 
-const char *rp_ctx_str(json_t *ctx, const char *key)
-{
-	const char *s = json_string_value(json_object_get(ctx, key));
-
-	return s ? s : "";
-}
-
 static struct fig *fig_new(struct report *R, const char *id, const char *title)
 {
 	struct fig *g = &R->figs[R->nfigs++];
@@ -145,53 +138,6 @@ static int lab_rank(enum fig_kind k)
 	return k == FIG_COUNTS ? 0 : k == FIG_GUEST_TIME ? 1 : 2;
 }
 
-static bool finding_row(json_t *row)
-{
-	const char *n = json_string_value(json_object_get(row, "name"));
-
-	return n && !strcmp(json_string_value(json_object_get(row, "run_type")) ?: "", "derived") &&
-	       !strncmp(n, IB_FINDING_PREFIX, strlen(IB_FINDING_PREFIX));
-}
-
-/* results.json's finding rows; a run derived before there were findings
- * gets them computed here, in memory (the report says so). */
-static void load_findings(struct report *R)
-{
-	json_t *row, *built;
-	size_t i;
-
-	R->findings = json_array();
-	json_array_foreach(json_object_get(R->doc, "results"), i, row)
-		if (finding_row(row))
-			json_array_append(R->findings, row);
-	if (json_array_size(R->findings))
-		return;
-	built = ib_findings_build_run(&R->run);
-	if (built && json_array_size(built)) {
-		json_decref(R->findings);
-		R->findings = built;
-		R->findings_computed = true;
-		return;
-	}
-	json_decref(built);
-}
-
-void rp_findings_text(const struct report *R, const char *const *prefixes, char *buf, size_t len)
-{
-	json_t *row;
-	size_t i, off = 0;
-
-	buf[0] = '\0';
-	for (; *prefixes; prefixes++)
-		json_array_foreach(R->findings, i, row) {
-			const char *n = json_string_value(json_object_get(row, "name"));
-			const char *t = json_string_value(json_object_get(row, "finding"));
-
-			if (n && t && !strncmp(n, *prefixes, strlen(*prefixes)) && off < len)
-				off += (size_t)fmt(buf + off, len - off, "%s%s", off ? "; " : "", t);
-		}
-}
-
 /*
  * A DMA timing figure that is flat by construction (ib_timing_flatness: the
  * lab's edu timer) is not drawn: a note says why.  One that is flat on a
@@ -232,7 +178,7 @@ void rp_figures(struct report *R)
 	FILE *f;
 	int n;
 
-	load_findings(R);
+	rp_load_findings(R);
 	/* stable: table order within a rank */
 	for (i = 0; i < ARRAY_SIZE(fig_table); i++) {
 		for (j = i; lab && j > 0 &&

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Escaping for the report: HTML entities, gnuplot single-quoted strings,
- * shell-quoted command lines, and the platform label of every title.  Part of `iommubench report`
+ * shell-quoted command lines, the platform label of every title and the
+ * context's strings (rp_ctx_str).  Part of `iommubench report`
  * (report.c; docs/report.md).
  */
 #include <ctype.h>
@@ -175,4 +176,11 @@ void ib_shell_join(char *buf, size_t len, const char *const *argv, size_t argc)
 		}
 		buf[o] = '\0';
 	}
+}
+
+const char *rp_ctx_str(json_t *ctx, const char *key)
+{
+	const char *s = json_string_value(json_object_get(ctx, key));
+
+	return s ? s : "";
 }

@@ -142,11 +142,18 @@ int rp_draw_figure(const struct draw *d, const char *script, const char *id,
 /* report_html.c */
 int rp_write_html(struct report *R, char *err, size_t errlen);
 
-/* report.c */
+/* report_escape.c: a context string, "" when absent */
 const char *rp_ctx_str(json_t *ctx, const char *key);
+
+/* report_findings.c */
+/* R->findings: results.json's finding rows, else computed from R->run
+ * (R->findings_computed). */
+void rp_load_findings(struct report *R);
 /* The finding texts of the rows whose names start with one of prefixes
  * (NULL-terminated), "; " apart; "" when none. */
 void rp_findings_text(const struct report *R, const char *const *prefixes, char *buf, size_t len);
+
+/* report.c */
 void rp_figures(struct report *R);
 
 /* Past this many series a window figure draws the first ones only. */
