@@ -51,6 +51,20 @@ lab_kernels() { # the LAB_KERNEL values a set needs
 	for k in ${LAB_EXTRA_KERNELS:-}; do printf '%s\n' "$k"; done
 }
 
+# kernel.sh VERB for each lab kernel of a set.  The first (LAB_KERNEL) must
+# work; an extra one (LAB_EXTRA_KERNELS) apt cannot provide leaves its lab
+# tests skipped (one line here), not make deps failed.
+each_lab_kernel() { # set verb
+	local k i=0
+	while IFS= read -r k; do
+		if ! LAB_KERNEL=$k bash "$HERE/lab/kernel.sh" "$2"; then
+			((i == 0)) && return 3
+			echo "$PROG: LAB_EXTRA_KERNELS=$k: not available here ($2), its lab tests will be skipped" >&2
+		fi
+		i=$((i + 1))
+	done < <(lab_kernels "$1")
+}
+
 # linux-source-<series> of the lab kernel: its dma_map_benchmark (peer-check)
 peer_pkg() {
 	local kv
@@ -67,16 +81,7 @@ set_pkgs() { # set
 	lab | test)
 		set_pkgs host
 		printf '%s\n' "${LAB_PKGS[@]}"
-		local i=0
-		while IFS= read -r k; do
-			# an extra kernel apt cannot resolve leaves its lab tests
-			# skipped (one line here), not make deps failed
-			if ! LAB_KERNEL=$k bash "$HERE/lab/kernel.sh" packages; then
-				((i == 0)) && return 3
-				echo "$PROG: LAB_EXTRA_KERNELS=$k: not available here, its lab tests will be skipped" >&2
-			fi
-			i=$((i + 1))
-		done < <(lab_kernels "$s")
+		each_lab_kernel "$s" packages || return
 		if [[ $s == test ]]; then
 			printf '%s\n' "${TEST_PKGS[@]}"
 			peer_pkg || return
@@ -157,14 +162,7 @@ done
 
 fetch_kernels() {
 	[[ $set_name == lab || $set_name == test ]] || return 0
-	local k i=0
-	while IFS= read -r k; do
-		if ! LAB_KERNEL=$k bash "$HERE/lab/kernel.sh" fetch; then
-			((i == 0)) && return 3
-			echo "$PROG: LAB_EXTRA_KERNELS=$k: not fetched, its lab tests will be skipped" >&2
-		fi
-		i=$((i + 1))
-	done < <(lab_kernels "$set_name")
+	each_lab_kernel "$set_name" fetch
 }
 
 if ((${#missing[@]} == 0)); then
