@@ -129,18 +129,20 @@ fetch_one() { # release
 	[[ -f $dir/.complete ]] && return 0
 	pkgs=$(tree_pkgs "$r") || exit $?
 	tmp=$(mktemp -d "$CACHE/.fetch-XXXXXX") || die 3 "cannot create a directory under $CACHE"
-	trap 'rm -rf "$tmp"' EXIT
-	mkdir "$tmp/debs" "$tmp/root" && chmod 755 "$tmp"
-	# apt drops to its _apt user for downloads when it can write there
-	id _apt >/dev/null 2>&1 && [[ $(id -u) == 0 ]] && chown _apt "$tmp/debs"
+	# the .debs go to a directory of their own under /tmp: apt, as root,
+	# downloads as its _apt user, who cannot reach a checkout under /root
+	debs=$(mktemp -d "${TMPDIR:-/tmp}/ib-kernel-debs-XXXXXX") || die 3 "cannot create a temporary directory"
+	trap 'rm -rf "$tmp" "$debs"' EXIT
+	mkdir "$tmp/root"
+	id _apt >/dev/null 2>&1 && [[ $(id -u) == 0 ]] && chmod 755 "$debs" && chown _apt "$debs"
 	echo "$PROG: fetching $r: $(echo $pkgs) (apt-get download; unpacked into $(realpath --relative-to="$TOP" "$dir" 2>/dev/null || echo "$dir"), not installed)"
 	# shellcheck disable=SC2086 # package names: [a-z0-9.+-], from apt
-	if ! (cd "$tmp/debs" && apt-get download -q $pkgs); then
+	if ! (cd "$debs" && apt-get download -q $pkgs); then
 		# stale package lists name versions the archive no longer has
-		[[ $(id -u) == 0 ]] && apt-get update -q >/dev/null 2>&1 && (cd "$tmp/debs" && apt-get download -q $pkgs) ||
+		[[ $(id -u) == 0 ]] && apt-get update -q >/dev/null 2>&1 && (cd "$debs" && apt-get download -q $pkgs) ||
 			die 3 "apt-get download $(echo $pkgs) failed"
 	fi
-	for f in "$tmp"/debs/*.deb; do
+	for f in "$debs"/*.deb; do
 		dpkg-deb -x "$f" "$tmp/root" || die 3 "dpkg-deb -x $(basename "$f") failed"
 	done
 	# The -amd64 headers' Makefile includes the -common one by its absolute
@@ -157,11 +159,11 @@ fetch_one() { # release
 	done < <(find "$tmp/root" -type l -lname '/*' -print0)
 	[[ -f $tmp/root/boot/vmlinuz-$r && -d $tmp/root/lib/modules/$r ]] || die 3 "the image package of $r has no boot/vmlinuz-$r or lib/modules/$r"
 	depmod -b "$tmp/root" "$r" || die 3 "depmod -b for $r failed"
-	(cd "$tmp/debs" && ls) >"$tmp/root/.packages"
+	(cd "$debs" && ls) >"$tmp/root/.packages"
 	rm -rf "$dir"
 	mv "$tmp/root" "$dir" || die 3 "cannot move the tree to $dir"
 	touch "$dir/.complete"
-	rm -rf "$tmp"
+	rm -rf "$tmp" "$debs"
 	trap - EXIT
 	echo "$PROG: $r ready ($(du -sm "$dir" | cut -f1) MB)"
 }
