@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "ib_fileio.h" /* ib_sysfs_root */
 #include "ib_options.h"
 
 struct ib_buffer {
@@ -115,8 +116,5 @@ struct ib_state;
  * trees, or whose target is out of range, is refused with one line on
  * stderr, kept in the ledger and counted in *refused (may be NULL). */
 int ib_hugepages_reap(struct ib_state *st, FILE *out, const char *prefix, int *refused);
-
-/* sysfs root for tests ("" = /). */
-extern char ib_sysfs_root[128];
 
 #endif

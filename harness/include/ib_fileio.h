@@ -44,4 +44,7 @@ int ib_write_file(const char *path, const void *buf, size_t len, bool sync);
  * sync a directory count as success.  0, or -1 with errno. */
 int ib_fsync_dir(const char *dir);
 
+/* sysfs root for tests ("" = /). */
+extern char ib_sysfs_root[128];
+
 #endif

@@ -143,6 +143,19 @@ void ib_state_group_drop(struct ib_state *st, struct ib_state_group *g);
 int ib_state_reap(FILE *out, const char *prefix, int *refused, char *why,
 		  size_t whylen);
 
+/*
+ * The reapers of the records other modules keep in the ledger: each module
+ * registers its own when the program starts (a constructor in buffer.c and
+ * iommu_mode.c), so that the ledger calls them through these pointers and
+ * calls nothing in those modules.  ib_state_reap runs them in kind order,
+ * then the ledger's own tracefs instances.  A reaper returns the count
+ * restored and adds what it refused to *refused.
+ */
+enum ib_state_reaper_kind { IB_STATE_REAP_POOL, IB_STATE_REAP_MODE, IB_STATE_REAP_KINDS };
+typedef int (*ib_state_reaper_fn)(struct ib_state *st, FILE *out, const char *prefix,
+				  int *refused);
+void ib_state_register_reaper(enum ib_state_reaper_kind kind, ib_state_reaper_fn fn);
+
 /* ---- what records may name ---- */
 
 /* A PCI address as sysfs names it: dddd:bb:dd.f (lower-case hex). */

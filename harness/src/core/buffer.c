@@ -30,8 +30,6 @@
 #define SZ_2M (2ULL << 20)
 #define SZ_1G (1ULL << 30)
 
-char ib_sysfs_root[128] = "";
-
 int ib_smaps_parse(const char *text, uintptr_t addr, struct ib_smaps_entry *e)
 {
 	const char *line = text;
@@ -275,6 +273,12 @@ int ib_hugepages_reap(struct ib_state *st, FILE *out, const char *prefix, int *r
 		n += pool_settle(st, p, out, prefix, refused);
 	}
 	return n;
+}
+
+/* The ledger calls the pools' reaper through its registration. */
+__attribute__((constructor)) static void hugepages_register(void)
+{
+	ib_state_register_reaper(IB_STATE_REAP_POOL, ib_hugepages_reap);
 }
 
 volatile sig_atomic_t ib_pool_reserving, ib_pool_die_pending;

@@ -10,6 +10,8 @@
 
 #include "ib_fileio.h"
 
+char ib_sysfs_root[128] = "";
+
 int ib_read_file(const char *path, char *buf, size_t len)
 {
 	FILE *f = fopen(path, "r");

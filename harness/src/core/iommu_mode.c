@@ -308,6 +308,12 @@ int ib_iommu_mode_reap(struct ib_state *st, FILE *out, const char *prefix, int *
 	return n;
 }
 
+/* The ledger calls the group types' reaper through its registration. */
+__attribute__((constructor)) static void iommu_mode_register(void)
+{
+	ib_state_register_reaper(IB_STATE_REAP_MODE, ib_iommu_mode_reap);
+}
+
 /* Another live run's record for bdf's group, with the refusal in why. */
 static bool busy_elsewhere(struct ib_state *st, const char *bdf, const char *mode,
 			   char *why, size_t whylen)

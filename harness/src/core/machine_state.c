@@ -30,8 +30,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "ib_buffer.h"
-#include "ib_iommu_mode.h"
 #include "ib_machine_state.h"
 #include "machine_state_int.h"
 
@@ -411,10 +409,18 @@ int ib_state_save(const struct ib_state *st, char *why, size_t whylen)
 	return 0;
 }
 
+static ib_state_reaper_fn reapers[IB_STATE_REAP_KINDS];
+
+void ib_state_register_reaper(enum ib_state_reaper_kind kind, ib_state_reaper_fn fn)
+{
+	if ((unsigned)kind < IB_STATE_REAP_KINDS)
+		reapers[kind] = fn;
+}
+
 int ib_state_reap(FILE *out, const char *prefix, int *refused, char *why, size_t whylen)
 {
 	struct ib_state *st;
-	int rc, n = 0, i, bad = 0;
+	int rc, n = 0, i, k, bad = 0;
 
 	rc = ib_state_lock(false, why, whylen);
 	if (rc)
@@ -432,8 +438,9 @@ int ib_state_reap(FILE *out, const char *prefix, int *refused, char *why, size_t
 				"iommubench: state file %s:%d: %s; record refused and left in place\n",
 				state_path, st->bad[i].lineno, st->bad[i].why);
 		bad = st->nbad;
-		n = ib_hugepages_reap(st, out, prefix, &bad);
-		n += ib_iommu_mode_reap(st, out, prefix, &bad);
+		for (k = 0; k < IB_STATE_REAP_KINDS; k++)
+			if (reapers[k])
+				n += reapers[k](st, out, prefix, &bad);
 		n += ib_state_trace_reap(st, out, prefix, &bad);
 		rc = ib_state_save(st, why, whylen);
 	}

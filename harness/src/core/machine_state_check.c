@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ib_buffer.h"
+#include "ib_fileio.h"
 #include "ib_machine_state.h"
 #include "machine_state_int.h"
 
