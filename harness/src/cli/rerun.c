@@ -46,9 +46,12 @@ static int job_from_row(json_t *row, struct ib_job *j, struct ib_job *global,
 			 json_string_value(json_object_get(row, "engine")));
 	e = ib_engine_find(json_string_value(json_object_get(params, "engine")));
 	for (id = 0; id < IB_O_MAX; id++) {
-		json_t *v = json_object_get(params, ib_options[id].name);
+		json_t *v;
 		char val[IB_LIST_VAL_LEN];
 
+		if (!ib_opt_used(id))
+			continue; /* an unused engine-parameter slot */
+		v = json_object_get(params, ib_options[id].name);
 		if (!v || json_is_null(v))
 			continue;
 		if (json_is_integer(v))
