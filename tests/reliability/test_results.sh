@@ -261,7 +261,10 @@ debris_case() {
 	local name=$1 sig=$2 dir=$3 pid rc want seen=0 left sp
 	shift 3
 	rm -f "$tmp/standin.pid"
-	IB_STANDIN_PID=$tmp/standin.pid IOMMUBENCH_GNUPLOT=$tmp/writing-gnuplot "$@" >"$tmp/debris.out" 2>&1 &
+	# default dispositions whatever this test inherited (nohup ignores
+	# SIGHUP, and the harness rightly keeps an ignored SIGHUP ignored)
+	IB_STANDIN_PID=$tmp/standin.pid IOMMUBENCH_GNUPLOT=$tmp/writing-gnuplot \
+		env --default-signal=INT,TERM,HUP "$@" >"$tmp/debris.out" 2>&1 &
 	pid=$!
 	for _ in $(seq 100); do
 		[[ -s $tmp/standin.pid && -n $(find "$dir" -name '*.tmp' 2>/dev/null) ]] && { seen=1; break; }
