@@ -48,7 +48,9 @@ now_ms() { echo $(($(date +%s%N) / 1000000)); }
 start_run() {
 	local id=$1 secs=$2
 	shift 2
-	"$bin" run --engine cpu --page-size 2m --window 64m \
+	# default signal dispositions whatever this test inherited (under
+	# nohup SIGHUP is ignored, and the harness keeps an ignored one ignored)
+	env --default-signal=INT,TERM,HUP,QUIT "$bin" run --engine cpu --page-size 2m --window 64m \
 		--iterations 2000 --min-reps 100000 --max-reps 100000 --max-time "${secs}s" "$@" \
 		--results-dir "$tmp" --run-id "$id" >"$tmp/$id.out" 2>"$tmp/$id.err" &
 	pid=$!
