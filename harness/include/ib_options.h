@@ -50,7 +50,7 @@ enum ib_opt_id {
 	 * empty default: loops over the ids skip it.
 	 */
 	IB_O_EPARAM_FIRST,
-	IB_O_MAX = IB_O_EPARAM_FIRST + 4,
+	IB_O_MAX = IB_O_EPARAM_FIRST + 8,
 };
 #define IB_O_EPARAM_SLOTS (IB_O_MAX - IB_O_EPARAM_FIRST)
 

@@ -20,7 +20,7 @@
 
 /* Row-schema fields engines declare for their own parameters (struct
  * ib_engine_opt .field), after the core ones. */
-#define IB_ROW_EPARAMS 4
+#define IB_ROW_EPARAMS 8
 
 enum ib_field_id {
 	/* results.csv's columns before the metric block, in order */
@@ -36,6 +36,11 @@ enum ib_field_id {
 	/* not CSV columns */
 	IB_F_OP, IB_F_ITERATIONS, IB_F_WARMUP, IB_F_CONCURRENCY,
 	IB_F_RANK, IB_F_REPETITIONS,
+	/* the remaining options, as set_params writes them into params */
+	IB_F_DURATION, IB_F_MIN_REPS, IB_F_MAX_REPS, IB_F_MAX_TIME, IB_F_TARGET_CI,
+	IB_F_SEED, IB_F_VERIFY, IB_F_BUF_SIZE, IB_F_COUNTERS, IB_F_DESCRIPTION,
+	IB_F_MAX_POINTS, IB_F_COUNTER_SOURCES, IB_F_PAPI_EVENTS,
+	IB_F_NUMA_DISTANCE_CPU_MEM, IB_F_NUMA_DISTANCE_DEV_MEM,
 	/* the engines' parameters (nvme's iodepth): filled at start-up
 	 * (ib_row_field_register); an unused one has no name */
 	IB_F_EPARAM_FIRST,

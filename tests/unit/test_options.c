@@ -237,9 +237,42 @@ static void test_engine_row_field(void **state)
 	assert_int_equal(ib_row_int(&run.rows[1], f), -1);
 	assert_int_equal(ib_row_int(&run.rows[0], IB_F_NAME), -1); /* not an integer view */
 	assert_int_equal(ib_row_int(&run.rows[0], -1), -1);
-	assert_int_equal(ib_row_field_find("vfio_backend"), -1); /* no field declared */
+	/* vfio_backend declares no field: it gets a plain text one */
+	f = ib_row_field_find("vfio_backend");
+	assert_true(f >= IB_F_EPARAM_FIRST && f < IB_F_MAX);
+	assert_int_equal(ib_row_fields[f].type, IB_FT_STR);
+	assert_int_equal(ib_row_fields[f].view, IB_V_NONE);
+	assert_false(ib_row_fields[f].flags & (IB_FF_CSV_PRE | IB_FF_CSV_POST));
 	ib_run_free(&run);
 	json_decref(doc);
+}
+
+/* The write side reads the schema: every option has its row-schema field,
+ * of the JSON type the option's value takes (set_params, core/point.c). */
+static void test_every_option_has_field(void **state)
+{
+	int id, f, n = 0;
+
+	(void)state;
+	for (id = 0; id < IB_O_MAX; id++) {
+		const struct ib_option *o = &ib_options[id];
+
+		if (!o->name)
+			continue;
+		f = ib_row_field_find(o->name);
+		if (f < 0)
+			fail_msg("option %s has no row-schema field", o->name);
+		assert_true(ib_row_fields[f].flags & IB_FF_REQUESTED);
+		if (o->type == IB_OPT_NODE)
+			assert_int_equal(ib_row_fields[f].type, IB_FT_NODE);
+		else if (o->type == IB_OPT_SIZE || o->type == IB_OPT_UINT)
+			assert_true(ib_row_fields[f].type == IB_FT_INT ||
+				    ib_row_fields[f].type == IB_FT_NUM);
+		else
+			assert_int_equal(ib_row_fields[f].type, IB_FT_STR);
+		n++;
+	}
+	assert_true(n >= IB_O_EPARAM_FIRST); /* the core options and the engines' */
 }
 
 static void test_device_path(void **state)
@@ -294,6 +327,7 @@ int main(void)
 		cmocka_unit_test(test_split_counts_everything),
 		cmocka_unit_test(test_max_points_option), cmocka_unit_test(test_device_path),
 		cmocka_unit_test(test_engine_params), cmocka_unit_test(test_engine_row_field),
+		cmocka_unit_test(test_every_option_has_field),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -426,13 +426,12 @@ int ib_params_validate(const struct ib_params *p, char *err, size_t errlen)
 }
 
 
-/* The option table's engine= values: the registry's names, handed over
- * before main() so that options.c calls nothing here. */
 /* The engines' own parameters (struct ib_engine_opt .param) into the
  * engine-parameter slots of the option table, and their row-schema fields
  * (.field) into the row schema's, in registry order. */
 static void engine_params_register(const struct ib_engine *const *e)
 {
+	struct ib_row_field plain;
 	size_t k;
 	int i, id;
 
@@ -451,7 +450,15 @@ static void engine_params_register(const struct ib_engine *const *e)
 				abort();
 			}
 			eo->id = (enum ib_opt_id)id;
-			if (eo->field && ib_row_field_register(eo->field) < 0) {
+			/* a parameter without its own entry still gets one: the
+			 * row writes every option through the schema */
+			plain = (struct ib_row_field){
+				.name = eo->param->name, .where = IB_FW_PARAMS,
+				.type = eo->param->type == IB_OPT_SIZE || eo->param->type == IB_OPT_UINT ?
+						IB_FT_INT : IB_FT_STR,
+				.flags = IB_FF_REQUESTED, .resolves = -1,
+			};
+			if (ib_row_field_register(eo->field ? eo->field : &plain) < 0) {
 				fprintf(stderr, "iommubench: engine %s: parameter %s: no row-schema "
 						"field (more than %d, or not an integer view)\n",
 					e[i]->name, eo->param->name, IB_ROW_EPARAMS);
@@ -460,6 +467,8 @@ static void engine_params_register(const struct ib_engine *const *e)
 		}
 }
 
+/* The option table's engine= values: the registry's names, handed over
+ * before main() so that options.c calls nothing here. */
 static void __attribute__((constructor)) engine_names_register(void)
 {
 	const struct ib_engine *const *e = ib_engines();

@@ -30,51 +30,63 @@ volatile sig_atomic_t ib_interrupted;
  * before the timing pass; NULL otherwise. */
 void (*ib_point_timing_hook)(void);
 
+/* The node a NODE field resolved to for this point. */
+static int point_node(const struct ib_point *pt, int field)
+{
+	return field == IB_F_CPU_NODE ? pt->cpu_node :
+	       field == IB_F_MEM_NODE ? pt->mem_node : pt->dev_node;
+}
+
+/*
+ * The row's params, written through the row schema (ib_rowschema.h): every
+ * option under its field's name, in the option table's order (the key order
+ * of results.json), typed as its field says: a node field as the id it
+ * resolved to (plus "<name>_requested" when asked as a word), the device as
+ * resolved, integers and numbers from the parsed value, text as given.
+ * Then the resolved fields the point computed.
+ */
 static void set_params(json_t *params, const struct ib_point *pt)
 {
 	const struct ib_params *p = &pt->p;
-	int id;
+	const struct ib_row_field *rf;
+	int id, f;
 
 	for (id = 0; id < IB_O_MAX; id++) {
-		const struct ib_option *o = &ib_options[id];
-		json_t *v;
+		f = ib_options[id].name ? ib_row_field_find(ib_options[id].name) : -1;
+		if (f < 0)
+			continue; /* an unused engine slot (test_options: every
+				   * option has its field) */
+		rf = &ib_row_fields[f];
+		if (rf->type == IB_FT_NODE) {
+			int n = point_node(pt, f);
 
-		if (id == IB_O_CPU_NODE || id == IB_O_MEM_NODE || id == IB_O_DEV_NODE) {
-			int n = id == IB_O_CPU_NODE ? pt->cpu_node :
-				id == IB_O_MEM_NODE ? pt->mem_node : pt->dev_node;
-
-			json_object_set_new(params, o->name,
+			json_object_set_new(params, rf->name,
 					    n >= 0 ? json_integer(n) : json_null());
 			if (p->node_kind[id] != IB_NODE_ID) {
 				char key[64];
 
-				snprintf(key, sizeof(key), "%s_requested", o->name);
+				snprintf(key, sizeof(key), "%s_requested", rf->name);
 				json_object_set_new(params, key, json_string(p->raw[id]));
 			}
-			continue;
-		}
-		if (id == IB_O_DEVICE) {
-			json_object_set_new(params, "device",
+		} else if (f == IB_F_DEVICE) {
+			json_object_set_new(params, rf->name,
 					    pt->device[0] ? json_string(pt->device) : json_null());
-			continue;
+		} else if (p->raw[id][0]) {
+			json_object_set_new(params, rf->name,
+					    rf->type == IB_FT_INT || rf->type == IB_FT_NUM ?
+						    json_integer((json_int_t)p->u[id]) :
+						    json_string(p->raw[id]));
 		}
-		if (!p->raw[id][0])
-			continue;
-		if (o->type == IB_OPT_SIZE || o->type == IB_OPT_UINT)
-			v = json_integer((json_int_t)p->u[id]);
-		else
-			v = json_string(p->raw[id]);
-		json_object_set_new(params, o->name, v);
 	}
 	if (!p->raw[IB_O_BUF_SIZE][0])
-		json_object_set_new(params, "buf_size",
+		json_object_set_new(params, ib_row_fields[IB_F_BUF_SIZE].name,
 				    json_integer((json_int_t)ib_params_buf_size(p)));
-	json_object_set_new(params, "numa_distance",
+	json_object_set_new(params, ib_row_fields[IB_F_NUMA_DISTANCE].name,
 			    pt->numa_distance ? json_integer(pt->numa_distance) : json_null());
-	json_object_set_new(params, "numa_distance_cpu_mem",
+	json_object_set_new(params, ib_row_fields[IB_F_NUMA_DISTANCE_CPU_MEM].name,
 			    json_integer(pt->dist_cpu_mem));
 	if (pt->dev_node >= 0)
-		json_object_set_new(params, "numa_distance_dev_mem",
+		json_object_set_new(params, ib_row_fields[IB_F_NUMA_DISTANCE_DEV_MEM].name,
 				    json_integer(pt->dist_dev_mem));
 }
 

@@ -91,6 +91,26 @@ struct ib_row_field ib_row_fields[IB_F_MAX] = {
 			IB_V_INT, P(rank) },
 	[IB_F_REPETITIONS] = { "repetitions", IB_FW_ROW, IB_FT_NUM, NULL, RES, -1, NULL,
 			       IB_V_NUM, R(repetitions) },
+	/* options the rows record but no reader keys on: text as given, or
+	 * integers (sizes, counts) */
+	[IB_F_DURATION] = { "duration", IB_FW_PARAMS, IB_FT_STR, NULL, REQ, -1 },
+	[IB_F_MIN_REPS] = { "min_reps", IB_FW_PARAMS, IB_FT_INT, NULL, REQ, -1 },
+	[IB_F_MAX_REPS] = { "max_reps", IB_FW_PARAMS, IB_FT_INT, NULL, REQ, -1 },
+	[IB_F_MAX_TIME] = { "max_time", IB_FW_PARAMS, IB_FT_STR, NULL, REQ, -1 },
+	[IB_F_TARGET_CI] = { "target_ci", IB_FW_PARAMS, IB_FT_STR, NULL, REQ, -1 },
+	[IB_F_SEED] = { "seed", IB_FW_PARAMS, IB_FT_INT, NULL, REQ, -1 },
+	[IB_F_VERIFY] = { "verify", IB_FW_PARAMS, IB_FT_INT, NULL, REQ, -1 },
+	/* as asked, else the size the engine derived (ib_params_buf_size) */
+	[IB_F_BUF_SIZE] = { "buf_size", IB_FW_PARAMS, IB_FT_INT, "bytes", REQ | RES, -1 },
+	[IB_F_COUNTERS] = { "counters", IB_FW_PARAMS, IB_FT_STR, NULL, REQ, -1 },
+	[IB_F_DESCRIPTION] = { "description", IB_FW_PARAMS, IB_FT_STR, NULL, REQ, -1 },
+	[IB_F_MAX_POINTS] = { "max_points", IB_FW_PARAMS, IB_FT_INT, NULL, REQ, -1 },
+	[IB_F_COUNTER_SOURCES] = { "counter_sources", IB_FW_PARAMS, IB_FT_STR, NULL, REQ, -1 },
+	[IB_F_PAPI_EVENTS] = { "papi_events", IB_FW_PARAMS, IB_FT_STR, NULL, REQ, -1 },
+	[IB_F_NUMA_DISTANCE_CPU_MEM] = { "numa_distance_cpu_mem", IB_FW_PARAMS, IB_FT_INT, NULL,
+					 RES, -1 },
+	[IB_F_NUMA_DISTANCE_DEV_MEM] = { "numa_distance_dev_mem", IB_FW_PARAMS, IB_FT_INT, NULL,
+					 RES, -1 },
 };
 
 const enum ib_field_id ib_row_series_fields[] = {
