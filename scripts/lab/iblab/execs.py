@@ -14,6 +14,7 @@ import sys
 import tempfile
 import threading
 import time
+import types
 
 from .base import PROG, die, shown
 from .initramfs import EXTRA_DIR, append_initrd, build, overlay_initrd
@@ -25,6 +26,8 @@ from .viommu import PXB_EDU_WHY, VIOMMUS, viommu_missing
 
 
 def exec_cmd(args):
+    """Boots the lab, runs args.command in the guest, returns its exit code
+    (or exits 2 with one line: timeout, boot failure, guest failure)."""
     if not args.command:
         die(1, "exec: no guest command given (lab.py exec [options] -- CMD)")
     kver = lab_kver()
@@ -56,14 +59,7 @@ def exec_cmd(args):
     for p in (trace_log, marks):
         if os.path.exists(p):
             os.unlink(p)
-    with open(os.path.join(ctl_dir, "cmd.sh"), "w") as f:
-        f.write("#!/bin/sh\n" + (MPI_PRELUDE.format(n=args.ranks) if args.ranks > 1 else "")
-                + " ".join(args.command) + "\n")
-    if args.no_module:
-        open(os.path.join(ctl_dir, "no-module"), "w").close()
-    if args.module_params:
-        with open(os.path.join(ctl_dir, "module-params"), "w") as f:
-            f.write(args.module_params + "\n")
+    write_ctl(args, ctl_dir)
     cmd = qemu_cmdline(args, kver, initrd, ctl_dir, out_dir, trace_log, sock)
     with open(os.path.join(log_dir, "qemu-cmdline.txt"), "w") as f:
         f.write(" ".join(shlex.quote(c) for c in cmd) + "\n")
@@ -93,10 +89,6 @@ def exec_cmd(args):
     signal.signal(signal.SIGINT, interrupted)
     marker = MarkServer(sock, trace_log, marks)
     marker.start()
-    ready_at = None
-    guest_rc = None
-    fail = None
-    last = ""
     state = {"timed_out": False}
 
     def on_timeout():
@@ -106,27 +98,7 @@ def exec_cmd(args):
     timer = threading.Timer(args.timeout, on_timeout)
     timer.daemon = True
     timer.start()
-    with open(console, "wb") as con:
-        for raw in qemu.stdout:
-            con.write(raw)
-            con.flush()
-            line = raw.decode(errors="replace").rstrip("\r\n")
-            line = re.sub(r"\x1b(\[[0-9;?]*[A-Za-z]|.)", "", line)
-            if line.strip():
-                last = line.strip()
-            if re.search(r"IB-LAB-READY\s*$", line):
-                ready_at = time.monotonic() - t0
-                continue
-            m = re.match(r"IB-LAB-EXIT (\d+)", line)
-            if m:
-                guest_rc = int(m.group(1))
-                continue
-            m = re.match(r"IB-LAB-FAIL (.*)", line)
-            if m:
-                fail = m.group(1)
-                continue
-            if ready_at is not None and guest_rc is None and not args.quiet:
-                print(line, flush=True)
+    seen = follow_console(qemu.stdout, console, t0, args.quiet)
     qemu.wait()
     timer.cancel()
     marker.stop = True
@@ -136,7 +108,71 @@ def exec_cmd(args):
     shutil.rmtree(sock_dir, ignore_errors=True)
     # caching mode is a VT-d property (AMD-Vi's NpCache is always set by QEMU)
     cm = args.caching_mode if args.iommu == "intel" else f"n/a ({args.iommu})"
-    with open(os.path.join(log_dir, "lab-run.txt"), "w") as f:
+    write_lab_run(os.path.join(log_dir, "lab-run.txt"), args, kver, cm, seen, wall, marker.count)
+    ready_at = seen.ready_at
+    if not args.quiet:
+        print(f"{PROG}: qemu-lab ({args.iommu}, {args.mode}, caching-mode {cm}, smp {args.smp}): "
+              f"boot {ready_at or 0:.1f}s, wall {wall:.1f}s, console log {shown(console)}",
+              file=sys.stderr)
+    if timed_out:
+        die(2, f"timeout: the lab run exceeded {args.timeout}s (console log: {console})")
+    if seen.fail:
+        die(2, f"{seen.fail} (console log: {console})")
+    if ready_at is None:
+        die(2, f"boot failed: the guest never became ready; last console line: {seen.last[:200]!r} "
+               f"(console log: {console})")
+    if seen.guest_rc is None:
+        die(2, f"the guest stopped before the command finished; last console line: {seen.last[:200]!r}")
+    return seen.guest_rc
+
+
+def write_ctl(args, ctl_dir):
+    """The control share (/lab in the guest): the command /init runs, and
+    whether and how it loads the module."""
+    with open(os.path.join(ctl_dir, "cmd.sh"), "w") as f:
+        f.write("#!/bin/sh\n" + (MPI_PRELUDE.format(n=args.ranks) if args.ranks > 1 else "")
+                + " ".join(args.command) + "\n")
+    if args.no_module:
+        open(os.path.join(ctl_dir, "no-module"), "w").close()
+    if args.module_params:
+        with open(os.path.join(ctl_dir, "module-params"), "w") as f:
+            f.write(args.module_params + "\n")
+
+
+def follow_console(stream, console, t0, quiet):
+    """Copies QEMU's console to console (the file) until it closes; the
+    guest command's output is shown unless quiet.  Returns what /init said:
+    ready_at (s since t0, or None), guest_rc (IB-LAB-EXIT), fail
+    (IB-LAB-FAIL) and the last non-empty line."""
+    seen = types.SimpleNamespace(ready_at=None, guest_rc=None, fail=None, last="")
+    with open(console, "wb") as con:
+        for raw in stream:
+            con.write(raw)
+            con.flush()
+            line = raw.decode(errors="replace").rstrip("\r\n")
+            line = re.sub(r"\x1b(\[[0-9;?]*[A-Za-z]|.)", "", line)
+            if line.strip():
+                seen.last = line.strip()
+            if re.search(r"IB-LAB-READY\s*$", line):
+                seen.ready_at = time.monotonic() - t0
+                continue
+            m = re.match(r"IB-LAB-EXIT (\d+)", line)
+            if m:
+                seen.guest_rc = int(m.group(1))
+                continue
+            m = re.match(r"IB-LAB-FAIL (.*)", line)
+            if m:
+                seen.fail = m.group(1)
+                continue
+            if seen.ready_at is not None and seen.guest_rc is None and not quiet:
+                print(line, flush=True)
+    return seen
+
+
+def write_lab_run(path, args, kver, cm, seen, wall, marks):
+    """lab-run.txt: how the lab was set up and what the boot did."""
+    ready_at, guest_rc, adds = seen.ready_at, seen.guest_rc, args.adds
+    with open(path, "w") as f:
         f.write(f"kernel={kver}\niommu={args.iommu}\n"
                 + (f"pxb_edu={PXB_EDU_WHY[args.iommu]}\n" if not VIOMMUS[args.iommu]["pxb_edu"] else "")
                 + f"mode={args.mode}\ncaching_mode={cm}\n"
@@ -145,20 +181,6 @@ def exec_cmd(args):
                 f"extra={' '.join(EXTRA_DIR + '/' + d for _, d in adds) or 'none'}\n"
                 f"mpi={'on' if args.mpi else 'off'}\nranks={args.ranks}\n"
                 f"boot_s={ready_at if ready_at is not None else 'n/a'}\nwall_s={wall:.1f}\n"
-                f"marks={marker.count}\nguest_rc={guest_rc}\n")
-    if not args.quiet:
-        print(f"{PROG}: qemu-lab ({args.iommu}, {args.mode}, caching-mode {cm}, smp {args.smp}): "
-              f"boot {ready_at or 0:.1f}s, wall {wall:.1f}s, console log {shown(console)}",
-              file=sys.stderr)
-    if timed_out:
-        die(2, f"timeout: the lab run exceeded {args.timeout}s (console log: {console})")
-    if fail:
-        die(2, f"{fail} (console log: {console})")
-    if ready_at is None:
-        die(2, f"boot failed: the guest never became ready; last console line: {last[:200]!r} "
-               f"(console log: {console})")
-    if guest_rc is None:
-        die(2, f"the guest stopped before the command finished; last console line: {last[:200]!r}")
-    return guest_rc
+                f"marks={marks}\nguest_rc={guest_rc}\n")
 
 

@@ -46,7 +46,34 @@ def pack_cpio(root, f, what):
         die(2, f"packing {what} failed")
 
 
+def copy_guest_modules(root, kver):
+    """The lab kernel's modules the guest loads, into root's /opt/lab, with
+    /opt/lab/modules.list (the order /init insmods them in)."""
+    # virtio-iommu (--iommu virtio) where the kernel has it (6.12: a
+    # module; Debian 6.1: not built), loaded right after virtio_pci
+    mods = module_closure(kver, GUEST_MODULES[:1] + VIOMMU_MODULES + GUEST_MODULES[1:],
+                          optional=VIOMMU_MODULES)
+    mods += optional_modules(kver, mods)
+    mlist = []
+    for m in mods:
+        name = KO_SUFFIX.sub("", os.path.basename(m)) + ".ko"
+        dst = os.path.join(root, "opt/lab", name)
+        decomp = {".xz": ["xz", "-dc"], ".gz": ["gzip", "-dc"], ".zst": ["zstd", "-dcq"]}
+        ext = os.path.splitext(m)[1]
+        if ext in decomp:
+            # busybox insmod cannot read compressed modules
+            with open(dst, "wb") as f:
+                if subprocess.run(decomp[ext] + [m], stdout=f).returncode:
+                    die(3, f"cannot decompress {m} ({decomp[ext][0]} missing?)")
+        else:
+            shutil.copy2(m, dst)
+        mlist.append("/opt/lab/" + name)
+    with open(os.path.join(root, "opt/lab/modules.list"), "w") as f:
+        f.write("\n".join(mlist) + "\n")
+
+
 def build(args, kver=None):
+    """lab.py build: packs build/lab/<kver>/initrd.gz (kver: the lab kernel)."""
     kver = kver or lab_kver()
     with Lock(os.path.join(kdir(kver), ".lock")):
         return build_locked(args, kver)
@@ -76,27 +103,7 @@ def build_locked(args, kver):
         # its bytes as they are; the mode here (tracked 0644: never run on the host)
         shutil.copyfile(GUEST_INIT, os.path.join(root, "init"))
         os.chmod(os.path.join(root, "init"), 0o755)
-        # virtio-iommu (--iommu virtio) where the kernel has it (6.12: a
-        # module; Debian 6.1: not built), loaded right after virtio_pci
-        mods = module_closure(kver, GUEST_MODULES[:1] + VIOMMU_MODULES + GUEST_MODULES[1:],
-                              optional=VIOMMU_MODULES)
-        mods += optional_modules(kver, mods)
-        mlist = []
-        for m in mods:
-            name = KO_SUFFIX.sub("", os.path.basename(m)) + ".ko"
-            dst = os.path.join(root, "opt/lab", name)
-            decomp = {".xz": ["xz", "-dc"], ".gz": ["gzip", "-dc"], ".zst": ["zstd", "-dcq"]}
-            ext = os.path.splitext(m)[1]
-            if ext in decomp:
-                # busybox insmod cannot read compressed modules
-                with open(dst, "wb") as f:
-                    if subprocess.run(decomp[ext] + [m], stdout=f).returncode:
-                        die(3, f"cannot decompress {m} ({decomp[ext][0]} missing?)")
-            else:
-                shutil.copy2(m, dst)
-            mlist.append("/opt/lab/" + name)
-        with open(os.path.join(root, "opt/lab/modules.list"), "w") as f:
-            f.write("\n".join(mlist) + "\n")
+        copy_guest_modules(root, kver)
         if os.path.exists(ko):
             shutil.copy2(ko, os.path.join(root, "opt/iommubench/iommubench.ko"))
         shutil.copy2(binp, os.path.join(root, "opt/iommubench/bin/iommubench"))

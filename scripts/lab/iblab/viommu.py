@@ -1,6 +1,7 @@
 """The vIOMMU (--iommu, LAB_IOMMU; docs/lab.md "Which vIOMMU"): per kind the
 QEMU device, the guest cmdline per --mode, the QEMU trace events counted per
-point, the guest modules it needs, and whether the node-1 edu is usable."""
+point, the guest modules it needs, and whether the edu behind pxb-pcie +
+root port (0000:11:00.0, node 1) is usable."""
 
 import os
 
@@ -12,10 +13,7 @@ TRACE_EVENTS = ["vtd_iotlb_page_hit", "vtd_iotlb_page_update", "vtd_iotlb_cc_hit
                 "vtd_inv_desc_iotlb_pages", "vtd_inv_desc_cc_domain",
                 "vtd_inv_desc_cc_global", "vtd_inv_desc_cc_device"]
 
-# The vIOMMU (--iommu, LAB_IOMMU; docs/lab.md "Which vIOMMU"): QEMU device,
-# the guest cmdline per --mode, the QEMU trace events counted per point
-# (counters_lab.c maps them to counter names), extra guest modules, and
-# whether the edu behind pxb-pcie + root port (0000:11:00.0) is usable.
+# The trace events: counters_lab.c maps them to counter names.
 # AMD (QEMU 7.2): amdvi_translation_result is one per translation (every
 # lookup), amdvi_iotlb_hit a hit, amdvi_cache_update the fill after a
 # successful walk, amdvi_page_fault a walk that found no permission.
