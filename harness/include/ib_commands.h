@@ -11,6 +11,7 @@ int cmd_info(int argc, char **argv);	  /* harness core: GET_INFO */
 int cmd_help(int argc, char **argv);	  /* harness core */
 int cmd_compare(int argc, char **argv);	  /* compare.c */
 int cmd_lab_merge(int argc, char **argv); /* lab_merge.c */
+int cmd_lab_count(int argc, char **argv); /* lab_count.c */
 int cmd_report(int argc, char **argv);	  /* report.c */
 int cmd_finish(int argc, char **argv);	  /* finish.c: merge + derive + report */
 int cmd_derive(int argc, char **argv);	  /* derive.c: derived rows */

@@ -24,4 +24,13 @@ int ib_lab_mark(const char *kind, const char *name);
  * the lab use the host's.  false until two ACKs have come. */
 bool ib_lab_host_elapsed(uint64_t *ns);
 
+/*
+ * A finished row's lab counters, while the run goes on: writes
+ * "COUNT NAME\n" and waits for "COUNTS <json object>" (the lab runner
+ * counts the row's marked intervals of the QEMU trace as lab-merge would:
+ * `iommubench lab-count`).  The counters object (the caller's), or NULL
+ * without a port, or when the runner could not count.
+ */
+struct json_t *ib_lab_counters(const char *name);
+
 #endif

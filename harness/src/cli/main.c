@@ -210,6 +210,7 @@ static const struct command {
 	{ "help", cmd_help, "  help [ENGINE]\n" },
 	{ "compare", cmd_compare, "  compare A B...\n" },
 	{ "lab-merge", cmd_lab_merge, "  lab-merge RUNDIR\n" },
+	{ "lab-count", cmd_lab_count, "  lab-count RUNDIR ROW   # one row's lab counters while the run goes on\n" },
 	{ "report", cmd_report, "  report RUNDIR\n" },
 	{ "derive", cmd_derive, "  derive RUNDIR    # derived rows: IOTLB reach per page size\n" },
 	{ "finish", cmd_finish,
@@ -421,7 +422,7 @@ int main(int argc, char **argv)
 			cmd = &commands[i];
 	if (!cmd) {
 		fprintf(stderr,
-			"iommubench: %s: unknown command; expected run, rerun, info, help, compare, lab-merge, report, derive, finish or restore\n",
+			"iommubench: %s: unknown command; expected run, rerun, info, help, compare, lab-merge, lab-count, report, derive, finish or restore\n",
 			argv[1]);
 		return IB_EXIT_USAGE;
 	}

@@ -108,7 +108,8 @@ def exec_cmd(args):
     shutil.rmtree(sock_dir, ignore_errors=True)
     # caching mode is a VT-d property (AMD-Vi's NpCache is always set by QEMU)
     cm = args.caching_mode if args.iommu == "intel" else f"n/a ({args.iommu})"
-    write_lab_run(os.path.join(log_dir, "lab-run.txt"), args, kver, cm, seen, wall, marker.count)
+    write_lab_run(os.path.join(log_dir, "lab-run.txt"), args, kver, cm, seen, wall, marker.count,
+                  marker.job_wall)
     ready_at = seen.ready_at
     if not args.quiet:
         print(f"{PROG}: qemu-lab ({args.iommu}, {args.mode}, caching-mode {cm}, smp {args.smp}): "
@@ -169,7 +170,7 @@ def follow_console(stream, console, t0, quiet):
     return seen
 
 
-def write_lab_run(path, args, kver, cm, seen, wall, marks):
+def write_lab_run(path, args, kver, cm, seen, wall, marks, job_wall):
     """lab-run.txt: how the lab was set up and what the boot did."""
     ready_at, guest_rc, adds = seen.ready_at, seen.guest_rc, args.adds
     with open(path, "w") as f:
@@ -181,6 +182,9 @@ def write_lab_run(path, args, kver, cm, seen, wall, marks):
                 f"extra={' '.join(EXTRA_DIR + '/' + d for _, d in adds) or 'none'}\n"
                 f"mpi={'on' if args.mpi else 'off'}\nranks={args.ranks}\n"
                 f"boot_s={ready_at if ready_at is not None else 'n/a'}\nwall_s={wall:.1f}\n"
-                f"marks={marks}\nguest_rc={guest_rc}\n")
+                f"marks={marks}\nguest_rc={guest_rc}\n"
+                # host wall inside each job's marked points (the rest: boot,
+                # set-up between points, the guest's own finish)
+                + "".join(f"wall_job.{j}={w:.1f}\n" for j, w in job_wall.items()))
 
 

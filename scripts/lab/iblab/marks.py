@@ -2,12 +2,22 @@
 harness writes "BEGIN <row>" / "END <row>" lines to a virtio-serial port and
 blocks until we answer "ACK <host CLOCK_MONOTONIC ns>".  At each mark we
 record the byte size of QEMU's trace log (the log backend flushes every
-event) in marks.tsv, so events between two marks belong to that point."""
+event) in marks.tsv, so events between two marks belong to that point.
+
+"COUNT <row>" (after the row's END) asks for that row's counts while the run
+goes on (the reach refinement): we run `iommubench lab-count RUNDIR ROW`,
+argv only, and answer "COUNTS <json object>" ("COUNTS {}" when it fails).
+The host time of each mark also gives the wall per job (lab-run.txt)."""
 
 import os
 import socket
+import subprocess
 import threading
 import time
+
+from .base import BUILD
+
+COUNT_TIMEOUT_S = 120
 
 
 class MarkServer(threading.Thread):
@@ -18,6 +28,28 @@ class MarkServer(threading.Thread):
         self.sock_path, self.trace_path, self.marks_path = sock_path, trace_path, marks_path
         self.stop = False
         self.count = 0
+        self.begun = {}  # row -> host time of its BEGIN
+        self.job_wall = {}  # job (the row name up to its first '/') -> s
+
+    def counts(self, name):
+        """The row's counters as one JSON line, from lab-count."""
+        try:
+            r = subprocess.run([os.path.join(BUILD, "iommubench"), "lab-count",
+                                os.path.dirname(os.path.abspath(self.marks_path)), name],
+                               stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                               stderr=subprocess.DEVNULL, timeout=COUNT_TIMEOUT_S, check=False)
+        except (OSError, subprocess.TimeoutExpired):
+            return "{}"
+        out = r.stdout.decode(errors="replace").strip()
+        return out if r.returncode == 0 and out.startswith("{") and "\n" not in out else "{}"
+
+    def note_wall(self, kind, name):
+        now = time.monotonic()
+        if kind == "BEGIN":
+            self.begun[name] = now
+        elif name in self.begun:
+            job = name.split("/", 1)[0]
+            self.job_wall[job] = self.job_wall.get(job, 0.0) + now - self.begun.pop(name)
 
     def run(self):
         s = None
@@ -48,8 +80,12 @@ class MarkServer(threading.Thread):
                     line, buf = buf.split(b"\n", 1)
                     text = line.decode(errors="replace").strip()
                     kind, _, name = text.partition(" ")
+                    if kind == "COUNT" and name:
+                        s.sendall(f"COUNTS {self.counts(name)}\n".encode())
+                        continue
                     if kind not in ("BEGIN", "END"):
                         continue
+                    self.note_wall(kind, name)
                     try:
                         off = os.path.getsize(self.trace_path)
                     except OSError:
