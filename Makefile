@@ -15,7 +15,7 @@ $(foreach v,$(.VARIABLES),$(if $(filter command line environment,$(origin $v)),\
 
 BUILD    ?= build
 BIN      := $(BUILD)/iommubench
-PKGS     := hwloc numa jansson papi liburing
+PKGS     := hwloc numa jansson papi liburing libzstd
 CC       ?= cc
 # User CFLAGS (environment or `make CFLAGS=...`) pick the optimisation and
 # debug flags; the project's own flags are always appended (override), so a

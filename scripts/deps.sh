@@ -5,7 +5,7 @@
 # and unpacked into build/lab/kernels/<release>/ (scripts/lab/kernel.sh).
 #
 #   deps.sh host     measuring this machine (make run TARGET=host): compiler,
-#                    hwloc, libnuma, PAPI, jansson, liburing, gnuplot, and the
+#                    hwloc, libnuma, PAPI, jansson, liburing, libzstd, gnuplot, and the
 #                    running kernel's headers plus DKMS where apt has them
 #   deps.sh lab      the QEMU lab on top of host: QEMU, busybox, cpio, what
 #                    the lab kernels' headers need (gcc-12, pahole), and the
@@ -35,7 +35,7 @@ HOST_PKGS=(
 	build-essential pkg-config file python3 kmod pciutils
 	libhwloc-dev hwloc libnuma-dev numactl
 	libpapi-dev papi-tools
-	libjansson-dev liburing-dev
+	libjansson-dev liburing-dev libzstd-dev
 	gnuplot-nox
 )
 LAB_PKGS=(qemu-system-x86 busybox-static cpio xz-utils zstd)

@@ -63,6 +63,13 @@ case ${LAB_CACHING_MODE:-on} in on | off) ;; *)
 	exit 1
 	;;
 esac
+# LAB_KEEP_TRACE=1: the lab's QEMU trace stays raw after the merge (debugging);
+# by default finish compresses it into qemu-trace.log.zst (docs/lab.md)
+case ${LAB_KEEP_TRACE:-0} in 0 | 1) ;; *)
+	echo "run: LAB_KEEP_TRACE=$(shown "${LAB_KEEP_TRACE}"): expected 0 or 1" >&2
+	exit 1
+	;;
+esac
 [[ -n $check_only ]] && exit 0
 
 # Words of a shell-quoted string (ARGS, a suite's "# lab:" line), split by
@@ -186,11 +193,17 @@ else
 		--results-dir /out --claimed-run-id "$runid" --platform qemu-lab --lab-ctl '"$IOMMUBENCH_LAB_CTL"' \
 		"${hargs_q[@]}"
 	rc=$?
+	# the nvme rows' scratch namespace (lab.py --nvme: a sparse image the
+	# guest only read) is no result: 256 MiB to any copy of the directory
+	rm -f -- "$dir/nvme-scratch.img"
 fi
+finish_opts=(--link-latest)
+[[ ${LAB_KEEP_TRACE:-0} == 1 ]] && finish_opts+=(--keep-trace)
 if saved; then
 	# one process: lab-merge (lab runs: marks.tsv), derive, report, and
-	# latest -> runid (replaced with one rename(2))
-	"$bin" finish "$dir" --link-latest || echo "run: finish failed (merge, derive or report; see above)" >&2
+	# latest -> runid (replaced with one rename(2)); the merged QEMU trace
+	# compressed unless LAB_KEEP_TRACE=1
+	"$bin" finish "$dir" "${finish_opts[@]}" || echo "run: finish failed (merge, derive or report; see above)" >&2
 	echo "run: results in $dir (report: $dir/report.html)"
 elif [[ ! -e $dir/results.json ]]; then
 	rmdir "$dir" 2>/dev/null # claimed but never used (nothing was written)

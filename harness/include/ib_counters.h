@@ -135,12 +135,21 @@ struct ib_lab_rows {
 
 /*
  * The lab's vIOMMU counters (QEMU trace + marks.tsv of RUNDIR; trace and
- * marks NULL: RUNDIR/qemu-trace.log, RUNDIR/marks.tsv) merged into R's rows
+ * marks NULL: RUNDIR's trace (ib_lab_trace_path), RUNDIR/marks.tsv; a
+ * trace may be zstd-compressed) merged into R's rows
  * (rpath names the results file in messages).  Returns the rows merged, or
  * -1 after a one-line message (counters_lab.c; output/lab_merge.c loads
  * and writes the results file around it).
  */
 int ib_lab_count_merge(const struct ib_lab_rows *R, const char *dir, const char *trace,
 		       const char *marks, const char *rpath);
+
+/* A lab run's QEMU trace, as QEMU wrote it and as lab-merge keeps it once
+ * counted (compressed: output/lab_trace_zst.c). */
+#define IB_LAB_TRACE "qemu-trace.log"
+#define IB_LAB_TRACE_ZST "qemu-trace.log.zst"
+/* RUNDIR's trace into buf: qemu-trace.log, else (when only that exists)
+ * qemu-trace.log.zst; returns buf.  lab-merge reads either. */
+const char *ib_lab_trace_path(const char *dir, char *buf, size_t len);
 
 #endif

@@ -52,6 +52,15 @@ const char *ib_text_safe(char *buf, size_t len, const char *s);
 int ib_lab_merge(json_t *doc, const char *dir, const char *trace, const char *marks,
 		 const char *rpath);
 
+/*
+ * After a merge: RUNDIR/qemu-trace.log compressed into qemu-trace.log.zst
+ * (written under a temporary name, fsynced, renamed), then the raw file
+ * removed (lab_trace_zst.c).  who prefixes messages ("lab-merge",
+ * "finish").  0 when done or when there is no raw trace; -1 after one line
+ * saying why the raw trace was kept (a run's results are not affected).
+ */
+int ib_lab_trace_compress(const char *dir, const char *who);
+
 /* How many of doc's rows ran on a test double (params.simulated, e.g. the
  * fake CUDA driver); *first gets the first one's text (NULL when none). */
 int ib_results_simulated(json_t *doc, const char **first);

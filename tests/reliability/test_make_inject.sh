@@ -40,6 +40,8 @@ try "KDIR with quotes and ;" "module: KDIR=" module KDIR="x';touch $P;'"
 try "DKMS_KERNEL with quotes and ;" "dkms-install: DKMS_KERNEL=" dkms-install DKMS_KERNEL="x';touch $P;'"
 try "LAB_EDU_DMA_MASK with a QEMU property" "run: LAB_EDU_DMA_MASK=" run SUITE=smoke LAB_EDU_DMA_MASK='0xff,romfile=/etc/shadow'
 try "LAB_MEM with \$(shell ...)" "run: LAB_MEM=" run SUITE=smoke LAB_MEM="\$(shell touch $P)"
+try "LAB_KEEP_TRACE with \$(shell ...)" "run: LAB_KEEP_TRACE=" run SUITE=smoke LAB_KEEP_TRACE="\$(shell touch $P)"
+try "LAB_KEEP_TRACE=yes (0 or 1)" "run: LAB_KEEP_TRACE=yes: expected 0 or 1" run SUITE=smoke LAB_KEEP_TRACE=yes
 # the same from the environment (make imports it as a variable too)
 rm -f "$P"
 out=$(LAB_SMP="\$(shell touch $P)" make -s --no-print-directory run SUITE=smoke 2>&1)

@@ -320,11 +320,10 @@ int ib_lab_count_merge(const struct ib_lab_rows *R, const char *dir, const char 
 	json_t *ctx = R->ctx, *ua, *u, *names = NULL;
 	size_t k, j;
 
-	snprintf(tpath, sizeof(tpath), "%s/qemu-trace.log", dir);
 	snprintf(mpath, sizeof(mpath), "%s/marks.tsv", dir);
 	snprintf(cpath, sizeof(cpath), "%s/qemu-cmdline.txt", dir);
 	if (!trace)
-		trace = tpath;
+		trace = ib_lab_trace_path(dir, tpath, sizeof(tpath));
 	if (!marks_path)
 		marks_path = mpath;
 

@@ -91,6 +91,10 @@ extern int *dom_sid;
 #define LAB_TRACE_BASE (64ULL << 20)
 #define LAB_TRACE_PER_ROW (1ULL << 30)
 #define LAB_LINE_PARSE 4096 /* trace bytes of a line looked at (QEMU's are < 300) */
+/* A zstd trace's frames may ask for at most a 16 MiB window (the 2 MiB of
+ * zstd -3, which lab-merge writes, up to the 8 MiB of zstd -19): what
+ * decompressing costs in memory is bounded whatever the file says. */
+#define LAB_ZSTD_WINDOW_LOG_MAX 24
 
 struct lab_limits {
 	size_t rows, max_name;	 /* from results.json */

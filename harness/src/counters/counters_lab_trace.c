@@ -2,7 +2,11 @@
 /*
  * lab-merge's QEMU trace: read in one pass with bounded memory, its events
  * counted into the marks' intervals (per device when splitting), and the
- * events enabled with -trace (see counters_lab.c for the whole).
+ * events enabled with -trace (see counters_lab.c for the whole).  A trace
+ * compressed after an earlier merge (qemu-trace.log.zst, output/
+ * lab_trace_zst.c) is decompressed as it is read (libzstd's streaming API):
+ * offsets, marks and bounds all count the decompressed bytes, which are the
+ * raw trace's.
  */
 #include <errno.h>
 #include <fnmatch.h>
@@ -14,6 +18,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
+#include <zstd.h>
 
 #include "counters_lab_int.h"
 
@@ -33,13 +39,56 @@ int *dom_sid;
 /*
  * Lines of a file in one pass with bounded memory: each line's first
  * LAB_LINE_PARSE - 1 bytes (NUL-terminated) and its full length, whatever
- * its length or content (NUL bytes included).
+ * its length or content (NUL bytes included).  A zstd file (its magic
+ * number first) is decompressed into buf as it is read: the window a frame
+ * may ask for is capped (LAB_ZSTD_WINDOW_LOG_MAX), so memory stays bounded
+ * whatever the file holds.
  */
 struct lreader {
 	FILE *f;
+	ZSTD_DCtx *z;	 /* NULL: a plain file */
+	ZSTD_inBuffer in; /* z: compressed bytes read, not yet decompressed */
+	size_t zlast;	 /* z: ZSTD_decompressStream's last hint (0: a frame ended) */
+	char zerr[160];	 /* z: why the stream could not be read */
+	char zin[1 << 16];
 	char buf[1 << 16];
 	size_t pos, len;
 };
+
+/* Refills r->buf; its length (0 at the end, -1 on an error, said in
+ * r->zerr, or in errno when that is empty). */
+static ssize_t fill(struct lreader *r)
+{
+	ZSTD_outBuffer out = { r->buf, sizeof(r->buf), 0 };
+
+	if (!r->z) {
+		size_t n = fread(r->buf, 1, sizeof(r->buf), r->f);
+
+		return !n && ferror(r->f) ? -1 : (ssize_t)n;
+	}
+	while (!out.pos) {
+		if (r->in.pos == r->in.size) {
+			r->in.size = fread(r->zin, 1, sizeof(r->zin), r->f);
+			r->in.pos = 0;
+			if (!r->in.size) {
+				if (ferror(r->f))
+					return -1;
+				if (r->zlast) {
+					snprintf(r->zerr, sizeof(r->zerr),
+						 "truncated zstd stream (its last frame is incomplete)");
+					return -1;
+				}
+				return 0;
+			}
+		}
+		r->zlast = ZSTD_decompressStream(r->z, &out, &r->in);
+		if (ZSTD_isError(r->zlast)) {
+			snprintf(r->zerr, sizeof(r->zerr), "zstd: %s", ZSTD_getErrorName(r->zlast));
+			return -1;
+		}
+	}
+	return (ssize_t)out.pos;
+}
 
 /* The next line's length with its newline (0 at the end, -1 on a read
  * error); its start in line[]. */
@@ -53,13 +102,14 @@ static int64_t next_line(struct lreader *r, char line[LAB_LINE_PARSE])
 		size_t take, chunk;
 
 		if (r->pos == r->len) {
-			r->len = fread(r->buf, 1, sizeof(r->buf), r->f);
+			ssize_t n = fill(r);
+
+			if (n < 0)
+				return -1;
+			r->len = (size_t)n;
 			r->pos = 0;
-			if (!r->len) {
-				if (ferror(r->f))
-					return -1;
+			if (!r->len)
 				break;
-			}
 		}
 		nl = memchr(r->buf + r->pos, '\n', r->len - r->pos);
 		chunk = nl ? (size_t)(nl - (r->buf + r->pos)) + 1 : r->len - r->pos;
@@ -134,9 +184,42 @@ static int line_sid(const char *line, int e)
 	}
 }
 
-/* Opens the QEMU trace for one pass, its size checked; NULL after one line. */
+/* A zstd trace's decompressor (its first bytes already in r->zin): the
+ * window capped, the size its frame header records checked. */
+static int zstd_open(struct lreader *r, const char *path, const struct lab_limits *L)
+{
+	unsigned long long want = ZSTD_getFrameContentSize(r->zin, r->in.size);
+
+	r->z = ZSTD_createDCtx();
+	if (!r->z || ZSTD_isError(ZSTD_DCtx_setParameter(r->z, ZSTD_d_windowLogMax,
+							  LAB_ZSTD_WINDOW_LOG_MAX))) {
+		fprintf(stderr, "iommubench: lab-merge: %s: out of memory\n", path);
+		return -1;
+	}
+	if (want != ZSTD_CONTENTSIZE_UNKNOWN && want != ZSTD_CONTENTSIZE_ERROR &&
+	    want > L->max_trace_bytes) {
+		fprintf(stderr, "iommubench: lab-merge: %s: %llu bytes decompressed, over the %" PRIu64
+				" allowed for a QEMU trace of a %zu-row run\n",
+			path, want, L->max_trace_bytes, L->rows);
+		return -1;
+	}
+	return 0;
+}
+
+static void trace_close(struct lreader *r)
+{
+	if (r) {
+		ZSTD_freeDCtx(r->z);
+		fclose(r->f);
+		free(r);
+	}
+}
+
+/* Opens the QEMU trace (plain or zstd) for one pass, its size checked;
+ * NULL after one line. */
 static struct lreader *trace_open(const char *path, const struct lab_limits *L)
 {
+	static const unsigned char magic[4] = { 0x28, 0xb5, 0x2f, 0xfd }; /* ZSTD_MAGICNUMBER */
 	struct lreader *r = calloc(1, sizeof(*r));
 
 	if (!r) {
@@ -149,38 +232,56 @@ static struct lreader *trace_open(const char *path, const struct lab_limits *L)
 		free(r);
 		return NULL;
 	}
-	if (check_size(r->f, path, "a QEMU trace", L->max_trace_bytes, L)) {
-		fclose(r->f);
-		free(r);
-		return NULL;
+	if (check_size(r->f, path, "a QEMU trace", L->max_trace_bytes, L))
+		goto fail;
+	/* the first bytes say which: kept as the first input either way */
+	r->in.src = r->zin;
+	r->in.size = fread(r->zin, 1, sizeof(r->zin), r->f);
+	if (!r->in.size && ferror(r->f)) {
+		fprintf(stderr, "iommubench: lab-merge: %s: %s\n", path, strerror(errno));
+		goto fail;
+	}
+	if (r->in.size >= sizeof(magic) && !memcmp(r->zin, magic, sizeof(magic))) {
+		if (zstd_open(r, path, L))
+			goto fail;
+	} else {
+		memcpy(r->buf, r->zin, r->in.size);
+		r->len = r->in.size;
 	}
 	return r;
-}
-
-static void trace_close(struct lreader *r)
-{
-	if (r) {
-		fclose(r->f);
-		free(r);
-	}
+fail:
+	trace_close(r);
+	return NULL;
 }
 
 /* The next line of the trace; -1 after one line on a read error or once
- * past the limit (a file still growing). */
+ * past the limit (a file still growing, or what a zstd file holds). */
 static int64_t trace_line(struct lreader *r, const char *path, uint64_t off, char *line,
 			  const struct lab_limits *L)
 {
 	int64_t len = next_line(r, line);
 
 	if (len < 0)
-		fprintf(stderr, "iommubench: lab-merge: %s: %s\n", path, strerror(errno));
+		fprintf(stderr, "iommubench: lab-merge: %s: %s\n", path,
+			r->zerr[0] ? r->zerr : strerror(errno));
 	else if (off + (uint64_t)len > L->max_trace_bytes) {
 		fprintf(stderr, "iommubench: lab-merge: %s: over the %" PRIu64
-				" bytes allowed for a QEMU trace of a %zu-row run\n",
-			path, L->max_trace_bytes, L->rows);
+				" bytes allowed for a QEMU trace of a %zu-row run%s\n",
+			path, L->max_trace_bytes, L->rows, r->z ? " (decompressed)" : "");
 		return -1;
 	}
 	return len;
+}
+
+const char *ib_lab_trace_path(const char *dir, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/" IB_LAB_TRACE, dir);
+	if (access(buf, F_OK) && errno == ENOENT) {
+		snprintf(buf, len, "%s/" IB_LAB_TRACE_ZST, dir);
+		if (access(buf, F_OK))
+			snprintf(buf, len, "%s/" IB_LAB_TRACE, dir);
+	}
+	return buf;
 }
 
 /* First pass for splitting: which sid each domain id belongs to. */

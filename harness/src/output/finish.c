@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * `iommubench finish RUN_DIR [--link-latest]`: what follows a run, in one
- * process.  results.json is loaded once; the lab's counters are merged
- * (when RUN_DIR has marks.tsv, i.e. the run came from the lab), the derived
- * rows are drawn, results.json and results.csv are written once, and the
- * report is drawn from the same document.  With --link-latest,
+ * `iommubench finish RUN_DIR [--link-latest] [--keep-trace]`: what follows
+ * a run, in one process.  results.json is loaded once; the lab's counters
+ * are merged (when RUN_DIR has marks.tsv, i.e. the run came from the lab),
+ * the derived rows are drawn, results.json and results.csv are written
+ * once (then the merged QEMU trace is compressed, unless --keep-trace), and
+ * the report is drawn from the same document.  With --link-latest,
  * RUN_DIR/../latest then points at RUN_DIR (scripts/run.sh).
  *
  * `lab-merge`, `derive` and `report` stay as commands of their own (to redo
@@ -29,9 +30,10 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: iommubench finish RUN_DIR [--link-latest]\n"
+	fprintf(f, "usage: iommubench finish RUN_DIR [--link-latest] [--keep-trace]\n"
 		   "  lab-merge (when RUN_DIR/marks.tsv exists), derive and report in one step;\n"
-		   "  --link-latest: RUN_DIR/../latest -> RUN_DIR afterwards\n");
+		   "  --link-latest: RUN_DIR/../latest -> RUN_DIR afterwards\n"
+		   "  --keep-trace: the lab's qemu-trace.log stays raw (else compressed once merged)\n");
 }
 
 /* RUN_DIR/../latest -> basename(RUN_DIR), as a run that made the dir does. */
@@ -64,7 +66,10 @@ static bool lab_trace_off(const char *dir)
 	bool off = true;
 	FILE *f;
 
-	snprintf(p, sizeof(p), "%s/qemu-trace.log", dir);
+	snprintf(p, sizeof(p), "%s/" IB_LAB_TRACE, dir);
+	if (!access(p, F_OK))
+		return false;
+	snprintf(p, sizeof(p), "%s/" IB_LAB_TRACE_ZST, dir);
 	if (!access(p, F_OK))
 		return false;
 	snprintf(p, sizeof(p), "%s/qemu-cmdline.txt", dir);
@@ -81,7 +86,7 @@ int cmd_finish(int argc, char **argv)
 {
 	char path[PATH_MAX + 32], err[1024];
 	const char *dir = NULL;
-	bool latest = false;
+	bool latest = false, keep = false, merged = false;
 	struct stat st;
 	struct ib_run run = { 0 };
 	json_t *doc;
@@ -96,6 +101,8 @@ int cmd_finish(int argc, char **argv)
 			return IB_EXIT_OK;
 		} else if (!strcmp(argv[i], "--link-latest")) {
 			latest = true;
+		} else if (!strcmp(argv[i], "--keep-trace")) {
+			keep = true;
 		} else if (argv[i][0] == '-' || dir) {
 			usage(stderr);
 			return IB_EXIT_USAGE;
@@ -124,10 +131,12 @@ int cmd_finish(int argc, char **argv)
 	if (!access(err, F_OK) && lab_trace_off(dir))
 		fprintf(stderr, "iommubench: finish: no QEMU trace in this lab run (lab.py exec --no-trace): "
 				"lab counters unavailable\n");
-	if (!access(err, F_OK) &&
-	    ib_lab_merge(doc, dir, lab_trace_off(dir) ? "/dev/null" : NULL, NULL, path) < 0) {
-		fprintf(stderr, "iommubench: finish: lab-merge failed; counters not attributed\n");
-		ret = IB_EXIT_FAILED;
+	if (!access(err, F_OK)) {
+		merged = ib_lab_merge(doc, dir, lab_trace_off(dir) ? "/dev/null" : NULL, NULL, path) >= 0;
+		if (!merged) {
+			fprintf(stderr, "iommubench: finish: lab-merge failed; counters not attributed\n");
+			ret = IB_EXIT_FAILED;
+		}
 	}
 	/* the typed view, built once after lab-merge (which may add counters
 	 * objects) and handed to derive, findings and the report; derive and
@@ -145,6 +154,9 @@ int cmd_finish(int argc, char **argv)
 		ret = IB_EXIT_RESOURCE;
 		goto out;
 	}
+	/* counted and written: the raw trace is no longer needed */
+	if (merged && !keep)
+		ib_lab_trace_compress(dir, "finish");
 	if (n >= 0) {
 		ib_derive_print(doc);
 		fprintf(stderr, "iommubench: derive: %d derived row(s) in %s\n", n, path);

@@ -3,9 +3,12 @@
  * `iommubench lab-merge RUNDIR`: loads RUNDIR/results.json, has the lab's
  * vIOMMU counters attributed to its rows (counters_lab.c counts the QEMU
  * trace between the marks of each point) and writes results.json and
- * results.csv again.  finish.c calls ib_lab_merge the same way.
+ * results.csv again; then the trace, counted, is compressed (unless
+ * --keep-trace; lab_trace_zst.c), and a later merge reads the .zst.
+ * finish.c calls ib_lab_merge and ib_lab_trace_compress the same way.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,9 +56,11 @@ out:
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: iommubench lab-merge RUNDIR [--trace FILE] [--marks FILE]\n"
-			"  merges QEMU vIOMMU trace counts per point (RUNDIR/qemu-trace.log,\n"
-			"  RUNDIR/marks.tsv) into RUNDIR/results.json and results.csv\n");
+	fprintf(stderr, "usage: iommubench lab-merge RUNDIR [--trace FILE] [--marks FILE] [--keep-trace]\n"
+			"  merges QEMU vIOMMU trace counts per point (RUNDIR/qemu-trace.log, or\n"
+			"  its .zst, and RUNDIR/marks.tsv) into RUNDIR/results.json and results.csv,\n"
+			"  then compresses RUNDIR/qemu-trace.log into qemu-trace.log.zst\n"
+			"  --keep-trace: leaves the trace raw (debugging)\n");
 }
 
 static double now_s(void)
@@ -72,6 +77,7 @@ int cmd_lab_merge(int argc, char **argv)
 	char rpath[4096], err[4096 + 512];
 	json_t *doc = NULL;
 	double t[4];
+	bool keep = false;
 	int i, ret = IB_EXIT_USAGE;
 
 	for (i = 1; i < argc; i++) {
@@ -79,6 +85,8 @@ int cmd_lab_merge(int argc, char **argv)
 			trace = argv[++i];
 		else if (!strcmp(argv[i], "--marks") && i + 1 < argc)
 			marks_path = argv[++i];
+		else if (!strcmp(argv[i], "--keep-trace"))
+			keep = true;
 		else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			usage();
 			return IB_EXIT_OK;
@@ -110,6 +118,9 @@ int cmd_lab_merge(int argc, char **argv)
 		goto out;
 	}
 	t[3] = now_s();
+	/* the run directory's own trace, counted and its counts written */
+	if (!keep && !trace)
+		ib_lab_trace_compress(dir, "lab-merge");
 	if (getenv("IOMMUBENCH_TIMING"))
 		fprintf(stderr, "iommubench: lab-merge: timing: load %.3f s, merge %.3f s, write %.3f s\n",
 			t[1] - t[0], t[2] - t[1], t[3] - t[2]);
