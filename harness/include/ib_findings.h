@@ -42,6 +42,28 @@ void ib_timing_flatness(const struct ib_run *run, const char *metric, struct ib_
  * / repetitions (the counters include the warm-up); NaN without n. */
 double ib_row_counted_dmas(const struct ib_row *r);
 
+/*
+ * The miss penalty's regression (derive_penalty.c): least squares of y on
+ * x, n points, nparam parameters fitted in all (2: intercept and slope; 3
+ * when the x themselves were fitted, as the model's E): dof = n - nparam,
+ * CI = slope +- ib_t975(dof) x its standard error.  -1 when n <= nparam or
+ * x has fewer than 2 distinct values.
+ */
+struct ib_lsq {
+	double slope, intercept, se, ci_low, ci_high, sse, r2;
+	unsigned int dof;
+	size_t n, rates; /* points, distinct x values */
+};
+int ib_lsq_fit(const double *x, const double *y, size_t n, unsigned int nparam,
+	       struct ib_lsq *f);
+/* compare (compare_iotlb.c): per page size, the reach and the miss penalty
+ * findings of runs a and b side by side with the penalties' ratio; nothing
+ * when neither run has such findings. */
+void ib_compare_iotlb(json_t *a, json_t *b, const char *ida, const char *idb, FILE *f);
+/* Student's t 97.5 % quantile (two-sided 95 %) for dof degrees of freedom
+ * (a table to 30, Cornish-Fisher beyond); INFINITY for 0. */
+double ib_t975(unsigned int dof);
+
 /* The finding rows of doc's measured and derived rows, a new array (NULL
  * with a message). */
 json_t *ib_findings_build(json_t *doc, char *err, size_t errlen);

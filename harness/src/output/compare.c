@@ -410,6 +410,7 @@ static void compare_pair(struct cmp_out *o, const struct run *a, const struct ru
 	printf("rows only in %s: %d, only in %s: %d, not ok in either: %d\n", a->id, only_a,
 	       b->id, only_b, not_ok);
 	findings_side_by_side(a, b);
+	ib_compare_iotlb(a->doc, b->doc, a->id, b->id, stdout);
 }
 
 static bool ends_with(const char *s, const char *suffix)

@@ -101,6 +101,7 @@ json_t *ib_findings_build_run(const struct ib_run *run)
 	o.run = run;
 	o.lab = run->platform && !strcmp(run->platform, "qemu-lab");
 	reach_findings(&o);
+	penalty_findings(&o);
 	misses_findings(&o);
 	unmap_findings(&o);
 	ib_timing_flatness(run, "dma_latency_ns", &f);

@@ -28,4 +28,7 @@ void unmap_findings(struct out *o);
 void numa_findings(struct out *o);
 void isolation_finding(struct out *o);
 
+/* derive_penalty.c */
+void penalty_findings(struct out *o);
+
 #endif
