@@ -10,7 +10,9 @@
  * of the registered host buffer (its page size read from /proc/self/smaps,
  * THP counted as 2 MiB): a copy costs COPY_NS + bytes / BW + MISS_NS per
  * missed page; a chase access ACCESS_NS + MISS_NS when it misses.  So
- * latency and bandwidth against window show a knee at ENTRIES pages.
+ * latency and bandwidth against window show a knee at ENTRIES pages, and
+ * mean latency = base + MISS_NS x misses per access: the miss penalty
+ * finding must recover MISS_NS (tests/host/test_cuda_penalty.sh).
  * Unregistering flushes the cache (an unmap invalidates).
  *
  * Environment (all optional):
