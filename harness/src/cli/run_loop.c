@@ -250,6 +250,8 @@ int run_plan(const struct run_cfg *cfg, struct ib_plan *plan,
 			json_decref(rows);
 		} else {
 			rc = ib_point_run(pt, topo, ctr, row, brief, sizeof(brief));
+			/* the device it used, described once (context.devices) */
+			ib_sysinfo_add_device(json_object_get(doc, "context"), row);
 			json_array_append_new(json_object_get(doc, "results"), row);
 			nok += rc == IB_POINT_OK;
 			nskip += rc == IB_POINT_SKIPPED;

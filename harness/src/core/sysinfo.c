@@ -7,7 +7,6 @@
  * nothing taken from a run id, a suite or a results file is ever parsed as
  * a command.
  */
-#include <cpuid.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -27,6 +26,7 @@
 #include "ib_fileio.h"
 #include "ib_module.h"
 #include "ib_sysinfo.h"
+#include "sysinfo_int.h"
 
 /* ---- running tools without a shell ---- */
 
@@ -161,11 +161,12 @@ const char *ib_git_sha(char *buf, size_t len)
 	return buf;
 }
 
+/* A small file under the sysinfo root as a string, or null. */
 static json_t *jstr_file(const char *path)
 {
 	char buf[4096];
 
-	if (ib_read_file(path, buf, sizeof(buf)))
+	if (ib_sysinfo_read(path, buf, sizeof(buf)))
 		return json_null();
 	return json_string(buf);
 }
@@ -173,8 +174,8 @@ static json_t *jstr_file(const char *path)
 static json_t *cpu_info(void)
 {
 	json_t *c = json_object();
-	char line[512], model[256] = "", vendor[64] = "", flags_hv = 0;
-	FILE *f = fopen("/proc/cpuinfo", "r");
+	char line[512], model[256] = "", vendor[64] = "", flags_hv = 0, path[PATH_MAX];
+	FILE *f = ib_sysinfo_path(path, sizeof(path), "/proc/cpuinfo") ? NULL : fopen(path, "r");
 
 	if (f) {
 		while (fgets(line, sizeof(line), f)) {
@@ -234,15 +235,15 @@ static int is_virtio_iommu(const char *name)
 	char path[600], buf[32];
 
 	snprintf(path, sizeof(path), "/sys/class/iommu/%s/device/vendor", name);
-	return !ib_read_file(path, buf, sizeof(buf)) && !strncmp(buf, "0x1af4", 6);
+	return !ib_sysinfo_read(path, buf, sizeof(buf)) && !strncmp(buf, "0x1af4", 6);
 }
 
 static json_t *iommu_info(void)
 {
 	json_t *o = json_object(), *groups = json_array();
 	const char *vendor = "none";
-	char path[600], buf[256], cmdline[4096];
-	DIR *d = opendir("/sys/class/iommu");
+	char path[600], buf[256], cmdline[4096], dir[PATH_MAX];
+	DIR *d = ib_sysinfo_path(dir, sizeof(dir), "/sys/class/iommu") ? NULL : opendir(dir);
 	struct dirent *e;
 	char first[256] = "";
 
@@ -273,7 +274,7 @@ static json_t *iommu_info(void)
 		json_object_set_new(o, "cap", json_null());
 		json_object_set_new(o, "ecap", json_null());
 	}
-	d = opendir("/sys/kernel/iommu_groups");
+	d = ib_sysinfo_path(dir, sizeof(dir), "/sys/kernel/iommu_groups") ? NULL : opendir(dir);
 	while (d && (e = readdir(d))) {
 		json_t *g, *devs;
 		DIR *dd;
@@ -286,8 +287,8 @@ static json_t *iommu_info(void)
 		json_object_set_new(g, "group", json_integer(atoi(e->d_name)));
 		snprintf(path, sizeof(path), "/sys/kernel/iommu_groups/%s/type", e->d_name);
 		json_object_set_new(g, "type", jstr_file(path));
-		snprintf(path, sizeof(path), "/sys/kernel/iommu_groups/%s/devices", e->d_name);
-		dd = opendir(path);
+		dd = ib_sysinfo_path(dir, sizeof(dir), "/sys/kernel/iommu_groups/%s/devices",
+				     e->d_name) ? NULL : opendir(dir);
 		while (dd && (de = readdir(dd)))
 			if (de->d_name[0] != '.')
 				json_array_append_new(devs, json_string(de->d_name));
@@ -299,7 +300,7 @@ static json_t *iommu_info(void)
 	if (d)
 		closedir(d);
 	json_object_set_new(o, "groups", groups);
-	ib_read_file("/proc/cmdline", cmdline, sizeof(cmdline));
+	ib_sysinfo_read("/proc/cmdline", cmdline, sizeof(cmdline));
 	if (!strcmp(vendor, "none"))
 		snprintf(buf, sizeof(buf), "none");
 	else if (strstr(cmdline, "iommu.passthrough=1") || strstr(cmdline, "iommu=pt"))
@@ -315,9 +316,9 @@ static json_t *iommu_info(void)
 static json_t *hugepage_info(void)
 {
 	json_t *o = json_object();
-	DIR *d = opendir("/sys/kernel/mm/hugepages");
+	char path[600], buf[64], dir[PATH_MAX];
+	DIR *d = ib_sysinfo_path(dir, sizeof(dir), "/sys/kernel/mm/hugepages") ? NULL : opendir(dir);
 	struct dirent *e;
-	char path[600], buf[64];
 
 	while (d && (e = readdir(d))) {
 		json_t *p;
@@ -326,10 +327,10 @@ static json_t *hugepage_info(void)
 			continue;
 		p = json_object();
 		snprintf(path, sizeof(path), "/sys/kernel/mm/hugepages/%s/nr_hugepages", e->d_name);
-		if (!ib_read_file(path, buf, sizeof(buf)))
+		if (!ib_sysinfo_read(path, buf, sizeof(buf)))
 			json_object_set_new(p, "nr", json_integer(atoll(buf)));
 		snprintf(path, sizeof(path), "/sys/kernel/mm/hugepages/%s/free_hugepages", e->d_name);
-		if (!ib_read_file(path, buf, sizeof(buf)))
+		if (!ib_sysinfo_read(path, buf, sizeof(buf)))
 			json_object_set_new(p, "free", json_integer(atoll(buf)));
 		json_object_set_new(o, e->d_name + 10, p);
 	}
@@ -338,30 +339,11 @@ static json_t *hugepage_info(void)
 	return o;
 }
 
-static void hypervisor(char *buf, size_t len)
-{
-	unsigned int a, b, c, d;
-	char sig[13];
-
-	buf[0] = '\0';
-	__cpuid(1, a, b, c, d);
-	if (!(c & (1U << 31))) {
-		snprintf(buf, len, "none");
-		return;
-	}
-	__cpuid(0x40000000, a, b, c, d);
-	memcpy(sig, &b, 4);
-	memcpy(sig + 4, &c, 4);
-	memcpy(sig + 8, &d, 4);
-	sig[12] = '\0';
-	snprintf(buf, len, "%s", sig[0] ? sig : "unknown");
-}
-
 json_t *ib_sysinfo_context(const char *platform, const char *suite,
 			   const char *run_id, int argc, char **argv,
 			   const struct ib_topo *t)
 {
-	json_t *c = json_object(), *av = json_array();
+	json_t *c = json_object(), *av = json_array(), *cpu, *iommu, *machine, *cloud;
 	struct utsname u;
 	char buf[4096], host[256] = "";
 	time_t now = time(NULL);
@@ -381,17 +363,25 @@ json_t *ib_sysinfo_context(const char *platform, const char *suite,
 	json_object_set_new(c, "platform", json_string(platform));
 	if (getenv("IOMMUBENCH_LAB_HOST"))
 		json_object_set_new(c, "lab_host", json_string(getenv("IOMMUBENCH_LAB_HOST")));
+	/* the instance identity (sysinfo_machine.c), absent where its source is */
+	if ((machine = ib_sysinfo_machine()))
+		json_object_set_new(c, "machine", machine);
+	if ((cloud = ib_sysinfo_cloud()))
+		json_object_set_new(c, "cloud", cloud);
 	snprintf(buf, sizeof(buf), "%s", u.release);
 	json_object_set_new(c, "kernel", json_string(buf));
 	json_object_set_new(c, "kernel_version", json_string(u.version));
 	json_object_set_new(c, "cmdline", jstr_file("/proc/cmdline"));
-	json_object_set_new(c, "cpu", cpu_info());
+	cpu = cpu_info();
+	ib_sysinfo_microcode(cpu);
+	json_object_set_new(c, "cpu", cpu);
 	json_object_set_new(c, "numa", numa_info(t));
-	json_object_set_new(c, "iommu", iommu_info());
+	iommu = iommu_info();
+	ib_sysinfo_iommu_units(iommu);
+	json_object_set_new(c, "iommu", iommu);
 	json_object_set_new(c, "hugepages", hugepage_info());
 	json_object_set_new(c, "thp", jstr_file("/sys/kernel/mm/transparent_hugepage/enabled"));
-	hypervisor(buf, sizeof(buf));
-	json_object_set_new(c, "hypervisor", json_string(buf));
+	ib_sysinfo_hypervisor(c, cpu, machine);
 	json_object_set_new(c, "suite", json_string(suite));
 	for (i = 0; i < argc; i++)
 		json_array_append_new(av, json_string(argv[i]));
@@ -606,11 +596,21 @@ void ib_sysinfo_capture(const char *dir, const struct ib_topo *t)
 	cap_files(sdir, "hugepages", true,
 		  (const char *const[]){ "/sys/kernel/mm/hugepages/*/*",
 					 "/sys/devices/system/node/node*/hugepages/*/*", NULL });
+	/* the DMI keys of context.machine, never the serials or the UUID */
+	cap_files(sdir, "dmi", true,
+		  (const char *const[]){ "/sys/class/dmi/id/sys_vendor",
+					 "/sys/class/dmi/id/product_name",
+					 "/sys/class/dmi/id/product_version",
+					 "/sys/class/dmi/id/board_vendor",
+					 "/sys/class/dmi/id/board_name",
+					 "/sys/class/dmi/id/bios_version",
+					 "/sys/class/dmi/id/bios_date", NULL });
 	cap_files(sdir, "thp", true,
 		  (const char *const[]){ "/sys/kernel/mm/transparent_hugepage/enabled",
 					 "/sys/kernel/mm/transparent_hugepage/defrag", NULL });
 	if ((f = cap_open(sdir, "iommu"))) {
 		cap_grep(f, "/sys/class/iommu/*/intel-iommu/*");
+		cap_grep(f, "/sys/class/iommu/*/amd-iommu/*");
 		cap_grep(f, "/sys/kernel/iommu_groups/*/type");
 		cap_links(f, "/sys/kernel/iommu_groups/*/devices");
 		fclose(f);
@@ -628,8 +628,8 @@ void ib_sysinfo_capture(const char *dir, const struct ib_topo *t)
 		fclose(f);
 	}
 	if ((f = cap_open(sdir, "hypervisor"))) {
-		hypervisor(buf, sizeof(buf));
-		fprintf(f, "cpuid 0x40000000: %s\n", buf);
+		ib_sysinfo_cpuid_hypervisor(buf, sizeof(buf));
+		fprintf(f, "cpuid 0x40000000: %s\n", buf[0] ? buf : "unknown");
 		cap_copy(f, "/sys/hypervisor/type");
 		fclose(f);
 	}

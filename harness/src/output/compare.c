@@ -18,8 +18,11 @@
  * so repeatable that a 1e-6 shift has disjoint CIs (Hoefler & Belli: report
  * the effect size, not only significance).
  * Counters are compared as plain ratios (single values, no significance).
- * A context diff (kernel, cmdline, IOMMU vendor and mode, CPU, hugepages,
- * THP, platform, hypervisor) says what differs between the machines.
+ * Each pair starts with the two instances (instance type or DMI product,
+ * provider, zone) and hosts, where the runs recorded them; then a context
+ * diff (machine, cloud, kernel, cmdline, IOMMU vendor and mode, CPU,
+ * hugepages, THP, platform, hypervisor, devices) says what differs between
+ * the machines.
  * Output: a table on stdout and compare.csv (-o; default ./compare.csv), plus
  * overlay plots next to it (ib_report_compare_overlay).  Exit 0, 1 on bad input.
  */
@@ -39,6 +42,7 @@
 #include "ib_report.h"
 #include "ib_results.h"
 #include "ib_stats.h"
+#include "ib_sysinfo.h"
 #include "ib_tmpfiles.h"
 
 struct run {
@@ -263,8 +267,9 @@ static void compare_counter(struct cmp_out *o, const struct run *a, const struct
 
 /* Context keys whose differences matter when comparing machines. */
 static const char *const ctx_keys[] = {
-	"platform", "host",	 "kernel", "cmdline",	 "cpu",
-	"iommu",    "hugepages", "thp",	   "hypervisor", "tool_version",
+	"machine",   "cloud",	   "platform",	 "host",	 "kernel",
+	"cmdline",   "cpu",	   "iommu",	 "hugepages",	 "thp",
+	"hypervisor", "devices", "tool_version",
 };
 
 static char *compact(json_t *v)
@@ -364,6 +369,23 @@ static void findings_side_by_side(const struct run *a, const struct run *b)
 		}
 }
 
+/* The instances first (machine, cloud), then the hosts, when either run
+ * recorded its identity (runs from before it did print nothing here). */
+static void instances(const struct run *a, const struct run *b)
+{
+	json_t *ca = json_object_get(a->doc, "context"), *cb = json_object_get(b->doc, "context");
+	char ia[256], ib[256], t0[256], t1[256], t2[256], t3[256];
+	const char *sa = ib_sysinfo_instance(ca, ia, sizeof(ia));
+	const char *sb = ib_sysinfo_instance(cb, ib, sizeof(ib));
+
+	if (!sa && !sb)
+		return;
+	printf("instance: %s on %s | %s on %s\n", tty(sa ?: "(unrecorded)", t0, sizeof(t0)),
+	       tty(json_string_value(json_object_get(ca, "host")), t1, sizeof(t1)),
+	       tty(sb ?: "(unrecorded)", t2, sizeof(t2)),
+	       tty(json_string_value(json_object_get(cb, "host")), t3, sizeof(t3)));
+}
+
 static void compare_pair(struct cmp_out *o, const struct run *a, const struct run *b)
 {
 	json_t *rows = json_object_get(a->doc, "results"), *ra, *rb;
@@ -371,6 +393,7 @@ static void compare_pair(struct cmp_out *o, const struct run *a, const struct ru
 	int only_a = 0, only_b = 0, not_ok = 0;
 
 	printf("\n== %s vs %s (ratio = %s / %s)\n", b->id, a->id, b->id, a->id);
+	instances(a, b);
 	context_diff(a, b);
 	printf("%-48s %-22s %-30s  %-30s  %8s  %s\n", "name", "metric", a->id, b->id,
 	       "ratio", "significant");

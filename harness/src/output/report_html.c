@@ -29,6 +29,7 @@
 #include "ib_report.h"
 #include "ib_results.h"
 #include "ib_stats.h"
+#include "ib_sysinfo.h"
 
 
 #include "report_int.h"
@@ -117,6 +118,13 @@ static void html_context(FILE *f, struct report *R)
 	char buf[256];
 
 	fputs("<h2 id=\"context\">Context</h2>\n<table class=\"kv\">\n", f);
+	/* the instance first: what a fleet of runs is told apart by */
+	if (ib_sysinfo_instance(c, buf, sizeof(buf)))
+		kv_s(f, "instance", buf);
+	if (json_object_get(c, "machine"))
+		kv(f, "machine (DMI)", json_object_get(c, "machine"));
+	if (json_object_get(c, "cloud"))
+		kv(f, "cloud (cloud-init)", json_object_get(c, "cloud"));
 	kv_s(f, "platform", R->plat);
 	kv(f, "host", json_object_get(c, "host"));
 	if (json_object_get(c, "lab_host"))
@@ -139,7 +147,11 @@ static void html_context(FILE *f, struct report *R)
 	} else {
 		kv(f, "CPU", cpu);
 	}
+	if (json_object_get(cpu, "microcode"))
+		kv(f, "CPU microcode", json_object_get(cpu, "microcode"));
 	kv(f, "hypervisor", json_object_get(c, "hypervisor"));
+	if (json_object_get(c, "hypervisor_source"))
+		kv(f, "hypervisor from", json_object_get(c, "hypervisor_source"));
 	if (json_is_array(json_object_get(numa, "nodes"))) {
 		fmt(buf, sizeof(buf), "%zu node(s)",
 			 json_array_size(json_object_get(numa, "nodes")));
@@ -163,6 +175,12 @@ static void html_context(FILE *f, struct report *R)
 		kv(f, "IOMMU cap / ecap", json_object_get(io, "cap"));
 	if (json_object_get(io, "ecap"))
 		kv(f, "IOMMU ecap", json_object_get(io, "ecap"));
+	if (json_object_get(io, "amd"))
+		kv(f, "AMD-Vi units", json_object_get(io, "amd"));
+	if (json_object_get(io, "smmu"))
+		kv(f, "SMMU units", json_object_get(io, "smmu"));
+	if (json_object_get(c, "devices"))
+		kv(f, "devices (PCIe, IOMMU group)", json_object_get(c, "devices"));
 	kv(f, "hugepages", json_object_get(c, "hugepages"));
 	kv(f, "THP", json_object_get(c, "thp"));
 	kv(f, "module", json_object_get(c, "module"));
