@@ -37,6 +37,11 @@ struct ib_flat {
  * no translation cost.  Decided from the data and the platform both.
  */
 void ib_timing_flatness(const struct ib_run *run, const char *metric, struct ib_flat *f);
+/* Whether row k's DMA timing is flat by construction: ib_timing_flatness
+ * over the rows of its engine (a lab run's nvme rows, emulated but not
+ * fixed, do not hide its edu rows' fixed timer).  The console and
+ * finish's lab counts use it (one row: the engine and the platform). */
+bool ib_row_flat_by_construction(const struct ib_run *run, size_t k);
 
 /* DMAs a row's counters saw: n of dma_latency_ns x (repetitions + warmup)
  * / repetitions (the counters include the warm-up); NaN without n. */

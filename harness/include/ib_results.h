@@ -10,6 +10,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <time.h>
 
 #include "ib_rowschema.h"
@@ -60,6 +61,16 @@ int ib_lab_merge(json_t *doc, const char *dir, const char *trace, const char *ma
  * saying why the raw trace was kept (a run's results are not affected).
  */
 int ib_lab_trace_compress(const char *dir, const char *who);
+
+/*
+ * After finish's merge, on f: the lab counts of each row whose DMA timing
+ * is flat by construction (ib_row_flat_by_construction: the console
+ * printed "counts after merge" for them instead of a timing), one line per
+ * row: IOTLB misses per DMA (iotlb_miss over ib_row_counted_dmas),
+ * invalidations, IO page faults when there are any.  Nothing when no such
+ * row has a lab: iotlb_miss (lab_merge.c).
+ */
+void ib_lab_counts_print(const struct ib_run *run, FILE *f);
 
 /* How many of doc's rows ran on a test double (params.simulated, e.g. the
  * fake CUDA driver); *first gets the first one's text (NULL when none). */

@@ -262,6 +262,8 @@ int run_plan(const struct run_cfg *cfg, struct ib_plan *plan,
 			per = (double)lab_ns / 1e9 / (i + 1);
 		else
 			per = (double)(ib_now_ns() - t0) / 1e9 / (i + 1);
+		/* lab rows: emulated timings marked, flat ones not shown */
+		ib_console_brief(json_object_get(doc, "context"), row, brief, sizeof(brief));
 		ib_console_progress(i + 1, plan->n, pt->name,
 				    json_string_value(json_object_get(row, "status")),
 				    brief, per);

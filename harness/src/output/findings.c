@@ -78,6 +78,27 @@ void ib_timing_flatness(const struct ib_run *run, const char *metric, struct ib_
 			     !strcmp(run->platform, "qemu-lab");
 }
 
+bool ib_row_flat_by_construction(const struct ib_run *run, size_t k)
+{
+	const struct ib_row *r = &run->rows[k];
+	struct ib_run sub = *run;
+	struct ib_flat f;
+	size_t i;
+
+	if (!r->engine || !timing_row(r, "dma_latency_ns"))
+		return false;
+	sub.rows = calloc(run->nrows, sizeof(*sub.rows));
+	if (!sub.rows)
+		return false;
+	sub.nrows = 0;
+	for (i = 0; i < run->nrows; i++)
+		if (run->rows[i].engine && !strcmp(run->rows[i].engine, r->engine))
+			sub.rows[sub.nrows++] = run->rows[i];
+	ib_timing_flatness(&sub, "dma_latency_ns", &f);
+	free(sub.rows);
+	return f.by_construction;
+}
+
 double ib_row_counted_dmas(const struct ib_row *r)
 {
 	struct ib_summary s;

@@ -166,6 +166,9 @@ int cmd_finish(int argc, char **argv)
 	rr = have_run ? ib_report_draw_run(dir, &run, true) : ib_report_draw(dir, doc, true);
 	if (rr != IB_EXIT_OK)
 		ret = rr;
+	/* the counts of the rows whose timing the console did not show */
+	if (merged && have_run)
+		ib_lab_counts_print(&run, stdout);
 	/* last, so that `make run` ends with what the run found */
 	if (n >= 0 && nf >= 0)
 		ib_findings_print_run(&run, stdout);

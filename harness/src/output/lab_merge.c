@@ -5,7 +5,9 @@
  * trace between the marks of each point) and writes results.json and
  * results.csv again; then the trace, counted, is compressed (unless
  * --keep-trace; lab_trace_zst.c), and a later merge reads the .zst.
- * finish.c calls ib_lab_merge and ib_lab_trace_compress the same way.
+ * finish.c calls ib_lab_merge and ib_lab_trace_compress the same way, and
+ * then prints the merged counts of the rows whose timing the console did
+ * not show (ib_lab_counts_print).
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -18,6 +20,8 @@
 #include "ib_commands.h"
 #include "ib_counters.h"
 #include "ib_exit.h"
+#include "ib_findings.h"
+#include "ib_plan.h"
 #include "ib_results.h"
 #include "ib_tmpfiles.h"
 
@@ -52,6 +56,44 @@ out:
 	free(R.name);
 	ib_run_free(&run);
 	return ret;
+}
+
+/* Row r's lab: counter name: its value, or -1 when it has none. */
+static long long lab_count(const struct ib_row *r, const char *name)
+{
+	json_t *c = json_object_get(r->counters, name);
+	const char *src = json_string_value(json_object_get(c, "source"));
+
+	return src && !strncmp(src, "lab:", 4) ? (long long)json_integer_value(json_object_get(c, "value")) : -1;
+}
+
+void ib_lab_counts_print(const struct ib_run *run, FILE *f)
+{
+	char name[IB_NAME_LEN + 1];
+	size_t k, shown = 0;
+
+	for (k = 0; k < run->nrows; k++) {
+		const struct ib_row *r = &run->rows[k];
+		long long miss = lab_count(r, "iotlb_miss"), inv, faults;
+		double dmas;
+
+		if (miss < 0 || !ib_row_flat_by_construction(run, k))
+			continue;
+		if (!shown++)
+			fprintf(f, "lab counts (exact; these rows' DMA timing is flat by construction):\n");
+		fprintf(f, "  %s: ", ib_text_safe(name, sizeof(name), r->name));
+		dmas = ib_row_counted_dmas(r);
+		if (dmas > 0)
+			fprintf(f, "%.4g IOTLB misses per DMA (%lld in %.0f DMAs)", (double)miss / dmas,
+				miss, dmas);
+		else
+			fprintf(f, "%lld IOTLB misses", miss);
+		if ((inv = lab_count(r, "iommu_invalidations")) >= 0)
+			fprintf(f, ", %lld invalidations", inv);
+		if ((faults = lab_count(r, "io_page_faults")) > 0)
+			fprintf(f, ", %lld IO page faults", faults);
+		fputc('\n', f);
+	}
 }
 
 static void usage(void)
