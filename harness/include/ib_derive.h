@@ -42,6 +42,9 @@ int ib_knee_find(const double *m, size_t n, struct ib_knee *k);
  * derived rows written (ok or skipped), -1 with a message.
  */
 int ib_derive_iotlb_reach(json_t *doc, char *err, size_t errlen);
+/* A reach bracket [below, knee] converged: knee <= this x below, i.e. within
+ * +-5 % of its middle (issue 22). */
+#define IB_REACH_CONVERGED 1.105
 /* The same on run, a typed view of the document (ib_run_view, handed on by
  * finish): the view is rebuilt (ib_run_refresh) only when rows were
  * dropped or written, so that it shows the document as it is after. */

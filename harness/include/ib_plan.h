@@ -22,6 +22,7 @@ struct ib_point {
 	unsigned int numa_distance;	   /* mem<->dev, or cpu<->mem */
 	unsigned int dist_cpu_mem, dist_dev_mem;
 	char skip[1024];			   /* placement could not be satisfied */
+	bool refined; /* added by the reach refinement (cli/run_refine.c) */
 };
 
 struct ib_plan {

@@ -40,7 +40,7 @@ enum ib_field_id {
 	IB_F_DURATION, IB_F_MIN_REPS, IB_F_MAX_REPS, IB_F_MAX_TIME, IB_F_TARGET_CI,
 	IB_F_SEED, IB_F_VERIFY, IB_F_BUF_SIZE, IB_F_COUNTERS, IB_F_DESCRIPTION,
 	IB_F_MAX_POINTS, IB_F_COUNTER_SOURCES, IB_F_PAPI_EVENTS,
-	IB_F_NUMA_DISTANCE_CPU_MEM, IB_F_NUMA_DISTANCE_DEV_MEM,
+	IB_F_NUMA_DISTANCE_CPU_MEM, IB_F_NUMA_DISTANCE_DEV_MEM, IB_F_REFINED,
 	/* the engines' parameters (nvme's iodepth): filled at start-up
 	 * (ib_row_field_register); an unused one has no name */
 	IB_F_EPARAM_FIRST,
@@ -55,6 +55,7 @@ enum ib_field_type {
 	IB_FT_NUM,  /* number */
 	IB_FT_NODE, /* node id, or the word asked for */
 	IB_FT_LIST, /* array (CSV: items joined by ';') */
+	IB_FT_BOOL, /* true, or absent */
 };
 
 /* The slot of struct ib_row (offset below) that holds a field. */
@@ -176,6 +177,10 @@ struct ib_run {
 
 /* The typed view of doc (results.json, checked).  0, or -1 with a message. */
 int ib_run_view(struct ib_run *run, json_t *doc, char *err, size_t errlen);
+/* fn on a typed view of doc built for it (doc's "results" must be an
+ * array): fn's result, or -1 with err. */
+int ib_run_view_apply(json_t *doc, int (*fn)(struct ib_run *, char *, size_t), char *err,
+		      size_t errlen);
 void ib_run_free(struct ib_run *run);
 /* run rebuilt from its document after rows were added or removed; 0, or
  * -1 with a message (run is then empty). */

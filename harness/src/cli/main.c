@@ -203,7 +203,7 @@ static const struct command {
 } commands[] = {
 	{ "run", cmd_run,
 	  "  run --suite FILE [--results-dir DIR] [--run-id ID] [--platform host|qemu-lab]\n"
-	  "      [--lab-ctl PATH] [--only JOB] [--dry-run] [--OPTION VALUE ...]\n"
+	  "      [--lab-ctl PATH] [--only JOB] [--dry-run] [--no-refine] [--OPTION VALUE ...]\n"
 	  "  run --engine E [--page-size 2m] [--window 64m] [--OPTION VALUE ...]\n" },
 	{ "rerun", cmd_rerun, "  rerun results.json [--row NAME]\n" },
 	{ "info", cmd_info, "  info [--json]\n" },

@@ -215,6 +215,10 @@ int cmd_run(int argc, char **argv)
 			cfg.dry_run = true;
 			continue;
 		}
+		if (!strcmp(key, "no-refine")) {
+			cfg.no_refine = true;
+			continue;
+		}
 		/* the one suite listing: scripts/run.sh asks for it too */
 		if (!strcmp(key, "list-suites")) {
 			char dir[PATH_MAX], names[PATH_MAX];

@@ -9,6 +9,9 @@
 
 #include <stdbool.h>
 
+#include <jansson.h>
+
+#include "ib_counters.h"
 #include "ib_plan.h"
 #include "ib_topology.h"
 
@@ -22,7 +25,22 @@ struct run_cfg {
 	const char *papi_events;     /* papi_events= */
 	const char *counter_sources; /* counter_sources= */
 	const char *counters_mode;   /* counters= of [global] or the command line */
+	bool no_refine;		     /* --no-refine: no reach refinement */
 };
+
+/* run_refine.c: what the reach refinement runs points with, and the
+ * outcomes of those it added (the run loop's tallies). */
+struct refine_ctx {
+	struct ib_plan *plan;
+	const struct ib_topo *topo;
+	struct ib_counters *ctr;
+	json_t *doc;
+	int nok, nskip, nres, nerr;
+};
+
+/* After the job of plan points first..last (its rows from results index
+ * row0 on): its knees refined (file comment); the points added. */
+int run_refine_job(struct refine_ctx *rc, int first, int last, size_t row0);
 
 /* run.c: one option run and rerun share (--results-dir, --run-id,
  * --claimed-run-id, --platform, --lab-ctl): 1 when key was one of them. */

@@ -169,6 +169,18 @@ static int follow_plan(const struct run_cfg *cfg, struct ib_plan *plan,
 	return ib_interrupted ? IB_EXIT_FAILED : IB_EXIT_OK;
 }
 
+/* Whether points first..last sweep the window (two values or more): only
+ * such a job can have a knee to refine. */
+static bool window_sweep(const struct ib_plan *plan, int first, int last)
+{
+	int i;
+
+	for (i = first + 1; i <= last; i++)
+		if (plan->pts[i].p.u[IB_O_WINDOW] != plan->pts[first].p.u[IB_O_WINDOW])
+			return true;
+	return false;
+}
+
 int run_plan(const struct run_cfg *cfg, struct ib_plan *plan,
 	     const char *suite, const struct ib_topo *topo, int argc,
 	     char **argv)
@@ -177,7 +189,8 @@ int run_plan(const struct run_cfg *cfg, struct ib_plan *plan,
 	char failed[PATH_MAX + 16] = ""; /* a file in dir, or suite_dir/latest */
 	struct ib_counters *ctr = NULL;
 	json_t *ctx, *doc = NULL;
-	int i, nok = 0, nskip = 0, nres = 0, nerr = 0, rc, werr = 0;
+	int i, nok = 0, nskip = 0, nres = 0, nerr = 0, rc, werr = 0, job_first = 0;
+	size_t job_row0 = 0;
 	uint64_t t0 = ib_now_ns();
 	bool worker = ib_ranks.multi && ib_ranks.rank != 0;
 
@@ -225,6 +238,11 @@ int run_plan(const struct run_cfg *cfg, struct ib_plan *plan,
 
 	for (i = 0; i < plan->n && !ib_interrupted; i++) {
 		const struct ib_point *pt = &plan->pts[i];
+
+		if (i == 0 || strcmp(pt->job, plan->pts[i - 1].job)) {
+			job_first = i;
+			job_row0 = json_array_size(json_object_get(doc, "results"));
+		}
 		json_t *row = json_object();
 		char brief[1024]; /* brief holds a row's whole reason */
 		uint64_t lab_ns;
@@ -267,6 +285,18 @@ int run_plan(const struct run_cfg *cfg, struct ib_plan *plan,
 		ib_console_progress(i + 1, plan->n, pt->name,
 				    json_string_value(json_object_get(row, "status")),
 				    brief, per);
+		/* the job's last point: its knees refined (run_refine.c) */
+		if (!cfg->no_refine && !ib_ranks.multi &&
+		    (i + 1 == plan->n || strcmp(pt->job, plan->pts[i + 1].job)) &&
+		    window_sweep(plan, job_first, i)) {
+			struct refine_ctx rc = { .plan = plan, .topo = topo, .ctr = ctr, .doc = doc };
+
+			run_refine_job(&rc, job_first, i, job_row0);
+			nok += rc.nok;
+			nskip += rc.nskip;
+			nres += rc.nres;
+			nerr += rc.nerr;
+		}
 		/* a run whose rows cannot be written stops at once */
 		if (i + 1 < plan->n &&
 		    ib_results_write_at(dir, doc, false, failed, sizeof(failed))) {

@@ -88,6 +88,8 @@ static void set_params(json_t *params, const struct ib_point *pt)
 	if (pt->dev_node >= 0)
 		json_object_set_new(params, ib_row_fields[IB_F_NUMA_DISTANCE_DEV_MEM].name,
 				    json_integer(pt->dist_dev_mem));
+	if (pt->refined)
+		json_object_set_new(params, ib_row_fields[IB_F_REFINED].name, json_true());
 }
 
 static void row_status(json_t *row, const char *status, const char *reason)

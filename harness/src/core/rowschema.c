@@ -111,6 +111,8 @@ struct ib_row_field ib_row_fields[IB_F_MAX] = {
 					 RES, -1 },
 	[IB_F_NUMA_DISTANCE_DEV_MEM] = { "numa_distance_dev_mem", IB_FW_PARAMS, IB_FT_INT, NULL,
 					 RES, -1 },
+	/* a point the reach refinement added (contract: resolved params) */
+	[IB_F_REFINED] = { "refined", IB_FW_PARAMS, IB_FT_BOOL, NULL, RES, -1 },
 };
 
 const enum ib_field_id ib_row_series_fields[] = {
@@ -465,4 +467,21 @@ size_t ib_row_series_key(const struct ib_row *r, const char *const *skip, char *
 		}
 	}
 	return o;
+}
+
+int ib_run_view_apply(json_t *doc, int (*fn)(struct ib_run *, char *, size_t), char *err,
+		      size_t errlen)
+{
+	struct ib_run run;
+	int n;
+
+	if (!json_is_array(json_object_get(doc, "results"))) {
+		snprintf(err, errlen, "results: expected an array");
+		return -1;
+	}
+	if (ib_run_view(&run, doc, err, errlen))
+		return -1;
+	n = fn(&run, err, errlen);
+	ib_run_free(&run);
+	return n;
 }

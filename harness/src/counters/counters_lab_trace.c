@@ -368,6 +368,8 @@ int count_trace(const char *path, struct marks *m, const struct lab_limits *L)
 		/* the first interval that ends after off */
 		while (cur < m->n && m->iv[cur].end <= off)
 			cur++;
+		if (cur == m->n)
+			break; /* past the last mark: nothing more to count */
 		if (cur < m->n && m->iv[cur].begin <= off) {
 			e = line_event(line);
 			if (e >= 0) {

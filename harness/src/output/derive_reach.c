@@ -303,16 +303,6 @@ static size_t curve_of(const struct series *s, bool timing, double *w, double *m
 	return n;
 }
 
-static size_t series_curve(const struct series *s, double *w, double *m)
-{
-	return curve_of(s, false, w, m);
-}
-
-static size_t timing_curve(const struct series *s, double *w, double *y)
-{
-	return curve_of(s, true, w, y);
-}
-
 static int series_facts(struct series *s)
 {
 	json_t *params = json_object_get(s->p[0].row, "params");
@@ -337,7 +327,7 @@ static int series_facts(struct series *s)
 	}
 	s->translated = !eff || (strcmp(eff, "identity") && strcmp(eff, "off"));
 	s->seq = !pat || !strcmp(pat, "seq");
-	s->ninf = (unsigned int)(s->all_miss ? series_curve(s, w, m) : timing_curve(s, w, m));
+	s->ninf = (unsigned int)(s->all_miss ? curve_of(s, false, w, m) : curve_of(s, true, w, m));
 	s->knee = s->ninf >= 2 && !ib_knee_find(m, s->ninf, &k) && k.found;
 	free(w);
 	free(m);
@@ -399,20 +389,35 @@ static json_t *dbl_array(const struct pt *p, size_t n, int what)
 	return a;
 }
 
-/* The reach from a knee at w[idx]: metrics.iotlb_entries (median = the
- * last window below / page, bounds = the bracket) and the knee params. */
-static void put_reach(json_t *params, json_t *metrics, const double *w, size_t n, size_t idx,
-		      double pg)
+/* The reach from a knee at w[idx] of series s: metrics.iotlb_entries
+ * (median = the bracket's middle, bounds = the bracket [last window below,
+ * knee window] / page) and the knee params: the row at the knee (what the
+ * refinement bisects from, cli/run_refine.c), the points it added, and
+ * whether the bracket is within +-5 % of its middle (converged). */
+static void put_reach(json_t *params, json_t *metrics, const struct series *s, const double *w,
+		      size_t n, size_t idx, double pg)
 {
 	struct ib_summary sm = { 0 };
+	json_int_t refined = 0;
+	size_t i;
 
 	sm.n = n;
-	sm.median = sm.mean = sm.p90 = sm.p99 = sm.p999 = w[idx - 1] / pg;
 	sm.min = sm.ci95_low = w[idx - 1] / pg;
 	sm.max = sm.ci95_high = w[idx] / pg;
+	sm.median = sm.mean = sm.p90 = sm.p99 = sm.p999 = (sm.min + sm.max) / 2;
 	json_object_set_new(metrics, "iotlb_entries", ib_metric_json(&sm, "entries"));
 	json_object_set_new(params, "knee_window", json_integer((json_int_t)w[idx]));
 	json_object_set_new(params, "window_below_knee", json_integer((json_int_t)w[idx - 1]));
+	for (i = 0; i < s->n; i++) {
+		refined += json_is_true(json_object_get(json_object_get(s->p[i].row, "params"),
+							"refined"));
+		if (s->p[i].window == w[idx])
+			json_object_set_new(params, "knee_row",
+					    json_string(str_of(s->p[i].row, "name")));
+	}
+	json_object_set_new(params, "refined_points", json_integer(refined));
+	json_object_set_new(params, "converged",
+			    json_boolean(w[idx] <= IB_REACH_CONVERGED * w[idx - 1]));
 }
 
 /* The series of the same parameters on the next larger page size (2m, thp,
@@ -478,7 +483,7 @@ static void timing_reach(const struct group *g, size_t ng, const struct group *o
 		snprintf(reason, rlen, "out of memory");
 		goto out;
 	}
-	n = timing_curve(s, w, y);
+	n = curve_of(s, true, w, y);
 	if (base) {
 		bw = calloc(base->n, sizeof(*bw));
 		by = calloc(base->n, sizeof(*by));
@@ -486,7 +491,7 @@ static void timing_reach(const struct group *g, size_t ng, const struct group *o
 			snprintf(reason, rlen, "out of memory");
 			goto out;
 		}
-		nb = timing_curve(base, bw, by);
+		nb = curve_of(base, true, bw, by);
 	}
 	for (i = 0; i < n; i++)
 		lo = fmin(lo, y[i]);
@@ -537,7 +542,11 @@ static void timing_reach(const struct group *g, size_t ng, const struct group *o
 		json_object_set_new(params, "max_window", json_integer((json_int_t)dw[nd - 1]));
 		goto out;
 	}
-	put_reach(params, metrics, dw, nd, k.idx, pg);
+	put_reach(params, metrics, s, dw, nd, k.idx, pg);
+	for (i = 0; base && i < base->n; i++) /* refined with it (run_refine.c) */
+		if (base->p[i].window == dw[k.idx])
+			json_object_set_new(params, "baseline_knee_row",
+					    json_string(str_of(base->p[i].row, "name")));
 	json_object_set_new(params, "latency_ns_before", json_real(round(level * 1000) / 1000));
 	json_object_set_new(params, "step_ns", json_real(round((k.after - k.before) * 1000) / 1000));
 out:
@@ -590,7 +599,7 @@ static json_t *reach_row(json_t *doc, const struct group *all, size_t ng, struct
 		snprintf(reason, sizeof(reason), "out of memory");
 		goto out;
 	}
-	n = series_curve(s, w, m);
+	n = curve_of(s, false, w, m);
 	json_object_set_new(params, "windows", dbl_array(s->p, s->n, 0));
 	json_object_set_new(params, "iotlb_misses_per_dma", dbl_array(s->p, s->n, 1));
 	json_object_set_new(params, "capacity_misses_per_dma", dbl_array(s->p, s->n, 2));
@@ -624,7 +633,7 @@ static json_t *reach_row(json_t *doc, const struct group *all, size_t ng, struct
 		json_object_set_new(params, "max_window", json_integer((json_int_t)w[n - 1]));
 		goto out;
 	}
-	put_reach(params, metrics, w, n, k.idx, pg);
+	put_reach(params, metrics, s, w, n, k.idx, pg);
 	json_object_set_new(params, "misses_per_dma_before", json_real(k.before));
 	json_object_set_new(params, "misses_per_dma_after", json_real(k.after));
 out:
@@ -656,18 +665,7 @@ static void rank_suffix(json_t *row, char *suffix, size_t len)
 
 int ib_derive_iotlb_reach(json_t *doc, char *err, size_t errlen)
 {
-	struct ib_run run;
-	int n;
-
-	if (!json_is_array(json_object_get(doc, "results"))) {
-		snprintf(err, errlen, "results: expected an array");
-		return -1;
-	}
-	if (ib_run_view(&run, doc, err, errlen))
-		return -1;
-	n = ib_derive_iotlb_reach_run(&run, err, errlen);
-	ib_run_free(&run);
-	return n;
+	return ib_run_view_apply(doc, ib_derive_iotlb_reach_run, err, errlen);
 }
 
 int ib_derive_iotlb_reach_run(struct ib_run *run, char *err, size_t errlen)

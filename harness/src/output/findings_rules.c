@@ -128,9 +128,9 @@ void reach_findings(struct out *o)
 		json_t *params = json_object_get(r->json, "params"), *m, *src, *p;
 		const struct ib_engine *e;
 		const char *rest, *source, *series;
-		char name[256], text[512], a[32], b[32], c[32], k[32], what[96];
+		char name[256], text[512], a[32], b[32], c[32], k[32], what[96], how[48];
 		struct ib_summary s;
-		double knee;
+		double knee, refined;
 
 		if (!r->derived || r->status != IB_ROW_OK || !r->name ||
 		    strncmp(r->name, REACH_PREFIX, strlen(REACH_PREFIX)) ||
@@ -147,11 +147,26 @@ void reach_findings(struct out *o)
 				 r->p.page_size ? r->p.page_size : "?");
 		knee = param_num(r, "knee_window");
 		source = json_string_value(json_object_get(params, "source"));
-		snprintf(text, sizeof(text), "%s: %s entries (bracket %s to %s), knee at %s, from %s",
-			 what, num3(s.median, a, sizeof(a)), num3(s.ci95_low, b, sizeof(b)),
-			 num3(s.ci95_high, c, sizeof(c)), size_text(knee, k, sizeof(k)),
-			 source && !strcmp(source, "timing") ? "latency against the window" :
-							       "the iotlb_miss counts");
+		refined = param_num(r, "refined_points");
+		if (refined > 0)
+			snprintf(how, sizeof(how), "%.0f refinement point%s", refined,
+				 refined == 1 ? "" : "s");
+		else
+			snprintf(how, sizeof(how), "the sweep's windows, not refined");
+		if (json_is_true(json_object_get(params, "converged")))
+			snprintf(text, sizeof(text),
+				 "%s: %s entries (bracket %s to %s, within +-5 %%; %s), knee at %s, from %s",
+				 what, num3(s.median, a, sizeof(a)), num3(s.ci95_low, b, sizeof(b)),
+				 num3(s.ci95_high, c, sizeof(c)), how, size_text(knee, k, sizeof(k)),
+				 source && !strcmp(source, "timing") ? "latency against the window" :
+								       "the iotlb_miss counts");
+		else /* the bracket is the result, not its low end */
+			snprintf(text, sizeof(text),
+				 "%s: between %s and %s entries (bracket wider than +-5 %%; %s), knee at %s, from %s",
+				 what, num3(s.ci95_low, b, sizeof(b)), num3(s.ci95_high, c, sizeof(c)),
+				 how, size_text(knee, k, sizeof(k)),
+				 source && !strcmp(source, "timing") ? "latency against the window" :
+								       "the iotlb_miss counts");
 		snprintf(name, sizeof(name), IB_FINDING_PREFIX "iotlb_reach/%s", rest);
 		src = names_of(r, NULL);
 		series = json_string_value(json_object_get(params, "source_series"));
@@ -162,6 +177,8 @@ void reach_findings(struct out *o)
 		json_object_set_new(p, "knee_bytes", json_integer((json_int_t)knee));
 		if (source)
 			json_object_set_new(p, "source", json_string(source));
+		json_object_set_new(p, "converged",
+				    json_boolean(json_is_true(json_object_get(params, "converged"))));
 		m = json_object();
 		json_object_set_new(m, "iotlb_entries",
 				    json_deep_copy(json_object_get(r->metrics, "iotlb_entries")));

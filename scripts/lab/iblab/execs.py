@@ -109,7 +109,7 @@ def exec_cmd(args):
     # caching mode is a VT-d property (AMD-Vi's NpCache is always set by QEMU)
     cm = args.caching_mode if args.iommu == "intel" else f"n/a ({args.iommu})"
     write_lab_run(os.path.join(log_dir, "lab-run.txt"), args, kver, cm, seen, wall, marker.count,
-                  marker.job_wall)
+                  (marker.job_wall, marker.job_setup))
     ready_at = seen.ready_at
     if not args.quiet:
         print(f"{PROG}: qemu-lab ({args.iommu}, {args.mode}, caching-mode {cm}, smp {args.smp}): "
@@ -183,8 +183,9 @@ def write_lab_run(path, args, kver, cm, seen, wall, marks, job_wall):
                 f"mpi={'on' if args.mpi else 'off'}\nranks={args.ranks}\n"
                 f"boot_s={ready_at if ready_at is not None else 'n/a'}\nwall_s={wall:.1f}\n"
                 f"marks={marks}\nguest_rc={guest_rc}\n"
-                # host wall inside each job's marked points (the rest: boot,
-                # set-up between points, the guest's own finish)
-                + "".join(f"wall_job.{j}={w:.1f}\n" for j, w in job_wall.items()))
+                # host wall inside each job's marked points, and between one
+                # point's END and the next one's BEGIN (its set-up)
+                + "".join(f"wall_job.{j}={w:.1f}\n" for j, w in job_wall[0].items())
+                + "".join(f"setup_job.{j}={w:.1f}\n" for j, w in job_wall[1].items()))
 
 

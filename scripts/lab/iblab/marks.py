@@ -30,6 +30,8 @@ class MarkServer(threading.Thread):
         self.count = 0
         self.begun = {}  # row -> host time of its BEGIN
         self.job_wall = {}  # job (the row name up to its first '/') -> s
+        self.job_setup = {}  # job -> s between the previous END and its BEGINs
+        self.last_end = None
 
     def counts(self, name):
         """The row's counters as one JSON line, from lab-count."""
@@ -45,11 +47,16 @@ class MarkServer(threading.Thread):
 
     def note_wall(self, kind, name):
         now = time.monotonic()
+        job = name.split("/", 1)[0]
         if kind == "BEGIN":
             self.begun[name] = now
+            # from the previous END (or the first mark) to this BEGIN: the
+            # guest's set-up of the point (buffer, IOMMU mode, engine)
+            if self.last_end is not None:
+                self.job_setup[job] = self.job_setup.get(job, 0.0) + now - self.last_end
         elif name in self.begun:
-            job = name.split("/", 1)[0]
             self.job_wall[job] = self.job_wall.get(job, 0.0) + now - self.begun.pop(name)
+            self.last_end = now
 
     def run(self):
         s = None
