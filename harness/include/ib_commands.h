@@ -15,5 +15,6 @@ int cmd_lab_count(int argc, char **argv); /* lab_count.c */
 int cmd_report(int argc, char **argv);	  /* report.c */
 int cmd_finish(int argc, char **argv);	  /* finish.c: merge + derive + report */
 int cmd_derive(int argc, char **argv);	  /* derive.c: derived rows */
+int cmd_export(int argc, char **argv);	  /* export.c: one tidy CSV across runs */
 
 #endif

@@ -12,7 +12,8 @@
 # Cases: derive + report on tests/fixtures/report/run (results.json/.csv,
 # plots/data/*.dat, report.html, console), finish on the same (and on the
 # lab fixture) against the separate steps, lab-merge on
-# tests/fixtures/lab/run1, compare of tests/fixtures/compare/{a,b}, the
+# tests/fixtures/lab/run1, compare of tests/fixtures/compare/{a,b}, export
+# of the report and compare fixtures, the
 # dry-run plan of every suite on the 4-node topology fixture, and `help`.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -62,6 +63,13 @@ keep lab-merge.results.json "$tmp/lab/results.json"
 echo "exit $?" >>"$tmp/compare.out"
 keep compare.console "$tmp/compare.out"
 keep compare.csv "$tmp/compare.csv"
+
+# export: the three fixture runs as one tidy CSV (docs/harness.md, "Export")
+"$bin" export tests/fixtures/report/run tests/fixtures/compare/a tests/fixtures/compare/b \
+	-o "$tmp/export.csv" >"$tmp/export.out" 2>&1
+echo "exit $?" >>"$tmp/export.out"
+keep export.console "$tmp/export.out"
+keep export.csv "$tmp/export.csv"
 
 # finish: lab-merge + derive + report in one process must give what the
 # separate steps give (report fixture: no marks, so no merge), and on the

@@ -20,6 +20,7 @@
 #include "ib_counters.h"
 #include "ib_engine.h"
 #include "ib_exit.h"
+#include "ib_helpgen.h"
 #include "ib_iommu_mode.h"
 #include "ib_machine_state.h"
 #include "ib_module.h"
@@ -215,6 +216,7 @@ static const struct command {
 	{ "derive", cmd_derive, "  derive RUNDIR    # derived rows: IOTLB reach per page size\n" },
 	{ "finish", cmd_finish,
 	  "  finish RUNDIR [--link-latest]  # lab-merge (lab runs), derive and report in one step\n" },
+	{ "export", cmd_export, "  export RUN_OR_DIR... [-o FILE]   # one tidy CSV across runs\n" },
 	{ "restore", cmd_restore,
 	  "  restore          # undo hugepage pools and IOMMU group types left by killed runs\n" },
 };
@@ -256,12 +258,27 @@ static bool wants_help(int argc, char **argv)
 	return false;
 }
 
+/* help --man, help --completion bash: from the tables (helpgen.c) */
+static int help_generated(int argc, char **argv)
+{
+	struct ib_command_doc docs[NCOMMANDS];
+	size_t i;
+
+	for (i = 0; i < NCOMMANDS; i++) {
+		docs[i].name = commands[i].name;
+		docs[i].usage = commands[i].usage;
+	}
+	return ib_help_generated(stdout, argc, argv, docs, NCOMMANDS);
+}
+
 int cmd_help(int argc, char **argv)
 {
 	const struct ib_engine *const *e = ib_engines();
 	char buf[512], names[1024];
 	int i;
 
+	if (argc > 1 && !strncmp(argv[1], "--", 2))
+		return help_generated(argc - 1, argv + 1);
 	if (argc > 1) {
 		const struct ib_engine *eng = ib_engine_find(argv[1]);
 		struct ib_point pt;
@@ -422,7 +439,7 @@ int main(int argc, char **argv)
 			cmd = &commands[i];
 	if (!cmd) {
 		fprintf(stderr,
-			"iommubench: %s: unknown command; expected run, rerun, info, help, compare, lab-merge, lab-count, report, derive, finish or restore\n",
+			"iommubench: %s: unknown command; expected run, rerun, info, help, compare, lab-merge, lab-count, report, derive, finish, export or restore\n",
 			argv[1]);
 		return IB_EXIT_USAGE;
 	}
