@@ -31,6 +31,7 @@ const char *ib_domain_type_mode(uint32_t type);	/* "dma-strict", "identity", ...
 struct ib_module_opts {
 	uint64_t window, xfer_size, seed, iterations, duration;
 	uint32_t op, direction, pattern, granule, threads;
+	uint32_t batch; /* map: buffers mapped before unmapping (0, 1: pairs) */
 	uint8_t verify;
 };
 

@@ -52,12 +52,21 @@ int ib_fig_knees(const struct ib_run *run, FILE *f);
 int ib_fig_misses(const struct ib_run *run, FILE *f, char *why, size_t whylen);
 /* map_ns/unmap_ns p50/p90/p99 per mode (category per line). */
 int ib_fig_mapunmap(const struct ib_run *run, FILE *f, char *why, size_t whylen);
+/* The map engine's batch rows (params.batch): per series (mode and the
+ * other parameters that vary) one block of map_ns, then one of unmap_ns,
+ * each "batch p50 p90 p99" per line; the number of blocks. */
+int ib_fig_mapbatch(const struct ib_run *run, FILE *f, char *why, size_t whylen);
 /* "cpu_node mem_node median" per dev_node block; label gets the shared
  * parameters, devs the blocks' dev_node ids ("-" for none), space-separated. */
 int ib_fig_numa(const struct ib_run *run, FILE *f, char *label, size_t labellen,
 		char *devs, size_t devslen, char *why, size_t whylen);
-/* dma_latency_ns CDF per row, from percentiles or the row's raw samples. */
+/* dma_latency_ns CDF per row: from its histogram, else its raw samples,
+ * else its percentiles. */
 int ib_fig_cdf(const struct ib_run *run, FILE *f, char *why, size_t whylen);
+/* The same; *nhist (when given) counts the rows drawn from their
+ * histogram (metrics.dma_latency_ns.histogram). */
+int ib_fig_cdf_from(const struct ib_run *run, FILE *f, char *why, size_t whylen,
+		    size_t *nhist);
 
 /* One metric of one row compared (compare.c), as the overlays need it:
  * strings borrowed from the runs' documents; NaN for a missing value. */

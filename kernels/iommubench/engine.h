@@ -20,6 +20,8 @@
 
 /* flags: the engine runs on its own channel, not on a bound device */
 #define IB_ENGINE_F_NO_DEVICE BIT(0)
+/* flags: the engine takes iommubench_run.batch > 1 (map N, then unmap N) */
+#define IB_ENGINE_F_BATCH BIT(1)
 
 /* one iteration of a thread; record == false during warm-up */
 typedef int ib_iter_fn(struct ib_thread *t, bool record);

@@ -134,6 +134,15 @@ static int ib_validate(struct iommubench_run *r)
 	if (!r->threads || r->threads > IOMMUBENCH_MAX_THREADS)
 		return IB_EINVAL("threads=%u: must be 1..%d", r->threads,
 				 IOMMUBENCH_MAX_THREADS);
+	if (r->batch > IOMMUBENCH_MAX_BATCH)
+		return IB_EINVAL("batch=%u: must be 0..%d", r->batch,
+				 IOMMUBENCH_MAX_BATCH);
+	if (r->batch > 1 && !(ops->flags & IB_ENGINE_F_BATCH))
+		return IB_EINVAL("batch=%u: engine %s maps no batches",
+				 r->batch, ops->name);
+	if (r->reserved0 || r->reserved1)
+		return IB_EINVAL("reserved0=%u reserved1=%u: must be zero",
+				 r->reserved0, r->reserved1);
 	if (r->warmup > IOMMUBENCH_MAX_ITERATIONS)
 		return IB_EINVAL("warmup=%u: too large", r->warmup);
 	if (r->iterations > IOMMUBENCH_MAX_ITERATIONS)
@@ -291,7 +300,7 @@ long ib_ioctl_run(void __user *uarg)
 	struct ib_run_ctx *ctx;
 	u32 *cpus = NULL;
 	u64 faults0 = 0;
-	u32 usize;
+	u32 usize, batch;
 	long ret;
 	unsigned int i;
 
@@ -308,8 +317,13 @@ long ib_ioctl_run(void __user *uarg)
 	ret = ib_validate(r);
 	if (ret)
 		goto out_free;
-	/* outputs start from zero whatever the caller left there */
+	/*
+	 * outputs start from zero whatever the caller left there; batch, an
+	 * input appended after them (v2), is kept
+	 */
+	batch = r->batch;
 	memset_startat(r, 0, stats);
+	r->batch = batch;
 	ops = ib_engines[r->engine];
 	ctx->run = r;
 	ctx->ops = ops;

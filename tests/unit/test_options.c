@@ -188,18 +188,22 @@ static void test_validate(void **state)
 /* device=/dev/NAME (issue 13): confined to /dev by its shape, and only for
  * engines that take a block device (nvme); every other engine refuses it. */
 /* Engine parameters (issue 21 §2): declared in the engine's table, given
- * ids after the core options at start-up, in registry order (nvme before
- * vfio: the order rows and names had before). */
+ * ids after the core options at start-up, in registry order (map's batch,
+ * then nvme's iodepth, then vfio's backend). */
 static void test_engine_params(void **state)
 {
-	int depth = ib_opt_find("iodepth"), backend = ib_opt_find("vfio-backend"), id, used = 0;
+	int batch = ib_opt_find("batch"), depth = ib_opt_find("iodepth"),
+	    backend = ib_opt_find("vfio-backend"), id, used = 0;
 	struct ib_option o = { "iodepth", IB_OPT_UINT, 0, 1, 2, "", NULL, "again" };
 	struct ib_params p;
 	char err[256];
 
 	(void)state;
-	assert_int_equal(depth, IB_O_EPARAM_FIRST);
-	assert_int_equal(backend, IB_O_EPARAM_FIRST + 1);
+	assert_int_equal(batch, IB_O_EPARAM_FIRST);
+	assert_int_equal(depth, IB_O_EPARAM_FIRST + 1);
+	assert_int_equal(backend, IB_O_EPARAM_FIRST + 2);
+	assert_true(ib_engine_takes(ib_engine_find("map"), batch));
+	assert_false(ib_engine_takes(ib_engine_find("edu"), batch));
 	assert_true(ib_engine_takes(ib_engine_find("nvme"), depth));
 	assert_false(ib_engine_takes(ib_engine_find("edu"), depth));
 	assert_true(ib_engine_takes(ib_engine_find("vfio"), backend));
@@ -207,7 +211,7 @@ static void test_engine_params(void **state)
 	assert_int_equal(ib_opt_register(&o), depth); /* a name already there */
 	for (id = 0; id < IB_O_MAX; id++)
 		used += ib_opt_used(id);
-	assert_int_equal(used, IB_O_EPARAM_FIRST + 2);
+	assert_int_equal(used, IB_O_EPARAM_FIRST + 3);
 	assert_false(ib_opt_used(IB_O_MAX - 1));
 	assert_int_equal(ib_opt_find(""), -1);
 	assert_int_equal(ib_opt_check(IB_O_MAX - 1, "x", err, sizeof(err)), -1);
@@ -215,6 +219,56 @@ static void test_engine_params(void **state)
 	assert_int_equal(ib_opt_set(&p, backend, "iommufd", err, sizeof(err)), 0);
 	assert_int_equal(p.u[backend], 1);
 	assert_int_equal(ib_opt_set(&p, depth, "5000", err, sizeof(err)), -1);
+}
+
+/* map's batch (issue 22 §6): 1..65536, one line naming batch and the
+ * range; the window must hold batch buffers of granule pages, and threads
+ * x batch x granule pages at most 1 GiB; rows get params.batch (an integer
+ * in the typed view, no CSV column). */
+static void test_map_batch(void **state)
+{
+	int batch = ib_opt_find("batch"), f = ib_row_field_find("batch");
+	struct ib_params p;
+	char err[256];
+
+	(void)state;
+	assert_true(batch >= IB_O_EPARAM_FIRST);
+	ib_params_defaults(&p);
+	assert_int_equal(p.u[batch], 0); /* unset: the pairs */
+	assert_int_equal(ib_opt_set(&p, batch, "0", err, sizeof(err)), -1);
+	assert_string_equal(err, "batch=0: expected an integer 1..65536");
+	assert_int_equal(ib_opt_set(&p, batch, "65537", err, sizeof(err)), -1);
+	assert_string_equal(err, "batch=65537: expected an integer 1..65536");
+	assert_int_equal(ib_opt_set(&p, batch, "-1", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "batch=-1: expected an integer 1..65536"));
+	ib_opt_set(&p, IB_O_ENGINE, "map", err, sizeof(err));
+	assert_int_equal(ib_opt_set(&p, batch, "65536", err, sizeof(err)), 0);
+	assert_int_equal(p.u[batch], 65536);
+	/* the default 2m window holds 512 buffers of one page */
+	assert_int_equal(ib_params_validate(&p, err, sizeof(err)), -1);
+	assert_string_equal(err, "batch=65536: 65536 buffers of granule=1 4 KiB pages need 268435456 bytes, above window=2m");
+	ib_opt_set(&p, batch, "512", err, sizeof(err));
+	assert_int_equal(ib_params_validate(&p, err, sizeof(err)), 0);
+	ib_opt_set(&p, batch, "513", err, sizeof(err));
+	assert_int_equal(ib_params_validate(&p, err, sizeof(err)), -1);
+	ib_opt_set(&p, IB_O_WINDOW, "256m", err, sizeof(err));
+	ib_opt_set(&p, batch, "65536", err, sizeof(err));
+	assert_int_equal(ib_params_validate(&p, err, sizeof(err)), 0);
+	ib_opt_set(&p, IB_O_THREADS, "5", err, sizeof(err));
+	assert_int_equal(ib_params_validate(&p, err, sizeof(err)), -1);
+	assert_string_equal(err, "batch=65536: threads=5 x 268435456 bytes mapped at once, above 1073741824 (1 GiB)");
+	ib_opt_set(&p, IB_O_THREADS, "4", err, sizeof(err));
+	assert_int_equal(ib_params_validate(&p, err, sizeof(err)), 0);
+	/* batch=1 is today's pairs: no batch bound applies */
+	ib_opt_set(&p, batch, "1", err, sizeof(err));
+	ib_opt_set(&p, IB_O_THREADS, "1024", err, sizeof(err));
+	ib_opt_set(&p, IB_O_GRANULE, "512", err, sizeof(err));
+	assert_int_equal(ib_params_validate(&p, err, sizeof(err)), 0);
+	/* other engines do not take it (the plan refuses the key:
+	 * tests/host/test_map_batch.sh) */
+	assert_false(ib_engine_takes(ib_engine_find("nvme"), batch));
+	assert_true(f >= IB_F_EPARAM_FIRST && f < IB_F_MAX);
+	assert_false(ib_row_fields[f].flags & (IB_FF_CSV_PRE | IB_FF_CSV_POST));
 }
 
 /* nvme's row-schema field for iodepth (struct ib_engine_opt .field): an
@@ -327,6 +381,7 @@ int main(void)
 		cmocka_unit_test(test_split_counts_everything),
 		cmocka_unit_test(test_max_points_option), cmocka_unit_test(test_device_path),
 		cmocka_unit_test(test_engine_params), cmocka_unit_test(test_engine_row_field),
+		cmocka_unit_test(test_map_batch),
 		cmocka_unit_test(test_every_option_has_field),
 	};
 

@@ -386,6 +386,67 @@ static void test_null_metrics(void **state)
 	json_decref(doc);
 }
 
+/* The map engine's batch rows (issue 22 §6): a figure of their own, one
+ * map_ns and one unmap_ns block per mode, batch on x; the per-mode bars
+ * leave them out.  Rows: the fixture's strict and lazy map rows, copied
+ * with batch 1 and 256, medians scaled by 2 at 256. */
+static void test_fig_mapbatch(void **state)
+{
+	static const char *const modes[] = { "dma-strict", "dma-lazy" };
+	json_t *doc = json_deep_copy(fixture_doc), *rows = json_object_get(doc, "results");
+	char *buf = NULL, why[256] = "", name[96];
+	struct ib_run c;
+	int n, m, b;
+
+	for (m = 0; m < 2; m++)
+		for (b = 0; b < 2; b++) {
+			json_t *row, *ms;
+			const char *k;
+			json_t *v;
+
+			snprintf(name, sizeof(name), "map/page_size:4k/iommu_mode:%s", modes[m]);
+			row = json_deep_copy(fixture_row(doc, name));
+			snprintf(name, sizeof(name), "map-batch/iommu_mode:%s/batch:%d", modes[m],
+				 b ? 256 : 1);
+			json_object_set_new(row, "name", json_string(name));
+			json_object_set_new(json_object_get(row, "params"), "batch",
+					    json_integer(b ? 256 : 1));
+			ms = json_object_get(row, "metrics");
+			json_object_foreach(ms, k, v) {
+				json_t *med = json_object_get(v, "median");
+
+				if (b && json_is_number(med))
+					json_object_set_new(v, "median",
+							    json_integer(2 * (json_int_t)json_number_value(med)));
+			}
+			json_array_append_new(rows, row);
+		}
+	view_of(doc, &c);
+	CAPTURE(buf, ib_fig_mapbatch(&c, f, why, sizeof(why)));
+	assert_int_equal(n, 4);
+	assert_string_equal(buf, "\"dma-lazy map_ns\"\n1 911 916 921\n256 1822 916 921\n"
+				 "\n\n\"dma-lazy unmap_ns\"\n1 1807 1816 1825\n256 3614 1816 1825\n"
+				 "\n\n\"dma-strict map_ns\"\n1 1411 1416 1421\n256 2822 1416 1421\n"
+				 "\n\n\"dma-strict unmap_ns\"\n1 2807 2816 2825\n256 5614 2816 2825\n");
+	free(buf);
+	buf = NULL;
+	/* the per-mode bars: still the three rows without batch */
+	CAPTURE(buf, ib_fig_mapunmap(&c, f, why, sizeof(why)));
+	assert_int_equal(n, 3);
+	assert_null(strstr(buf, "batch"));
+	free(buf);
+	buf = NULL;
+	ib_run_free(&c);
+	/* one batch size only: no line to draw, and the reason */
+	view_of(fixture_doc, &c);
+	CAPTURE(buf, ib_fig_mapbatch(&c, f, why, sizeof(why)));
+	assert_int_equal(n, 0);
+	assert_non_null(strstr(why, "no map rows with batch over two batch sizes"));
+	free(buf);
+	ib_run_free(&c);
+	json_decref(doc);
+}
+
 /* Text from the results reaches gnuplot only as data-file titles and
  * single-quoted -e strings: neither can end its string or line. */
 static void test_hostile_text(void **state)
@@ -430,7 +491,7 @@ int main(void)
 		cmocka_unit_test(test_fig_window_of),
 		cmocka_unit_test(test_fig_knees),
 		cmocka_unit_test(test_fig_misses),
-		cmocka_unit_test(test_fig_mapunmap),
+		cmocka_unit_test(test_fig_mapunmap), cmocka_unit_test(test_fig_mapbatch),
 		cmocka_unit_test(test_fig_numa),
 		cmocka_unit_test(test_fig_cdf),
 		cmocka_unit_test(test_fig_cdf_samples),

@@ -180,6 +180,8 @@ int ib_module_run_point(struct ib_run_ctx *ctx, struct ib_rep *rep,
 	r.pattern = o->pattern;
 	r.granule = o->granule;
 	r.threads = o->threads;
+	/* 1 is today's pairs: sent as 0, so a module without the field runs it */
+	r.batch = o->batch > 1 ? o->batch : 0;
 	r.iterations = o->duration ? 0 : o->iterations;
 	r.duration_ns = o->duration;
 	r.flags = o->verify ? IOMMUBENCH_F_VERIFY : 0;
@@ -198,7 +200,8 @@ int ib_module_run_point(struct ib_run_ctx *ctx, struct ib_rep *rep,
 			cpus[i] = ncpu_node[i % nc];
 		r.cpus_ptr = (uintptr_t)cpus;
 	}
-	cap = r.iterations ? r.iterations * threads : IOMMUBENCH_MAX_SAMPLES / 16;
+	cap = r.iterations ? r.iterations * threads * (r.batch ? r.batch : 1) :
+			     IOMMUBENCH_MAX_SAMPLES / 16;
 	if (cap > IOMMUBENCH_MAX_SAMPLES / 16)
 		cap = IOMMUBENCH_MAX_SAMPLES / 16;
 	r.samples_cap = (uint32_t)cap;
@@ -223,6 +226,8 @@ int ib_module_run_point(struct ib_run_ctx *ctx, struct ib_rep *rep,
 			 e->name, strerror(en),
 			 en == ENODEV ? " (no usable device or channel)" :
 			 en == EINVAL ? " (see dmesg for the field)" :
+			 en == E2BIG ? " (the module is older than a field this point sets, "
+				       "such as batch: rebuild it)" :
 			 en == EADDRNOTAVAIL ? " (the device's DMA mask does not reach the "
 					      "buffer and nothing translates it)" :
 			 en == ENOSPC ? " (no IOVA space left under the device's DMA mask)" : "");

@@ -58,10 +58,12 @@ struct draw {
 	char plots[PATH_MAX]; /* scripts */
 	char outdir[PATH_MAX];
 	char log[PATH_MAX + 32];
+	unsigned int formats; /* IB_FIG_* (ib_report.h); 0 = svg and png */
 };
 
 /*
- * script with vars, once as svg and once as png, to outdir/<id>.{svg,png}.
+ * script with vars, once per format of d->formats: outdir/<id>.{svg,png},
+ * outdir/pdf/<id>{,-2col}.pdf, outdir/tex/<id>{,-2col}.{tex,pdf}.
  * 0; -1 when gnuplot failed; DRAW_WRITE_ERR when the output could not be
  * written (a full disk).  The temporary output is removed on failure.
  */
@@ -186,6 +188,6 @@ struct fig_def {
 void rp_window_vars(const struct report *R, const struct fig_def *d, char *vars, size_t vlen);
 
 extern const struct fig_def rp_fig_window_latency, rp_fig_window_bandwidth, rp_fig_misses,
-	rp_fig_mapunmap, rp_fig_numa, rp_fig_cdf, rp_fig_chase, rp_fig_perio;
+	rp_fig_mapunmap, rp_fig_mapbatch, rp_fig_numa, rp_fig_cdf, rp_fig_chase, rp_fig_perio;
 
 #endif

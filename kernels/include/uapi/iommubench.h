@@ -36,6 +36,8 @@
 #define IOMMUBENCH_MAX_GRANULE 262144		 /* pages per map call (1 GiB of 4K) */
 #define IOMMUBENCH_MAX_SAMPLES (1U << 24)	 /* raw samples per metric */
 #define IOMMUBENCH_NAME_LEN 32
+#define IOMMUBENCH_MAX_BATCH 65536		 /* map engine: chunks mapped before unmapping */
+#define IOMMUBENCH_MAX_BATCH_BYTES (1ULL << 30) /* threads x batch x granule pages mapped at once */
 
 /*
  * Latency histogram: fixed log-linear layout (HdrHistogram-like), shared by
@@ -225,12 +227,19 @@ struct iommubench_run {
 	/* ---- appended after v1 (see IOMMUBENCH_RUN_SIZE_V1) ---- */
 	__u32 phys_pieces;	   /* physically contiguous pieces of the pinned buffer */
 	__u32 reserved0;	   /* must be zero */
+	/* ---- appended after phys_pieces (see IOMMUBENCH_RUN_SIZE_V2) ---- */
+	__u32 batch;	/* in: map engine: map this many chunks, then unmap them
+			 * all, per iteration; 0 or 1 = map-unmap pairs (v2) */
+	__u32 reserved1; /* must be zero */
 };
 
 /* The first published size of struct iommubench_run: older tools send it
  * and get everything up to and including timeouts back. */
 #define IOMMUBENCH_RUN_SIZE_V1 \
 	(__builtin_offsetof(struct iommubench_run, timeouts) + sizeof(__u32))
+/* The size with phys_pieces: a tool of that size sends no batch (pairs). */
+#define IOMMUBENCH_RUN_SIZE_V2 \
+	(__builtin_offsetof(struct iommubench_run, reserved0) + sizeof(__u32))
 
 #define IOMMUBENCH_IOC_MAGIC 0xB7
 #define IOMMUBENCH_GET_INFO _IOWR(IOMMUBENCH_IOC_MAGIC, 0x01, struct iommubench_info)

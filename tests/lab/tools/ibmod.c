@@ -13,7 +13,7 @@
  * run keys: engine=map|edu|dmaengine op=bench|isolation dev=BDF chan=NAME
  *   page=4k|2m|1g buf=BYTES window=BYTES xfer=BYTES granule=PAGES threads=N
  *   iter=N dur_ms=N warmup=N dir=to|from|bidir pattern=seq|rand seed=N
- *   verify=0|1 hist=0|1 samples=N cpus=a,b,c
+ *   verify=0|1 hist=0|1 samples=N cpus=a,b,c batch=N
  * Exit: 0 ok, 1 usage, 2 ioctl failed (errno printed), 4 skipped.
  */
 #include <errno.h>
@@ -181,6 +181,8 @@ static int cmd_run(int argc, char **argv)
 			r.xfer_size = parse_size(v);
 		else if (!strcmp(k, "granule"))
 			r.granule = parse_size(v);
+		else if (!strcmp(k, "batch"))
+			r.batch = strtoul(v, NULL, 0);
 		else if (!strcmp(k, "threads"))
 			r.threads = atoi(v);
 		else if (!strcmp(k, "iter"))
@@ -379,6 +381,23 @@ static int cmd_validate(const char *dev)
 	CASE("granule=0 (map)", M, r.granule = 0, EINVAL);
 	CASE("granule > window", M, r.granule = 1000, EINVAL);
 	CASE("granule huge", M, r.granule = IOMMUBENCH_MAX_GRANULE + 1, EINVAL);
+	CASE("batch > max", M, r.batch = IOMMUBENCH_MAX_BATCH + 1, EINVAL);
+	CASE("batch > chunks in window", M, r.window = 4 * 4096;
+	     r.batch = 5, EINVAL);
+	/* 1024 threads x 64 chunks x 16 pages = 4 GiB > 1 GiB: refused before
+	 * anything is pinned (a 4 MiB range of which only vlen is mapped) */
+	CASE("batch x threads above the byte limit", M, r.buf_len = 4 << 20;
+	     r.window = 4 << 20; r.batch = 64; r.granule = 16;
+	     r.threads = IOMMUBENCH_MAX_THREADS, EINVAL);
+	CASE("batch with engine edu", E, r.batch = 2, EINVAL);
+	CASE("reserved1 non-zero", M, r.reserved1 = 1, EINVAL);
+	CASE("reserved0 non-zero", M, r.reserved0 = 1, EINVAL);
+	CASE("batch=4 in a 16-page window", M, r.window = 16 * 4096;
+	     r.batch = 4, 0);
+	/* a v2 caller's batch is past its size: never read, so pairs */
+	CASE("size=v2 (batch past the size is not read)", M,
+	     r.size = IOMMUBENCH_RUN_SIZE_V2;
+	     r.batch = IOMMUBENCH_MAX_BATCH + 1, 0);
 	CASE("threads=0", M, r.threads = 0, EINVAL);
 	CASE("threads > max", M, r.threads = IOMMUBENCH_MAX_THREADS + 1,
 	     EINVAL);
@@ -545,6 +564,7 @@ static int cmd_fuzz(long n, uint64_t seed, const char *dev)
 			r->pattern = frand() % 4 ? frand() % 2 : fval(1);
 			r->granule = frand() % 3 ? 1 + frand() % 4 : fval(16);
 			r->threads = frand() % 3 ? 1 + frand() % 4 : fval(4);
+			r->batch = frand() % 4 ? 0 : (uint32_t)fval(8);
 			r->warmup = frand() % 4 ? 0 : fval(1);
 			/* keep sane runs short: edu DMAs take 100 ms each */
 			r->iterations = frand() % 3 ? 1 + frand() % 2 : fval(2);
