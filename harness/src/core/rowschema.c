@@ -466,6 +466,18 @@ size_t ib_row_series_key(const struct ib_row *r, const char *const *skip, char *
 			break;
 		}
 	}
+	/* engine fields that ask for it (map's batch): "name=value" where
+	 * present, so keys without them stay as they were */
+	for (i = IB_F_EPARAM_FIRST; i < IB_F_MAX; i++) {
+		const struct ib_row_field *f = &ib_row_fields[i];
+		long long v;
+
+		if (!f->name || !(f->flags & IB_FF_KEY_NAMED) || skipped(f->name, skip))
+			continue;
+		v = ib_row_int(r, (int)i);
+		if (v >= 0)
+			key_add(buf, len, &o, "%s=%lld\x1f", f->name, v);
+	}
 	return o;
 }
 
