@@ -42,7 +42,7 @@ LAB_PKGS=(qemu-system-x86 busybox-static cpio xz-utils zstd)
 TEST_PKGS=(
 	chromium libcmocka-dev openmpi-bin libopenmpi-dev
 	iproute2 openssl zstd e2fsprogs dkms mmdebstrap
-	python3-pandas
+	python3-pandas man-db
 )
 
 lab_kernels() { # the LAB_KERNEL values a set needs

@@ -103,14 +103,16 @@ static void list_suites(const char *dir, char *out, size_t len)
 }
 
 /* The suite directories: bench/suites (cwd), then next to the binary:
- * ../bench/suites, ../suites.  dirs[i] is "" where there is none. */
-static void suite_dirs(char dirs[3][PATH_MAX])
+ * ../bench/suites, ../suites, ../share/iommubench/suites (make install).
+ * dirs[i] is "" where there is none. */
+#define NSUITE_DIRS 4
+static void suite_dirs(char dirs[NSUITE_DIRS][PATH_MAX])
 {
 	char exe[PATH_MAX], *slash;
 	ssize_t n;
 
 	snprintf(dirs[0], PATH_MAX, "bench/suites");
-	dirs[1][0] = dirs[2][0] = '\0';
+	dirs[1][0] = dirs[2][0] = dirs[3][0] = '\0';
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	if (n <= 0)
 		return;
@@ -122,22 +124,29 @@ static void suite_dirs(char dirs[3][PATH_MAX])
 		dirs[1][0] = '\0';
 	if (ib_pathf(dirs[2], PATH_MAX, "%s/../suites", exe))
 		dirs[2][0] = '\0';
+	if (ib_pathf(dirs[3], PATH_MAX, "%s/../share/iommubench/suites", exe))
+		dirs[3][0] = '\0';
 }
 
 /* The directory whose suites are listed: bench/suites in the cwd, else
- * the one next to the binary ("" when neither). */
+ * the first one next to the binary that exists (else ../bench/suites). */
 static void suites_dir(char *dir, size_t len)
 {
-	char dirs[3][PATH_MAX];
+	char dirs[NSUITE_DIRS][PATH_MAX];
+	int i;
 
 	suite_dirs(dirs);
-	snprintf(dir, len, "%s", !access(dirs[0], F_OK) ? dirs[0] : dirs[1]);
+	for (i = 0; i < NSUITE_DIRS; i++)
+		if (dirs[i][0] && !access(dirs[i], F_OK))
+			break;
+	if (ib_pathf(dir, len, "%s", dirs[i < NSUITE_DIRS ? i : 1]))
+		dir[0] = '\0';
 }
 
 /* Finds a suite by path or by name in the suite directories. */
 static int find_suite(const char *arg, char *path, size_t len)
 {
-	char dirs[3][PATH_MAX], cand[PATH_MAX], dir[PATH_MAX];
+	char dirs[NSUITE_DIRS][PATH_MAX], cand[PATH_MAX], dir[PATH_MAX];
 	int i;
 
 	if (!access(arg, R_OK)) {
@@ -148,7 +157,7 @@ static int find_suite(const char *arg, char *path, size_t len)
 		return IB_EXIT_OK;
 	}
 	suite_dirs(dirs);
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < NSUITE_DIRS; i++) {
 		if (!dirs[i][0] || ib_pathf(cand, sizeof(cand), "%s/%s%s", dirs[i], arg,
 					    strstr(arg, ".suite") ? "" : ".suite"))
 			continue;

@@ -61,11 +61,21 @@ static void *shim_open(char *where, size_t len)
 		exe[n] = '\0';
 		slash = strrchr(exe, '/');
 		if (slash) {
+			/* next to the binary (build/), then where make install
+			 * puts it: <prefix>/bin/../lib/iommubench/ */
 			snprintf(slash + 1, sizeof(exe) - (size_t)(slash + 1 - exe), "%s", SHIM_NAME);
 			snprintf(where, len, "%s", exe);
 			h = dlopen(exe, RTLD_NOW | RTLD_GLOBAL);
 			if (h)
 				return h;
+			snprintf(slash + 1, sizeof(exe) - (size_t)(slash + 1 - exe),
+				 "../lib/iommubench/%s", SHIM_NAME);
+			if (!access(exe, F_OK)) {
+				snprintf(where, len, "%s", exe);
+				h = dlopen(exe, RTLD_NOW | RTLD_GLOBAL);
+				if (h)
+					return h;
+			}
 		}
 	}
 	return NULL;

@@ -6,7 +6,8 @@
  * the derived rows are drawn, results.json and results.csv are written
  * once (then the merged QEMU trace is compressed, unless --keep-trace), and
  * the report is drawn from the same document.  With --link-latest,
- * RUN_DIR/../latest then points at RUN_DIR (scripts/run.sh).
+ * RUN_DIR/../latest then points at RUN_DIR and RUN_DIR/../../index.html
+ * lists the runs (runindex.c; scripts/run.sh).
  *
  * `lab-merge`, `derive` and `report` stay as commands of their own (to redo
  * one step by hand); each runs the same functions as here.
@@ -26,13 +27,14 @@
 #include "ib_findings.h"
 #include "ib_report.h"
 #include "ib_results.h"
+#include "ib_runindex.h"
 #include "ib_tmpfiles.h"
 
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: iommubench finish RUN_DIR [--link-latest] [--keep-trace]\n"
 		   "  lab-merge (when RUN_DIR/marks.tsv exists), derive and report in one step;\n"
-		   "  --link-latest: RUN_DIR/../latest -> RUN_DIR afterwards\n"
+		   "  --link-latest: RUN_DIR/../latest -> RUN_DIR afterwards, and RUN_DIR/../../index.html rewritten\n"
 		   "  --keep-trace: the lab's qemu-trace.log stays raw (else compressed once merged)\n");
 }
 
@@ -175,6 +177,9 @@ int cmd_finish(int argc, char **argv)
 out:
 	if (latest && link_latest(dir))
 		fprintf(stderr, "iommubench: finish: %s/../latest: %s\n", dir, strerror(errno));
+	/* the runs' index beside the suites, with this run in it */
+	if (latest && ib_runindex_write_for(dir, err, sizeof(err)) < 0)
+		fprintf(stderr, "iommubench: finish: index of runs: %s\n", err);
 	ib_run_free(&run);
 	json_decref(doc);
 	return ret;

@@ -143,7 +143,9 @@ bool rp_find_gnuplot(char *out, size_t len)
 	return found;
 }
 
-/* plots/: $IOMMUBENCH_PLOTS_DIR, <exe>/../plots, ./plots, /opt/iommubench/plots. */
+/* plots/: $IOMMUBENCH_PLOTS_DIR, <exe>/../plots (a checkout's build/),
+ * <exe>/../share/iommubench/plots (make install), ./plots,
+ * /opt/iommubench/plots. */
 bool rp_find_plots_dir(char *out, size_t len)
 {
 	const char *env = getenv("IOMMUBENCH_PLOTS_DIR");
@@ -164,6 +166,10 @@ bool rp_find_plots_dir(char *out, size_t len)
 		if (s) {
 			*s = '\0';
 			fmt(out, len, "%s/../plots", exe);
+			fmt(probe, sizeof(probe), "%s/common.gp", out);
+			if (!access(probe, R_OK))
+				return true;
+			fmt(out, len, "%s/../share/iommubench/plots", exe);
 			fmt(probe, sizeof(probe), "%s/common.gp", out);
 			if (!access(probe, R_OK))
 				return true;
