@@ -5,10 +5,13 @@
 # merges lab counters, derives and draws the plots and report (iommubench finish).
 #   run.sh --check-args SUITE TARGET   only the checks of the arguments and
 #   LAB_* (make run calls it before make deps: bad input costs no install)
+#   run.sh --decide SUITE TARGET       only where the suite would run: the
+#   TARGET line, then "target=host" or "target=lab" (tests; nothing booted)
 set -uo pipefail
 cd "$(dirname "$0")/.."
-check_only=
+check_only= decide_only=
 [[ ${1:-} == --check-args ]] && { check_only=1; shift; }
+[[ ${1:-} == --decide ]] && { decide_only=1; shift; }
 suite=${1:-smoke}
 target=${2:-auto}
 bin=build/iommubench
@@ -113,9 +116,33 @@ else
 	reason=$(bash scripts/host.sh reason)
 	hrc=$?
 fi
+# Device-first (docs/harness.md "Where a suite runs"): rows this host can
+# run without the module or the lab -- cuda with a driver and a device,
+# nvme on a free namespace, vfio where an IOMMU is visible; cpu baselines
+# do not count.  The harness decides (run --host-capable, its last line a
+# summary; exit 4 when none); this script only asks.  The module's rows then
+# become skipped rows with the reason.  TARGET=lab never asks.
+devices=''
+if [[ $suite != gpu && $target != lab && -n $reason ]]; then
+	devices=$("$bin" run --suite "$file" --host-capable 2>/dev/null | tail -n1) &&
+		devices=${devices#host-capable: } || devices=''
+fi
 if [[ $target == auto ]]; then
-	if [[ -z $reason ]]; then target=host; else target=lab; fi
-	echo "run: TARGET=auto -> $target${reason:+ (host: $reason)}"
+	if [[ -z $reason ]]; then
+		target=host
+		echo "run: TARGET=auto -> host"
+	elif [[ -n $devices ]]; then
+		target=host
+		echo "run: TARGET=auto -> host ($devices, skipped here: $reason)"
+	else
+		target=lab
+		echo "run: TARGET=auto -> lab (host: $reason)"
+	fi
+fi
+if [[ -n $decide_only ]]; then
+	[[ $target == host && -n $reason && -z $devices ]] && target="none ($reason)"
+	echo "target=$target"
+	exit 0
 fi
 
 # The run directory <res>/<suite>/<id>, claimed atomically: mkdir without
@@ -142,11 +169,11 @@ saved() { [[ -f $dir/results.json ]] && { ((rc != 3)) || grep -q '"complete": tr
 
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 if [[ $target == host ]]; then
-	if [[ -n $reason ]]; then
+	if [[ -n $reason && -z $devices ]]; then
 		echo "run: TARGET=host: cannot run here: $reason" >&2
 		exit $((hrc ? hrc : 4))
 	fi
-	if [[ $suite != gpu && ! -e /dev/iommubench ]]; then
+	if [[ $suite != gpu && -z $reason && ! -e /dev/iommubench ]]; then
 		ko=$(bash scripts/host.sh ko)
 		if ! msg=$(insmod "$ko" 2>&1); then
 			case $msg in *"Key was rejected"* | *"Required key not available"*)

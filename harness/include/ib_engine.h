@@ -106,6 +106,13 @@ struct ib_run_ctx {
 /* In the QEMU lab its device completes every DMA after a fixed timer
  * (edu): flat timings there are by construction, not a finding. */
 #define IB_ENG_LAB_FIXED_TIMER (1U << 10)
+/* A device the harness drives without the module (cuda, nvme, vfio): a
+ * suite with such a row the host can run makes TARGET=auto run on the
+ * host (run --host-capable, cli/run_hostcap.c); cpu baselines do not. */
+#define IB_ENG_HOST_DEVICE (1U << 11)
+/* Its device needs an IOMMU this kernel sees (vfio): --host-capable counts
+ * it only where /sys/class/iommu has units. */
+#define IB_ENG_NEEDS_IOMMU (1U << 12)
 
 /* Metrics an engine produces: IB_MB(IB_M_x) bits, plus bandwidth. */
 #define IB_MB(m) (1U << (m))

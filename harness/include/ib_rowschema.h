@@ -41,6 +41,7 @@ enum ib_field_id {
 	IB_F_SEED, IB_F_VERIFY, IB_F_BUF_SIZE, IB_F_COUNTERS, IB_F_DESCRIPTION,
 	IB_F_MAX_POINTS, IB_F_COUNTER_SOURCES, IB_F_PAPI_EVENTS,
 	IB_F_NUMA_DISTANCE_CPU_MEM, IB_F_NUMA_DISTANCE_DEV_MEM, IB_F_REFINED,
+	IB_F_IOMMU_VISIBILITY,
 	/* the engines' parameters (nvme's iodepth): filled at start-up
 	 * (ib_row_field_register); an unused one has no name */
 	IB_F_EPARAM_FIRST,

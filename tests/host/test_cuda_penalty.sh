@@ -88,7 +88,7 @@ r = [r for r in d['results'] if r['name'] == 'finding/iotlb_miss_penalty/4k'][0]
 print(r['status'], '|', r['reason'])")
 [[ $got == "skipped | no iotlb_miss counter, and the model needs random accesses: a chase with one element per page repeats one cycle of pages"* ]] &&
 	ok "4k chase: skipped, a fixed-order walk (2 miss rates under LRU)" || nok "4k chase: $got"
-grep -q '^  - IOTLB miss penalty (4k): not estimated: no iotlb_miss counter' "$tmp/chase4k.derive" &&
+grep -q '^  - IOTLB miss penalty (4k, cuda 0000:65:00.0): not estimated: no iotlb_miss counter' "$tmp/chase4k.derive" &&
 	ok "4k chase: derive prints the skipped finding with its reason" ||
 	nok "4k chase: derive's findings lack the skipped penalty: $(grep -i penalty "$tmp/chase4k.derive")"
 

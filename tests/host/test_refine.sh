@@ -78,7 +78,7 @@ if want:
 else:
     ok(not ref and p.get("refined_points") == 0 and p.get("converged") is False,
        "%s: no refined rows, bracket not converged (%d rows)" % (tag, len(rows)))
-    ok(f["finding"].startswith("IOTLB reach (4k): between %g and %g entries (bracket wider than +-5 %%"
+    ok(f["finding"].startswith("IOTLB reach (4k, cuda 0000:65:00.0): between %g and %g entries (bracket wider than +-5 %%"
                                % (e["ci95_low"], e["ci95_high"])),
        "%s: finding states the bracket: %s" % (tag, f["finding"]))
 PY

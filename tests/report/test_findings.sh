@@ -44,7 +44,7 @@ ok(all(r["run_type"] == "derived" and r["status"] == ("skipped" if n in pen else
        and r["params"]["source_rows"] for n, r in L.items()),
    "lab: finding rows are derived, ok (the miss penalty: skipped), with text and source_rows")
 ok(all(L[n]["reason"].startswith("DMA timing is flat by construction: the edu device completes every DMA after a fixed timer")
-       and L[n]["finding"].startswith("IOTLB miss penalty (%s): not estimated: DMA timing is flat by construction" % n.split("/")[2])
+       and L[n]["finding"].startswith("IOTLB miss penalty (%s, edu 0000:00:03.0): not estimated: DMA timing is flat by construction" % n.split("/")[2])
        and not L[n]["metrics"] for n in pen),
    "lab: the miss penalty is skipped, not computed: the edu's timing is flat by construction: %s"
    % [L[n].get("reason") for n in pen])
@@ -56,7 +56,7 @@ e = L["finding/iotlb_reach/page_size:4k"]["metrics"]["iotlb_entries"]
 ok((e["median"], e["ci95_low"], e["ci95_high"]) == (640, 256, 1024)
    and L["finding/iotlb_reach/page_size:4k"]["params"]["converged"] is False
    and L["finding/iotlb_reach/page_size:4k"]["finding"].startswith(
-       "IOTLB reach (4k): between 256 and 1024 entries (bracket wider than +-5 %; "
+       "IOTLB reach (4k, edu 0000:00:03.0): between 256 and 1024 entries (bracket wider than +-5 %; "
        "the sweep's windows, not refined), knee at 4 MiB"),
    "lab: reach between 256 and 1024 entries, knee 4 MiB: %s" % L["finding/iotlb_reach/page_size:4k"]["finding"])
 m = L["finding/misses_per_dma/2m_vs_4k"]

@@ -217,6 +217,8 @@ static const struct command {
 	{ "finish", cmd_finish,
 	  "  finish RUNDIR [--link-latest]  # lab-merge (lab runs), derive and report in one step\n" },
 	{ "export", cmd_export, "  export RUN_OR_DIR... [-o FILE]   # one tidy CSV across runs\n" },
+	{ "table", cmd_table,
+	  "  table RUN... [-o PREFIX]   # the fleet table: a column per machine, a row per finding\n" },
 	{ "restore", cmd_restore,
 	  "  restore          # undo hugepage pools and IOMMU group types left by killed runs\n" },
 };

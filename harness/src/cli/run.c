@@ -224,6 +224,10 @@ int cmd_run(int argc, char **argv)
 			cfg.dry_run = true;
 			continue;
 		}
+		if (!strcmp(key, "host-capable")) {
+			cfg.host_capable = true;
+			continue;
+		}
 		if (!strcmp(key, "no-refine")) {
 			cfg.no_refine = true;
 			continue;
@@ -337,7 +341,8 @@ static int run_ranked(struct run_cfg *cfg_, struct ib_job *cli_, const char *sui
 		ib_topo_free(&topo);
 		return IB_EXIT_USAGE;
 	}
-	rc = run_plan(&cfg, &plan, suite.name, &topo, argc, argv);
+	rc = cfg.host_capable ? run_host_capable(&plan) :
+				run_plan(&cfg, &plan, suite.name, &topo, argc, argv);
 	ib_plan_free(&plan);
 	ib_topo_free(&topo);
 	return rc;

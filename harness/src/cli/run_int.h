@@ -26,6 +26,7 @@ struct run_cfg {
 	const char *counter_sources; /* counter_sources= */
 	const char *counters_mode;   /* counters= of [global] or the command line */
 	bool no_refine;		     /* --no-refine: no reach refinement */
+	bool host_capable;	     /* --host-capable: which rows the host can run */
 };
 
 /* run_refine.c: what the reach refinement runs points with, and the
@@ -49,6 +50,10 @@ int run_common_opt(struct run_cfg *cfg, const char *key, const char *val);
 int run_check_cfg(const struct run_cfg *cfg);
 /* The topology ($IOMMUBENCH_TOPOLOGY_XML or hwloc) and the module's devices. */
 int run_load_topology(struct ib_topo *topo);
+
+/* run_hostcap.c: --host-capable's lines; IB_EXIT_OK when the host can run
+ * a device row of the plan, IB_EXIT_SKIPPED when not. */
+int run_host_capable(const struct ib_plan *plan);
 
 /* run_loop.c: the plan run (or, with dry_run, listed); the exit code. */
 int run_plan(const struct run_cfg *cfg, struct ib_plan *plan, const char *suite,

@@ -30,6 +30,7 @@
 #include "ib_run.h"
 #include "ib_run_ranks.h"
 #include "ib_sysinfo.h"
+#include "ib_visibility.h"
 #include "run_int.h"
 
 /*
@@ -194,6 +195,7 @@ int run_plan(const struct run_cfg *cfg, struct ib_plan *plan,
 	uint64_t t0 = ib_now_ns();
 	bool worker = ib_ranks.multi && ib_ranks.rank != 0;
 
+	ib_visibility_platform(cfg->platform); /* qemu-lab: a VM (iommu_visibility) */
 	if (cfg->dry_run) {
 		for (i = 0; i < plan->n; i++) {
 			const struct ib_point *pt = &plan->pts[i];

@@ -21,6 +21,7 @@
 #include "ib_repctl.h"
 #include "ib_run.h"
 #include "ib_stats.h"
+#include "ib_visibility.h"
 
 /* The one interrupt flag: set by main.c's handler, read by the
  * controller, the engines' sample loops and the row of a cut point. */
@@ -540,6 +541,19 @@ static void point_facts(struct point_run *r)
 		 json_string_value(json_object_get(r->row, "verdict")), f->io_page_faults);
 }
 
+/* params.iommu_visibility: what translated the device's DMA (ib_visibility.h),
+ * for the device the row resolved (or the machine's, when it resolved none). */
+static void set_visibility(struct point_run *r)
+{
+	const char *dev = json_string_value(json_object_get(r->params,
+							    ib_row_fields[IB_F_DEVICE].name));
+	bool no_dma = !(r->e->flags & (IB_ENG_DMA | IB_ENG_NEEDS_MODULE | IB_ENG_HOST_DEVICE));
+
+	json_object_set_new(r->params, ib_row_fields[IB_F_IOMMU_VISIBILITY].name,
+			    json_string(ib_iommu_visibility(dev, r->e->bind_driver != NULL, no_dma,
+							    NULL, 0)));
+}
+
 /* The row from what the passes gave: metrics, facts, counters. */
 static enum ib_point_outcome point_row(struct point_run *r)
 {
@@ -605,6 +619,8 @@ enum ib_point_outcome ib_point_run(const struct ib_point *pt,
 
 	for (i = 0; i < sizeof(stages) / sizeof(stages[0]) && rc == IB_POINT_OK; i++)
 		rc = stages[i](r);
+	if (json_object_get(row, "params") == r->params)
+		set_visibility(r);
 	if (rc == IB_POINT_OK)
 		row_status(row, "ok", NULL);
 	else

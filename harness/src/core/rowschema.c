@@ -113,6 +113,9 @@ struct ib_row_field ib_row_fields[IB_F_MAX] = {
 					 RES, -1 },
 	/* a point the reach refinement added (contract: resolved params) */
 	[IB_F_REFINED] = { "refined", IB_FW_PARAMS, IB_FT_BOOL, NULL, RES, -1 },
+	/* what translates the row's DMA: host, guest-viommu, hypervisor, off,
+	 * unknown (contract: resolved params; core/visibility.c) */
+	[IB_F_IOMMU_VISIBILITY] = { "iommu_visibility", IB_FW_PARAMS, IB_FT_STR, NULL, RES, -1 },
 };
 
 const enum ib_field_id ib_row_series_fields[] = {

@@ -552,7 +552,8 @@ const struct ib_engine ib_engine_cuda = {
 		"op=bench copy-engine copies, op=sm_copy SM kernel copies (dma_latency_ns per "
 		"chunk, bandwidth), op=chase GPU pointer chase through mapped host memory "
 		"(dma_latency_ns per access); register_ns every repetition",
-	.flags = IB_ENG_DMA | IB_ENG_DEVICE_INDEX | IB_ENG_TIMES_MAPS, /* register_ns times cuMemHostRegister */
+	/* TIMES_MAPS: register_ns times cuMemHostRegister */
+	.flags = IB_ENG_DMA | IB_ENG_DEVICE_INDEX | IB_ENG_TIMES_MAPS | IB_ENG_HOST_DEVICE,
 	.metrics = IB_MB(IB_M_DMA_LATENCY) | IB_MB(IB_M_REGISTER) | IB_MB_BANDWIDTH,
 	.module_engine = -1,
 	IB_ENGINE_OPTS(cuda_opt_table),

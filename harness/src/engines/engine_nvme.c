@@ -575,7 +575,7 @@ const struct ib_engine ib_engine_nvme = {
 	.help = "O_DIRECT reads with io_uring (fixed buffers) from an NVMe namespace "
 		"(device=/dev/nvmeXnY), read-only: dma_latency_ns per read, iops, bandwidth, "
 		"register_ns; iommu_mode switches the controller's group (nvme rebound)",
-	.flags = IB_ENG_TIMES_MAPS | IB_ENG_DEVICE_PATH,
+	.flags = IB_ENG_TIMES_MAPS | IB_ENG_DEVICE_PATH | IB_ENG_HOST_DEVICE,
 	.metrics = IB_MB(IB_M_DMA_LATENCY) | IB_MB(IB_M_REGISTER) | IB_MB_BANDWIDTH | IB_MB_IOPS,
 	.module_engine = -1,
 	IB_ENGINE_OPTS(nvme_opt_table),

@@ -693,7 +693,7 @@ const struct ib_engine ib_engine_vfio = {
 		"op=map: VFIO_IOMMU_MAP_DMA/UNMAP_DMA of the window (map_ns, unmap_ns per call); "
 		"op=bench: edu DMAs from user space (dma_latency_ns, bandwidth); op=isolation: "
 		"a DMA past the mapping, verdict",
-	.flags = IB_ENG_ISOLATION,
+	.flags = IB_ENG_ISOLATION | IB_ENG_HOST_DEVICE | IB_ENG_NEEDS_IOMMU,
 	.metrics = IB_MB(IB_M_MAP) | IB_MB(IB_M_UNMAP) | IB_MB(IB_M_DMA_LATENCY) | IB_MB_BANDWIDTH,
 	.module_engine = -1,
 	IB_ENGINE_OPTS(vfio_opt_table),

@@ -570,7 +570,7 @@ static void penalty_row_write(struct out *o, const struct pgroup *g, const struc
 {
 	const struct ib_engine *e = ib_engine_find(p->s->p[0].r->engine);
 	json_t *row, *params = json_object(), *metrics = json_object(), *src = json_array();
-	char name[256], reach[160], what[128], text[1400];
+	char name[256], reach[160], what[200], text[1400], dev[96];
 	struct ib_summary sm = { 0 };
 	size_t i;
 
@@ -579,7 +579,8 @@ static void penalty_row_write(struct out *o, const struct pgroup *g, const struc
 	if (e && !(e->flags & IB_ENG_DMA))
 		snprintf(what, sizeof(what), "TLB miss penalty (%s, engine %s)", g->ps, e->name);
 	else
-		snprintf(what, sizeof(what), "IOTLB miss penalty (%s)", g->ps);
+		snprintf(what, sizeof(what), "IOTLB miss penalty (%s%s%s)", g->ps,
+			 device_label(o->run, p->s->p[0].r, dev, sizeof(dev))[0] ? ", " : "", dev);
 	if (json_object_get(o->names, name)) {
 		json_decref(params);
 		json_decref(metrics);

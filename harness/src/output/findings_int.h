@@ -22,6 +22,9 @@ struct out {
 
 /* findings_rules.c */
 const char *num3(double v, char *b, size_t n);
+/* "<engine> <device>" of row r, or of the row a derived r names
+ * (params.knee_row): the device a finding speaks of; "" when none. */
+const char *device_label(const struct ib_run *run, const struct ib_row *r, char *b, size_t n);
 void reach_findings(struct out *o);
 void misses_findings(struct out *o);
 void unmap_findings(struct out *o);

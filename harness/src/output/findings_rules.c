@@ -119,6 +119,25 @@ static double param_num(const struct ib_row *r, const char *k)
 	return json_is_number(v) ? json_number_value(v) : NAN;
 }
 
+const char *device_label(const struct ib_run *run, const struct ib_row *r, char *b, size_t n)
+{
+	const struct ib_row *src = r;
+	const char *k = json_string_value(json_object_get(json_object_get(r->json, "params"),
+							  "knee_row"));
+	size_t i;
+
+	b[0] = '\0';
+	if (r->derived) {
+		src = NULL;
+		for (i = 0; k && i < run->nrows && !src; i++)
+			if (run->rows[i].name && !strcmp(run->rows[i].name, k))
+				src = &run->rows[i];
+	}
+	if (src && src->engine && src->p.device && src->p.device[0])
+		snprintf(b, n, "%s %s", src->engine, src->p.device);
+	return b;
+}
+
 void reach_findings(struct out *o)
 {
 	size_t i;
@@ -128,7 +147,7 @@ void reach_findings(struct out *o)
 		json_t *params = json_object_get(r->json, "params"), *m, *src, *p;
 		const struct ib_engine *e;
 		const char *rest, *source, *series;
-		char name[256], text[512], a[32], b[32], c[32], k[32], what[96], how[48];
+		char name[256], text[640], a[32], b[32], c[32], k[32], what[200], how[48], dev[96];
 		struct ib_summary s;
 		double knee, refined;
 
@@ -142,9 +161,10 @@ void reach_findings(struct out *o)
 		if (e && !(e->flags & IB_ENG_DMA))
 			snprintf(what, sizeof(what), "TLB reach (%s, engine %s)",
 				 r->p.page_size ? r->p.page_size : "?", e->name);
-		else
-			snprintf(what, sizeof(what), "IOTLB reach (%s)",
-				 r->p.page_size ? r->p.page_size : "?");
+		else /* which device: a fleet has several */
+			snprintf(what, sizeof(what), "IOTLB reach (%s%s%s)",
+				 r->p.page_size ? r->p.page_size : "?",
+				 device_label(o->run, r, dev, sizeof(dev))[0] ? ", " : "", dev);
 		knee = param_num(r, "knee_window");
 		source = json_string_value(json_object_get(params, "source"));
 		refined = param_num(r, "refined_points");
