@@ -1,6 +1,6 @@
 # iommubench — top-level Makefile.  See README.md and docs/.
 #   make deps | build | module | test | run SUITE=x [TARGET=auto|host|lab] [ARGS='...']
-#   make lab | peer-check | plots RUN=dir | compare A= B= | dkms-install | dkms-remove | gpu-check | format | clean
+#   make lab | peer-check | plots RUN=dir | compare A= B= | reproduce RUN=dir | dkms-install | dkms-remove | gpu-check | format | clean
 #   make install [PREFIX=/usr/local] [DESTDIR=]
 SHELL := /bin/bash
 .DEFAULT_GOAL := build
@@ -74,7 +74,7 @@ export SUITE TARGET DEPS KDIR DKMS_KERNEL RUN A B W
 ARGS     ?=
 export ARGS
 
-.PHONY: build deps module module-lab dkms-install dkms-remove labtools test unit run lab plots compare format clean help sanitize bench-probe-cost gpu-check peer-check install
+.PHONY: build deps module module-lab dkms-install dkms-remove labtools test unit run lab plots compare format clean help sanitize bench-probe-cost gpu-check peer-check reproduce install
 
 help:
 	@sed -n '2,3p' Makefile
@@ -241,6 +241,15 @@ install:
 	@bash scripts/install.sh --check
 	@$(MAKE) -s --no-print-directory build
 	@bash scripts/install.sh
+
+# make reproduce RUN=results/<suite>/<run-id>: RUN's configuration again on
+# the same kind of target (the lab booted as make run does), then a verdict
+# per row (scripts/reproduce.sh; docs/harness.md "Reproduce").
+reproduce:
+	@test -n "$$RUN" || { echo "reproduce: set RUN=results/<suite>/<run-id>" >&2; exit 1; }
+	@bash scripts/deps.sh host
+	@$(MAKE) -s --no-print-directory build
+	@bash scripts/reproduce.sh "$$RUN"
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -1,6 +1,6 @@
-# iommubench: DMA latency CDF per row, through min, p50, p90, p99, p99.9 and
-# max (or raw samples when results.json carries them); log-x when the
-# latencies span more than a decade.  Inputs:
+# iommubench: DMA latency CDF per row, from the row's histogram in
+# results.json (else its raw samples, else min, p50, p90, p99, p99.9 and
+# max); log-x when the latencies span more than a decade.  Inputs:
 # datafile (latency_ns fraction per block).
 if (!exists("plotsdir")) plotsdir = 'plots'
 load plotsdir.'/common.gp'

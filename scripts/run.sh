@@ -102,6 +102,14 @@ refused=--suite,--results-dir,--claimed-run-id,--run-id,--platform,--lab-ctl
 mapfile -d '' -t hargs < <(shwords ARGS "${ARGS:-}" --refuse "$refused")
 wait $! || exit 1
 mapfile -d '' -t hargs_q < <(shwords ARGS "${ARGS:-}" --quote)
+# REPRODUCE_FROM=<results.json> (make reproduce, scripts/reproduce.sh): the
+# run directory gets a copy (reproduce-of.json) and `iommubench rerun` of it
+# replaces the suite's run: every row's exact configuration; ARGS do not apply
+repro=${REPRODUCE_FROM:-}
+if [[ -n $repro ]]; then
+	[[ -f $repro ]] || { echo "run: REPRODUCE_FROM=$(shown "$repro"): no such results file" >&2; exit 1; }
+	hargs=() hargs_q=()
+fi
 
 
 # Why the host cannot run module/IOMMU suites (one line; empty when it can),
@@ -191,7 +199,12 @@ if [[ $target == host ]]; then
 		launch=(mpirun --oversubscribe --enable-recovery -np "$RANKS")
 		[[ $(id -u) == 0 ]] && launch+=(--allow-run-as-root)
 	fi
-	"${launch[@]}" "$bin" run --suite "$file" --results-dir "$res" --claimed-run-id "$runid" --platform host "${hargs[@]}"
+	what=(run --suite "$file")
+	if [[ -n $repro ]]; then
+		cp -- "$repro" "$dir/reproduce-of.json" || exit 3
+		what=(rerun "$dir/reproduce-of.json")
+	fi
+	"${launch[@]}" "$bin" "${what[@]}" --results-dir "$res" --claimed-run-id "$runid" --platform host "${hargs[@]}"
 	rc=$?
 else
 	# the lab set (QEMU, busybox, the lab kernel fetched into build/lab/kernels),
@@ -213,10 +226,16 @@ else
 	[[ -n ${LAB_TIMEOUT:-} ]] && labopts+=(--timeout "$LAB_TIMEOUT")
 	[[ -n ${LAB_EDU_DMA_MASK:-} ]] && labopts+=(--edu-dma-mask "$LAB_EDU_DMA_MASK")
 	[[ -n ${RANKS:-} ]] && labopts+=(--ranks "$RANKS")
+	# (the guest sees $res as /out; suite and run id are plain names)
+	what=(run --suite "/opt/iommubench/suites/$suite.suite")
+	if [[ -n $repro ]]; then
+		cp -- "$repro" "$dir/reproduce-of.json" || exit 3
+		what=(rerun "/out/$suite/$runid/reproduce-of.json")
+	fi
 	echo "run: booting the qemu-lab (emulated timings; exact counts) for suite $suite"
 	python3 scripts/lab/lab.py exec "${labopts[@]}" --out "$res" --logdir "$dir" -- \
 		IOMMUBENCH_LAB_HOST="$(hostname -s)" IOMMUBENCH_GIT_SHA="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)" \
-		iommubench run --suite "/opt/iommubench/suites/$suite.suite" \
+		iommubench "${what[@]}" \
 		--results-dir /out --claimed-run-id "$runid" --platform qemu-lab --lab-ctl '"$IOMMUBENCH_LAB_CTL"' \
 		"${hargs_q[@]}"
 	rc=$?
@@ -232,6 +251,8 @@ if saved; then
 	# compressed unless LAB_KEEP_TRACE=1
 	"$bin" finish "$dir" "${finish_opts[@]}" || echo "run: finish failed (merge, derive or report; see above)" >&2
 	echo "run: results in $dir (report: $dir/report.html)"
+	# scripts/reproduce.sh: which directory the rerun went to
+	[[ -n ${REPRODUCE_DIR_OUT:-} ]] && printf '%s\n' "$dir" >"$REPRODUCE_DIR_OUT"
 elif [[ ! -e $dir/results.json ]]; then
 	rmdir "$dir" 2>/dev/null # claimed but never used (nothing was written)
 fi

@@ -17,5 +17,6 @@ int cmd_finish(int argc, char **argv);	  /* finish.c: merge + derive + report */
 int cmd_derive(int argc, char **argv);	  /* derive.c: derived rows */
 int cmd_export(int argc, char **argv);	  /* export.c: one tidy CSV across runs */
 int cmd_table(int argc, char **argv);	  /* table.c: the fleet table (HTML, CSV, LaTeX) */
+int cmd_reproduce(int argc, char **argv);  /* reproduce.c: rerun, a verdict per row */
 
 #endif

@@ -103,4 +103,21 @@ int ib_report_draw(const char *dir, json_t *doc, bool csv_written);
 struct ib_run;
 int ib_report_draw_run(const char *dir, const struct ib_run *run, bool csv_written);
 
+/*
+ * The figure formats the report draws (--figure-format, the parameter
+ * figure_format): svg (always: report.html embeds it), png, pdf (one and
+ * two columns, plots/pdf/), cairolatex (plots/tex/).  Default svg,png,pdf.
+ */
+#define IB_FIG_SVG 0x1u
+#define IB_FIG_PNG 0x2u
+#define IB_FIG_PDF 0x4u
+#define IB_FIG_CAIROLATEX 0x8u
+#define IB_FIG_DEFAULT (IB_FIG_SVG | IB_FIG_PNG | IB_FIG_PDF)
+/* "pdf,cairolatex" -> the mask (svg always added); -1 with a one-line
+ * error naming --figure-format and the allowed values. */
+int ib_report_parse_formats(const char *list, unsigned int *mask, char *err, size_t errlen);
+/* For the next ib_report_draw*: 0 = the default. */
+void ib_report_set_formats(unsigned int mask);
+unsigned int ib_report_formats(void);
+
 #endif

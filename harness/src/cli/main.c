@@ -212,13 +212,15 @@ static const struct command {
 	{ "compare", cmd_compare, "  compare A B...\n" },
 	{ "lab-merge", cmd_lab_merge, "  lab-merge RUNDIR\n" },
 	{ "lab-count", cmd_lab_count, "  lab-count RUNDIR ROW   # one row's lab counters while the run goes on\n" },
-	{ "report", cmd_report, "  report RUNDIR\n" },
+	{ "report", cmd_report, "  report RUNDIR [--figure-format LIST]   # LIST: svg,png,pdf,cairolatex\n" },
 	{ "derive", cmd_derive, "  derive RUNDIR    # derived rows: IOTLB reach per page size\n" },
 	{ "finish", cmd_finish,
-	  "  finish RUNDIR [--link-latest]  # lab-merge (lab runs), derive and report in one step\n" },
+	  "  finish RUNDIR [--link-latest] [--figure-format LIST]  # lab-merge (lab runs), derive and report in one step\n" },
 	{ "export", cmd_export, "  export RUN_OR_DIR... [-o FILE]   # one tidy CSV across runs\n" },
 	{ "table", cmd_table,
 	  "  table RUN... [-o PREFIX]   # the fleet table: a column per machine, a row per finding\n" },
+	{ "reproduce", cmd_reproduce,
+	  "  reproduce RUN [--against RUN2]   # rerun RUN, a verdict per row (exit 0 all reproduced, 2 one differs)\n" },
 	{ "restore", cmd_restore,
 	  "  restore          # undo hugepage pools and IOMMU group types left by killed runs\n" },
 };
@@ -441,14 +443,15 @@ int main(int argc, char **argv)
 			cmd = &commands[i];
 	if (!cmd) {
 		fprintf(stderr,
-			"iommubench: %s: unknown command; expected run, rerun, info, help, compare, lab-merge, lab-count, report, derive, finish, export or restore\n",
+			"iommubench: %s: unknown command; expected run, rerun, info, help, compare, lab-merge, lab-count, report, derive, finish, export, table, reproduce or restore\n",
 			argv[1]);
 		return IB_EXIT_USAGE;
 	}
 	if (wants_help(argc - 1, argv + 1))
 		return command_help(cmd);
 	main_pid = getpid();
-	stop_after_point = cmd->fn == cmd_run || cmd->fn == cmd_rerun;
+	/* reproduce reruns a host run (rerun) before its verdicts */
+	stop_after_point = cmd->fn == cmd_run || cmd->fn == cmd_rerun || cmd->fn == cmd_reproduce;
 	install_signals(stop_after_point);
 	atexit(restore_machine);
 	setvbuf(stderr, NULL, _IOLBF, 0);

@@ -12,6 +12,7 @@
 #include "ib_counters.h"
 #include "ib_engine.h"
 #include "ib_exit.h"
+#include "ib_histogram.h"
 #include "ib_iommu_mode.h"
 #include "ib_lab_ctl.h"
 #include "ib_module.h"
@@ -22,6 +23,7 @@
 #include "ib_run.h"
 #include "ib_stats.h"
 #include "ib_visibility.h"
+#include "iommubench.h"
 
 /* The one interrupt flag: set by main.c's handler, read by the
  * controller, the engines' sample loops and the row of a cut point. */
@@ -454,6 +456,30 @@ static enum ib_point_outcome point_check(struct point_run *r)
 	return IB_POINT_OK;
 }
 
+/*
+ * m's full distribution (ib_histogram.h) into mj.histogram: the module's
+ * buckets (merged over repetitions by adding) where it gave them, with
+ * the exact samples folded in by ib_metric_summary; else the harness's
+ * own binning of its exact samples, the same uapi layout.
+ */
+static void metric_histogram(json_t *mj, const struct ib_metric_data *m)
+{
+	uint64_t *h = calloc(IOMMUBENCH_HIST_BUCKETS, sizeof(*h));
+	json_t *hj;
+	size_t i;
+
+	if (!h)
+		return;
+	if (m->hist && m->h_count)
+		memcpy(h, m->hist, IOMMUBENCH_HIST_BUCKETS * sizeof(*h));
+	for (i = 0; i < m->n; i++)
+		h[ib_hist_bucket(m->v[i] > 0 ? (uint64_t)m->v[i] : 0)]++;
+	hj = ib_hist_json(h);
+	if (hj)
+		json_object_set_new(mj, "histogram", hj);
+	free(h);
+}
+
 /* The metrics (stats.c's summaries) and the console's brief line. */
 static void point_metrics(struct point_run *r)
 {
@@ -477,6 +503,7 @@ static void point_metrics(struct point_run *r)
 		/* false: percentiles at histogram resolution (IB_SAMPLES_MAX) */
 		mj = ib_metric_json(&s, "ns");
 		json_object_set_new(mj, "exact", json_boolean(exact));
+		metric_histogram(mj, &c->m[k]);
 		if (c->per_buffer && c->nrep_median[k]) {
 			json_object_set_new(mj, "ci_over", json_string("buffers"));
 			json_object_set_new(mj, "buffers",

@@ -18,6 +18,8 @@
  * so repeatable that a 1e-6 shift has disjoint CIs (Hoefler & Belli: report
  * the effect size, not only significance).
  * Counters are compared as plain ratios (single values, no significance).
+ * --merge-ranks compares a multi-rank run's ranks merged into one row per
+ * point (compare_merge.c: timings from the ranks' histograms merged).
  * Each pair starts with the two instances (instance type or DMI product,
  * provider, zone) and hosts, where the runs recorded them; then a context
  * diff (machine, cloud, kernel, cmdline, IOMMU vendor and mode, CPU,
@@ -37,6 +39,7 @@
 #include <unistd.h>
 
 #include "ib_commands.h"
+#include "ib_compare.h"
 #include "ib_exit.h"
 #include "ib_findings.h"
 #include "ib_report.h"
@@ -482,10 +485,12 @@ static int overlay_plots(const char *csv, const struct cmp_out *o, const struct 
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: iommubench compare A B [C...] [-o compare.csv] [--min-effect PCT]\n"
+	fprintf(stderr, "usage: iommubench compare A B [C...] [-o compare.csv] [--min-effect PCT] [--merge-ranks]\n"
 			"       iommubench compare --by-rank RUN [-o compare.csv] [--min-effect PCT]\n"
 			"  A, B, ...: run directories or results.json files; each is compared with A\n"
-			"  --by-rank: the ranks (hosts, devices) of one multi-rank run, each with rank 0\n");
+			"  --by-rank: the ranks (hosts, devices) of one multi-rank run, each with rank 0\n"
+			"  --merge-ranks: each multi-rank run's ranks merged into one row per point\n"
+			"      (timings from the ranks' histograms merged, counters added)\n");
 }
 
 /*
@@ -548,6 +553,33 @@ static int split_by_rank(struct run *src, struct run **out, int *n)
 	return 0;
 }
 
+/* --merge-ranks: r's ranks merged into one row per point (compare_merge.c),
+ * r->doc and r->by_name replaced; -1 after a one-line message. */
+static int merge_run(struct run *r)
+{
+	size_t merged, dropped, i;
+	json_t *doc = ib_compare_merge_ranks(r->doc, &merged, &dropped), *row;
+
+	if (!doc) {
+		fprintf(stderr, "iommubench: compare: out of memory\n");
+		return -1;
+	}
+	json_decref(r->doc);
+	json_decref(r->by_name);
+	r->doc = doc;
+	r->by_name = json_object();
+	json_array_foreach(json_object_get(doc, "results"), i, row) {
+		const char *name = json_string_value(json_object_get(row, "name"));
+
+		if (name && !json_object_get(r->by_name, name))
+			json_object_set(r->by_name, name, row);
+	}
+	if (merged)
+		printf("%s: the ranks of %zu point(s) merged%s\n", r->id, merged,
+		       dropped ? "; metrics without a histogram in every rank left out" : "");
+	return 0;
+}
+
 int cmd_compare(int argc, char **argv)
 {
 	struct run *runs = calloc((size_t)argc, sizeof(*runs));
@@ -555,7 +587,7 @@ int cmd_compare(int argc, char **argv)
 	struct cmp_out o = { .min_effect = 0.01 };
 	char *end, tmp[PATH_MAX + 32];
 	int n = 0, i, ret = IB_EXIT_USAGE, tslot = -1;
-	bool by_rank = false;
+	bool by_rank = false, merge_ranks = false;
 
 	if (!runs)
 		return IB_EXIT_FAILED;
@@ -563,6 +595,8 @@ int cmd_compare(int argc, char **argv)
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--by-rank")) {
 			by_rank = true;
+		} else if (!strcmp(argv[i], "--merge-ranks")) {
+			merge_ranks = true;
 		} else if ((!strcmp(argv[i], "-o") || !strcmp(argv[i], "--output")) && i + 1 < argc) {
 			out = argv[++i];
 		} else if (!strcmp(argv[i], "--min-effect") && i + 1 < argc) {
@@ -583,6 +617,10 @@ int cmd_compare(int argc, char **argv)
 			goto done;
 		}
 	}
+	if (merge_ranks && by_rank) {
+		fprintf(stderr, "iommubench: compare: --merge-ranks and --by-rank: expected one of them\n");
+		goto done;
+	}
 	if (by_rank) {
 		struct run *split;
 		int ns;
@@ -599,6 +637,9 @@ int cmd_compare(int argc, char **argv)
 		runs = split;
 		n = ns;
 	}
+	for (i = 0; merge_ranks && i < n; i++)
+		if (merge_run(&runs[i]))
+			goto done;
 	if (n < 2) {
 		usage();
 		goto done;

@@ -32,10 +32,11 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: iommubench finish RUN_DIR [--link-latest] [--keep-trace]\n"
+	fprintf(f, "usage: iommubench finish RUN_DIR [--link-latest] [--keep-trace] [--figure-format LIST]\n"
 		   "  lab-merge (when RUN_DIR/marks.tsv exists), derive and report in one step;\n"
 		   "  --link-latest: RUN_DIR/../latest -> RUN_DIR afterwards, and RUN_DIR/../../index.html rewritten\n"
-		   "  --keep-trace: the lab's qemu-trace.log stays raw (else compressed once merged)\n");
+		   "  --keep-trace: the lab's qemu-trace.log stays raw (else compressed once merged)\n"
+		   "  --figure-format: svg, png, pdf, cairolatex, comma-separated (default svg,png,pdf)\n");
 }
 
 /* RUN_DIR/../latest -> basename(RUN_DIR), as a run that made the dir does. */
@@ -105,6 +106,14 @@ int cmd_finish(int argc, char **argv)
 			latest = true;
 		} else if (!strcmp(argv[i], "--keep-trace")) {
 			keep = true;
+		} else if (!strcmp(argv[i], "--figure-format") && i + 1 < argc) {
+			unsigned int mask;
+
+			if (ib_report_parse_formats(argv[++i], &mask, err, sizeof(err))) {
+				fprintf(stderr, "iommubench: finish: %s\n", err);
+				return IB_EXIT_USAGE;
+			}
+			ib_report_set_formats(mask);
 		} else if (argv[i][0] == '-' || dir) {
 			usage(stderr);
 			return IB_EXIT_USAGE;

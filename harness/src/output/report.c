@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * `iommubench report RUN_DIR`: draws RUN_DIR/plots/<figure>.svg and .png with the
- * gnuplot scripts in plots/ and writes a self-contained RUN_DIR/report.html.
+ * `iommubench report RUN_DIR [--figure-format LIST]`: draws RUN_DIR/plots/<figure>.svg
+ * and .png (and the paper formats: plots/pdf/, plots/tex/) with the gnuplot
+ * scripts in plots/ and writes a self-contained RUN_DIR/report.html.
  *
  * results.json is the source of truth: on load, RUN_DIR/results.csv is
  * rewritten from it with results.c's writer, so the two always agree.
@@ -283,8 +284,10 @@ static int check_dir(const char *dir, char *err, size_t errlen)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: iommubench report RUN_DIR   (draws RUN_DIR/plots/*.svg, *.png "
-			"and RUN_DIR/report.html)\n");
+	fprintf(stderr, "usage: iommubench report RUN_DIR [--figure-format LIST]   (draws "
+			"RUN_DIR/plots/*.svg, *.png, pdf/*.pdf and RUN_DIR/report.html)\n"
+			"  --figure-format: svg, png, pdf, cairolatex, comma-separated "
+			"(default svg,png,pdf; svg always)\n");
 }
 
 static int report_draw(const char *dir, json_t *doc, const struct ib_run *run,
@@ -357,6 +360,15 @@ static int report_draw(const char *dir, json_t *doc, const struct ib_run *run,
 		ret = IB_EXIT_RESOURCE;
 		goto out;
 	}
+	R->draw.formats = ib_report_formats();
+	if (((R->draw.formats & IB_FIG_PDF) &&
+	     (fmt(path, sizeof(path), "%s/pdf", R->draw.outdir), ib_mkdir_p(path))) ||
+	    ((R->draw.formats & IB_FIG_CAIROLATEX) &&
+	     (fmt(path, sizeof(path), "%s/tex", R->draw.outdir), ib_mkdir_p(path)))) {
+		fprintf(stderr, "iommubench: report: %s: %s\n", path, strerror(errno));
+		ret = IB_EXIT_RESOURCE;
+		goto out;
+	}
 	fmt(R->draw.log, sizeof(R->draw.log), "%s/gnuplot.log", R->draw.outdir);
 	unlink(R->draw.log);
 
@@ -419,11 +431,21 @@ int cmd_report(int argc, char **argv)
 	json_t *doc;
 	int ret;
 
+	unsigned int mask;
+
 	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
 		usage();
 		return IB_EXIT_OK;
 	}
 	ib_tmp_signals(); /* a signal removes the report's temporaries */
+	if (argc == 4 && !strcmp(argv[2], "--figure-format")) {
+		if (ib_report_parse_formats(argv[3], &mask, err, sizeof(err))) {
+			fprintf(stderr, "iommubench: report: %s\n", err);
+			return IB_EXIT_USAGE;
+		}
+		ib_report_set_formats(mask);
+		argc = 2;
+	}
 	if (argc != 2 || argv[1][0] == '-') {
 		usage();
 		return IB_EXIT_USAGE;

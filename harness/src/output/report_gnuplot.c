@@ -80,8 +80,9 @@ static bool disk_full(const char *dir)
 
 /*
  * Whether gnuplot wrote the whole file: an SVG ends in </svg>, a PNG in
- * its IEND chunk.  gnuplot does not always notice a failed write (a full
- * disk leaves a truncated file and exit 0).
+ * its IEND chunk, a PDF in %%EOF, cairolatex's .tex in \endgroup.
+ * gnuplot does not always notice a failed write (a full disk leaves a
+ * truncated file and exit 0).
  */
 static bool output_complete(const char *path, const char *ext)
 {
@@ -100,9 +101,13 @@ static bool output_complete(const char *path, const char *ext)
 		if (n >= 12 && !strcmp(ext, "png"))
 			ok = !memcmp(tail + n - 8, "IEND", 4);
 		else if (n >= 12) {
+			const char *end_mark = !strcmp(ext, "pdf") ? "%%EOF" :
+					       !strcmp(ext, "tex") ? "\\endgroup" : "</svg>";
+			size_t m = strlen(end_mark);
+
 			while (n > 0 && isspace((unsigned char)tail[n - 1]))
 				n--;
-			ok = n >= 6 && !memcmp(tail + n - 6, "</svg>", 6);
+			ok = (size_t)n >= m && !memcmp(tail + n - m, end_mark, m);
 		}
 	}
 	close(fd);
@@ -299,35 +304,181 @@ static int draw_finish(const struct draw *d, int rc, const char *tmp, const char
 	return 0;
 }
 
+/* --figure-format (ib_report.h): what the report draws; 0 = svg and png
+ * (compare's overlays). */
+static unsigned int fig_formats = IB_FIG_DEFAULT;
+
+static const struct {
+	const char *name;
+	unsigned int bit;
+} fig_format_names[] = {
+	{ "svg", IB_FIG_SVG },
+	{ "png", IB_FIG_PNG },
+	{ "pdf", IB_FIG_PDF },
+	{ "cairolatex", IB_FIG_CAIROLATEX },
+};
+
+int ib_report_parse_formats(const char *list, unsigned int *mask, char *err, size_t errlen)
+{
+	char *dup = strdup(list ? list : ""), *save = NULL, *w;
+	unsigned int m = IB_FIG_SVG; /* report.html embeds the SVG */
+	size_t k;
+	int rc = 0;
+
+	if (!dup) {
+		fmt(err, errlen, "out of memory");
+		return -1;
+	}
+	if (!*dup)
+		rc = -1;
+	for (w = strtok_r(dup, ",", &save); w && !rc; w = strtok_r(NULL, ",", &save)) {
+		for (k = 0; k < ARRAY_SIZE(fig_format_names); k++)
+			if (!strcmp(w, fig_format_names[k].name))
+				break;
+		if (k == ARRAY_SIZE(fig_format_names))
+			rc = -1;
+		else
+			m |= fig_format_names[k].bit;
+	}
+	if (rc) {
+		char shown[64];
+
+		fmt(err, errlen, "--figure-format %s: expected a comma list of svg, png, pdf, cairolatex",
+		    ib_text_safe(shown, sizeof(shown), list ? list : ""));
+	} else
+		*mask = m;
+	free(dup);
+	return rc;
+}
+
+void ib_report_set_formats(unsigned int mask)
+{
+	fig_formats = mask ? mask : IB_FIG_DEFAULT;
+}
+
+unsigned int ib_report_formats(void)
+{
+	return fig_formats;
+}
+
+/*
+ * The files one figure is drawn into: svg and png beside each other
+ * (screen size), the paper formats in a subdirectory each, once sized for
+ * one column (3.5 in) and once for two (7 in, "-2col"): common.gp's
+ * cols.  cairolatex writes <id>.tex and the graphics <id>.pdf.
+ */
+static const struct fig_out {
+	unsigned int bit;
+	const char *fmt, *sub, *suffix, *ext;
+	int cols;
+} fig_outs[] = {
+	{ IB_FIG_SVG, "svg", "", "", "svg", 0 },
+	{ IB_FIG_PNG, "png", "", "", "png", 0 },
+	{ IB_FIG_PDF, "pdf", "pdf/", "", "pdf", 1 },
+	{ IB_FIG_PDF, "pdf", "pdf/", "-2col", "pdf", 2 },
+	{ IB_FIG_CAIROLATEX, "tex", "tex/", "", "tex", 1 },
+	{ IB_FIG_CAIROLATEX, "tex", "tex/", "-2col", "tex", 2 },
+};
+
+/*
+ * cairolatex names its graphics after the output it was given (the
+ * temporary) and puts that whole path into \includegraphics: the .tex is
+ * rewritten to name "<id><suffix>" (beside it), its graphics renamed to
+ * match.  0, or DRAW_WRITE_ERR with err set.
+ */
+static int tex_finish(const char *tmp, const char *out, const char *base, char *err,
+		      size_t errlen)
+{
+	char gtmp[PATH_MAX + 96], gout[PATH_MAX + 96], stem[PATH_MAX + 96], *text, *at, *fixed;
+	size_t len, tl = strlen(tmp) - 4, bl = strlen(base);
+	int rc = DRAW_WRITE_ERR;
+
+	fmt(stem, sizeof(stem), "%.*s", (int)tl, tmp);
+	fmt(gtmp, sizeof(gtmp), "%s.pdf", stem);
+	fmt(gout, sizeof(gout), "%.*s.pdf", (int)(strlen(out) - 4), out);
+	text = ib_read_all(tmp, &len);
+	fixed = text ? malloc(len + bl + 1) : NULL;
+	at = text ? strstr(text, "\\includegraphics") : NULL;
+	at = at ? strstr(at, stem) : NULL;
+	if (!fixed || !at || at[tl] != '}') {
+		fmt(err, errlen, "%s: gnuplot's cairolatex output has no \\includegraphics{%.*s}",
+		    out, (int)tl, tmp);
+		goto out;
+	}
+	memcpy(fixed, text, (size_t)(at - text));
+	memcpy(fixed + (at - text), base, bl);
+	memcpy(fixed + (at - text) + bl, at + tl, len - (size_t)(at - text) - tl);
+	if (rp_write_atomic(out, fixed, len - tl + bl) || rename(gtmp, gout)) {
+		fmt(err, errlen, "%s: %s", out, strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	unlink(tmp);
+	unlink(gtmp);
+	free(text);
+	free(fixed);
+	return rc;
+}
+
+/* One output of one figure: gnuplot into a temporary, checked, renamed. */
+static int draw_one(const struct draw *d, const struct fig_out *o, const char *spath,
+		    const char *script, const char *id, const char *vars, char *err,
+		    size_t errlen)
+{
+	char out[PATH_MAX + 96], tmp[PATH_MAX + 128], gtmp[PATH_MAX + 128], base[160];
+	char qtmp[2 * PATH_MAX + 256], qplots[2 * PATH_MAX];
+	size_t vlen = strlen(vars) + 6 * PATH_MAX;
+	char *all = malloc(vlen);
+	bool tex = !strcmp(o->ext, "tex");
+	int rc, slot, gslot = -1;
+
+	if (!all) {
+		fmt(err, errlen, "out of memory");
+		return -1;
+	}
+	ib_gp_quote(qplots, sizeof(qplots), d->plots);
+	fmt(base, sizeof(base), "%s%s", id, o->suffix);
+	fmt(out, sizeof(out), "%s/%s%s.%s", d->outdir, o->sub, base, o->ext);
+	/* cairolatex: the temporary ends in .tex, its graphics in .pdf */
+	if (tex)
+		fmt(tmp, sizeof(tmp), "%s/%s.%s.%d.tex", d->outdir, o->sub, base, (int)getpid());
+	else
+		fmt(tmp, sizeof(tmp), "%s/%s.%s.%s.%d.tmp", d->outdir, o->sub, base, o->ext,
+		    (int)getpid());
+	slot = ib_tmp_add(tmp); /* gnuplot's output: a signal unlinks it */
+	if (tex) {
+		fmt(gtmp, sizeof(gtmp), "%.*s.pdf", (int)(strlen(tmp) - 4), tmp);
+		gslot = ib_tmp_add(gtmp);
+	}
+	ib_gp_quote(qtmp, sizeof(qtmp), tmp);
+	fmt(all, vlen, "fmt='%s'; cols=%d; outfile=%s; plotsdir=%s; %s", o->fmt, o->cols, qtmp,
+	    qplots, vars);
+	rc = gp_exec(d->gnuplot, all, spath, d->log, err, errlen);
+	free(all);
+	rc = draw_finish(d, rc, tmp, tex ? tmp : out, o->ext, script, err, errlen);
+	if (!rc && tex)
+		rc = tex_finish(tmp, out, base, err, errlen);
+	else if (tex)
+		unlink(gtmp);
+	ib_tmp_del(slot);
+	ib_tmp_del(gslot);
+	return rc;
+}
+
 int rp_draw_figure(const struct draw *d, const char *script, const char *id,
 		       const char *vars, char *err, size_t errlen)
 {
-	static const char *const fmts[] = { "svg", "png" };
-	char spath[PATH_MAX + 64], out[PATH_MAX + 64], tmp[PATH_MAX + 80];
-	char qtmp[2 * PATH_MAX], qplots[2 * PATH_MAX];
+	unsigned int want = d->formats ? d->formats : IB_FIG_SVG | IB_FIG_PNG;
+	char spath[PATH_MAX + 64];
 	size_t k;
+	int rc;
 
 	fmt(spath, sizeof(spath), "%s/%s", d->plots, script);
-	ib_gp_quote(qplots, sizeof(qplots), d->plots);
-	for (k = 0; k < ARRAY_SIZE(fmts); k++) {
-		size_t vlen = strlen(vars) + 3 * PATH_MAX;
-		char *all = malloc(vlen);
-		int rc, slot;
-
-		if (!all) {
-			fmt(err, errlen, "out of memory");
-			return -1;
-		}
-		fmt(out, sizeof(out), "%s/%s.%s", d->outdir, id, fmts[k]);
-		fmt(tmp, sizeof(tmp), "%s/.%s.%s.%d.tmp", d->outdir, id, fmts[k], (int)getpid());
-		slot = ib_tmp_add(tmp); /* gnuplot's output: a signal unlinks it */
-		ib_gp_quote(qtmp, sizeof(qtmp), tmp);
-		fmt(all, vlen, "fmt='%s'; outfile=%s; plotsdir=%s; %s", fmts[k], qtmp,
-			 qplots, vars);
-		rc = gp_exec(d->gnuplot, all, spath, d->log, err, errlen);
-		free(all);
-		rc = draw_finish(d, rc, tmp, out, fmts[k], script, err, errlen);
-		ib_tmp_del(slot);
+	for (k = 0; k < ARRAY_SIZE(fig_outs); k++) {
+		if (!(want & fig_outs[k].bit))
+			continue;
+		rc = draw_one(d, &fig_outs[k], spath, script, id, vars, err, errlen);
 		if (rc)
 			return rc;
 	}

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "ib_fileio.h"
+#include "ib_histogram.h"
 #include "ib_buffer.h"
 #include "ib_exit.h"
 #include "ib_results.h"
@@ -415,6 +416,7 @@ int ib_results_write_at(const char *dir, json_t *doc, bool complete,
 		err = ENOMEM;
 		goto out;
 	}
+	ib_hist_compact_text(json); /* a histogram's buckets on one line */
 	at = cpath;
 	csv = ib_results_csv_string(doc, &clen);
 	if (!csv) {
