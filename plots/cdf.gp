@@ -15,7 +15,9 @@ if (STATS_min > 0 && STATS_max / STATS_min > 10) {
 	set format x '%.10g'
 	set xtics rotate by -30
 }
-set key below
+# (a paper column: inside, bottom right, where a CDF has reached 1)
+if (!paper) set key below
+if (paper && cols == 1) set key inside bottom right
 set ylabel 'fraction of DMAs <= latency'
 set yrange [0:1.02]
 set ytics 0.1

@@ -35,9 +35,22 @@ if (!paper && fmt ne 'svg') {
 set output outfile
 set title titletext noenhanced
 set key outside right top noenhanced
-# a column has no width to spare beside the plot: the key goes below
-if (paper) set key below center horizontal noenhanced samplen 2 spacing 0.9
-if (paper) set title titletext noenhanced font ',8'
+# paper: one column has no width to spare beside the plot, so the key
+# goes inside (top left, where latency curves rarely are; boxed, opaque);
+# two columns keep it outside on the right.  Small tic labels, x slanted.
+if (paper && cols == 1) {
+	set key inside top left vertical noenhanced samplen 1.5 spacing 0.9 font ',6' opaque box lw 0.5
+}
+if (paper && cols == 2) {
+	set key outside right top vertical noenhanced samplen 2 spacing 0.9 font ',7'
+}
+if (paper) {
+	set title titletext noenhanced font (cols == 2 ? ',8' : ',6')
+	set tics font ',7'
+	set xtics rotate by -30
+}
+# room on the right for the last slanted x label
+if (paper && cols == 1) set rmargin 4
 set grid lc rgb '#dddddd'
 set datafile missing '-'
 set border lw 1
