@@ -39,4 +39,14 @@ enum ib_point_outcome ib_point_run(const struct ib_point *pt,
  * barrier, cli/run_ranks.c); NULL in a one-process run. */
 extern void (*ib_point_timing_hook)(void);
 
+/*
+ * Consecutive points that ask for the same buffer (page size, length, node,
+ * no layout=) share one: ib_point_run keeps the last point's buffer for
+ * the next instead of allocating and faulting it in again (a 1 GiB page:
+ * seconds per point under the lab's TCG).  This frees the kept buffer and
+ * restores the hugepage pools; call it when the points are done (the run
+ * loop, and the exit path before the pools are restored).
+ */
+void ib_point_release(void);
+
 #endif

@@ -22,6 +22,7 @@
 #include "ib_exit.h"
 #include "ib_helpgen.h"
 #include "ib_iommu_mode.h"
+#include "ib_point.h"
 #include "ib_machine_state.h"
 #include "ib_module.h"
 #include "ib_options.h"
@@ -39,6 +40,7 @@ static void restore_machine(void)
 		return;
 	ib_counters_restore_signal(); /* a tracefs instance not closed */
 	ib_iommu_mode_restore_all();
+	ib_point_release(); /* the buffer kept for a next point */
 	ib_hugepages_restore_all();
 }
 

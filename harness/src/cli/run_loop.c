@@ -306,6 +306,7 @@ int run_plan(const struct run_cfg *cfg, struct ib_plan *plan,
 			goto out;
 		}
 	}
+	ib_point_release(); /* the last point's buffer, kept for a next one */
 	if (ib_results_write_at(dir, doc, !ib_interrupted, failed, sizeof(failed))) {
 		werr = errno;
 		goto out;

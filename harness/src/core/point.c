@@ -111,13 +111,86 @@ static enum ib_point_outcome row_of(int erc)
 					  IB_POINT_ERROR;
 }
 
-/* The point's buffer: page size and node as asked, then its layout. */
+/* The last point's buffer, kept for the next that asks the same
+ * (ib_point_release). */
+static struct {
+	struct ib_buffer buf;
+	char kind[IB_VAL_LEN];
+	uint64_t len;
+	int node;
+	bool held;
+} kept;
+
+void ib_point_release(void)
+{
+	if (!kept.held)
+		return;
+	ib_buffer_free(&kept.buf);
+	kept.held = false;
+	ib_hugepages_restore_all();
+}
+
+/* The bytes pt's buffer maps: its length rounded up to whole pages (a
+ * 64 KiB window on 1 GiB pages maps the 1 GiB page, as a 64 MiB one does). */
+static uint64_t mapped_len(const struct ib_point *pt)
+{
+	uint64_t psz = ib_page_size_bytes(pt->p.raw[IB_O_PAGE_SIZE]);
+	uint64_t len = ib_params_buf_size(&pt->p);
+
+	return psz ? (len + psz - 1) / psz * psz : len;
+}
+
+/* Whether pt's buffer can be kept for (or taken from) the next point:
+ * fresh buffers per repetition (layout=) are the point's own. */
+static bool keepable(const struct ib_point *pt)
+{
+	return !pt->p.raw[IB_O_LAYOUT][0];
+}
+
+/* The buffer pt asks for, when it is the one kept: taken over. */
+static bool take_kept(struct ib_buffer *buf, const struct ib_point *pt)
+{
+	const struct ib_params *p = &pt->p;
+
+	if (!kept.held)
+		return false;
+	if (!keepable(pt) || strcmp(kept.kind, p->raw[IB_O_PAGE_SIZE]) ||
+	    kept.len != mapped_len(pt) || kept.node != pt->mem_node) {
+		ib_point_release();
+		return false;
+	}
+	*buf = kept.buf;
+	kept.held = false;
+	return true;
+}
+
+/* At the point's end: its buffer kept for the next point, or freed. */
+static void put_buffer(struct ib_buffer *buf, const struct ib_point *pt, bool ok)
+{
+	if (ok && buf->addr && keepable(pt)) {
+		kept.buf = *buf;
+		snprintf(kept.kind, sizeof(kept.kind), "%s", pt->p.raw[IB_O_PAGE_SIZE]);
+		kept.len = mapped_len(pt);
+		kept.node = pt->mem_node;
+		kept.held = true;
+		return;
+	}
+	ib_buffer_free(buf);
+	ib_hugepages_restore_all();
+}
+
+/* The point's buffer: page size and node as asked (the last point's when
+ * it asked the same), then its layout. */
 static int buffer_get(struct ib_buffer *buf, const struct ib_point *pt,
 		      char *why, size_t whylen)
 {
 	const struct ib_params *p = &pt->p;
-	int erc = ib_buffer_alloc(buf, p->raw[IB_O_PAGE_SIZE], ib_params_buf_size(p),
-				  pt->mem_node, why, whylen);
+	int erc;
+
+	if (take_kept(buf, pt))
+		return 0;
+	erc = ib_buffer_alloc(buf, p->raw[IB_O_PAGE_SIZE], ib_params_buf_size(p),
+			      pt->mem_node, why, whylen);
 
 	if (!erc)
 		erc = ib_buffer_layout(buf, p->raw[IB_O_LAYOUT], pt->mem_node, why,
@@ -284,6 +357,16 @@ static enum ib_point_outcome point_start(struct point_run *r)
 	return IB_POINT_OK;
 }
 
+/* params.device as the engine resolved it (a BDF), and the device asked
+ * for as device_requested when it differs (nvme: /dev/nvme0n1), so that
+ * rerun asks for the same device again. */
+static void set_resolved_device(json_t *params, const struct ib_point *pt, const char *dev)
+{
+	json_object_set_new(params, "device", json_string(dev));
+	if (pt->device[0] && strcmp(pt->device, dev))
+		json_object_set_new(params, "device_requested", json_string(pt->device));
+}
+
 /* A device a kernel driver other than the module drives (nvme, vfio):
  * which one, bound to that driver in the IOMMU mode asked, settled. */
 static enum ib_point_outcome point_bind_pci(struct point_run *r)
@@ -302,7 +385,7 @@ static enum ib_point_outcome point_bind_pci(struct point_run *r)
 	if (!erc && e->settle)
 		erc = e->settle(r->pt, ctx->device, r->why, sizeof(r->why));
 	if (ctx->device[0])
-		json_object_set_new(r->params, "device", json_string(ctx->device));
+		set_resolved_device(r->params, r->pt, ctx->device);
 	if (erc)
 		return row_of(erc);
 	/* a device another driver took over (vfio-pci) is in that driver's
@@ -379,7 +462,7 @@ static enum ib_point_outcome point_timing_pass(struct point_run *r)
 	if (ctx->ios)
 		json_object_set_new(params, "ios_timing_pass", json_integer((json_int_t)ctx->ios));
 	if (ctx->device[0]) { /* an engine that resolved its own device */
-		json_object_set_new(params, "device", json_string(ctx->device));
+		set_resolved_device(params, r->pt, ctx->device);
 		json_object_set_new(params, "dev_node", ctx->dev_node >= 0 ?
 					json_integer(ctx->dev_node) : json_null());
 	}
@@ -657,8 +740,7 @@ enum ib_point_outcome ib_point_run(const struct ib_point *pt,
 	ib_rep_free(&r->rep);
 	ib_repctl_free(&r->rc);
 	free(r->opts);
-	ib_buffer_free(&r->buf);
-	ib_hugepages_restore_all();
+	put_buffer(&r->buf, pt, rc == IB_POINT_OK && !ib_interrupted);
 	free(r);
 	return rc;
 }

@@ -108,6 +108,8 @@ def exec_cmd(args):
     shutil.rmtree(sock_dir, ignore_errors=True)
     # caching mode is a VT-d property (AMD-Vi's NpCache is always set by QEMU)
     cm = args.caching_mode if args.iommu == "intel" else f"n/a ({args.iommu})"
+    if marker.rows:
+        marker.write_times(os.path.join(log_dir, "lab-times.tsv"))
     write_lab_run(os.path.join(log_dir, "lab-run.txt"), args, kver, cm, seen, wall, marker.count,
                   (marker.job_wall, marker.job_setup))
     ready_at = seen.ready_at

@@ -32,6 +32,7 @@ class MarkServer(threading.Thread):
         self.job_wall = {}  # job (the row name up to its first '/') -> s
         self.job_setup = {}  # job -> s between the previous END and its BEGINs
         self.last_end = None
+        self.rows = {}  # row -> [set-up s, marked s], in mark order
 
     def counts(self, name):
         """The row's counters as one JSON line, from lab-count."""
@@ -48,15 +49,26 @@ class MarkServer(threading.Thread):
     def note_wall(self, kind, name):
         now = time.monotonic()
         job = name.split("/", 1)[0]
+        row = self.rows.setdefault(name, [0.0, 0.0])
         if kind == "BEGIN":
             self.begun[name] = now
             # from the previous END (or the first mark) to this BEGIN: the
             # guest's set-up of the point (buffer, IOMMU mode, engine)
             if self.last_end is not None:
                 self.job_setup[job] = self.job_setup.get(job, 0.0) + now - self.last_end
+                row[0] += now - self.last_end
         elif name in self.begun:
-            self.job_wall[job] = self.job_wall.get(job, 0.0) + now - self.begun.pop(name)
+            self.job_wall[job] = self.job_wall.get(job, 0.0) + now - self.begun[name]
+            row[1] += now - self.begun.pop(name)
             self.last_end = now
+
+    def write_times(self, path):
+        """lab-times.tsv: per row, the host seconds of its set-up (from the
+        previous point's END) and of its marked passes."""
+        with open(path, "w") as f:
+            f.write("row\tsetup_s\tmarked_s\n")
+            for name, (setup, marked) in self.rows.items():
+                f.write(f"{name}\t{setup:.2f}\t{marked:.2f}\n")
 
     def run(self):
         s = None
