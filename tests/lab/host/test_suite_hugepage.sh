@@ -56,11 +56,31 @@ def rows_of(engine, metric):
 rs, good, bad = rows_of("nvme", "iops")
 ok(len(rs) == 12 and len(good) == 12,
    "hugepage: nvme rows (4k/2m/1g x 4k/128k x iodepth 1/16): %d of %d ok with iops %s" % (len(good), len(rs), bad[:2]))
+# issue 22: the 4k reach refined to within +-5 % of QEMU VT-d's 1024
+# entries (VTD_IOTLB_MAX_SIZE), with the refined rows in the run
+reach = next((r for r in d["results"] if r["name"] == "iotlb_reach/page_size:4k"), {})
+e = reach.get("metrics", {}).get("iotlb_entries", {})
+ref = [r for r in d["results"] if r.get("params", {}).get("refined") is True]
+ok(reach.get("status") == "ok" and abs(e.get("median", 0) - 1024) <= 0.05 * 1024
+   and e.get("ci95_low", 0) <= 1024 <= e.get("ci95_high", 0) and reach["params"].get("converged") is True
+   and reach["params"].get("refined_points") == len(ref) > 0 and all(r["status"] == "ok" for r in ref),
+   "hugepage: 4k reach %s entries (bracket %s..%s, %d refined rows; want 1024 +-5 %%)"
+   % (e.get("median"), e.get("ci95_low"), e.get("ci95_high"), len(ref)))
+f = next((r for r in d["results"] if r["name"] == "finding/iotlb_reach/page_size:4k"), {})
+ok("within +-5 %" in f.get("finding", "") and "refinement point" in f.get("finding", ""),
+   "hugepage: the reach finding gives the estimate and bracket: %s" % f.get("finding"))
 rs, good, bad = rows_of("vfio", "map_ns")
 ok(len(rs) == 5 and len(good) == 5,
    "hugepage: vfio map rows (2 MiB on 4k/2m/1g, 1 GiB on 2m/1g): %d of %d ok with map_ns %s"
    % (len(good), len(rs), bad[:2]))
 PY
+# issue 22 §4: the run directory, trace compressed, at most 20 MB
+kb=$(du -sk "$hp/" | cut -f1)
+if ((kb <= 20 * 1024)) && [[ -f $hp/qemu-trace.log.zst && ! -e $hp/qemu-trace.log ]]; then
+	ok "hugepage: run directory ${kb} KiB (<= 20 MiB), trace compressed"
+else
+	nok "hugepage: run directory ${kb} KiB: $(ls "$hp" | tr '\n' ' ')"
+fi
 if [[ ! -f harness/src/output/report.c ]] && [[ ! -f $hp/report.html ]]; then
 	ok "hugepage report files exist and parse # SKIP report.c missing"
 else
