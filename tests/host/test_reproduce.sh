@@ -154,3 +154,18 @@ again=$(ls -d "$tmp"/again/adhoc/*-reproduce 2>/dev/null | head -n1)
 	$out == *"against $again: comparable"* && $out == *"1 row(s): "* ]] &&
 	ok "reproduce RUN (host, cpu engine): reran into $(basename "$again"), finished, verdict exit $rc ($(printf '%.1f' "$(echo "$t1 - $t0" | bc)") s wall)" ||
 	nok "host reproduce: exit $rc: $(tail -n 3 <<<"$out")"
+
+# an engine that resolves its device itself (nvme: /dev/nvme0n1 -> its BDF)
+# records the device asked as device_requested, and rerun asks for that
+python3 - "$A/results.json" "$tmp/nvme.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+r = d["results"][0]
+r.update(name="nvme", bench="nvme", engine="nvme")
+r["params"].update(engine="nvme", device="0000:00:02.0", device_requested="/dev/nvme9n9", xfer_size=4096)
+json.dump(d, open(sys.argv[2], "w"), indent=1)
+PY
+out=$("$bin" rerun "$tmp/nvme.json" --results-dir "$tmp/nv" --run-id r 2>&1); rc=$?
+[[ $out == *"nvme: skipped: device=/dev/nvme9n9: no such block device"* && $out != *"expects a block device"* ]] &&
+	ok "rerun of an nvme row asks for params.device_requested (/dev/nvme9n9), not the BDF it resolved to" ||
+	nok "rerun nvme: rc $rc: $(tail -n 2 <<<"$out")"

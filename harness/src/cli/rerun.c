@@ -52,6 +52,10 @@ static int job_from_row(json_t *row, struct ib_job *j, struct ib_job *global,
 		if (!ib_opt_used(id))
 			continue; /* an unused engine-parameter slot */
 		v = json_object_get(params, ib_options[id].name);
+		/* an engine that resolved its device itself (nvme: the BDF of
+		 * /dev/nvme0n1) recorded what was asked: ask for that again */
+		if (id == IB_O_DEVICE && json_is_string(json_object_get(params, "device_requested")))
+			v = json_object_get(params, "device_requested");
 		if (!v || json_is_null(v))
 			continue;
 		if (json_is_integer(v))
