@@ -35,6 +35,11 @@ struct ib_knee {
  * -1 when n < 2.
  */
 int ib_knee_find(const double *m, size_t n, struct ib_knee *k);
+/* A found knee of v is a step, not a ramp: the point at the knee is already
+ * at 90 % of the level after it (an LRU IOTLB walked in a fixed order: all
+ * hits, then all misses).  Only such a knee is refined (cli/run_refine.c):
+ * windows bisected inside a gradual ramp (a random walk) do not narrow it. */
+bool ib_knee_sharp(const double *v, const struct ib_knee *k);
 
 /*
  * Replaces the "iotlb_reach/..." derived rows of doc with fresh ones: one per

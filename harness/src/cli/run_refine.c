@@ -162,8 +162,9 @@ static double next_window(json_t *r, char *w, size_t wlen)
 	double b = json_number_value(json_object_get(p, "window_below_knee"));
 	double pg = json_number_value(json_object_get(p, "iotlb_page_bytes")), m;
 
-	if (pg <= 0 || b <= 0 || k <= REFINE_TARGET * b)
-		return 0;
+	if (pg <= 0 || b <= 0 || k <= REFINE_TARGET * b ||
+	    !json_is_true(json_object_get(p, "knee_sharp")))
+		return 0; /* narrow enough, or a ramp bisection cannot narrow */
 	m = round(sqrt(b * k) / pg) * pg;
 	if (m <= b)
 		m = b + pg;

@@ -91,6 +91,11 @@ static double sse_of(const double *v, size_t n)
 	return s;
 }
 
+bool ib_knee_sharp(const double *v, const struct ib_knee *k)
+{
+	return v[k->idx] >= k->before + 0.9 * (k->after - k->before);
+}
+
 int ib_knee_find(const double *m, size_t n, struct ib_knee *k)
 {
 	double best = INFINITY, e;

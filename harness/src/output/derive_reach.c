@@ -543,6 +543,7 @@ static void timing_reach(const struct group *g, size_t ng, const struct group *o
 		goto out;
 	}
 	put_reach(params, metrics, s, dw, nd, k.idx, pg);
+	json_object_set_new(params, "knee_sharp", json_boolean(ib_knee_sharp(d, &k)));
 	for (i = 0; base && i < base->n; i++) /* refined with it (run_refine.c) */
 		if (base->p[i].window == dw[k.idx])
 			json_object_set_new(params, "baseline_knee_row",
@@ -634,6 +635,7 @@ static json_t *reach_row(json_t *doc, const struct group *all, size_t ng, struct
 		goto out;
 	}
 	put_reach(params, metrics, s, w, n, k.idx, pg);
+	json_object_set_new(params, "knee_sharp", json_boolean(ib_knee_sharp(m, &k)));
 	json_object_set_new(params, "misses_per_dma_before", json_real(k.before));
 	json_object_set_new(params, "misses_per_dma_after", json_real(k.after));
 out:

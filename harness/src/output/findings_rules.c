@@ -171,6 +171,8 @@ void reach_findings(struct out *o)
 		if (refined > 0)
 			snprintf(how, sizeof(how), "%.0f refinement point%s", refined,
 				 refined == 1 ? "" : "s");
+		else if (json_is_false(json_object_get(params, "knee_sharp")))
+			snprintf(how, sizeof(how), "a gradual knee, not refined");
 		else
 			snprintf(how, sizeof(how), "the sweep's windows, not refined");
 		if (json_is_true(json_object_get(params, "converged")))
