@@ -42,3 +42,10 @@ fixed=$(comm -23 <(echo "$want") <(echo "$got"))
 	while IFS= read -r v; do nok "layering: ${v% *} includes ${v##* }, an output/ or cli/ header"; done <<<"$new"
 [[ -z $fixed ]] && ok "every hole in $allow is still there (a fixed one leaves the list)" ||
 	while IFS= read -r v; do nok "$allow: '$v' is fixed: delete its line"; done <<<"$fixed"
+
+# issue 21: every harness file <= 800 lines, every function <= 150
+if out=$(python3 tests/lib/code_sizes.py); then
+	ok "harness/src: no file over 800 lines, no function over 150"
+else
+	while IFS= read -r v; do nok "size: $v"; done <<<"$out"
+fi

@@ -182,6 +182,34 @@ static bool window_sweep(const struct ib_plan *plan, int first, int last)
 	return false;
 }
 
+/* --dry-run: the plan's points and their placement, nothing run. */
+static int list_plan(const struct ib_plan *plan)
+{
+	int i;
+
+	for (i = 0; i < plan->n; i++) {
+		const struct ib_point *pt = &plan->pts[i];
+
+		printf("%s\tcpu_node=%d mem_node=%d dev_node=%d device=%s distance=%u%s%s\n",
+		       pt->name, pt->cpu_node, pt->mem_node, pt->dev_node,
+		       pt->device[0] ? pt->device : "-", pt->numa_distance,
+		       pt->skip[0] ? "\tskip: " : "", pt->skip);
+	}
+	printf("%d points\n", plan->n);
+	return IB_EXIT_OK;
+}
+
+/* Rows from a test double: their figures are a model's, say so. */
+static void print_simulated(json_t *doc)
+{
+	const char *what;
+	int nsim = ib_results_simulated(doc, &what);
+
+	if (nsim)
+		printf("SIMULATED: %d row(s) ran on a %s; their figures are not measurements\n",
+		       nsim, what);
+}
+
 int run_plan(const struct run_cfg *cfg, struct ib_plan *plan,
 	     const char *suite, const struct ib_topo *topo, int argc,
 	     char **argv)
@@ -196,18 +224,8 @@ int run_plan(const struct run_cfg *cfg, struct ib_plan *plan,
 	bool worker = ib_ranks.multi && ib_ranks.rank != 0;
 
 	ib_visibility_platform(cfg->platform); /* qemu-lab: a VM (iommu_visibility) */
-	if (cfg->dry_run) {
-		for (i = 0; i < plan->n; i++) {
-			const struct ib_point *pt = &plan->pts[i];
-
-			printf("%s\tcpu_node=%d mem_node=%d dev_node=%d device=%s distance=%u%s%s\n",
-			       pt->name, pt->cpu_node, pt->mem_node, pt->dev_node,
-			       pt->device[0] ? pt->device : "-", pt->numa_distance,
-			       pt->skip[0] ? "\tskip: " : "", pt->skip);
-		}
-		printf("%d points\n", plan->n);
-		return IB_EXIT_OK;
-	}
+	if (cfg->dry_run)
+		return list_plan(plan);
 	if (worker) /* rank 0 writes the one run directory */
 		return follow_plan(cfg, plan, suite, topo, argc, argv);
 	rc = claim_run_dir(cfg, suite, suite_dir, sizeof(suite_dir), dir, sizeof(dir),
@@ -240,16 +258,15 @@ int run_plan(const struct run_cfg *cfg, struct ib_plan *plan,
 
 	for (i = 0; i < plan->n && !ib_interrupted; i++) {
 		const struct ib_point *pt = &plan->pts[i];
-
-		if (i == 0 || strcmp(pt->job, plan->pts[i - 1].job)) {
-			job_first = i;
-			job_row0 = json_array_size(json_object_get(doc, "results"));
-		}
 		json_t *row = json_object();
 		char brief[1024]; /* brief holds a row's whole reason */
 		uint64_t lab_ns;
 		double per;
 
+		if (i == 0 || strcmp(pt->job, plan->pts[i - 1].job)) {
+			job_first = i;
+			job_row0 = json_array_size(json_object_get(doc, "results"));
+		}
 		if (ib_ranks.multi) {
 			/* every rank's rows of the point (gathered by rank 0) */
 			json_t *rows = json_array(), *r;
@@ -329,15 +346,7 @@ out:
 	ib_console_table(doc);
 	printf("%s: %d ok, %d skipped, %d errors%s; results in %s\n", suite, nok,
 	       nskip + nres, nerr, ib_interrupted ? " (interrupted)" : "", dir);
-	/* rows from a test double: their figures are a model's, say so */
-	{
-		const char *what;
-		int nsim = ib_results_simulated(doc, &what);
-
-		if (nsim)
-			printf("SIMULATED: %d row(s) ran on a %s; their figures are not measurements\n",
-			       nsim, what);
-	}
+	print_simulated(doc);
 	json_decref(doc);
 	if (ib_interrupted)
 		return IB_EXIT_FAILED;
