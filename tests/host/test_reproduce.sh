@@ -111,6 +111,14 @@ out=$("$bin" reproduce "$tmp/lab" --against "$tmp/lab2"); rc=$?
 	ok "lab: $lctr of one row edited by one: that row differs (bit for bit), exit 2" ||
 	nok "lab count: exit $rc: $out"
 copy "$tmp/lab" lab2
+copy "$tmp/lab" lab1
+edit "$tmp/lab1/results.json" "rows['$lrow']['repetitions'] = 1"
+edit "$tmp/lab2/results.json" "rows['$lrow']['repetitions'] = 2; rows['$lrow']['counters']['$lctr']['value'] *= 2"
+out=$("$bin" reproduce "$tmp/lab1" --against "$tmp/lab2"); rc=$?
+[[ $rc == 2 && $out == *"differs         $lrow: repetitions 1 -> 2 (the counts below cover other work); $lctr "* ]] &&
+	ok "lab: other repetitions in the rerun: said first, as why the counts moved" ||
+	nok "lab repetitions: exit $rc: $out"
+copy "$tmp/lab" lab2
 edit "$tmp/lab2/results.json" '
 for r in d["results"]:
     for m in r.get("metrics", {}).values():

@@ -362,9 +362,12 @@ static enum ib_point_outcome point_start(struct point_run *r)
  * rerun asks for the same device again. */
 static void set_resolved_device(json_t *params, const struct ib_point *pt, const char *dev)
 {
+	/* the plan resolves module devices only; an engine's own is as asked */
+	const char *asked = pt->device[0] ? pt->device : pt->p.raw[IB_O_DEVICE];
+
 	json_object_set_new(params, "device", json_string(dev));
-	if (pt->device[0] && strcmp(pt->device, dev))
-		json_object_set_new(params, "device_requested", json_string(pt->device));
+	if (asked[0] && strcmp(asked, dev))
+		json_object_set_new(params, "device_requested", json_string(asked));
 }
 
 /* A device a kernel driver other than the module drives (nvme, vfio):

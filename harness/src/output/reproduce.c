@@ -276,6 +276,14 @@ static enum verdict row_verdict(json_t *ra, json_t *rb, bool lab, double min_eff
 	    !json_equal(json_object_get(ra, "verdict"), json_object_get(rb, "verdict")))
 		add(why, "verdict %s -> %s", text_of(json_object_get(ra, "verdict"), x, sizeof(x)),
 		    text_of(json_object_get(rb, "verdict"), y, sizeof(y)));
+	/* the adaptive loop may stop after other repetitions: then the
+	 * counts cover other work, which says why they moved */
+	if (lab && json_is_integer(json_object_get(ra, "repetitions")) &&
+	    json_is_integer(json_object_get(rb, "repetitions")) &&
+	    !json_equal(json_object_get(ra, "repetitions"), json_object_get(rb, "repetitions")))
+		add(why, "repetitions %lld -> %lld (the counts below cover other work)",
+		    (long long)json_integer_value(json_object_get(ra, "repetitions")),
+		    (long long)json_integer_value(json_object_get(rb, "repetitions")));
 	row_counters(ra, rb, lab, why, note);
 	row_metrics(ra, rb, lab, min_effect, why, note);
 	return why->len ? V_DIFFERS : V_REPRODUCED;
