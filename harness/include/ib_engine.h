@@ -118,6 +118,9 @@ struct ib_run_ctx {
 #define IB_MB(m) (1U << (m))
 #define IB_MB_BANDWIDTH (1U << 31) /* bandwidth_bytes_per_s */
 #define IB_MB_IOPS (1U << 30)	   /* iops: rep->ios per second of elapsed_ns */
+/* With IB_MB_IOPS: rep->ios are packets, the rate is `pps` (unit
+ * packets_per_s) instead of iops (net). */
+#define IB_MB_PPS (1U << 29)
 
 /*
  * One parameter an engine takes: type, help text and default are the

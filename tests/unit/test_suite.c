@@ -58,7 +58,7 @@ static void test_bad(void **state)
 	expect_err("engine=cpu\n[a]\n", "hugepage.suite:1: engine: key outside a section");
 	expect_err("[global]\nengine=cpu\n", "no job sections");
 	expect_err("[a]\nthis is not ini\n", "hugepage.suite:2: syntax error");
-	expect_err("[a]\nengine=gpu\n", "engine=gpu: expected map, edu, dmaengine, cuda, cpu, nvme, vfio or null");
+	expect_err("[a]\nengine=gpu\n", "engine=gpu: expected map, edu, dmaengine, cuda, cpu, nvme, vfio, net or null");
 }
 
 static void test_job_set(void **state)

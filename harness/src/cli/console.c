@@ -78,6 +78,9 @@ static void emulated_brief(json_t *row, char *buf, size_t len)
 	if ((m = json_object_get(ms, "iops")))
 		snprintf(buf + off, len - off, "%s%.0f iops (emulated)", off ? ", " : "",
 			 json_number_value(json_object_get(m, "median")));
+	else if ((m = json_object_get(ms, "pps")))
+		snprintf(buf + off, len - off, "%s%.0f pps (emulated)", off ? ", " : "",
+			 json_number_value(json_object_get(m, "median")));
 }
 
 void ib_console_brief(json_t *ctx, json_t *row, char *brief, size_t blen)

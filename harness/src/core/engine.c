@@ -23,6 +23,7 @@
 	X(cpu)            \
 	X(nvme)           \
 	X(vfio)           \
+	X(net)            \
 	X(null)
 
 #define IB_ENGINE_DECL(n) extern const struct ib_engine ib_engine_##n;
@@ -215,7 +216,8 @@ void ib_engine_metric_names(unsigned int mask, char *buf, size_t len)
 							       "bandwidth_bytes_per_s");
 	}
 	if ((mask & IB_MB_IOPS) && off < len)
-		snprintf(buf + off, len - off, "%siops", off ? ", " : "");
+		snprintf(buf + off, len - off, "%s%s", off ? ", " : "",
+			 (mask & IB_MB_PPS) ? "pps" : "iops");
 }
 
 unsigned int ib_metrics_present(const struct ib_metric_data *m,

@@ -612,11 +612,14 @@ static void point_metrics(struct point_run *r)
 		snprintf(r->brief + off, r->blen - off, "%sbandwidth %s", off ? ", " : "", tmp);
 	}
 	if (c->iops.n && !ib_metric_summary(&c->iops, &s)) {
+		bool pps = r->e->metrics & IB_MB_PPS;
+
 		off = strlen(r->brief);
-		mj = ib_metric_json(&s, "ios_per_s");
+		mj = ib_metric_json(&s, pps ? "packets_per_s" : "ios_per_s");
 		json_object_set_new(mj, "exact", json_boolean(ib_metric_exact(&c->iops)));
-		json_object_set_new(r->metrics, "iops", mj);
-		snprintf(r->brief + off, r->blen - off, "%s%.0f iops", off ? ", " : "", s.median);
+		json_object_set_new(r->metrics, pps ? "pps" : "iops", mj);
+		snprintf(r->brief + off, r->blen - off, "%s%.0f %s", off ? ", " : "", s.median,
+			 pps ? "pps" : "iops");
 	}
 }
 

@@ -125,6 +125,7 @@ json_t *ib_findings_build_run(const struct ib_run *run)
 	penalty_findings(&o);
 	misses_findings(&o);
 	unmap_findings(&o);
+	net_findings(&o);
 	ib_timing_flatness(run, "dma_latency_ns", &f);
 	if (!f.by_construction)
 		numa_findings(&o);

@@ -28,6 +28,8 @@ const char *device_label(const struct ib_run *run, const struct ib_row *r, char 
 void reach_findings(struct out *o);
 void misses_findings(struct out *o);
 void unmap_findings(struct out *o);
+/* net: strict invalidations per packet and pps against identity */
+void net_findings(struct out *o);
 void numa_findings(struct out *o);
 void isolation_finding(struct out *o);
 

@@ -446,6 +446,100 @@ void unmap_findings(struct out *o)
 	json_decref(lazy);
 }
 
+/* The packets (I/Os) of the pass that counted counter on r: the counting
+ * pass's when its source counted there (or the lab marked it), else the
+ * timing pass's; 0 when unknown (the same rule as the per-I/O figure). */
+static double packets_of(const struct ib_row *r, const char *counter)
+{
+	json_t *cp = json_object_get(r->json, "counting_pass"), *s;
+	const char *src = NULL, *marks = json_string_value(json_object_get(r->json, "lab_marks"));
+	double v;
+	size_t i;
+
+	if (!ib_row_counter(r, counter, &v, &src) || !src)
+		return 0;
+	if (!strncmp(src, "lab:", 4) && marks && !strcmp(marks, "counting"))
+		return json_number_value(json_object_get(cp, "ios"));
+	json_array_foreach(strncmp(src, "lab:", 4) ? json_object_get(cp, "sources") : NULL, i, s) {
+		const char *name = json_string_value(s);
+
+		if (name && !strncmp(src, name, strlen(name)) && src[strlen(name)] == ':')
+			return json_number_value(json_object_get(cp, "ios"));
+	}
+	return json_number_value(json_object_get(json_object_get(r->json, "params"),
+						  "ios_timing_pass"));
+}
+
+/* The series key plus msg_size (net's own parameter, not a series field). */
+static void net_key(const struct ib_row *r, const char *const *skip, char *key, size_t len)
+{
+	size_t o = ib_row_series_key(r, skip, key, len);
+
+	if (o < len)
+		snprintf(key + o, len - o, "msg_size=%lld",
+			 (long long)json_integer_value(
+				 json_object_get(json_object_get(r->json, "params"), "msg_size")));
+}
+
+/*
+ * Per net row in strict mode with its identity twin (everything else
+ * equal): "strict: N invalidations per packet, X % fewer packets/s than
+ * identity".  The invalidations divide by the packets of the pass that
+ * counted them; the rate is pps's median.
+ */
+void net_findings(struct out *o)
+{
+	static const char *const skip[] = { "iommu_mode", NULL };
+	json_t *ident = json_object(), *v;
+	struct ib_summary s, z;
+	char key[1024];
+	size_t i;
+
+	for (i = 0; i < o->run->nrows; i++) {
+		const struct ib_row *r = &o->run->rows[i];
+
+		if (!med_ci(r, "pps", &z) || strcmp(eff_mode(r), "identity"))
+			continue;
+		net_key(r, skip, key, sizeof(key));
+		if (!json_object_get(ident, key))
+			json_object_set_new(ident, key, json_integer((json_int_t)i));
+	}
+	for (i = 0; i < o->run->nrows; i++) {
+		const struct ib_row *r = &o->run->rows[i], *id;
+		char name[512], text[1024], a[32], b[32], c[32], d[32], label[400];
+		double inv = 0, pk = packets_of(r, "iommu_invalidations"), fewer;
+		json_t *p, *m;
+
+		if (!med_ci(r, "pps", &s) || strcmp(eff_mode(r), "dma-strict") || !r->name || pk <= 0 ||
+		    !ib_row_counter(r, "iommu_invalidations", &inv, NULL))
+			continue;
+		net_key(r, skip, key, sizeof(key));
+		v = json_object_get(ident, key);
+		if (!v)
+			continue;
+		id = &o->run->rows[json_integer_value(v)];
+		med_ci(id, "pps", &z);
+		fewer = 100.0 * (1.0 - s.median / z.median);
+		name_without(label, sizeof(label), "", r->name, "iommu_mode");
+		snprintf(text, sizeof(text),
+			 "strict: %s invalidations per packet, %s %% %s packets/s than identity "
+			 "(%s: %s vs %s pps)%s", num3(inv / pk, a, sizeof(a)),
+			 num3(fabs(fewer), b, sizeof(b)), fewer >= 0 ? "fewer" : "more", label,
+			 num3(s.median, c, sizeof(c)), num3(z.median, d, sizeof(d)),
+			 o->lab ? "; emulated: guest instruction time, not hardware" : "");
+		snprintf(name, sizeof(name), IB_FINDING_PREFIX "net_strict_vs_identity/%s", label);
+		p = json_object();
+		json_object_set_new(p, "invalidations_per_packet", json_real(inv / pk));
+		json_object_set_new(p, "pps_strict", json_real(s.median));
+		json_object_set_new(p, "pps_identity", json_real(z.median));
+		m = json_object();
+		json_object_set_new(m, "pps_fewer_percent",
+				    metric_of(fewer, NAN, NAN, (size_t)fmin(s.n, z.n), "percent"));
+		finding_row(o, name, "net_strict_vs_identity", text, p, m, names_of(r, id));
+	}
+	json_decref(ident);
+}
+
 static bool node_id(const char *s)
 {
 	if (!*s)

@@ -131,7 +131,7 @@ static void fig_render(struct report *R, struct fig *g, const char *script, int 
 static const struct fig_def *const fig_table[] = {
 	&rp_fig_window_latency, &rp_fig_window_bandwidth, &rp_fig_misses,
 	&rp_fig_mapunmap,	&rp_fig_mapbatch,	  &rp_fig_numa,
-	&rp_fig_cdf,		&rp_fig_chase,		  &rp_fig_perio,
+	&rp_fig_cdf,		&rp_fig_chase,		  &rp_fig_perio, &rp_fig_perpkt,
 };
 
 static int lab_rank(enum fig_kind k)

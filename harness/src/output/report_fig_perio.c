@@ -7,6 +7,7 @@
  * pass's (counting_pass.ios) for a source that counted there, else the
  * timing pass's (params.ios_timing_pass); the lab's counters follow
  * lab_marks.  Part of `iommubench report` (report.c; docs/report.md).
+ * The same per packet for the net engine: report_fig_perpkt.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,15 +48,23 @@ static double ios_of(const struct ib_row *r, const char *counter)
 static const char *const counters[] = { "iommu_maps", "iommu_unmaps", "iommu_invalidations",
 					"iotlb_miss" };
 
-static int perio_data(struct report *R, const struct fig_def *d, struct fig *g, FILE *f,
-		      char *vars, size_t vlen)
+/* Rows of a packet engine (a pps metric: net) go to "IOMMU work per
+ * packet" (report_fig_perpkt.c), the others here. */
+static bool is_packets(const struct ib_row *w)
+{
+	return json_object_get(json_object_get(w->json, "metrics"), "pps") != NULL;
+}
+
+int rp_per_unit_data(struct report *R, struct fig *g, FILE *f, char *vars, size_t vlen,
+		     bool packets)
 {
 	static const char *const skip[] = { "iommu_mode", "iommu_mode_effective", NULL };
 	const struct ib_run *run = &R->run;
 	size_t *idx = calloc(run->nrows + 1, sizeof(*idx)), n = 0, r, i, k;
 	struct pt *p = NULL;
 	struct labeler L;
-	int cats = 0, f_depth = ib_row_field_find("iodepth");
+	int cats = 0, f_depth = ib_row_field_find("iodepth"), f_msg = ib_row_field_find("msg_size");
+	const char *unit = packets ? "packet" : "I/O";
 
 	if (!idx || !(p = calloc(run->nrows + 1, sizeof(*p)))) {
 		fmt(g->why, sizeof(g->why), "out of memory");
@@ -64,22 +73,23 @@ static int perio_data(struct report *R, const struct fig_def *d, struct fig *g, 
 	for (r = 0; r < run->nrows; r++) {
 		const struct ib_row *w = &run->rows[r];
 
-		for (k = 0; k < 4 && rp_row_ok(w); k++)
+		for (k = 0; k < 4 && rp_row_ok(w) && is_packets(w) == packets; k++)
 			if (ios_of(w, counters[k]) > 0) {
 				idx[n++] = r;
 				break;
 			}
 	}
 	if (!n) {
-		fmt(g->why, sizeof(g->why),
-		    "no row of an I/O engine (nvme) with IOMMU counters and its I/O count");
+		fmt(g->why, sizeof(g->why), "no row of %s with IOMMU counters and its %s count",
+		    packets ? "a packet engine (net)" : "an I/O engine (nvme)",
+		    packets ? "packet" : "I/O");
 		goto out;
 	}
 	rp_label_dims(run, idx, n, skip, &L);
 	for (i = 0; i < n; i++) {
 		const struct ib_row *w = &run->rows[idx[i]];
 		const char *m = ib_row_mode(w, "-");
-		char rest[200], depth[32] = "";
+		char rest[200], depth[64] = "";
 
 		p[i].r = idx[i];
 		p[i].rank = rp_mode_rank(m);
@@ -87,6 +97,10 @@ static int perio_data(struct report *R, const struct fig_def *d, struct fig *g, 
 		 * the labeler's dimensions */
 		if (ib_row_int(w, f_depth) >= 0)
 			fmt(depth, sizeof(depth), " qd%lld", ib_row_int(w, f_depth));
+		if (ib_row_int(w, f_msg) >= 0) /* net's own field, likewise */
+			fmt(depth, sizeof(depth), " %lldB x%lld", ib_row_int(w, f_msg),
+			    (long long)json_integer_value(json_object_get(
+				    json_object_get(w->json, "params"), "threads")));
 		rp_label_of(w, &L, rest, sizeof(rest));
 		fmt(p[i].label, sizeof(p[i].label), "%s%s%s%s", m, strcmp(rest, "all") ? " " : "",
 		    strcmp(rest, "all") ? rest : "", depth);
@@ -96,7 +110,7 @@ static int perio_data(struct report *R, const struct fig_def *d, struct fig *g, 
 	qsort(p, n, sizeof(*p), rp_pt_cmp);
 	if (n > PERIO_MAX)
 		n = PERIO_MAX;
-	fprintf(f, "# label maps unmaps invalidations iotlb_misses (per I/O)\n");
+	fprintf(f, "# label maps unmaps invalidations iotlb_misses (per %s)\n", unit);
 	for (i = 0; i < n; i++) {
 		const struct ib_row *w = &run->rows[p[i].r];
 
@@ -113,14 +127,23 @@ static int perio_data(struct report *R, const struct fig_def *d, struct fig *g, 
 		cats++;
 	}
 	fmt(g->caption, sizeof(g->caption),
-	    "IOMMU maps, unmaps, IOTLB invalidations and IOTLB misses per I/O (nvme reads), "
-	    "grouped by the effective IOMMU mode; each counter divided by the I/Os of the pass "
-	    "that counted it.");
+	    packets ? "IOMMU maps, unmaps, IOTLB invalidations and IOTLB misses per packet (net: "
+		      "UDP datagrams received, stream and ping-pong), grouped by the effective "
+		      "IOMMU mode; each counter divided by the packets of the pass that counted it." :
+		      "IOMMU maps, unmaps, IOTLB invalidations and IOTLB misses per I/O (nvme "
+		      "reads), grouped by the effective IOMMU mode; each counter divided by the "
+		      "I/Os of the pass that counted it.");
 	fmt(vars, vlen, "ncat=%d", cats);
 out:
 	free(p);
 	free(idx);
 	return cats;
+}
+
+static int perio_data(struct report *R, const struct fig_def *d, struct fig *g, FILE *f,
+		      char *vars, size_t vlen)
+{
+	return rp_per_unit_data(R, g, f, vars, vlen, false);
 }
 
 const struct fig_def rp_fig_perio = {

@@ -183,11 +183,17 @@ struct fig_def {
 		    char *vars, size_t vlen);
 };
 
+/* The per-I/O figure's data (report_fig_perio.c), for I/O engines' rows
+ * or, packets, the packet engines' (net: report_fig_perpkt.c). */
+int rp_per_unit_data(struct report *R, struct fig *g, FILE *f, char *vars, size_t vlen,
+		     bool packets);
+
 /* The window.gp variables (knees, y label, series cap) of a window-style
  * figure. */
 void rp_window_vars(const struct report *R, const struct fig_def *d, char *vars, size_t vlen);
 
 extern const struct fig_def rp_fig_window_latency, rp_fig_window_bandwidth, rp_fig_misses,
-	rp_fig_mapunmap, rp_fig_mapbatch, rp_fig_numa, rp_fig_cdf, rp_fig_chase, rp_fig_perio;
+	rp_fig_mapunmap, rp_fig_mapbatch, rp_fig_numa, rp_fig_cdf, rp_fig_chase, rp_fig_perio,
+	rp_fig_perpkt;
 
 #endif

@@ -156,7 +156,7 @@ static void row_obtained(json_t *pa, json_t *pb, struct why *w)
 static bool timing_unit(const char *unit)
 {
 	return unit && (!strcmp(unit, "ns") || !strcmp(unit, "bytes_per_s") ||
-			!strcmp(unit, "ios_per_s"));
+			!strcmp(unit, "ios_per_s") || !strcmp(unit, "packets_per_s"));
 }
 
 /* The counters: in the lab every one must be equal (and present in both). */

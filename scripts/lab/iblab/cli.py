@@ -69,6 +69,9 @@ def main(description=None):
                    help="1G hugepages reserved at boot (needs --mem > N GiB)")
     e.add_argument("--nvme", type=nvme_size, default=0, metavar="SIZE",
                    help="add a QEMU nvme device on a scratch image of SIZE (e.g. 64M, 1G)")
+    e.add_argument("--nics", type=int, choices=[0, 2], default=0,
+                   help="2: two virtio-net ports behind the vIOMMU, joined to each other on a "
+                        "QEMU hub (no host network), for the net engine")
     e.add_argument("--edu-dma-mask", type=dma_mask, default="", help="edu dma_mask property, e.g. 0xffffffffffff")
     e.add_argument("--module-params", default="", help="insmod parameters for iommubench.ko")
     e.add_argument("--append", default="", help="extra guest kernel cmdline")

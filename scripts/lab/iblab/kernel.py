@@ -17,7 +17,8 @@ GUEST_MODULES = ["virtio_pci", "virtio_console", "9pnet_virtio", "9p"]
 # msdos (with fat) and nls_cp437 (FAT's default codepage): a filesystem to
 # mount on the scratch namespace, for the nvme engine's in-use refusal
 # (tests/lab/host/test_nvme.sh).
-OPTIONAL_MODULES = ["nvme", "vfio-pci", "iommufd", "msdos", "nls_cp437"]
+# virtio_net: the --nics ports (the net engine, issue 25).
+OPTIONAL_MODULES = ["nvme", "vfio-pci", "iommufd", "msdos", "nls_cp437", "virtio_net"]
 KO_SUFFIX = re.compile(r"\.ko(\.(xz|gz|zst))?$")
 
 

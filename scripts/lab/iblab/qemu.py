@@ -1,5 +1,6 @@
 """The QEMU command line of one lab boot: q35 under TCG, two NUMA nodes, the
-vIOMMU, two edu devices (one behind pxb-pcie on node 1), the 9p shares, the
+vIOMMU, two edu devices (one behind pxb-pcie on node 1), --nics virtio-net
+ports joined on a QEMU hub, the 9p shares, the
 virtio-serial port for the marks, icount and the trace events."""
 
 import os
@@ -44,6 +45,14 @@ def qemu_cmdline(args, kver, initrd, ctl_dir, out_dir, trace_log, sock):
             f.truncate(args.nvme)
         cmd += ["-drive", f"file={qopt(img)},if=none,id=nv0,format=raw",
                 "-device", "nvme,serial=ib0,drive=nv0,bus=pcie.0"]
+    for i in range(args.nics):
+        # the net engine's pair (docs/engines-net.md): virtio-net behind the
+        # vIOMMU (iommu_platform: its rings and buffers are DMA-mapped like a
+        # real NIC's), both ports on one QEMU hub and nothing else: the
+        # frames go from one port to the other, never to the host's network
+        cmd += ["-netdev", f"hubport,id=ibnet{i},hubid=0",
+                "-device", f"virtio-net-pci,netdev=ibnet{i},bus=pcie.0,iommu_platform=on,"
+                           f"disable-legacy=on,ats=off,mac=52:54:00:1b:00:{i + 1:02x}"]
     cmd += ["-fsdev", f"local,id=labctl,path={qopt(ctl_dir)},security_model=none",
             "-device", "virtio-9p-pci,fsdev=labctl,mount_tag=labctl,bus=pcie.0",
             "-fsdev", f"local,id=out,path={qopt(out_dir)},security_model=none",
