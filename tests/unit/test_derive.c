@@ -178,10 +178,16 @@ static void test_reach_lab_shape(void **state)
 	assert_non_null(r2);
 	assert_string_equal(json_string_value(json_object_get(r4, "run_type")), "derived");
 	assert_string_equal(json_string_value(json_object_get(r4, "status")), "ok");
-	assert_true(mnum(r4, "iotlb_entries", "median") == 1024);
+	assert_true(mnum(r4, "iotlb_entries", "median") == 1088);
 	assert_true(mnum(r4, "iotlb_entries", "ci95_low") == 1024);
 	assert_true(mnum(r4, "iotlb_entries", "ci95_high") == 1152);
+	/* the estimate is the bracket's middle; 1.125x wide: not converged */
+	assert_false(json_is_true(json_object_get(json_object_get(r4, "params"), "converged")));
+	assert_true(json_is_true(json_object_get(json_object_get(r4, "params"), "knee_sharp")));
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(r4, "params"),
+							      "refined_points")), 0);
 	assert_string_equal(json_string_value(json_object_get(
+
 		json_object_get(json_object_get(r4, "metrics"), "iotlb_entries"), "unit")),
 		"entries");
 	assert_int_equal(json_integer_value(json_object_get(json_object_get(r4, "params"),
@@ -207,7 +213,7 @@ static void test_reach_warmup(void **state)
 	assert_int_equal(ib_derive_iotlb_reach(doc, err, sizeof(err)), 1);
 	r4 = find(doc, "iotlb_reach/page_size:4k");
 	assert_string_equal(json_string_value(json_object_get(r4, "status")), "ok");
-	assert_true(mnum(r4, "iotlb_entries", "median") == 1024);
+	assert_true(mnum(r4, "iotlb_entries", "median") == 1088);
 	json_decref(doc);
 }
 
@@ -230,7 +236,7 @@ static void test_reach_entry_bytes(void **state)
 	assert_int_equal(ib_derive_iotlb_reach(doc, err, sizeof(err)), 1);
 	r4 = find(doc, "iotlb_reach/page_size:4k");
 	assert_string_equal(json_string_value(json_object_get(r4, "status")), "ok");
-	assert_true(mnum(r4, "iotlb_entries", "median") == 1024);
+	assert_true(mnum(r4, "iotlb_entries", "median") == 1088);
 	assert_int_equal(json_integer_value(json_object_get(json_object_get(r4, "params"),
 							      "iotlb_page_bytes")), 4096);
 	json_decref(doc);
@@ -291,7 +297,7 @@ static void test_reach_timing(void **state)
 	assert_string_equal(json_string_value(json_object_get(r, "status")), "ok");
 	assert_string_equal(json_string_value(json_object_get(p, "source")), "timing");
 	assert_string_equal(json_string_value(json_object_get(p, "baseline")), "2m");
-	assert_true(mnum(r, "iotlb_entries", "median") == 1024);
+	assert_true(mnum(r, "iotlb_entries", "median") == 1088);
 	assert_true(mnum(r, "iotlb_entries", "ci95_high") == 1152);
 	assert_int_equal(json_integer_value(json_object_get(p, "knee_window")), 4608 << 10);
 	/* the 2m series: flat, no larger page to subtract */
@@ -347,7 +353,7 @@ static void test_reach_prefers_seq(void **state)
 	add_lab_4k(rows, 0);
 	assert_int_equal(ib_derive_iotlb_reach(doc, err, sizeof(err)), 1);
 	r = find(doc, "iotlb_reach/page_size:4k");
-	assert_true(mnum(r, "iotlb_entries", "median") == 1024);
+	assert_true(mnum(r, "iotlb_entries", "median") == 1088);
 	assert_string_equal(json_string_value(json_object_get(json_object_get(r, "params"),
 								"source_series")),
 			    "window-4k/pattern:seq");

@@ -211,7 +211,10 @@ static void test_engine_params(void **state)
 	assert_int_equal(ib_opt_register(&o), depth); /* a name already there */
 	for (id = 0; id < IB_O_MAX; id++)
 		used += ib_opt_used(id);
-	assert_int_equal(used, IB_O_EPARAM_FIRST + 3);
+	/* map's batch, nvme's iodepth, vfio's backend, net's netdev and msg_size */
+	assert_int_equal(used, IB_O_EPARAM_FIRST + 5);
+	assert_true(ib_engine_takes(ib_engine_find("net"), ib_opt_find("msg-size")));
+	assert_false(ib_engine_takes(ib_engine_find("nvme"), ib_opt_find("netdev")));
 	assert_false(ib_opt_used(IB_O_MAX - 1));
 	assert_int_equal(ib_opt_find(""), -1);
 	assert_int_equal(ib_opt_check(IB_O_MAX - 1, "x", err, sizeof(err)), -1);
