@@ -126,7 +126,7 @@ PY
 head -n1 "$fix/results.csv" >"$empty/results.csv"
 out=$("$bin" report "$empty" 2>&1); rc=$?
 check "a run without data: exit 0, figures listed as not drawn (rc=$rc)" \
-	bash -c "[[ $rc == 0 ]] && [[ \$(grep -c 'not drawn: ' '$empty/report.html') == 8 ]] && ! ls '$empty'/plots/*.svg >/dev/null 2>&1"
+	bash -c "[[ $rc == 0 ]] && [[ \$(grep -c 'not drawn: ' '$empty/report.html') == 10 ]] && ! ls '$empty'/plots/*.svg >/dev/null 2>&1"
 
 # Errors: one line naming the file, exit 1.
 one_line_err() { # name expected-rc pattern cmd...

@@ -282,12 +282,15 @@ static int check_dir(const char *dir, char *err, size_t errlen)
 	return 0;
 }
 
-static void usage(void)
+/* Bad usage: one line on stderr; --help: the options too, on stdout. */
+static void usage(bool help)
 {
-	fprintf(stderr, "usage: iommubench report RUN_DIR [--figure-format LIST]   (draws "
-			"RUN_DIR/plots/*.svg, *.png, pdf/*.pdf and RUN_DIR/report.html)\n"
-			"  --figure-format: svg, png, pdf, cairolatex, comma-separated "
-			"(default svg,png,pdf; svg always)\n");
+	fprintf(help ? stdout : stderr,
+		"usage: iommubench report RUN_DIR [--figure-format LIST]   (draws "
+		"RUN_DIR/plots/*.svg, *.png, pdf/*.pdf and RUN_DIR/report.html)\n");
+	if (help)
+		printf("  --figure-format: svg, png, pdf, cairolatex, comma-separated "
+		       "(default svg,png,pdf; svg always)\n");
 }
 
 static int report_draw(const char *dir, json_t *doc, const struct ib_run *run,
@@ -429,12 +432,11 @@ int cmd_report(int argc, char **argv)
 {
 	char err[1024], path[PATH_MAX + 32];
 	json_t *doc;
+	unsigned int mask;
 	int ret;
 
-	unsigned int mask;
-
 	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
-		usage();
+		usage(true);
 		return IB_EXIT_OK;
 	}
 	ib_tmp_signals(); /* a signal removes the report's temporaries */
@@ -447,7 +449,7 @@ int cmd_report(int argc, char **argv)
 		argc = 2;
 	}
 	if (argc != 2 || argv[1][0] == '-') {
-		usage();
+		usage(false);
 		return IB_EXIT_USAGE;
 	}
 	if (check_dir(argv[1], err, sizeof(err))) {
