@@ -146,12 +146,15 @@ static void test_compact_text(void **state)
 	char text[] = "{\n \"a\": [\n  1,\n  2\n ],\n \"note\": \"x \\\"buckets\\\": [ 1, 2 ]\",\n"
 		      " \"histogram\": {\n  \"scheme\": \"s t\",\n  \"buckets\": [\n   [\n    5,\n"
 		      "    1\n   ],\n   [\n    992,\n    2\n   ]\n  ]\n },\n \"b\": [\n  3\n ]\n}";
+	json_t *j;
 
 	ib_hist_compact_text(text);
 	assert_string_equal(text, "{\n \"a\": [\n  1,\n  2\n ],\n \"note\": \"x \\\"buckets\\\": [ 1, 2 ]\",\n"
 				  " \"histogram\": {\n  \"scheme\": \"s t\",\n  \"buckets\": [[5,1],[992,2]]\n"
 				  " },\n \"b\": [\n  3\n ]\n}");
-	assert_non_null(json_loads(text, 0, NULL));
+	j = json_loads(text, 0, NULL);
+	assert_non_null(j);
+	json_decref(j);
 }
 
 int main(void)
