@@ -66,7 +66,7 @@ lab = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(lab)
 a = argparse.Namespace(mem=2048, smp=1, caching_mode="on", iommu="intel", mode="strict",
                        edu_dma_mask="", icount=True, icount_shift="0", trace=True,
-                       panic_on_oops=False, hugepages=0, hugepages_1g=0, append="", nvme=0)
+                       panic_on_oops=False, hugepages=0, hugepages_1g=0, append="", nvme=0, nics=0)
 c = lab.qemu_cmdline(a, "K", "initrd", "/c", "/o,romfile=/etc/shadow", "/t.log", "/s")
 assert "local,id=out,path=/o,,romfile=/etc/shadow,security_model=none" in c, c
 PY

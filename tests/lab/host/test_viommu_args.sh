@@ -31,7 +31,7 @@ ok = lambda c, m: print(("ok - " if c else "not ok - ") + m)
 def cmdline(iommu, mode="strict"):
     a = argparse.Namespace(mem=2048, smp=1, caching_mode="on", iommu=iommu, mode=mode,
                            edu_dma_mask="", icount=True, icount_shift="0", trace=True,
-                           panic_on_oops=False, hugepages=0, hugepages_1g=0, append="", nvme=0)
+                           panic_on_oops=False, hugepages=0, hugepages_1g=0, append="", nvme=0, nics=0)
     c = lab.qemu_cmdline(a, "K", "initrd", "/c", "/o", "/t.log", "/s")
     return c, c[c.index("-append") + 1].split()
 
