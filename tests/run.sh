@@ -39,6 +39,9 @@ fi
 if [[ ,$want, == *,reliability,* ]]; then
 	for t in tests/reliability/test_*.sh; do
 		[[ -f $t ]] || continue
+		# with the lab tier, the sanitizer pass (15 minutes of one CPU)
+		# runs in the lab pool beside the QEMUs, as one of its jobs
+		[[ $t == */test_sanitize.sh && ,$want, == *,lab,* ]] && continue
 		run_tap "reliability/$(basename "$t" .sh)" bash "$t"
 	done
 fi
@@ -72,13 +75,18 @@ if [[ ,$want, == *,lab,* ]]; then
 		[[ -f $t ]] || continue
 		POOL_LABELS+=("lab/$(basename "$t" .sh)") POOL_CMDS+=("bash $t")
 	done
+	# one CPU-bound job like a QEMU: make test's wall (docs/reliability.md)
+	if [[ ,$want, == *,reliability,* && -f tests/reliability/test_sanitize.sh ]]; then
+		POOL_LABELS+=(reliability/test_sanitize) POOL_CMDS+=("bash tests/reliability/test_sanitize.sh")
+	fi
 	jobs=${LAB_JOBS:-$(nproc 2>/dev/null || echo 1)}
 	[[ $jobs =~ ^[1-9][0-9]*$ ]] || { echo "tests: LAB_JOBS=$jobs: expected a positive integer" >&2; exit 1; }
 	[[ -z ${LAB_JOBS:-} ]] && ((jobs > 4)) && jobs=4
 	# first-run estimates, wall seconds on the 2-core CI machine
-	declare -A POOL_EST=([lab/test_suite_hugepage]=350 [lab/guest]=330 [lab/test_suites]=100)
+	declare -A POOL_EST=([lab/test_suite_hugepage]=160 [lab/guest]=330 [lab/test_suites]=100
+		[reliability/test_sanitize]=900)
 	for k in ${LAB_EXTRA_KERNELS:-}; do POOL_EST[lab/guest-$k]=310; done
-	echo "lab: ${#POOL_LABELS[@]} tests, $jobs at a time"
+	echo "lab pool: ${#POOL_LABELS[@]} tests, $jobs at a time"
 	pool_run "$jobs"
 	echo "lab tests: $((SECONDS - lab_t0)) s wall"
 fi
