@@ -163,7 +163,9 @@ except Exception as ex:
     p = []
     ok(False, "passthrough suite results: %s" % ex)
 st = {r["name"]: r["status"] for r in p}
-good = all(v == "ok" for k, v in st.items() if "iommufd" not in k) and \
-    all(v == "skipped" for k, v in st.items() if "iommufd" in k)
-ok(len(st) == 15 and good, "passthrough suite: %d rows, module and vfio ok, iommufd skipped: %s" % (len(st), st))
+# the nvme rows (issue 23) need the scratch namespace this boot has not got
+# (tests/lab/host/test_passthrough_nvme.sh runs them): skipped here
+good = all(v == "ok" for k, v in st.items() if "iommufd" not in k and not k.startswith("nvme/")) and \
+    all(v == "skipped" for k, v in st.items() if "iommufd" in k or k.startswith("nvme/"))
+ok(len(st) == 18 and good, "passthrough suite: %d rows, module and vfio ok, iommufd and nvme (no namespace) skipped: %s" % (len(st), st))
 PY
