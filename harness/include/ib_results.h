@@ -31,6 +31,10 @@
  * unless the whole field is a plain decimal number such as -3 or +1.5e6.
  */
 void ib_csv_put(FILE *f, const char *s);
+/* A JSON value as one CSV field: text (ib_csv_put), a number as
+ * results.csv writes it, true/false as 1/0, an array's items joined by ';';
+ * nothing for null or absent. */
+void ib_csv_put_json(FILE *f, json_t *v);
 
 /*
  * Length of the unsafe character at s for text outputs (terminal, CSV,

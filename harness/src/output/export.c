@@ -159,30 +159,6 @@ static int add_arg(struct inputs *in, const char *arg)
 	return n > 0 ? 0 : -1;
 }
 
-/* A JSON value as one CSV field: text, a number as results.csv writes it,
- * true/false as 1/0, an array's items joined by ';'. */
-static void put_json(FILE *f, json_t *v)
-{
-	char buf[64];
-	size_t i;
-
-	if (!v || json_is_null(v))
-		return;
-	if (json_is_string(v)) {
-		ib_csv_put(f, json_string_value(v));
-	} else if (ib_results_num_text(v, buf, sizeof(buf))) {
-		fputs(buf, f);
-	} else if (json_is_boolean(v)) {
-		fputs(json_is_true(v) ? "1" : "0", f);
-	} else if (json_is_array(v)) {
-		for (i = 0; i < json_array_size(v); i++) {
-			if (i)
-				fputc(';', f);
-			put_json(f, json_array_get(v, i));
-		}
-	}
-}
-
 static json_t *path_get(json_t *o, const char *a, const char *b)
 {
 	return json_object_get(json_object_get(o, a), b);
@@ -233,20 +209,20 @@ static void row_prefix(FILE *f, json_t *ctx, json_t *row, const char *run_id)
 			else if (i == IB_F_RUN_TYPE && !v)
 				fputs("measured", f);
 			else
-				put_json(f, v);
+				ib_csv_put_json(f, v);
 			fputc(',', f);
 		}
 		if (w != IB_FW_CONTEXT)
 			continue;
-		put_json(f, instance_type(ctx));
+		ib_csv_put_json(f, instance_type(ctx));
 		fputc(',', f);
-		put_json(f, json_object_get(ctx, "kernel"));
+		ib_csv_put_json(f, json_object_get(ctx, "kernel"));
 		fputc(',', f);
-		put_json(f, path_get(ctx, "iommu", "vendor"));
+		ib_csv_put_json(f, path_get(ctx, "iommu", "vendor"));
 		fputc(',', f);
-		put_json(f, path_get(ctx, "iommu", "default_domain"));
+		ib_csv_put_json(f, path_get(ctx, "iommu", "default_domain"));
 		fputc(',', f);
-		put_json(f, json_object_get(params, "simulated"));
+		ib_csv_put_json(f, json_object_get(params, "simulated"));
 		fputc(',', f);
 	}
 }
@@ -259,9 +235,9 @@ static void line(FILE *f, const char *pre, size_t plen, const char *kind, const 
 	fprintf(f, "%s,", kind);
 	ib_csv_put(f, name);
 	fputc(',', f);
-	put_json(f, unit);
+	ib_csv_put_json(f, unit);
 	fprintf(f, ",%s,%s,", stat, value);
-	put_json(f, source);
+	ib_csv_put_json(f, source);
 	fputc('\n', f);
 }
 

@@ -157,18 +157,7 @@ static bool finding_name(json_t *row)
 
 int ib_derive_findings(json_t *doc, char *err, size_t errlen)
 {
-	struct ib_run run;
-	int n;
-
-	if (!json_is_array(json_object_get(doc, "results"))) {
-		snprintf(err, errlen, "results: expected an array");
-		return -1;
-	}
-	if (ib_run_view(&run, doc, err, errlen))
-		return -1;
-	n = ib_derive_findings_run(&run, err, errlen);
-	ib_run_free(&run);
-	return n;
+	return ib_run_view_apply(doc, ib_derive_findings_run, err, errlen);
 }
 
 int ib_derive_findings_run(struct ib_run *run, char *err, size_t errlen)

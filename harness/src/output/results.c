@@ -184,7 +184,7 @@ void ib_csv_put(FILE *f, const char *s)
 		fputc('"', f);
 }
 
-static void csv_json(FILE *f, json_t *v)
+void ib_csv_put_json(FILE *f, json_t *v)
 {
 	char buf[64];
 	size_t i;
@@ -201,7 +201,7 @@ static void csv_json(FILE *f, json_t *v)
 		for (i = 0; i < json_array_size(v); i++) {
 			if (i)
 				fputc(';', f);
-			csv_json(f, json_array_get(v, i));
+			ib_csv_put_json(f, json_array_get(v, i));
 		}
 	}
 }
@@ -233,7 +233,7 @@ static void csv_prefix(FILE *f, json_t *ctx, json_t *row)
 			fputs("measured", f); /* a row without one was measured */
 			continue;
 		}
-		csv_json(f, v);
+		ib_csv_put_json(f, v);
 	}
 }
 
@@ -246,7 +246,7 @@ static void csv_suffix(FILE *f, json_t *row)
 		if (!(ib_row_fields[i].flags & IB_FF_CSV_POST))
 			continue;
 		fputc(',', f);
-		csv_json(f, csv_field(&ib_row_fields[i], NULL, row));
+		ib_csv_put_json(f, csv_field(&ib_row_fields[i], NULL, row));
 	}
 	fputc('\n', f);
 }
@@ -314,10 +314,10 @@ static int csv_render(FILE *f, json_t *doc)
 			fputc(',', f);
 			ib_csv_put(f, key);
 			fputc(',', f);
-			csv_json(f, json_object_get(m, "unit"));
+			ib_csv_put_json(f, json_object_get(m, "unit"));
 			for (k = 0; k < sizeof(st) / sizeof(st[0]); k++) {
 				fputc(',', f);
-				csv_json(f, json_object_get(m, st[k]));
+				ib_csv_put_json(f, json_object_get(m, st[k]));
 			}
 			fputc(',', f);
 			fwrite(t.suf, 1, t.slen, f);
@@ -330,15 +330,15 @@ static int csv_render(FILE *f, json_t *doc)
 			fputc(',', f);
 			ib_csv_put(f, key);
 			fputs(",count,1,", f);
-			csv_json(f, v);
+			ib_csv_put_json(f, v);
 			fputc(',', f);
-			csv_json(f, v);
+			ib_csv_put_json(f, v);
 			fputc(',', f);
-			csv_json(f, v);
+			ib_csv_put_json(f, v);
 			fputc(',', f);
-			csv_json(f, v);
+			ib_csv_put_json(f, v);
 			fputs(",,,,,,,,", f);
-			csv_json(f, json_object_get(m, "source"));
+			ib_csv_put_json(f, json_object_get(m, "source"));
 			fwrite(t.suf, 1, t.slen, f);
 			nout++;
 		}
