@@ -253,7 +253,8 @@ static void findings_print(json_t *doc, const struct ib_run *run, FILE *f)
 	}
 	if (!n)
 		fprintf(f, "  none: this run has no reach knee, page-size pair with iotlb_miss, "
-			   "strict/lazy pair, NUMA placements or isolation verdicts\n");
+			   "strict/lazy pair, net strict/identity pair, NUMA placements or "
+			   "isolation verdicts\n");
 	if (run && ib_findings_timing_note(run, line, sizeof(line)))
 		fprintf(f, "  note: %s\n", ib_text_safe(safe, sizeof(safe), line));
 }

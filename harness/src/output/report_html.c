@@ -264,7 +264,8 @@ static void html_findings(FILE *f, struct report *R)
 	fputs("<section id=\"findings\">\n<h2>Findings</h2>\n", f);
 	if (!json_array_size(R->findings))
 		fputs("<p class=\"none\">None: this run has no reach knee, page-size pair with "
-		      "iotlb_miss, strict/lazy pair, NUMA placements or isolation verdicts.</p>\n",
+		      "iotlb_miss, strict/lazy pair, net strict/identity pair, NUMA placements or "
+		      "isolation verdicts.</p>\n",
 		      f);
 	else
 		fputs("<ul class=\"findings\">\n", f);
