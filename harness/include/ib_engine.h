@@ -113,6 +113,10 @@ struct ib_run_ctx {
 /* Its device needs an IOMMU this kernel sees (vfio): --host-capable counts
  * it only where /sys/class/iommu has units. */
 #define IB_ENG_NEEDS_IOMMU (1U << 12)
+/* Across MPI ranks, ranks 2k and 2k+1 drive the two ends of one transfer
+ * (net: sender, receiver): both run exactly max_reps repetitions (no
+ * stopping on the CI or max_time, which could differ between them). */
+#define IB_ENG_RANK_PAIRS (1U << 13)
 
 /* Metrics an engine produces: IB_MB(IB_M_x) bits, plus bandwidth. */
 #define IB_MB(m) (1U << (m))
@@ -200,6 +204,13 @@ struct ib_engine {
 	const char *bind_driver;
 	int (*settle)(const struct ib_point *pt, const char *bdf, char *why,
 		      size_t whylen);
+	/*
+	 * Optional: before anything runs or is written (a run of one process,
+	 * cli/run_loop.c): nonzero with one line in why when the point names
+	 * a device that must not be touched (net: a port with a default
+	 * route or an address).  The run stops there, exit 1.
+	 */
+	int (*refuse)(const struct ib_point *pt, char *why, size_t whylen);
 	/* One repetition: IB_EXIT_OK, IB_EXIT_SKIPPED (err = reason),
 	 * IB_EXIT_RESOURCE, or IB_EXIT_FAILED. */
 	int (*run)(struct ib_run_ctx *ctx, struct ib_rep *rep, char *err,

@@ -205,6 +205,14 @@ bool ib_row_metric(const struct ib_row *r, const char *metric, struct ib_summary
 /* A counter's value and source; false when the row has none. */
 bool ib_row_counter(const struct ib_row *r, const char *counter, double *value,
 		    const char **source);
+/*
+ * The I/Os (packets) of the pass(es) that counted counter on r, what a
+ * per-I/O count divides by: the counting pass's when its source counted
+ * there (a lab source: when lab_marks is "counting"), both passes' when
+ * the lab marks bracketed a whole multi-rank step ("step"), else the
+ * timing pass's.  0 when unknown or the row has no such counter.
+ */
+double ib_row_counter_ios(const struct ib_row *r, const char *counter);
 
 /*
  * The series a row belongs to, as a key over its typed requested

@@ -223,6 +223,61 @@ static void test_merge_split_by_sid(void **state)
 	json_decref(doc);
 }
 
+/* A domain id freed by one device and given to the other (a mode switch
+ * of a net rank pair): each invalidation goes to the device that held the
+ * id at its place in the log (was: the id seen with two sids, not split). */
+static void test_merge_split_reused_domain(void **state)
+{
+	static const char *const lines[] = {
+		/* the together step: domain 0x2 is sid 0x18's, 0x3 sid 0x1100's */
+		"vtd_iotlb_page_update IOTLB page update sid 0x18 iova 0x0 slpte 0x1 domain 0x2\n",
+		"vtd_inv_desc_iotlb_pages iotlb invalidate page domain 0x2 addr 0x0 mask 0x0 ih 0\n",
+		"vtd_iotlb_page_update IOTLB page update sid 0x1100 iova 0x0 slpte 0x1 domain 0x3\n",
+		/* rank 1 alone: 0x2 freed by sid 0x18, now sid 0x1100's */
+		"vtd_iotlb_page_update IOTLB page update sid 0x1100 iova 0x0 slpte 0x1 domain 0x2\n",
+		"vtd_inv_desc_iotlb_pages iotlb invalidate page domain 0x2 addr 0x0 mask 0x0 ih 0\n",
+		"vtd_inv_desc_iotlb_pages iotlb invalidate page domain 0x2 addr 0x1000 mask 0x0 ih 0\n",
+	};
+	char cmd[600], path[300], err[512];
+	size_t i, off = 0, mid = 0;
+	json_t *doc, *c;
+	FILE *t, *m;
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -f %s/* && cp tests/fixtures/lab/ranks/* %s/", dir, dir);
+	assert_int_equal(system(cmd), 0);
+	snprintf(path, sizeof(path), "%s/qemu-trace.log", dir);
+	t = fopen(path, "w");
+	assert_non_null(t);
+	for (i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		fputs(lines[i], t);
+		off += strlen(lines[i]);
+		if (i == 2)
+			mid = off;
+	}
+	fclose(t);
+	snprintf(path, sizeof(path), "%s/marks.tsv", dir);
+	m = fopen(path, "w");
+	assert_non_null(m);
+	fprintf(m, "BEGIN\tcontention/window:1m/concurrency:together\t0\n"
+		   "END\tcontention/window:1m/concurrency:together\t%zu\n"
+		   "BEGIN\tcontention/window:1m/concurrency:alone/rank:1\t%zu\n"
+		   "END\tcontention/window:1m/concurrency:alone/rank:1\t%zu\n",
+		mid, mid, off);
+	fclose(m);
+	assert_int_equal(merge(), 0);
+	snprintf(path, sizeof(path), "%s/results.json", dir);
+	doc = ib_results_load(path, err, sizeof(err));
+	assert_non_null(doc);
+	c = row_counters(doc, "contention/window:1m/concurrency:together/rank:0");
+	assert_int_equal(cval(c, "iommu_invalidations"), 1);
+	c = row_counters(doc, "contention/window:1m/concurrency:together/rank:1");
+	assert_int_equal(cval(c, "iommu_invalidations"), 0);
+	c = row_counters(doc, "contention/window:1m/concurrency:alone/rank:1");
+	assert_int_equal(cval(c, "iommu_invalidations"), 2);
+	json_decref(doc);
+}
+
 static void test_not_enabled(void **state)
 {
 	char path[300];
@@ -422,6 +477,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_merge_counts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_enabled, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_merge_split_by_sid, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_merge_split_reused_domain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_marks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_amd, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_virtio_faults, setup, teardown),

@@ -322,6 +322,13 @@ static void test_human(void **state)
 	assert_string_equal(b, "12.5 k IO/s");
 	ib_stats_human(109, "ios_per_s", b, sizeof(b));
 	assert_string_equal(b, "109 IO/s");
+	/* net's pps is a rate, not a time (it printed as "26.8 us") */
+	ib_stats_human(26783, "packets_per_s", b, sizeof(b));
+	assert_string_equal(b, "26.8 kpps");
+	ib_stats_human(1.25e6, "packets_per_s", b, sizeof(b));
+	assert_string_equal(b, "1.25 Mpps");
+	ib_stats_human(900, "packets_per_s", b, sizeof(b));
+	assert_string_equal(b, "900 pps");
 }
 
 int main(void)

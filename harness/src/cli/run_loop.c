@@ -210,6 +210,28 @@ static void print_simulated(json_t *doc)
 		       nsim, what);
 }
 
+/* A point that would touch what must not be touched (ib_engine.refuse):
+ * refused before the run directory exists.  Ranks refuse per row instead
+ * (one rank leaving early would stall the others). */
+static int refuse_plan(const struct ib_plan *plan)
+{
+	char why[640], buf[256];
+	int i;
+
+	for (i = 0; i < plan->n && !ib_ranks.multi; i++) {
+		const struct ib_point *pt = &plan->pts[i];
+		const struct ib_engine *e = ib_engine_of(&pt->p);
+
+		if (!e || !e->refuse || pt->skip[0] || (e->supported && e->supported(pt, buf, sizeof(buf))))
+			continue;
+		if (e->refuse(pt, why, sizeof(why))) {
+			fprintf(stderr, "iommubench: %s\n", why);
+			return IB_EXIT_USAGE;
+		}
+	}
+	return IB_EXIT_OK;
+}
+
 int run_plan(const struct run_cfg *cfg, struct ib_plan *plan,
 	     const char *suite, const struct ib_topo *topo, int argc,
 	     char **argv)
@@ -226,6 +248,8 @@ int run_plan(const struct run_cfg *cfg, struct ib_plan *plan,
 	ib_visibility_platform(cfg->platform); /* qemu-lab: a VM (iommu_visibility) */
 	if (cfg->dry_run)
 		return list_plan(plan);
+	if ((rc = refuse_plan(plan)))
+		return rc;
 	if (worker) /* rank 0 writes the one run directory */
 		return follow_plan(cfg, plan, suite, topo, argc, argv);
 	rc = claim_run_dir(cfg, suite, suite_dir, sizeof(suite_dir), dir, sizeof(dir),

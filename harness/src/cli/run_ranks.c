@@ -344,9 +344,12 @@ static void step(const struct ib_point *pt, const struct ib_topo *topo,
 		for (k = 0; k < (int)json_array_size(rows); k++) {
 			json_t *r = json_array_get(rows, (size_t)k);
 
+			/* the marks bracket the whole step: both passes */
 			if (!json_object_get(r, "lab_marks") &&
 			    pt->p.u[IB_O_COUNTERS] != IB_CTRS_NONE)
-				json_object_set_new(r, "lab_marks", json_string("timing"));
+				json_object_set_new(r, "lab_marks",
+						    json_string(json_object_get(r, "counting_pass") ?
+									"step" : "timing"));
 		}
 	}
 }

@@ -325,6 +325,7 @@ struct point_run {
 	struct ib_counter_set cset;
 	struct ib_counters_split split;
 	enum marks_at marks;
+	bool paired_pass; /* paired ranks: a counting pass whatever the sources */
 };
 
 /* The row's fixed keys and its params (requested); the engine's options. */
@@ -484,7 +485,7 @@ static enum ib_point_outcome point_counting_pass(struct point_run *r)
 	uint64_t n = r->rc.warmup + r->rc.reps, ios0 = r->ctx.ios;
 	int erc;
 
-	if (!(r->split.counting || r->marks == MARKS_COUNTING) || ib_interrupted)
+	if (!(r->split.counting || r->marks == MARKS_COUNTING || r->paired_pass) || ib_interrupted)
 		return IB_POINT_OK;
 	cp = json_object();
 	srcs = json_array();
@@ -732,6 +733,15 @@ enum ib_point_outcome ib_point_run(const struct ib_point *pt,
 	r->marks = marks_where(mode);
 	ib_repctl_init(&r->rc, r->p);
 	r->rc.per_buffer = r->p->raw[IB_O_LAYOUT][0] != '\0';
+	if (ib_ranks.multi && (e->flags & IB_ENG_RANK_PAIRS)) {
+		r->rc.min_reps = r->rc.max_reps;
+		r->rc.max_time_ns = UINT64_MAX;
+		/* both sides run the counting pass or neither: decided by the
+		 * mode and the engine, not by this host's sources (a rank other
+		 * than a host's first opens none) */
+		r->paired_pass = mode == IB_CTRS_SEPARATE ||
+				 (mode == IB_CTRS_AUTO && (e->flags & IB_ENG_TIMES_MAPS));
+	}
 
 	for (i = 0; i < sizeof(stages) / sizeof(stages[0]) && rc == IB_POINT_OK; i++)
 		rc = stages[i](r);

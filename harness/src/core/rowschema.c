@@ -407,6 +407,29 @@ bool ib_row_counter(const struct ib_row *r, const char *counter, double *value,
 	return true;
 }
 
+double ib_row_counter_ios(const struct ib_row *r, const char *counter)
+{
+	json_t *cp = json_object_get(r->json, "counting_pass"), *s;
+	const char *src = NULL, *marks = jstr(r->json, "lab_marks");
+	double v, timing = jnum(json_object_get(r->json, "params"), "ios_timing_pass", 0),
+		  counting = jnum(cp, "ios", 0);
+	size_t i;
+
+	if (!ib_row_counter(r, counter, &v, &src) || !src)
+		return 0;
+	if (!strncmp(src, "lab:", 4))
+		return marks && !strcmp(marks, "counting") ? counting :
+		       marks && !strcmp(marks, "step")	   ? timing + counting :
+							     timing;
+	json_array_foreach(json_object_get(cp, "sources"), i, s) {
+		const char *name = json_string_value(s);
+
+		if (name && !strncmp(src, name, strlen(name)) && src[strlen(name)] == ':')
+			return counting;
+	}
+	return timing;
+}
+
 static bool skipped(const char *k, const char *const *skip)
 {
 	for (; skip && *skip; skip++)

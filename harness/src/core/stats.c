@@ -329,6 +329,9 @@ void ib_stats_human(double v, const char *unit, char *buf, size_t len)
 	else if (!strcmp(unit, "ios_per_s"))
 		snprintf(buf, len, v >= 1e6 ? "%.2f M IO/s" : v >= 1e3 ? "%.1f k IO/s" : "%.0f IO/s",
 			 v >= 1e6 ? v / 1e6 : v >= 1e3 ? v / 1e3 : v);
+	else if (!strcmp(unit, "packets_per_s"))
+		snprintf(buf, len, v >= 1e6 ? "%.2f Mpps" : v >= 1e3 ? "%.1f kpps" : "%.0f pps",
+			 v >= 1e6 ? v / 1e6 : v >= 1e3 ? v / 1e3 : v);
 	else if (v >= 1e6)
 		snprintf(buf, len, "%.2f ms", v / 1e6);
 	else if (v >= 1e4)

@@ -67,7 +67,9 @@
  * "sid 0x.." of vtd_iotlb_page_hit/update and vtd_dmar_fault, "bus 0x..
  * devfn 0x.." of the context-cache events, and "domain 0x.." of the
  * invalidation descriptors, mapped to a sid by the page events of the whole
- * log (a domain seen with two sids is not split).  Global invalidations
+ * log, as of the invalidation's place in it (a domain id freed by one
+ * device is reused for another's; one seen alternating between devices
+ * more than DOM_EPOCHS times is shared and not split).  Global invalidations
  * name no device and are attributed to none.  Such rows record the sid in
  * params.lab_sid and each counter's source ends in "[sid=0x..]".
  */
@@ -163,27 +165,36 @@ static enum lab_vendor lab_vendor(const char *cmdline_path, json_t *ctx)
 	return V_INTEL;
 }
 
-/*
- * The QEMU trace was live over the pass the row's marks bracketed
- * (lab_marks, point.c): "lab" joins params.counters_live (the timing pass,
- * also rows from before lab_marks existed) or counting_pass.sources.
- */
-static void note_lab_live(json_t *row)
+/* "lab" into the array arr (once). */
+static void add_lab(json_t *arr)
 {
-	const char *pass = json_string_value(json_object_get(row, "lab_marks"));
-	json_t *arr, *v, *params = json_object_get(row, "params");
+	json_t *v;
 	size_t i;
 
-	if (pass && !strcmp(pass, "counting"))
-		arr = json_object_get(json_object_get(row, "counting_pass"), "sources");
-	else
-		arr = json_is_object(params) ? json_object_get(params, "counters_live") : NULL;
 	if (!json_is_array(arr))
 		return;
 	json_array_foreach(arr, i, v)
 		if (!strcmp(json_string_value(v) ?: "", "lab"))
 			return;
 	json_array_append_new(arr, json_string("lab"));
+}
+
+/*
+ * The QEMU trace was live over the pass the row's marks bracketed
+ * (lab_marks, point.c): "lab" joins params.counters_live (the timing pass,
+ * also rows from before lab_marks existed) or counting_pass.sources, or
+ * both ("step": a multi-rank step's marks, cli/run_ranks.c).
+ */
+static void note_lab_live(json_t *row)
+{
+	const char *pass = json_string_value(json_object_get(row, "lab_marks"));
+	json_t *params = json_object_get(row, "params");
+	bool counting = pass && strcmp(pass, "timing"), timing = !pass || strcmp(pass, "counting");
+
+	if (counting)
+		add_lab(json_object_get(json_object_get(row, "counting_pass"), "sources"));
+	if (timing && json_is_object(params))
+		add_lab(json_object_get(params, "counters_live"));
 }
 
 #define MAX_STEP_ROWS 1024
@@ -407,8 +418,7 @@ int ib_lab_count_merge(const struct ib_lab_rows *R, const char *dir, const char 
 		rows_merged, m.n, rpath);
 	ret = rows_merged;
 out:
-	free(dom_sid);
-	dom_sid = NULL;
+	dom_sid_free();
 	json_decref(names);
 	marks_free(&m);
 	return ret;

@@ -70,9 +70,25 @@ struct interval {
 	bool first;  /* the first interval of its name */
 };
 
-/* domain id -> sid, learned from the page events (-1 none, -2 several) */
+/*
+ * domain id -> sid, learned from the page events, as it changes over the
+ * log: a freed domain id is given to the next domain (the other port's,
+ * a mode switch later), so each id keeps the offsets where its device
+ * changed.  More than DOM_EPOCHS changes: devices sharing one domain at
+ * once, not split.
+ */
 #define MAX_DOMAINS 65536
-extern int *dom_sid;
+#define DOM_EPOCHS 64
+struct dom_epochs {
+	int n;	     /* -1: shared, not split */
+	int cap;
+	struct dom_epoch {
+		uint64_t off; /* from this trace offset on (the first: from 0) */
+		int sid;
+	} *e;
+};
+extern struct dom_epochs *dom_sid;
+void dom_sid_free(void);
 
 /*
  * Input bounds, derived from the plan (the rows of results.json; lab.py

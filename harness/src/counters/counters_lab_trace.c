@@ -34,7 +34,57 @@ const char *const ev_names[NEV] = {
 	"virtio_iommu_unmap",	     "virtio_iommu_report_fault",
 };
 
-int *dom_sid;
+struct dom_epochs *dom_sid;
+
+void dom_sid_free(void)
+{
+	int i;
+
+	for (i = 0; dom_sid && i < MAX_DOMAINS; i++)
+		free(dom_sid[i].e);
+	free(dom_sid);
+	dom_sid = NULL;
+}
+
+/* The sid domain d belonged to at trace offset off, or -1. */
+static int dom_sid_at(long d, uint64_t off)
+{
+	const struct dom_epochs *de;
+	int i;
+
+	if (!dom_sid || d < 0 || d >= MAX_DOMAINS)
+		return -1;
+	de = &dom_sid[d];
+	if (de->n <= 0)
+		return -1;
+	for (i = de->n - 1; i > 0 && de->e[i].off > off; i--)
+		;
+	return de->e[i].sid;
+}
+
+/* Page event of domain d by sid at off: a new epoch when the sid changed. */
+static int dom_sid_learn(long d, int sid, uint64_t off)
+{
+	struct dom_epochs *de = &dom_sid[d];
+
+	if (de->n < 0 || (de->n && de->e[de->n - 1].sid == sid))
+		return 0;
+	if (de->n == DOM_EPOCHS) {
+		de->n = -1; /* shared by devices at once: not split */
+		return 0;
+	}
+	if (de->n == de->cap) {
+		int cap = de->cap ? 2 * de->cap : 2;
+		struct dom_epoch *e = realloc(de->e, (size_t)cap * sizeof(*e));
+
+		if (!e)
+			return -1;
+		de->e = e, de->cap = cap;
+	}
+	de->e[de->n].off = de->n ? off : 0;
+	de->e[de->n++].sid = sid;
+	return 0;
+}
 
 /*
  * Lines of a file in one pass with bounded memory: each line's first
@@ -159,8 +209,9 @@ static long line_hex(const char *line, const char *key)
 	return p ? strtol(p + strlen(pat), NULL, 16) : -1;
 }
 
-/* The requester id of an event line, or -1 (none, or not known). */
-static int line_sid(const char *line, int e)
+/* The requester id of an event line at trace offset off, or -1 (none, or
+ * not known). */
+static int line_sid(const char *line, int e, uint64_t off)
 {
 	long v, b;
 
@@ -177,8 +228,7 @@ static int line_sid(const char *line, int e)
 		return b >= 0 && b <= 0xff && v >= 0 && v <= 0xff ? (int)(b << 8 | v) : -1;
 	case EV_INV_DOMAIN:
 	case EV_INV_PAGES:
-		v = line_hex(line, "domain");
-		return dom_sid && v >= 0 && v < MAX_DOMAINS && dom_sid[v] >= 0 ? dom_sid[v] : -1;
+		return dom_sid_at(line_hex(line, "domain"), off);
 	default:
 		return -1;
 	}
@@ -291,33 +341,27 @@ int learn_domains(const char *path, const struct lab_limits *L)
 	char line[LAB_LINE_PARSE];
 	uint64_t off = 0;
 	int64_t len;
-	int e, i;
+	int e;
 
 	if (!r)
 		return -1;
-	dom_sid = malloc(MAX_DOMAINS * sizeof(*dom_sid));
+	dom_sid = calloc(MAX_DOMAINS, sizeof(*dom_sid));
 	if (!dom_sid) {
 		trace_close(r);
 		return -1;
 	}
-	for (i = 0; i < MAX_DOMAINS; i++)
-		dom_sid[i] = -1;
 	while ((len = trace_line(r, path, off, line, L)) > 0) {
 		long d;
 		int sid;
 
-		off += (uint64_t)len;
 		e = line_event(line);
-		if (e != EV_PAGE_HIT && e != EV_PAGE_UPDATE)
-			continue;
-		d = line_hex(line, "domain");
-		sid = line_sid(line, e);
-		if (d < 0 || d >= MAX_DOMAINS || sid < 0)
-			continue;
-		if (dom_sid[d] == -1)
-			dom_sid[d] = sid;
-		else if (dom_sid[d] != sid)
-			dom_sid[d] = -2; /* shared by devices: not split */
+		d = e == EV_PAGE_HIT || e == EV_PAGE_UPDATE ? line_hex(line, "domain") : -1;
+		sid = d >= 0 ? line_sid(line, e, off) : -1;
+		if (d >= 0 && d < MAX_DOMAINS && sid >= 0 && dom_sid_learn(d, sid, off)) {
+			len = -1;
+			break;
+		}
+		off += (uint64_t)len;
 	}
 	trace_close(r);
 	return len < 0 ? -1 : 0;
@@ -374,7 +418,7 @@ int count_trace(const char *path, struct marks *m, const struct lab_limits *L)
 			e = line_event(line);
 			if (e >= 0) {
 				m->iv[cur].n[e]++;
-				if (dom_sid && count_sid(&m->iv[cur], line_sid(line, e), e)) {
+				if (dom_sid && count_sid(&m->iv[cur], line_sid(line, e, off), e)) {
 					fprintf(stderr, "iommubench: lab-merge: out of memory\n");
 					len = -1;
 					break;

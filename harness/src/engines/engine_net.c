@@ -48,6 +48,7 @@
 #include "ib_engine.h"
 #include "ib_fileio.h"
 #include "ib_iommu_mode.h"
+#include "ib_ranks.h"
 #include "ib_rowschema.h"
 #include "ib_run.h"
 #include "net_int.h"
@@ -95,23 +96,45 @@ static struct ib_engine_opt net_opt_table[] = {
 static char net_if[2][IFNAMSIZ];
 static char net_bdf[2][32];
 
-/* "A:B" into a and b: 1..15 bytes each, no '/' or whitespace, distinct. */
+/*
+ * Ranks (mpirun): ranks 2k and 2k+1 are a pair, each with one port of its
+ * own host, the even one sending (A), the odd one receiving (B), the two
+ * finding each other on the wire (net_traffic.c's handshake).
+ */
+static bool net_ranked(void)
+{
+	return ib_ranks.multi;
+}
+
+static int net_side(void)
+{
+	return net_ranked() ? ib_ranks.rank % 2 : -1;
+}
+
+/* "A:B" into a and b: 1..15 bytes each, no '/' or whitespace, distinct;
+ * across ranks also "X" (every rank's port) and the same name twice. */
 static int net_parse(const char *s, char a[IFNAMSIZ], char b[IFNAMSIZ], char *err, size_t len)
 {
 	const char *c = s ? strchr(s, ':') : NULL;
-	size_t la = c ? (size_t)(c - s) : 0, lb = c ? strlen(c + 1) : 0;
+	size_t la = c ? (size_t)(c - s) : s ? strlen(s) : 0, lb = c ? strlen(c + 1) : la;
+	const char *bs = c ? c + 1 : s;
 
-	if (!c || !la || !lb || la >= IFNAMSIZ || lb >= IFNAMSIZ || strchr(c + 1, ':') ||
-	    strpbrk(s, "/ \t\n") || (la == lb && !strncmp(s, c + 1, la))) {
+	if ((!c && !net_ranked()) || !la || !lb || la >= IFNAMSIZ || lb >= IFNAMSIZ ||
+	    (c && strchr(c + 1, ':')) || strpbrk(s, "/ \t\n") ||
+	    (!net_ranked() && la == lb && !strncmp(s, bs, la))) {
 		snprintf(err, len,
-			 "netdev=%s: expected two different interfaces A:B (1-15 characters each, "
-			 "no '/' or spaces), such as eth1:eth2",
+			 net_ranked() ? "netdev=%s: expected the port X of every rank, or A:B (A "
+					"on even ranks, B on odd ones; 1-15 characters each, no '/' "
+					"or spaces), such as ens1f0"
+				      : "netdev=%s: expected two different interfaces A:B (1-15 "
+					"characters each, no '/' or spaces), such as eth1:eth2",
 			 s && *s ? s : "(unset)");
 		return -1;
 	}
 	memcpy(a, s, la);
 	a[la] = '\0';
-	memcpy(b, c + 1, lb + 1);
+	memcpy(b, bs, lb);
+	b[lb] = '\0';
 	return 0;
 }
 
@@ -131,13 +154,25 @@ static int net_validate(const struct ib_params *p, char *err, size_t errlen)
 
 static const char *net_supported(const struct ib_point *pt, char *buf, size_t len)
 {
-	(void)pt;
 	if (geteuid()) {
 		snprintf(buf, len, "unavailable: engine net needs root (network namespaces, "
 				   "moving interfaces)");
 		return buf;
 	}
-	return NULL;
+	if (!net_ranked())
+		return NULL;
+	if (ib_ranks.rank == ib_ranks.size - 1 && ib_ranks.size % 2)
+		snprintf(buf, len, "unavailable: engine net pairs rank 2k (sending) with 2k+1 "
+				   "(receiving); rank %d of %d has no partner",
+			 ib_ranks.rank, ib_ranks.size);
+	else if (ib_ranks.rank / 2 > 255)
+		snprintf(buf, len, "unavailable: engine net: at most 256 rank pairs (198.18.0-255.x)");
+	else if (!strcmp(pt->p.raw[IB_O_CONCURRENCY], "alone"))
+		snprintf(buf, len, "unavailable: engine net across ranks needs "
+				   "concurrency=together (the sender and the receiver at once)");
+	else
+		return NULL;
+	return buf;
 }
 
 /* The root the route tables are read under ("" = /): the tests' fixtures. */
@@ -235,6 +270,37 @@ static int net_bdf_of(const char *ifname, char *bdf, size_t len)
 	return 0;
 }
 
+/* The ports as first found (name, BDF), for the run. */
+static struct {
+	char name[IFNAMSIZ], bdf[32];
+} net_known[8];
+
+static bool net_seen(const char *name, char *bdf, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(net_known) / sizeof(net_known[0]) && net_known[i].name[0]; i++)
+		if (!strcmp(net_known[i].name, name)) {
+			snprintf(bdf, len, "%s", net_known[i].bdf);
+			return true;
+		}
+	return false;
+}
+
+static void net_seen_add(const char *name, const char *bdf)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(net_known) / sizeof(net_known[0]); i++)
+		if (!net_known[i].name[0]) {
+			snprintf(net_known[i].name, sizeof(net_known[i].name), "%s", name);
+			snprintf(net_known[i].bdf, sizeof(net_known[i].bdf), "%s", bdf);
+			return;
+		}
+}
+
+static void net_ifname_of(const char *bdf, char *out, size_t len);
+
 /* Why ifname must not be used ("" = it may): loopback, a default route,
  * an address (the SSH connection's named as such). */
 static void net_refused(const char *ifname, char *r, size_t len)
@@ -254,24 +320,50 @@ static int net_pci_device(const struct ib_point *pt, char *bdf, size_t bdflen, c
 			  size_t whylen)
 {
 	const char *raw = netdev_raw(&pt->p);
-	char r[512] = "";
-	int k;
+	char r[512] = "", now[IFNAMSIZ];
+	bool seen[2];
+	int k, lo = net_ranked() ? net_side() : 0, hi = net_ranked() ? net_side() : 1;
 
 	if (net_parse(raw, net_if[0], net_if[1], why, whylen))
 		return IB_EXIT_USAGE;
-	for (k = 0; k < 2 && !r[0]; k++)
-		net_refused(net_if[k], r, sizeof(r));
-	for (k = 0; k < 2 && !r[0]; k++)
-		if (net_bdf_of(net_if[k], net_bdf[k], sizeof(net_bdf[k])))
+	/* a port seen before is its device: the rebinds of earlier points
+	 * (this rank's, or another's at once) may have renamed it */
+	for (k = lo; k <= hi && !r[0]; k++) {
+		seen[k] = net_seen(net_if[k], net_bdf[k], sizeof(net_bdf[k]));
+		if (seen[k])
+			net_ifname_of(net_bdf[k], now, sizeof(now));
+		net_refused(seen[k] && now[0] ? now : net_if[k], r, sizeof(r));
+	}
+	for (k = lo; k <= hi && !r[0]; k++)
+		if (!seen[k] && net_bdf_of(net_if[k], net_bdf[k], sizeof(net_bdf[k])))
 			snprintf(r, sizeof(r), "%s: no such interface with a PCI device (sysfs "
 					       "/sys/class/net/%s/device)", net_if[k], net_if[k]);
+		else if (!seen[k])
+			net_seen_add(net_if[k], net_bdf[k]);
 	if (r[0]) {
 		snprintf(why, whylen, "netdev=%s: %s; refusing (name two ports used for nothing else)",
 			 raw, r);
 		return IB_EXIT_USAGE;
 	}
-	snprintf(bdf, bdflen, "%s", net_bdf[0]);
+	snprintf(bdf, bdflen, "%s", net_bdf[lo]);
 	return IB_EXIT_OK;
+}
+
+/* Before the run (one process): a port that must not be touched. */
+static int net_refuse(const struct ib_point *pt, char *why, size_t whylen)
+{
+	const char *raw = netdev_raw(&pt->p);
+	char r[512] = "", a[IFNAMSIZ], b[IFNAMSIZ];
+
+	if (net_parse(raw, a, b, why, whylen))
+		return -1;
+	net_refused(a, r, sizeof(r));
+	if (!r[0])
+		net_refused(b, r, sizeof(r));
+	if (r[0])
+		snprintf(why, whylen, "netdev=%s: %s; refusing (name two ports used for nothing else)",
+			 raw, r);
+	return r[0] ? -1 : 0;
 }
 
 /* The interface under bdf now ("" = none yet): a rebind may rename it. */
@@ -313,22 +405,24 @@ static int net_settle(const struct ib_point *pt, const char *bdf, char *why, siz
 {
 	char eff[32], name[2][IFNAMSIZ];
 	uint64_t t0 = ib_now_ns();
-	int rc;
+	int rc, k, lo = net_ranked() ? net_side() : 0, hi = net_ranked() ? net_side() : 1;
 
 	(void)bdf;
-	rc = ib_iommu_mode_apply_bind(net_bdf[1], pt->p.raw[IB_O_IOMMU_MODE], NULL, eff,
-				      sizeof(eff), why, whylen);
+	/* a rank has one port: the runner switched it */
+	rc = net_ranked() ? 0 : ib_iommu_mode_apply_bind(net_bdf[1], pt->p.raw[IB_O_IOMMU_MODE],
+							 NULL, eff, sizeof(eff), why, whylen);
 	if (rc)
 		return rc;
 	for (;;) {
-		net_ifname_of(net_bdf[0], name[0], sizeof(name[0]));
-		net_ifname_of(net_bdf[1], name[1], sizeof(name[1]));
-		if (name[0][0] && name[1][0])
+		for (k = lo; k <= hi; k++)
+			net_ifname_of(net_bdf[k], name[k], sizeof(name[k]));
+		if (name[lo][0] && name[hi][0])
 			return IB_EXIT_OK;
 		if (ib_now_ns() - t0 > NET_SETTLE_NS) {
-			snprintf(why, whylen, "netdev=%s:%s: the interfaces of %s and %s did not come "
+			snprintf(why, whylen, "netdev=%s:%s: the interface of %s%s%s did not come "
 					      "back within 15 s after the rebind",
-				 net_if[0], net_if[1], net_bdf[0], net_bdf[1]);
+				 net_if[0], net_if[1], net_bdf[lo], lo != hi ? " or " : "",
+				 lo != hi ? net_bdf[hi] : "");
 			return IB_EXIT_FAILED;
 		}
 		usleep(50000);
@@ -343,10 +437,19 @@ static int net_run(struct ib_run_ctx *ctx, struct ib_rep *rep, char *err, size_t
 		.datagrams = o->iterations,
 		.msg_size = o->msg_size ? o->msg_size : 1472,
 		.pings = NET_PINGS,
+		.side = net_side(),
+		.subnet = net_ranked() ? (unsigned int)ib_ranks.rank / 2 : 0,
 	};
-	int k;
+	int k, lo = net_ranked() ? net_side() : 0, hi = net_ranked() ? net_side() : 1;
+	static const struct ib_point *seq_pt;
+	static uint64_t seq;
 
-	for (k = 0; k < 2; k++) {
+	/* both ranks of a pair run a point's repetitions alike (IB_ENG_RANK_PAIRS):
+	 * the n-th of this point is the n-th of the other side's */
+	if (ctx->pt != seq_pt)
+		seq_pt = ctx->pt, seq = 0;
+	pair.rep_seq = seq++;
+	for (k = lo; k <= hi; k++) {
 		net_ifname_of(net_bdf[k], pair.ifname[k], sizeof(pair.ifname[k]));
 		if (!pair.ifname[k][0]) {
 			snprintf(err, errlen, "netdev=%s:%s: %s has no interface now", net_if[0],
@@ -362,7 +465,7 @@ const struct ib_engine ib_engine_net = {
 	.help = "UDP stream and ping-pong between two NIC ports (netdev=A:B), each in a "
 		"namespace of its own: pps, bandwidth, dma_latency_ns per round trip; "
 		"iommu_mode switches both ports' groups; counters per packet",
-	.flags = IB_ENG_TIMES_MAPS,
+	.flags = IB_ENG_TIMES_MAPS | IB_ENG_RANK_PAIRS,
 	.metrics = IB_MB(IB_M_DMA_LATENCY) | IB_MB_BANDWIDTH | IB_MB_IOPS | IB_MB_PPS,
 	.module_engine = -1,
 	IB_ENGINE_OPTS(net_opt_table),
@@ -371,5 +474,6 @@ const struct ib_engine ib_engine_net = {
 	.supported = net_supported,
 	.pci_device = net_pci_device,
 	.settle = net_settle,
+	.refuse = net_refuse,
 	.run = net_run,
 };

@@ -33,24 +33,48 @@
 #include "net_int.h"
 
 #define NET_PORT 47000	 /* + thread index; inside the namespaces only */
+#define NET_HS_PORT 46999 /* the handshake of a rank pair */
 #define NET_IDLE_MS 2000 /* a stream silent this long is over */
 #define NET_RCVBUF (32 << 20)
+#define NET_HS_WAIT_NS (30ULL * 1000000000ULL) /* the other rank's port */
+#define NET_HS_EVERY_MS 20			/* HELLO again, unanswered */
 
-enum { T_DATA, T_DONE, T_PING, T_PONG };
+enum { T_DATA, T_DONE, T_PING, T_PONG, T_HELLO, T_ACK };
 
 struct net_hdr {
 	uint32_t type, thread;
 	uint64_t seq;
 };
 
-static const char *const net_addr[2] = { "198.18.0.1", "198.18.0.2" };
+/* A rank pair's handshake datagram: its port's MAC, so that each side
+ * gets a static neighbour entry (no ARP) for the other. */
+struct net_hello {
+	struct net_hdr h;
+	unsigned char mac[6];
+};
+
+/* One side's handshake (side >= 0). */
+struct net_hs {
+	int s;			 /* bound to NET_HS_PORT in this side's namespace */
+	struct sockaddr hw;	 /* this port's MAC */
+	uint64_t packets, bytes; /* handshake datagrams through this port */
+	uint64_t t0;		 /* the answered HELLO: sent (A), received (B) */
+};
+
+/* 198.18.<subnet>.<host> */
+static struct in_addr net_ip(const struct net_pair *p, unsigned int host)
+{
+	struct in_addr a = { htonl((198U << 24) | (18U << 16) | (p->subnet << 8) | host) };
+
+	return a;
+}
 
 /* The threads' start: each makes its socket, then waits for go (abort:
  * a thread could not be started; nobody sends). */
 struct net_gate {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	unsigned int ready;
+	unsigned int ready, finished;
 	bool go, abort;
 };
 
@@ -61,7 +85,7 @@ struct net_worker {
 	unsigned int t;
 	bool receiver;
 	/* results */
-	uint64_t packets, bytes;
+	uint64_t packets, bytes, t_end;
 	uint64_t rtt[64];
 	unsigned int nrtt;
 	char err[256];
@@ -124,12 +148,12 @@ static int in_ns(int fd)
 
 /* In this thread's namespace: ifname up with addr/24, IPv6 off, its MAC
  * into hw. */
-static int if_setup(const char *ifname, const char *addr, struct sockaddr *hw, char *err,
+static int if_setup(const char *ifname, struct in_addr addr, struct sockaddr *hw, char *err,
 		    size_t len)
 {
 	struct ifreq r;
 	struct sockaddr_in *sin = (struct sockaddr_in *)&r.ifr_addr;
-	char path[128];
+	char path[128], txt[INET_ADDRSTRLEN];
 	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), fd, rc = -1;
 
 	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", ifname);
@@ -142,9 +166,10 @@ static int if_setup(const char *ifname, const char *addr, struct sockaddr *hw, c
 	memset(&r, 0, sizeof(r));
 	snprintf(r.ifr_name, sizeof(r.ifr_name), "%s", ifname);
 	sin->sin_family = AF_INET;
-	inet_pton(AF_INET, addr, &sin->sin_addr);
+	sin->sin_addr = addr;
 	if (s < 0 || ioctl(s, SIOCSIFADDR, &r)) {
-		snprintf(err, len, "%s: address %s: %s", ifname, addr, strerror(errno));
+		snprintf(err, len, "%s: address %s: %s", ifname,
+			 inet_ntop(AF_INET, &addr, txt, sizeof(txt)), strerror(errno));
 		goto out;
 	}
 	inet_pton(AF_INET, "255.255.255.0", &sin->sin_addr);
@@ -165,26 +190,38 @@ out:
 	return rc;
 }
 
-/* In this thread's namespace: peer's address at hw on ifname, for good;
- * then up to 5 s for the link (IFF_RUNNING). */
-static int if_peer(const char *ifname, const char *peer, const struct sockaddr *hw, char *err,
-		   size_t len)
+/* In s's namespace: peer's address at hw on ifname, for good (no ARP). */
+static int arp_set(int s, const char *ifname, struct in_addr peer, const struct sockaddr *hw,
+		   char *err, size_t len)
 {
 	struct arpreq a;
-	struct ifreq r;
 	struct sockaddr_in *sin = (struct sockaddr_in *)&a.arp_pa;
-	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), i, rc = -1;
+	char txt[INET_ADDRSTRLEN];
 
 	memset(&a, 0, sizeof(a));
 	sin->sin_family = AF_INET;
-	inet_pton(AF_INET, peer, &sin->sin_addr);
+	sin->sin_addr = peer;
 	a.arp_ha = *hw;
 	a.arp_flags = ATF_COM | ATF_PERM;
 	snprintf(a.arp_dev, sizeof(a.arp_dev), "%s", ifname);
-	if (s < 0 || ioctl(s, SIOCSARP, &a)) {
-		snprintf(err, len, "%s: neighbour %s: %s", ifname, peer, strerror(errno));
+	if (s >= 0 && !ioctl(s, SIOCSARP, &a))
+		return 0;
+	snprintf(err, len, "%s: neighbour %s: %s", ifname,
+		 inet_ntop(AF_INET, &peer, txt, sizeof(txt)), strerror(errno));
+	return -1;
+}
+
+/* In this thread's namespace: peer's address at hw on ifname (hw NULL:
+ * none, the handshake finds it); then up to 5 s for the link
+ * (IFF_RUNNING). */
+static int if_peer(const char *ifname, struct in_addr peer, const struct sockaddr *hw, char *err,
+		   size_t len)
+{
+	struct ifreq r;
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), i, rc = -1;
+
+	if (s < 0 || (hw && arp_set(s, ifname, peer, hw, err, len)))
 		goto out;
-	}
 	memset(&r, 0, sizeof(r));
 	snprintf(r.ifr_name, sizeof(r.ifr_name), "%s", ifname);
 	for (i = 0; i < 100; i++) {
@@ -201,11 +238,12 @@ out:
 	return rc;
 }
 
-static struct sockaddr_in net_sin(int k, unsigned int t)
+/* 198.18.<subnet>.<host>:port (host 1: A, 2: B, 255: broadcast) */
+static struct sockaddr_in net_sin(const struct net_pair *p, unsigned int host, unsigned int port)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(NET_PORT + t) };
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port),
+				 .sin_addr = net_ip(p, host) };
 
-	inet_pton(AF_INET, net_addr[k], &a.sin_addr);
 	return a;
 }
 
@@ -214,7 +252,9 @@ static struct sockaddr_in net_sin(int k, unsigned int t)
 static int worker_socket(struct net_worker *w)
 {
 	int k = w->receiver, s, big = NET_RCVBUF;
-	struct sockaddr_in me = net_sin(k, w->t), peer = net_sin(!k, w->t);
+	struct sockaddr_in me = net_sin(w->pair, k + 1, NET_PORT + w->t),
+			   peer = net_sin(w->pair, !k + 1, NET_PORT + w->t);
+	char txt[INET_ADDRSTRLEN];
 
 	if (in_ns(w->nsfd)) {
 		snprintf(w->err, sizeof(w->err), "setns: %s", strerror(errno));
@@ -225,8 +265,9 @@ static int worker_socket(struct net_worker *w)
 		setsockopt(s, SOL_SOCKET, SO_RCVBUF, &big, sizeof(big));
 	if (s < 0 || bind(s, (struct sockaddr *)&me, sizeof(me)) ||
 	    connect(s, (struct sockaddr *)&peer, sizeof(peer))) {
-		snprintf(w->err, sizeof(w->err), "socket %s:%u: %s", net_addr[k],
-			 NET_PORT + w->t, strerror(errno));
+		snprintf(w->err, sizeof(w->err), "socket %s:%u: %s",
+			 inet_ntop(AF_INET, &me.sin_addr, txt, sizeof(txt)), NET_PORT + w->t,
+			 strerror(errno));
 		if (s >= 0)
 			close(s);
 		return -1;
@@ -263,6 +304,14 @@ static ssize_t get(int s, char *buf, size_t n, struct net_hdr *h, int ms)
 	return r < (ssize_t)sizeof(*h) ? -1 : r;
 }
 
+/* A datagram w sent: counted on a rank pair's side only (both ports in one
+ * process: the receiving side counts it, once). */
+static void sent(struct net_worker *w, uint64_t bytes)
+{
+	if (w->pair->side >= 0)
+		w->packets++, w->bytes += bytes;
+}
+
 static void sender(struct net_worker *w, int s, char *buf)
 {
 	const struct net_pair *p = w->pair;
@@ -274,6 +323,8 @@ static void sender(struct net_worker *w, int s, char *buf)
 		if (put(s, buf, p->msg_size, T_DATA, w->t, i)) {
 			snprintf(w->err, sizeof(w->err), "send: %s", strerror(errno));
 			return;
+		} else {
+			sent(w, p->msg_size);
 		}
 	do
 		n = get(s, buf, p->msg_size, &h, 4 * NET_IDLE_MS);
@@ -292,6 +343,7 @@ static void sender(struct net_worker *w, int s, char *buf)
 			t0 = ib_now_ns();
 			if (put(s, buf, p->msg_size, T_PING, w->t, i))
 				break;
+			sent(w, p->msg_size);
 			do
 				n = get(s, buf, p->msg_size, &h, NET_IDLE_MS / 4);
 			while (n > 0 && !(h.type == T_PONG && h.seq == i));
@@ -328,6 +380,7 @@ static void receiver(struct net_worker *w, int s, char *buf)
 			 got ? strerror(errno) : "no datagram arrived");
 		return;
 	}
+	sent(w, sizeof(h));
 	/* every ping answered (asked again: again), until the last one's */
 	do {
 		do
@@ -336,6 +389,7 @@ static void receiver(struct net_worker *w, int s, char *buf)
 		if (n <= 0 || put(s, buf, p->msg_size, T_PONG, w->t, h.seq))
 			return; /* the sender says which ping went unanswered */
 		w->packets++, w->bytes += (uint64_t)n;
+		sent(w, p->msg_size);
 	} while (h.seq + 1 < p->pings && !ib_interrupted);
 }
 
@@ -365,25 +419,151 @@ static void *worker(void *arg)
 		close(s);
 	}
 	free(buf);
+	w->t_end = ib_now_ns();
+	pthread_mutex_lock(&w->gate->mu);
+	w->gate->finished++;
+	pthread_mutex_unlock(&w->gate->mu);
 	return NULL;
 }
 
-/* The threads: start together, joined; their results into rep. */
-static int traffic(const struct net_pair *p, const int ns[2], struct ib_rep *rep, char *err,
-		   size_t errlen)
+/* --- a rank pair's handshake (side >= 0), on this side's NET_HS_PORT --- */
+
+static int hs_put(struct net_hs *hs, uint32_t type, uint64_t seq, struct sockaddr_in to)
+{
+	struct net_hello m = { { type, 0, seq }, { 0 } };
+
+	memcpy(m.mac, hs->hw.sa_data, sizeof(m.mac));
+	/* never blocks: a port whose peer is not there yet may hold its
+	 * frames (a QEMU hub does); a HELLO not sent is sent again */
+	if (sendto(hs->s, &m, sizeof(m), MSG_DONTWAIT, (struct sockaddr *)&to, sizeof(to)) !=
+	    sizeof(m))
+		return errno == EAGAIN || errno == ENOBUFS ? 0 : -1;
+	hs->packets++, hs->bytes += sizeof(m);
+	return 0;
+}
+
+/* The next handshake datagram within ms into m (counted: it crossed this
+ * port); 1, or 0 on timeout or error. */
+static int hs_get(struct net_hs *hs, struct net_hello *m, int ms)
+{
+	struct pollfd pf = { .fd = hs->s, .events = POLLIN };
+
+	if (poll(&pf, 1, ms) <= 0 || recv(hs->s, m, sizeof(*m), 0) != sizeof(*m))
+		return 0;
+	hs->packets++, hs->bytes += sizeof(*m);
+	return 1;
+}
+
+/* m's MAC as the neighbour entry of the other side (address host). */
+static int hs_learn(const struct net_pair *p, struct net_hs *hs, const struct net_hello *m,
+		    unsigned int host, char *err, size_t len)
+{
+	struct sockaddr hw = hs->hw;
+
+	memcpy(hw.sa_data, m->mac, sizeof(m->mac));
+	return arp_set(hs->s, p->ifname[p->side], net_ip(p, host), &hw, err, len);
+}
+
+/* A: HELLO (broadcast) every NET_HS_EVERY_MS until B's ACK of this
+ * repetition; t0 = when the answered one left. */
+static int hs_sender(const struct net_pair *p, struct net_hs *hs, char *err, size_t len)
+{
+	struct sockaddr_in bc = net_sin(p, 255, NET_HS_PORT);
+	struct net_hello m;
+	uint64_t start = ib_now_ns(), sent;
+
+	while (!ib_interrupted && ib_now_ns() - start < NET_HS_WAIT_NS) {
+		sent = ib_now_ns();
+		if (hs_put(hs, T_HELLO, p->rep_seq, bc)) {
+			snprintf(err, len, "%s: HELLO: %s", p->ifname[0], strerror(errno));
+			return -1;
+		}
+		while (hs_get(hs, &m, NET_HS_EVERY_MS))
+			if (m.h.type == T_ACK && m.h.seq == p->rep_seq) {
+				hs->t0 = sent;
+				return hs_learn(p, hs, &m, 2, err, len);
+			}
+	}
+	snprintf(err, len, "%s: no answer from the other rank's port within 30 s (repetition %llu)",
+		 p->ifname[0], (unsigned long long)p->rep_seq);
+	return -1;
+}
+
+/* B: this repetition's HELLO within ms (0: ask once), answered with an ACK
+ * (a lost ACK: A asks again, answered again); 1 answered, 0 none, -1. */
+static int hs_answer(const struct net_pair *p, struct net_hs *hs, int ms, char *err, size_t len)
+{
+	struct net_hello m;
+
+	while (hs_get(hs, &m, ms))
+		if (m.h.type == T_HELLO && m.h.seq == p->rep_seq) {
+			if (!hs->t0)
+				hs->t0 = ib_now_ns();
+			if (hs_learn(p, hs, &m, 1, err, len) ||
+			    hs_put(hs, T_ACK, p->rep_seq, net_sin(p, 1, NET_HS_PORT))) {
+				if (!err[0])
+					snprintf(err, len, "%s: ACK: %s", p->ifname[1],
+						 strerror(errno));
+				return -1;
+			}
+			return 1;
+		}
+	return 0;
+}
+
+static int hs_receiver(const struct net_pair *p, struct net_hs *hs, char *err, size_t len)
+{
+	uint64_t start = ib_now_ns();
+	int rc = 0;
+
+	while (!rc && !ib_interrupted && ib_now_ns() - start < NET_HS_WAIT_NS)
+		rc = hs_answer(p, hs, 100, err, len);
+	if (!rc)
+		snprintf(err, len, "%s: no HELLO from the other rank's port within 30 s "
+				   "(repetition %llu)",
+			 p->ifname[1], (unsigned long long)p->rep_seq);
+	return rc > 0 ? 0 : -1;
+}
+
+/* B of a rank pair, while its threads run: answers a HELLO asked again
+ * (its ACK lost) until every thread is done. */
+static void hs_serve(const struct net_pair *p, struct net_hs *hs, struct net_gate *gate,
+		     unsigned int started)
+{
+	char err[256] = "";
+
+	for (;;) {
+		pthread_mutex_lock(&gate->mu);
+		if (gate->finished >= started) {
+			pthread_mutex_unlock(&gate->mu);
+			return;
+		}
+		pthread_mutex_unlock(&gate->mu);
+		if (hs_answer(p, hs, 20, err, sizeof(err)) < 0)
+			return;
+	}
+}
+
+/* The threads (side >= 0: this side's, after the handshake): start
+ * together, joined; their results into rep. */
+static int traffic(const struct net_pair *p, const int ns[2], struct net_hs *hs,
+		   struct ib_rep *rep, char *err, size_t errlen)
 {
 	struct net_worker w[2 * IB_NET_MAX_THREADS];
 	pthread_t tid[2 * IB_NET_MAX_THREADS];
-	struct net_gate gate = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, false,
+	struct net_gate gate = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, false,
 				 false };
-	unsigned int n = 2 * p->threads, i, j, started = 0;
+	unsigned int n = p->side < 0 ? 2 * p->threads : p->threads, i, j, started = 0;
 	uint64_t t0, t1;
-	int rc = IB_EXIT_OK;
+	int rc = IB_EXIT_OK, hs_rc = 0;
 
 	memset(w, 0, sizeof(w));
 	for (i = 0; i < n; i++) {
-		w[i] = (struct net_worker){ .pair = p, .gate = &gate, .t = i / 2,
-					    .receiver = i % 2, .nsfd = ns[i % 2] };
+		bool recv = p->side < 0 ? (i % 2) != 0 : p->side != 0;
+
+		w[i] = (struct net_worker){ .pair = p, .gate = &gate,
+					    .t = p->side < 0 ? i / 2 : i, .receiver = recv,
+					    .nsfd = ns[recv] };
 		if (pthread_create(&tid[i], NULL, worker, &w[i]))
 			break;
 		started++;
@@ -391,18 +571,28 @@ static int traffic(const struct net_pair *p, const int ns[2], struct ib_rep *rep
 	pthread_mutex_lock(&gate.mu);
 	while (gate.ready < started)
 		pthread_cond_wait(&gate.cv, &gate.mu);
+	pthread_mutex_unlock(&gate.mu);
+	/* B's sockets are bound before its ACK: nothing of A's arrives early */
+	if (p->side >= 0 && started == n)
+		hs_rc = (p->side ? hs_receiver : hs_sender)(p, hs, err, errlen);
+	pthread_mutex_lock(&gate.mu);
 	gate.go = true;
-	gate.abort = started < n;
+	gate.abort = started < n || hs_rc;
 	pthread_cond_broadcast(&gate.cv);
 	pthread_mutex_unlock(&gate.mu);
-	t0 = ib_now_ns();
-	for (i = 0; i < started; i++)
+	t0 = p->side >= 0 && !hs_rc ? hs->t0 : ib_now_ns();
+	if (p->side == 1 && !hs_rc)
+		hs_serve(p, hs, &gate, started);
+	for (i = 0, t1 = t0; i < started; i++) {
 		pthread_join(tid[i], NULL);
-	t1 = ib_now_ns();
+		t1 = w[i].t_end > t1 ? w[i].t_end : t1; /* not B's wait in hs_serve */
+	}
 	if (started < n) {
 		snprintf(err, errlen, "pthread_create: %u of %u threads started", started, n);
 		return IB_EXIT_FAILED;
 	}
+	if (hs_rc)
+		return IB_EXIT_FAILED; /* err says */
 	for (i = 0; i < n; i++) {
 		if (w[i].err[0] && rc == IB_EXIT_OK) {
 			snprintf(err, errlen, "%s", w[i].err);
@@ -414,6 +604,8 @@ static int traffic(const struct net_pair *p, const int ns[2], struct ib_rep *rep
 			if (ib_metric_push(&rep->m[IB_M_DMA_LATENCY], (double)w[i].rtt[j]))
 				rc = IB_EXIT_FAILED;
 	}
+	if (p->side >= 0)
+		rep->ios += hs->packets, rep->bytes_moved += hs->bytes;
 	rep->elapsed_ns = t1 - t0;
 	return rc;
 }
@@ -434,10 +626,29 @@ static void move_back(const struct net_pair *p, int k, int ns, int orig)
 		fprintf(stderr, "iommubench: net: setns back: %s\n", strerror(errno));
 }
 
+/* The handshake's socket, made in this thread's namespace before its port
+ * comes in (a HELLO that arrives is always counted): any address, so that
+ * A's broadcast reaches it. */
+static int hs_socket(char *err, size_t len)
+{
+	struct sockaddr_in any = { .sin_family = AF_INET, .sin_port = htons(NET_HS_PORT) };
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), on = 1;
+
+	if (s >= 0 && !setsockopt(s, SOL_SOCKET, SO_BROADCAST, &on, sizeof(on)) &&
+	    !bind(s, (struct sockaddr *)&any, sizeof(any)))
+		return s;
+	snprintf(err, len, "handshake socket (port %d): %s", NET_HS_PORT, strerror(errno));
+	if (s >= 0)
+		close(s);
+	return -1;
+}
+
 int ib_net_pair_run(const struct net_pair *p, struct ib_rep *rep, char *err, size_t errlen)
 {
 	int orig = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
 	int ns[2] = { -1, -1 }, moved[2] = { 0, 0 }, k, rc = IB_EXIT_FAILED;
+	int lo = p->side < 0 ? 0 : p->side, hi = p->side < 0 ? 1 : p->side;
+	struct net_hs hs = { .s = -1 };
 	struct sockaddr hw[2];
 	unsigned int idx;
 
@@ -445,18 +656,21 @@ int ib_net_pair_run(const struct net_pair *p, struct ib_rep *rep, char *err, siz
 		snprintf(err, errlen, "/proc/thread-self/ns/net: %s", strerror(errno));
 		return IB_EXIT_FAILED;
 	}
-	for (k = 0; k < 2; k++) {
+	for (k = lo; k <= hi; k++) {
 		if (unshare(CLONE_NEWNET)) {
 			snprintf(err, errlen, "unshare(CLONE_NEWNET): %s", strerror(errno));
 			goto out;
 		}
 		ns[k] = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-		if (in_ns(orig) || ns[k] < 0) {
-			snprintf(err, errlen, "network namespace: %s", strerror(errno));
+		if (ns[k] >= 0 && p->side >= 0)
+			hs.s = hs_socket(err, errlen);
+		if (in_ns(orig) || ns[k] < 0 || (p->side >= 0 && hs.s < 0)) {
+			if (ns[k] < 0 || hs.s >= 0)
+				snprintf(err, errlen, "network namespace: %s", strerror(errno));
 			goto out;
 		}
 	}
-	for (k = 0; k < 2; k++) {
+	for (k = lo; k <= hi; k++) {
 		idx = if_nametoindex(p->ifname[k]);
 		if (!idx || nl_move((int)idx, ns[k], err, errlen)) {
 			if (!idx)
@@ -465,26 +679,33 @@ int ib_net_pair_run(const struct net_pair *p, struct ib_rep *rep, char *err, siz
 		}
 		moved[k] = 1;
 	}
-	for (k = 0; k < 2; k++) {
-		int bad = in_ns(ns[k]) || if_setup(p->ifname[k], net_addr[k], &hw[k], err, errlen);
+	for (k = lo; k <= hi; k++) {
+		int bad = in_ns(ns[k]) ||
+			  if_setup(p->ifname[k], net_ip(p, (unsigned int)k + 1), &hw[k], err, errlen);
 
 		if (in_ns(orig) || bad)
 			goto out;
 	}
-	for (k = 0; k < 2; k++) {
-		int bad = in_ns(ns[k]) || if_peer(p->ifname[k], net_addr[!k], &hw[!k], err, errlen);
+	/* the other side's MAC: here (both ports), or from the handshake */
+	for (k = lo; k <= hi; k++) {
+		int bad = in_ns(ns[k]) || if_peer(p->ifname[k], net_ip(p, (unsigned int)!k + 1),
+						  p->side < 0 ? &hw[!k] : NULL, err, errlen);
 
 		if (in_ns(orig) || bad)
 			goto out;
 	}
-	rc = traffic(p, ns, rep, err, errlen);
+	if (p->side >= 0)
+		hs.hw = hw[p->side];
+	rc = traffic(p, ns, &hs, rep, err, errlen);
 out:
-	for (k = 0; k < 2; k++)
+	for (k = lo; k <= hi; k++)
 		if (moved[k])
 			move_back(p, k, ns[k], orig);
-	for (k = 0; k < 2; k++)
+	for (k = lo; k <= hi; k++)
 		if (ns[k] >= 0)
 			close(ns[k]);
+	if (hs.s >= 0)
+		close(hs.s);
 	close(orig);
 	return rc;
 }

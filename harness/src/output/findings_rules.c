@@ -446,30 +446,6 @@ void unmap_findings(struct out *o)
 	json_decref(lazy);
 }
 
-/* The packets (I/Os) of the pass that counted counter on r: the counting
- * pass's when its source counted there (or the lab marked it), else the
- * timing pass's; 0 when unknown (the same rule as the per-I/O figure). */
-static double packets_of(const struct ib_row *r, const char *counter)
-{
-	json_t *cp = json_object_get(r->json, "counting_pass"), *s;
-	const char *src = NULL, *marks = json_string_value(json_object_get(r->json, "lab_marks"));
-	double v;
-	size_t i;
-
-	if (!ib_row_counter(r, counter, &v, &src) || !src)
-		return 0;
-	if (!strncmp(src, "lab:", 4) && marks && !strcmp(marks, "counting"))
-		return json_number_value(json_object_get(cp, "ios"));
-	json_array_foreach(strncmp(src, "lab:", 4) ? json_object_get(cp, "sources") : NULL, i, s) {
-		const char *name = json_string_value(s);
-
-		if (name && !strncmp(src, name, strlen(name)) && src[strlen(name)] == ':')
-			return json_number_value(json_object_get(cp, "ios"));
-	}
-	return json_number_value(json_object_get(json_object_get(r->json, "params"),
-						  "ios_timing_pass"));
-}
-
 /* The series key plus msg_size (net's own parameter, not a series field). */
 static void net_key(const struct ib_row *r, const char *const *skip, char *key, size_t len)
 {
@@ -507,7 +483,7 @@ void net_findings(struct out *o)
 	for (i = 0; i < o->run->nrows; i++) {
 		const struct ib_row *r = &o->run->rows[i], *id;
 		char name[512], text[1024], a[32], b[32], c[32], d[32], label[400];
-		double inv = 0, pk = packets_of(r, "iommu_invalidations"), fewer;
+		double inv = 0, pk = ib_row_counter_ios(r, "iommu_invalidations"), fewer;
 		json_t *p, *m;
 
 		if (!med_ci(r, "pps", &s) || strcmp(eff_mode(r), "dma-strict") || !r->name || pk <= 0 ||

@@ -6,7 +6,8 @@
  * is divided by the I/Os of the pass it was counted in: the counting
  * pass's (counting_pass.ios) for a source that counted there, else the
  * timing pass's (params.ios_timing_pass); the lab's counters follow
- * lab_marks.  Part of `iommubench report` (report.c; docs/report.md).
+ * lab_marks (ib_row_counter_ios).  Part of `iommubench report` (report.c;
+ * docs/report.md).
  * The same per packet for the net engine: report_fig_perpkt.c.
  */
 #include <stdio.h>
@@ -19,31 +20,6 @@
 #include "report_int.h"
 
 #define PERIO_MAX 96
-
-static double ios_of(const struct ib_row *r, const char *counter)
-{
-	json_t *cp = json_object_get(r->json, "counting_pass"), *s;
-	const char *src = NULL, *marks;
-	double v;
-	size_t i;
-
-	if (!ib_row_counter(r, counter, &v, &src) || !src)
-		return 0;
-	if (!strncmp(src, "lab:", 4)) {
-		marks = json_string_value(json_object_get(r->json, "lab_marks"));
-		if (marks && !strcmp(marks, "counting"))
-			return json_number_value(json_object_get(cp, "ios"));
-	} else {
-		json_array_foreach(json_object_get(cp, "sources"), i, s) {
-			const char *name = json_string_value(s);
-
-			if (name && !strncmp(src, name, strlen(name)) && src[strlen(name)] == ':')
-				return json_number_value(json_object_get(cp, "ios"));
-		}
-	}
-	return json_number_value(json_object_get(json_object_get(r->json, "params"),
-						  "ios_timing_pass"));
-}
 
 static const char *const counters[] = { "iommu_maps", "iommu_unmaps", "iommu_invalidations",
 					"iotlb_miss" };
@@ -74,7 +50,7 @@ int rp_per_unit_data(struct report *R, struct fig *g, FILE *f, char *vars, size_
 		const struct ib_row *w = &run->rows[r];
 
 		for (k = 0; k < 4 && rp_row_ok(w) && is_packets(w) == packets; k++)
-			if (ios_of(w, counters[k]) > 0) {
+			if (ib_row_counter_ios(w, counters[k]) > 0) {
 				idx[n++] = r;
 				break;
 			}
@@ -116,7 +92,7 @@ int rp_per_unit_data(struct report *R, struct fig *g, FILE *f, char *vars, size_
 
 		fprintf(f, "\"%s\"", p[i].label);
 		for (k = 0; k < 4; k++) {
-			double v, ios = ios_of(w, counters[k]);
+			double v, ios = ib_row_counter_ios(w, counters[k]);
 
 			if (ios > 0 && ib_row_counter(w, counters[k], &v, NULL))
 				fprintf(f, " %.4g", v / ios);
