@@ -102,8 +102,8 @@ for ln in lines[1:]:
 exp = {}
 for n, r in good.items():
     p = r["params"]
-    label = "%s job=%s threads=%d %dB x%d" % (p["iommu_mode_effective"], r["bench"], p["threads"],
-                                             p["msg_size"], p["threads"])
+    label = "%s job=%s threads=%d %dB" % (p["iommu_mode_effective"], r["bench"], p["threads"],
+                                         p["msg_size"])
     exp[label] = ["%.4g" % per_packet(r, k)
                   for k in ("iommu_maps", "iommu_unmaps", "iommu_invalidations", "iotlb_miss")]
 bad = ["%s: %s != %s" % (k, bars.get(k), v) for k, v in exp.items() if bars.get(k) != v]

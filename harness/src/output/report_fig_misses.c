@@ -43,7 +43,8 @@ int ib_fig_misses(const struct ib_run *run, FILE *f, char *why, size_t whylen)
 		goto oom;
 	n = rp_select_rows(run, "iotlb_miss", true, idx);
 	if (!n) {
-		fmt(why, whylen, "no row has the iotlb_miss counter");
+		fmt(why, whylen, "no row with a window (a sweep over DMA windows) has the "
+				  "iotlb_miss counter");
 		goto out;
 	}
 	n = rp_keep_sweeps(run, idx, n);

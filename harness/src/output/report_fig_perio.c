@@ -73,10 +73,10 @@ int rp_per_unit_data(struct report *R, struct fig *g, FILE *f, char *vars, size_
 		 * the labeler's dimensions */
 		if (ib_row_int(w, f_depth) >= 0)
 			fmt(depth, sizeof(depth), " qd%lld", ib_row_int(w, f_depth));
-		if (ib_row_int(w, f_msg) >= 0) /* net's own field, likewise */
-			fmt(depth, sizeof(depth), " %lldB x%lld", ib_row_int(w, f_msg),
-			    (long long)json_integer_value(json_object_get(
-				    json_object_get(w->json, "params"), "threads")));
+		/* net's own field, likewise (threads is the labeler's: named
+		 * when it varies) */
+		if (ib_row_int(w, f_msg) >= 0)
+			fmt(depth, sizeof(depth), " %lldB", ib_row_int(w, f_msg));
 		rp_label_of(w, &L, rest, sizeof(rest));
 		fmt(p[i].label, sizeof(p[i].label), "%s%s%s%s", m, strcmp(rest, "all") ? " " : "",
 		    strcmp(rest, "all") ? rest : "", depth);
