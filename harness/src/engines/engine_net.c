@@ -111,6 +111,12 @@ static int net_side(void)
 	return net_ranked() ? ib_ranks.rank % 2 : -1;
 }
 
+/* This process's ports: both, or its rank's side's. */
+static void net_ports(int *lo, int *hi)
+{
+	ib_net_ports(net_side(), lo, hi);
+}
+
 /* "A:B" into a and b: 1..15 bytes each, no '/' or whitespace, distinct;
  * across ranks also "X" (every rank's port) and the same name twice. */
 static int net_parse(const char *s, char a[IFNAMSIZ], char b[IFNAMSIZ], char *err, size_t len)
@@ -314,6 +320,14 @@ static void net_refused(const char *ifname, char *r, size_t len)
 		net_addr_refused(ifname, r, len);
 }
 
+/* The one line of a refusal (reason r) of netdev=raw; IB_EXIT_USAGE. */
+static int net_refusing(const char *raw, const char *r, char *why, size_t whylen)
+{
+	snprintf(why, whylen, "netdev=%s: %s; refusing (name two ports used for nothing else)",
+		 raw, r);
+	return IB_EXIT_USAGE;
+}
+
 /* Both ports checked before either is looked up in sysfs; a refusal is one
  * line naming netdev (IB_EXIT_USAGE: an error row, nothing changed). */
 static int net_pci_device(const struct ib_point *pt, char *bdf, size_t bdflen, char *why,
@@ -322,8 +336,9 @@ static int net_pci_device(const struct ib_point *pt, char *bdf, size_t bdflen, c
 	const char *raw = netdev_raw(&pt->p);
 	char r[512] = "", now[IFNAMSIZ];
 	bool seen[2];
-	int k, lo = net_ranked() ? net_side() : 0, hi = net_ranked() ? net_side() : 1;
+	int k, lo, hi;
 
+	net_ports(&lo, &hi);
 	if (net_parse(raw, net_if[0], net_if[1], why, whylen))
 		return IB_EXIT_USAGE;
 	/* a port seen before is its device: the rebinds of earlier points
@@ -340,11 +355,8 @@ static int net_pci_device(const struct ib_point *pt, char *bdf, size_t bdflen, c
 					       "/sys/class/net/%s/device)", net_if[k], net_if[k]);
 		else if (!seen[k])
 			net_seen_add(net_if[k], net_bdf[k]);
-	if (r[0]) {
-		snprintf(why, whylen, "netdev=%s: %s; refusing (name two ports used for nothing else)",
-			 raw, r);
-		return IB_EXIT_USAGE;
-	}
+	if (r[0])
+		return net_refusing(raw, r, why, whylen);
 	snprintf(bdf, bdflen, "%s", net_bdf[lo]);
 	return IB_EXIT_OK;
 }
@@ -360,10 +372,7 @@ static int net_refuse(const struct ib_point *pt, char *why, size_t whylen)
 	net_refused(a, r, sizeof(r));
 	if (!r[0])
 		net_refused(b, r, sizeof(r));
-	if (r[0])
-		snprintf(why, whylen, "netdev=%s: %s; refusing (name two ports used for nothing else)",
-			 raw, r);
-	return r[0] ? -1 : 0;
+	return r[0] ? net_refusing(raw, r, why, whylen) : 0;
 }
 
 /* The interface under bdf now ("" = none yet): a rebind may rename it. */
@@ -405,9 +414,10 @@ static int net_settle(const struct ib_point *pt, const char *bdf, char *why, siz
 {
 	char eff[32], name[2][IFNAMSIZ];
 	uint64_t t0 = ib_now_ns();
-	int rc, k, lo = net_ranked() ? net_side() : 0, hi = net_ranked() ? net_side() : 1;
+	int rc, k, lo, hi;
 
 	(void)bdf;
+	net_ports(&lo, &hi);
 	/* a rank has one port: the runner switched it */
 	rc = net_ranked() ? 0 : ib_iommu_mode_apply_bind(net_bdf[1], pt->p.raw[IB_O_IOMMU_MODE],
 							 NULL, eff, sizeof(eff), why, whylen);
@@ -440,10 +450,11 @@ static int net_run(struct ib_run_ctx *ctx, struct ib_rep *rep, char *err, size_t
 		.side = net_side(),
 		.subnet = net_ranked() ? (unsigned int)ib_ranks.rank / 2 : 0,
 	};
-	int k, lo = net_ranked() ? net_side() : 0, hi = net_ranked() ? net_side() : 1;
+	int k, lo, hi;
 	static const struct ib_point *seq_pt;
 	static uint64_t seq;
 
+	net_ports(&lo, &hi);
 	/* both ranks of a pair run a point's repetitions alike (IB_ENG_RANK_PAIRS):
 	 * the n-th of this point is the n-th of the other side's */
 	if (ctx->pt != seq_pt)

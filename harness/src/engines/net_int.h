@@ -27,6 +27,13 @@ struct net_pair {
 	unsigned int pings;	  /* round trips per thread pair after the stream */
 };
 
+/* The ports a process drives: both (side -1), or its side's only. */
+static inline void ib_net_ports(int side, int *lo, int *hi)
+{
+	*lo = side < 0 ? 0 : side;
+	*hi = side < 0 ? 1 : side;
+}
+
 /* One repetition: A into namespace 1, B into namespace 2, addressed, the
  * traffic, both back.  rep: ios = datagrams moved, bytes_moved, elapsed,
  * dma_latency_ns = round trips.  side >= 0: this side's port only, the

@@ -319,13 +319,13 @@ static void sender(struct net_worker *w, int s, char *buf)
 	uint64_t i, t0;
 	ssize_t n;
 
-	for (i = 0; i < p->datagrams && !ib_interrupted; i++)
+	for (i = 0; i < p->datagrams && !ib_interrupted; i++) {
 		if (put(s, buf, p->msg_size, T_DATA, w->t, i)) {
 			snprintf(w->err, sizeof(w->err), "send: %s", strerror(errno));
 			return;
-		} else {
-			sent(w, p->msg_size);
 		}
+		sent(w, p->msg_size);
+	}
 	do
 		n = get(s, buf, p->msg_size, &h, 4 * NET_IDLE_MS);
 	while (n > 0 && h.type != T_DONE);
@@ -646,8 +646,7 @@ static int hs_socket(char *err, size_t len)
 int ib_net_pair_run(const struct net_pair *p, struct ib_rep *rep, char *err, size_t errlen)
 {
 	int orig = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-	int ns[2] = { -1, -1 }, moved[2] = { 0, 0 }, k, rc = IB_EXIT_FAILED;
-	int lo = p->side < 0 ? 0 : p->side, hi = p->side < 0 ? 1 : p->side;
+	int ns[2] = { -1, -1 }, moved[2] = { 0, 0 }, k, rc = IB_EXIT_FAILED, lo, hi;
 	struct net_hs hs = { .s = -1 };
 	struct sockaddr hw[2];
 	unsigned int idx;
@@ -656,16 +655,19 @@ int ib_net_pair_run(const struct net_pair *p, struct ib_rep *rep, char *err, siz
 		snprintf(err, errlen, "/proc/thread-self/ns/net: %s", strerror(errno));
 		return IB_EXIT_FAILED;
 	}
+	ib_net_ports(p->side, &lo, &hi);
 	for (k = lo; k <= hi; k++) {
+		bool hs_bad;
+
 		if (unshare(CLONE_NEWNET)) {
 			snprintf(err, errlen, "unshare(CLONE_NEWNET): %s", strerror(errno));
 			goto out;
 		}
 		ns[k] = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-		if (ns[k] >= 0 && p->side >= 0)
-			hs.s = hs_socket(err, errlen);
-		if (in_ns(orig) || ns[k] < 0 || (p->side >= 0 && hs.s < 0)) {
-			if (ns[k] < 0 || hs.s >= 0)
+		/* made in the new namespace, before leaving it */
+		hs_bad = ns[k] >= 0 && p->side >= 0 && (hs.s = hs_socket(err, errlen)) < 0;
+		if (in_ns(orig) || ns[k] < 0 || hs_bad) {
+			if (!hs_bad) /* hs_socket said why */
 				snprintf(err, errlen, "network namespace: %s", strerror(errno));
 			goto out;
 		}
