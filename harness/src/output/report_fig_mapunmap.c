@@ -36,11 +36,6 @@
 #include "ib_rowschema.h"
 #include "report_int.h"
 
-static const char *row_mode(const struct ib_row *r)
-{
-	return ib_row_mode(r, "-");
-}
-
 /* params.batch of a row (the map engine's own parameter), -1 if none. */
 static long long row_batch(const struct ib_row *r)
 {
@@ -63,10 +58,8 @@ static const char *pos_or_dash(const struct ib_row *r, const char *metric, const
 
 int ib_fig_mapunmap(const struct ib_run *run, FILE *f, char *why, size_t whylen)
 {
-	static const char *const skip[] = { "iommu_mode", "iommu_mode_effective", NULL };
 	static const char *const ms[2] = { "map_ns", "unmap_ns" };
 	size_t *idx = calloc(run->nrows + 1, sizeof(*idx)), n = 0, r, i;
-	struct labeler L;
 	struct pt *p = NULL;
 	int cats = 0, k;
 
@@ -87,19 +80,7 @@ int ib_fig_mapunmap(const struct ib_run *run, FILE *f, char *why, size_t whylen)
 	p = calloc(n, sizeof(*p));
 	if (!p)
 		goto oom;
-	rp_label_dims(run, idx, n, skip, &L);
-	for (i = 0; i < n; i++) {
-		const struct ib_row *w = &run->rows[idx[i]];
-		char rest[200];
-
-		p[i].r = idx[i];
-		p[i].rank = rp_mode_rank(row_mode(w));
-		rp_label_of(w, &L, rest, sizeof(rest));
-		fmt(p[i].label, sizeof(p[i].label), "%s%s%s", row_mode(w),
-		    strcmp(rest, "all") ? " " : "", strcmp(rest, "all") ? rest : "");
-		rp_label_clean(p[i].label);
-		p[i].x = (double)i;
-	}
+	rp_mode_points(run, idx, n, p);
 	qsort(p, n, sizeof(*p), rp_pt_cmp);
 	if (n > MAPUNMAP_MAX) {
 		fmt(why, whylen, "the first %d of %zu points", MAPUNMAP_MAX, n);
@@ -163,9 +144,7 @@ static int mapbatch_blocks(const struct ib_run *run, const struct pt *p, size_t 
 
 int ib_fig_mapbatch(const struct ib_run *run, FILE *f, char *why, size_t whylen)
 {
-	static const char *const skip[] = { "iommu_mode", "iommu_mode_effective", NULL };
 	size_t *idx = calloc(run->nrows + 1, sizeof(*idx)), n = 0, r, i;
-	struct labeler L;
 	struct pt *p = NULL;
 	int blocks = 0;
 
@@ -181,19 +160,9 @@ int ib_fig_mapbatch(const struct ib_run *run, FILE *f, char *why, size_t whylen)
 	p = calloc(n ? n : 1, sizeof(*p));
 	if (!p)
 		goto oom;
-	rp_label_dims(run, idx, n, skip, &L);
-	for (i = 0; i < n; i++) {
-		const struct ib_row *w = &run->rows[idx[i]];
-		char rest[200];
-
-		p[i].r = idx[i];
-		p[i].rank = rp_mode_rank(row_mode(w));
-		p[i].x = (double)row_batch(w);
-		rp_label_of(w, &L, rest, sizeof(rest));
-		fmt(p[i].label, sizeof(p[i].label), "%s%s%s", row_mode(w),
-		    strcmp(rest, "all") ? " " : "", strcmp(rest, "all") ? rest : "");
-		rp_label_clean(p[i].label);
-	}
+	rp_mode_points(run, idx, n, p);
+	for (i = 0; i < n; i++)
+		p[i].x = (double)row_batch(&run->rows[idx[i]]);
 	qsort(p, n, sizeof(*p), rp_pt_cmp);
 	/* a line needs two batch sizes (rp_distinct_windows counts distinct x) */
 	if (rp_distinct_windows(p, n) < 2) {

@@ -34,11 +34,9 @@ static bool is_packets(const struct ib_row *w)
 int rp_per_unit_data(struct report *R, struct fig *g, FILE *f, char *vars, size_t vlen,
 		     bool packets)
 {
-	static const char *const skip[] = { "iommu_mode", "iommu_mode_effective", NULL };
 	const struct ib_run *run = &R->run;
 	size_t *idx = calloc(run->nrows + 1, sizeof(*idx)), n = 0, r, i, k;
 	struct pt *p = NULL;
-	struct labeler L;
 	int cats = 0, f_depth = ib_row_field_find("iodepth"), f_msg = ib_row_field_find("msg_size");
 	const char *unit = packets ? "packet" : "I/O";
 
@@ -61,27 +59,20 @@ int rp_per_unit_data(struct report *R, struct fig *g, FILE *f, char *vars, size_
 		    packets ? "packet" : "I/O");
 		goto out;
 	}
-	rp_label_dims(run, idx, n, skip, &L);
+	rp_mode_points(run, idx, n, p);
 	for (i = 0; i < n; i++) {
 		const struct ib_row *w = &run->rows[idx[i]];
-		const char *m = ib_row_mode(w, "-");
-		char rest[200], depth[64] = "";
+		size_t len = strlen(p[i].label);
 
-		p[i].r = idx[i];
-		p[i].rank = rp_mode_rank(m);
 		/* iodepth (nvme's field, ib_engine_opt .field) is not one of
-		 * the labeler's dimensions */
+		 * the labeler's dimensions; net's msg_size likewise (threads
+		 * is the labeler's: named when it varies) */
 		if (ib_row_int(w, f_depth) >= 0)
-			fmt(depth, sizeof(depth), " qd%lld", ib_row_int(w, f_depth));
-		/* net's own field, likewise (threads is the labeler's: named
-		 * when it varies) */
+			fmt(p[i].label + len, sizeof(p[i].label) - len, " qd%lld",
+			    ib_row_int(w, f_depth));
 		if (ib_row_int(w, f_msg) >= 0)
-			fmt(depth, sizeof(depth), " %lldB", ib_row_int(w, f_msg));
-		rp_label_of(w, &L, rest, sizeof(rest));
-		fmt(p[i].label, sizeof(p[i].label), "%s%s%s%s", m, strcmp(rest, "all") ? " " : "",
-		    strcmp(rest, "all") ? rest : "", depth);
-		rp_label_clean(p[i].label);
-		p[i].x = (double)i;
+			fmt(p[i].label + len, sizeof(p[i].label) - len, " %lldB",
+			    ib_row_int(w, f_msg));
 	}
 	qsort(p, n, sizeof(*p), rp_pt_cmp);
 	if (n > PERIO_MAX)

@@ -128,6 +128,9 @@ size_t rp_select_rows(const struct ib_run *run, const char *metric, bool need_wi
 		      size_t *idx);
 struct pt *rp_make_points(const struct ib_run *run, const size_t *idx, size_t n,
 			  const char *const *skip);
+/* p[i] for run->rows[idx[i]], unsorted: the row, its IOMMU mode's rank,
+ * the label "<mode> <what else varies>", x = i (the per-mode figures). */
+void rp_mode_points(const struct ib_run *run, const size_t *idx, size_t n, struct pt *p);
 size_t rp_distinct_windows(const struct pt *p, size_t n);
 size_t rp_keep_sweeps(const struct ib_run *run, size_t *idx, size_t n);
 

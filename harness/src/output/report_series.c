@@ -386,6 +386,28 @@ struct pt *rp_make_points(const struct ib_run *run, const size_t *idx, size_t n,
 	return p;
 }
 
+void rp_mode_points(const struct ib_run *run, const size_t *idx, size_t n, struct pt *p)
+{
+	static const char *const skip[] = { "iommu_mode", "iommu_mode_effective", NULL };
+	struct labeler L;
+	size_t i;
+
+	rp_label_dims(run, idx, n, skip, &L);
+	for (i = 0; i < n; i++) {
+		const struct ib_row *w = &run->rows[idx[i]];
+		const char *m = ib_row_mode(w, "-");
+		char rest[200];
+
+		p[i].r = idx[i];
+		p[i].rank = rp_mode_rank(m);
+		p[i].x = (double)i;
+		rp_label_of(w, &L, rest, sizeof(rest));
+		fmt(p[i].label, sizeof(p[i].label), "%s%s%s", m, strcmp(rest, "all") ? " " : "",
+		    strcmp(rest, "all") ? rest : "");
+		rp_label_clean(p[i].label);
+	}
+}
+
 size_t rp_distinct_windows(const struct pt *p, size_t n)
 {
 	double *x = malloc((n ? n : 1) * sizeof(*x));
