@@ -12,15 +12,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 . tests/lib/tap.sh
-bin=${IB_BIN:-build/iommubench}
-fake=$PWD/${IB_CUDA_FAKE:-build/tests/libcuda_fake.so}
-fix=$PWD/tests/fixtures/sysinfo
-tmp=$(mktemp -d /tmp/ib-devfirst-XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
-
-[[ -x $bin ]] || { nok "$bin missing (make build)"; exit 1; }
-[[ -f $fake ]] || { nok "$fake missing (make unit)"; exit 1; }
-unset IOMMUBENCH_FAKE_CUDA_FAIL IOMMUBENCH_FAKE_CUDA_DEVICES IOMMUBENCH_LIBCUDA
+. tests/lib/cuda-host.sh
+cuda_host_prepare devfirst
 # this machine must be one the module cannot run on (no IOMMU, or not root)
 reason=$(bash scripts/host.sh reason 2>/dev/null)
 [[ -n $reason ]] || { echo "the module could run here: the device-first decision is not tested"; exit 4; }

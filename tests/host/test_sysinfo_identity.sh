@@ -11,16 +11,9 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 . tests/lib/tap.sh
-bin=${IB_BIN:-build/iommubench}
-fake=$PWD/${IB_CUDA_FAKE:-build/tests/libcuda_fake.so}
-fix=$PWD/tests/fixtures/sysinfo
-tmp=$(mktemp -d /tmp/ib-sysid-XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
-
-[[ -x $bin ]] || { nok "$bin missing (make build)"; exit 1; }
-[[ -f $fake ]] || { nok "$fake missing (make unit)"; exit 1; }
-unset IOMMUBENCH_FAKE_CUDA_FAIL IOMMUBENCH_FAKE_CUDA_DEVICES IOMMUBENCH_FAKE_IOTLB_ENTRIES \
-	IOMMUBENCH_FAKE_IOTLB_MISS_NS
+. tests/lib/cuda-host.sh
+cuda_host_prepare sysid
+unset IOMMUBENCH_FAKE_IOTLB_ENTRIES IOMMUBENCH_FAKE_IOTLB_MISS_NS
 
 # run ID ROOT BDF: one ad-hoc cuda row with the context read under ROOT; sets rc
 run() {

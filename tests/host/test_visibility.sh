@@ -9,15 +9,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 . tests/lib/tap.sh
-bin=${IB_BIN:-build/iommubench}
-fake=$PWD/${IB_CUDA_FAKE:-build/tests/libcuda_fake.so}
-fix=$PWD/tests/fixtures/sysinfo
-tmp=$(mktemp -d /tmp/ib-vis-XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
-
-[[ -x $bin ]] || { nok "$bin missing (make build)"; exit 1; }
-[[ -f $fake ]] || { nok "$fake missing (make unit)"; exit 1; }
-unset IOMMUBENCH_FAKE_CUDA_FAIL IOMMUBENCH_FAKE_CUDA_DEVICES
+. tests/lib/cuda-host.sh
+cuda_host_prepare vis
 
 # vis ID ROOT BDF [ENGINE]: one ad-hoc row under ROOT; prints
 # "<status> <iommu_visibility>" of its row
