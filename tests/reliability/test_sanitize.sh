@@ -42,7 +42,8 @@ for t in "$san"/tests/test_*; do
 	fi
 done
 
-# Scripts that take IB_BIN: the host tests and the other reliability tests,
+# Scripts that take IB_BIN (themselves, or through tests/lib/cuda-host.sh):
+# the host tests and the other reliability tests,
 # but these (make test's 30-minute budget; each runs unsanitized in its own
 # tier, and the harness code they reach is reached by the others too):
 #  test_report_scale  a scale test: 100 s plain, about 5 min under ASan,
@@ -55,7 +56,7 @@ done
 not_sanitized=" test_report_scale test_mpi_ranks test_fleet_sim test_device_first "
 for s in tests/host/test_*.sh tests/reliability/test_*.sh; do
 	[[ $s == */test_sanitize.sh ]] && continue
-	grep -q 'IB_BIN' "$s" || continue
+	grep -qE 'IB_BIN|cuda_host_prepare' "$s" || continue
 	name=$(basename "$s" .sh)
 	[[ $not_sanitized == *" $name "* ]] && continue
 	bash "$s" >"$logs/$name.log" 2>&1
