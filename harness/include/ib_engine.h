@@ -57,6 +57,11 @@ struct ib_rep {
 	struct ib_metric_data m[IB_M_MAX];
 	uint64_t bytes_moved, elapsed_ns;
 	uint64_t ios; /* I/Os completed in elapsed_ns (iops), 0 = none */
+	/* I/Os the repetition caused outside elapsed_ns (a rank pair's
+	 * handshake waiting for the other side): not in iops, but in the
+	 * divisor of per-I/O counts (params.ios_timing_pass, counting_pass.ios),
+	 * since counters see them */
+	uint64_t ios_untimed;
 	/* facts reported by the module (have_facts) */
 	bool have_facts;
 	uint64_t iommu_pgsizes_used;
@@ -82,7 +87,8 @@ struct ib_run_ctx {
 	/* set by an engine whose device is a test double (the fake CUDA
 	 * driver): what it is, as the row's params.simulated; NULL = real */
 	const char *simulated;
-	uint64_t ios; /* rep->ios summed over every repetition run (runner) */
+	uint64_t ios; /* rep->ios + rep->ios_untimed summed over every repetition run */
+	uint64_t ios_untimed; /* rep->ios_untimed summed (runner) */
 };
 
 /* Class flags: what an engine is and what it needs. */

@@ -215,7 +215,8 @@ static int one_rep(void *arg, struct ib_rep *rep, char *err, size_t errlen)
 	}
 	erc = ctx->engine->run(ctx, rep, err, errlen);
 	ctx->rep++;
-	ctx->ios += rep->ios;
+	ctx->ios += rep->ios + rep->ios_untimed;
+	ctx->ios_untimed += rep->ios_untimed;
 	return erc;
 }
 
@@ -465,6 +466,9 @@ static enum ib_point_outcome point_timing_pass(struct point_run *r)
 	 * the pass's counters per I/O (lab counters: the timing pass) */
 	if (ctx->ios)
 		json_object_set_new(params, "ios_timing_pass", json_integer((json_int_t)ctx->ios));
+	if (ctx->ios_untimed) /* of those, outside the timed windows (not in iops) */
+		json_object_set_new(params, "ios_untimed_timing_pass",
+				    json_integer((json_int_t)ctx->ios_untimed));
 	if (ctx->device[0]) { /* an engine that resolved its own device */
 		set_resolved_device(params, r->pt, ctx->device);
 		json_object_set_new(params, "dev_node", ctx->dev_node >= 0 ?
@@ -482,7 +486,7 @@ static enum ib_point_outcome point_counting_pass(struct point_run *r)
 {
 	json_t *cp, *srcs;
 	char cwhy[512] = "";
-	uint64_t n = r->rc.warmup + r->rc.reps, ios0 = r->ctx.ios;
+	uint64_t n = r->rc.warmup + r->rc.reps, ios0 = r->ctx.ios, un0 = r->ctx.ios_untimed;
 	int erc;
 
 	if (!(r->split.counting || r->marks == MARKS_COUNTING || r->paired_pass) || ib_interrupted)
@@ -499,6 +503,9 @@ static enum ib_point_outcome point_counting_pass(struct point_run *r)
 	erc = counting_pass(&r->ctx, n, r->ctr, r->split.counting, &r->cset, cwhy, sizeof(cwhy));
 	if (r->ctx.ios > ios0)
 		json_object_set_new(cp, "ios", json_integer((json_int_t)(r->ctx.ios - ios0)));
+	if (r->ctx.ios_untimed > un0)
+		json_object_set_new(cp, "ios_untimed",
+				    json_integer((json_int_t)(r->ctx.ios_untimed - un0)));
 	if (r->marks == MARKS_COUNTING &&
 	    mark(r->row, "END", "counting", r->pt->name, r->why, sizeof(r->why)))
 		return IB_POINT_ERROR;

@@ -37,7 +37,8 @@
 #define NET_IDLE_MS 2000 /* a stream silent this long is over */
 #define NET_RCVBUF (32 << 20)
 #define NET_HS_WAIT_NS (30ULL * 1000000000ULL) /* the other rank's port */
-#define NET_HS_EVERY_MS 20			/* HELLO again, unanswered */
+#define NET_HS_EVERY_MS 20			/* HELLO again, unanswered: first */
+#define NET_HS_EVERY_MAX_MS 320			/* then twice as long, up to this */
 
 enum { T_DATA, T_DONE, T_PING, T_PONG, T_HELLO, T_ACK };
 
@@ -58,6 +59,7 @@ struct net_hs {
 	int s;			 /* bound to NET_HS_PORT in this side's namespace */
 	struct sockaddr hw;	 /* this port's MAC */
 	uint64_t packets, bytes; /* handshake datagrams through this port */
+	uint64_t untimed;	 /* of those, outside the timed window */
 	uint64_t t0;		 /* the answered HELLO: sent (A), received (B) */
 };
 
@@ -464,50 +466,65 @@ static int hs_learn(const struct net_pair *p, struct net_hs *hs, const struct ne
 	return arp_set(hs->s, p->ifname[p->side], net_ip(p, host), &hw, err, len);
 }
 
-/* A: HELLO (broadcast) every NET_HS_EVERY_MS until B's ACK of this
- * repetition; t0 = when the answered one left. */
+/* A: HELLO (broadcast) until B's ACK of this repetition, after
+ * NET_HS_EVERY_MS unanswered again, then at twice the interval up to
+ * NET_HS_EVERY_MAX_MS (a B still setting up its port costs a few HELLOs,
+ * not one per 20 ms); t0 = when the last one before the ACK left.  The
+ * HELLOs before it and whatever else arrived (an earlier repetition's
+ * ACKs) are untimed. */
 static int hs_sender(const struct net_pair *p, struct net_hs *hs, char *err, size_t len)
 {
 	struct sockaddr_in bc = net_sin(p, 255, NET_HS_PORT);
 	struct net_hello m;
 	uint64_t start = ib_now_ns(), sent;
+	int every = NET_HS_EVERY_MS;
 
 	while (!ib_interrupted && ib_now_ns() - start < NET_HS_WAIT_NS) {
 		sent = ib_now_ns();
+		if (hs->t0)
+			hs->untimed++; /* the HELLO before this one */
+		hs->t0 = sent;
 		if (hs_put(hs, T_HELLO, p->rep_seq, bc)) {
 			snprintf(err, len, "%s: HELLO: %s", p->ifname[0], strerror(errno));
 			return -1;
 		}
-		while (hs_get(hs, &m, NET_HS_EVERY_MS))
-			if (m.h.type == T_ACK && m.h.seq == p->rep_seq) {
-				hs->t0 = sent;
+		while (hs_get(hs, &m, every)) {
+			if (m.h.type == T_ACK && m.h.seq == p->rep_seq)
 				return hs_learn(p, hs, &m, 2, err, len);
-			}
+			hs->untimed++;
+		}
+		every = every * 2 < NET_HS_EVERY_MAX_MS ? every * 2 : NET_HS_EVERY_MAX_MS;
 	}
 	snprintf(err, len, "%s: no answer from the other rank's port within 30 s (repetition %llu)",
 		 p->ifname[0], (unsigned long long)p->rep_seq);
 	return -1;
 }
 
-/* B: this repetition's HELLO within ms (0: ask once), answered with an ACK
- * (a lost ACK: A asks again, answered again); 1 answered, 0 none, -1. */
+/* B: this repetition's HELLO within ms, answered with one ACK (a lost ACK:
+ * A asks again, answered again); 1 answered, 0 none, -1.  HELLOs queued
+ * behind it (A asked again while this port came up) are read without an
+ * answer; they and anything else (an earlier repetition's) are untimed. */
 static int hs_answer(const struct net_pair *p, struct net_hs *hs, int ms, char *err, size_t len)
 {
-	struct net_hello m;
+	struct net_hello m, more;
 
-	while (hs_get(hs, &m, ms))
-		if (m.h.type == T_HELLO && m.h.seq == p->rep_seq) {
-			if (!hs->t0)
-				hs->t0 = ib_now_ns();
-			if (hs_learn(p, hs, &m, 1, err, len) ||
-			    hs_put(hs, T_ACK, p->rep_seq, net_sin(p, 1, NET_HS_PORT))) {
-				if (!err[0])
-					snprintf(err, len, "%s: ACK: %s", p->ifname[1],
-						 strerror(errno));
-				return -1;
-			}
-			return 1;
+	while (hs_get(hs, &m, ms)) {
+		if (m.h.type != T_HELLO || m.h.seq != p->rep_seq) {
+			hs->untimed++;
+			continue;
 		}
+		while (hs_get(hs, &more, 0))
+			hs->untimed++;
+		if (!hs->t0)
+			hs->t0 = ib_now_ns();
+		if (hs_learn(p, hs, &m, 1, err, len) ||
+		    hs_put(hs, T_ACK, p->rep_seq, net_sin(p, 1, NET_HS_PORT))) {
+			if (!err[0])
+				snprintf(err, len, "%s: ACK: %s", p->ifname[1], strerror(errno));
+			return -1;
+		}
+		return 1;
+	}
 	return 0;
 }
 
@@ -604,8 +621,9 @@ static int traffic(const struct net_pair *p, const int ns[2], struct net_hs *hs,
 			if (ib_metric_push(&rep->m[IB_M_DMA_LATENCY], (double)w[i].rtt[j]))
 				rc = IB_EXIT_FAILED;
 	}
-	if (p->side >= 0)
-		rep->ios += hs->packets, rep->bytes_moved += hs->bytes;
+	if (p->side >= 0) /* the answered HELLO and its ACK are timed */
+		rep->ios += hs->packets - hs->untimed, rep->bytes_moved += hs->bytes,
+			rep->ios_untimed += hs->untimed;
 	rep->elapsed_ns = t1 - t0;
 	return rc;
 }
