@@ -129,7 +129,8 @@ for r in rows:
     p, cp = r["params"], r.get("counting_pass", {})
     k, mode = p.get("rank"), p["iommu_mode"]
     # per repetition through each port, timed (pps): 200 data + done + 16
-    # pings + 16 pongs + the answered HELLO + its ACK, exactly (none lost).
+    # pings + 16 pongs + the answered HELLO + its ACK (none lost; up to 8
+    # more for a ping asked again after 500 ms without its pong: A +1, B +2).
     # Untimed, in the counters' divisor only: the HELLOs while the other
     # port came up (backing off from 20 to 320 ms, B answering what queued
     # with one ACK); a CI run on a loaded host had 100 of them per pass
@@ -137,8 +138,8 @@ for r in rows:
     want = 4 * 235  # warm-up + 3 repetitions
     ut, uc = p.get("ios_untimed_timing_pass", 0), cp.get("ios_untimed", 0)
     ok(p.get("device") == dev.get(k) and p["iommu_mode_effective"] == mode and r["repetitions"] == 3 and
-       cp.get("repetitions") == 4 and p["ios_timing_pass"] - ut == want and
-       cp.get("ios", 0) - uc == want and ut <= 60 and uc <= 60 and r.get("lab_marks") == "step",
+       cp.get("repetitions") == 4 and want <= p["ios_timing_pass"] - ut <= want + 8 and
+       want <= cp.get("ios", 0) - uc <= want + 8 and ut <= 60 and uc <= 60 and r.get("lab_marks") == "step",
        "%s: its own port %s, %s, both sides exactly max_reps (3, min_reps 2) and a counting pass, %s/%s datagrams through the port (%s/%s of them untimed, handshake waits), lab marks the step"
        % (r["name"], p.get("device"), p["iommu_mode_effective"], p["ios_timing_pass"], cp.get("ios"), ut, uc))
     c = r.get("counters", {})
