@@ -58,7 +58,7 @@ struct net_hello {
 struct net_hs {
 	int s;			 /* bound to NET_HS_PORT in this side's namespace */
 	struct sockaddr hw;	 /* this port's MAC */
-	uint64_t packets, bytes; /* handshake datagrams through this port */
+	uint64_t packets;	 /* handshake datagrams (net_hello) through this port */
 	uint64_t untimed;	 /* of those, outside the timed window */
 	uint64_t t0;		 /* the answered HELLO: sent (A), received (B) */
 };
@@ -440,7 +440,7 @@ static int hs_put(struct net_hs *hs, uint32_t type, uint64_t seq, struct sockadd
 	if (sendto(hs->s, &m, sizeof(m), MSG_DONTWAIT, (struct sockaddr *)&to, sizeof(to)) !=
 	    sizeof(m))
 		return errno == EAGAIN || errno == ENOBUFS ? 0 : -1;
-	hs->packets++, hs->bytes += sizeof(m);
+	hs->packets++;
 	return 0;
 }
 
@@ -452,7 +452,7 @@ static int hs_get(struct net_hs *hs, struct net_hello *m, int ms)
 
 	if (poll(&pf, 1, ms) <= 0 || recv(hs->s, m, sizeof(*m), 0) != sizeof(*m))
 		return 0;
-	hs->packets++, hs->bytes += sizeof(*m);
+	hs->packets++;
 	return 1;
 }
 
@@ -621,9 +621,11 @@ static int traffic(const struct net_pair *p, const int ns[2], struct net_hs *hs,
 			if (ib_metric_push(&rep->m[IB_M_DMA_LATENCY], (double)w[i].rtt[j]))
 				rc = IB_EXIT_FAILED;
 	}
-	if (p->side >= 0) /* the answered HELLO and its ACK are timed */
-		rep->ios += hs->packets - hs->untimed, rep->bytes_moved += hs->bytes,
-			rep->ios_untimed += hs->untimed;
+	if (p->side >= 0) { /* the answered HELLO and its ACK are timed */
+		rep->ios += hs->packets - hs->untimed;
+		rep->bytes_moved += (hs->packets - hs->untimed) * sizeof(struct net_hello);
+		rep->ios_untimed += hs->untimed;
+	}
 	rep->elapsed_ns = t1 - t0;
 	return rc;
 }
