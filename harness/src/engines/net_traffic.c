@@ -430,6 +430,7 @@ static void *worker(void *arg)
 
 /* --- a rank pair's handshake (side >= 0), on this side's NET_HS_PORT --- */
 
+/* 1 sent (counted), 0 not sent (the port's queue full), -1 error. */
 static int hs_put(struct net_hs *hs, uint32_t type, uint64_t seq, struct sockaddr_in to)
 {
 	struct net_hello m = { { type, 0, seq }, { 0 } };
@@ -441,7 +442,7 @@ static int hs_put(struct net_hs *hs, uint32_t type, uint64_t seq, struct sockadd
 	    sizeof(m))
 		return errno == EAGAIN || errno == ENOBUFS ? 0 : -1;
 	hs->packets++;
-	return 0;
+	return 1;
 }
 
 /* The next handshake datagram within ms into m (counted: it crossed this
@@ -477,16 +478,19 @@ static int hs_sender(const struct net_pair *p, struct net_hs *hs, char *err, siz
 	struct sockaddr_in bc = net_sin(p, 255, NET_HS_PORT);
 	struct net_hello m;
 	uint64_t start = ib_now_ns(), sent;
-	int every = NET_HS_EVERY_MS;
+	int every = NET_HS_EVERY_MS, put;
 
 	while (!ib_interrupted && ib_now_ns() - start < NET_HS_WAIT_NS) {
 		sent = ib_now_ns();
-		if (hs->t0)
-			hs->untimed++; /* the HELLO before this one */
-		hs->t0 = sent;
-		if (hs_put(hs, T_HELLO, p->rep_seq, bc)) {
+		put = hs_put(hs, T_HELLO, p->rep_seq, bc);
+		if (put < 0) {
 			snprintf(err, len, "%s: HELLO: %s", p->ifname[0], strerror(errno));
 			return -1;
+		}
+		if (put) { /* one not sent is neither counted nor timed */
+			if (hs->t0)
+				hs->untimed++; /* the HELLO sent before this one */
+			hs->t0 = sent;
 		}
 		while (hs_get(hs, &m, every)) {
 			if (m.h.type == T_ACK && m.h.seq == p->rep_seq)
@@ -518,7 +522,7 @@ static int hs_answer(const struct net_pair *p, struct net_hs *hs, int ms, char *
 		if (!hs->t0)
 			hs->t0 = ib_now_ns();
 		if (hs_learn(p, hs, &m, 1, err, len) ||
-		    hs_put(hs, T_ACK, p->rep_seq, net_sin(p, 1, NET_HS_PORT))) {
+		    hs_put(hs, T_ACK, p->rep_seq, net_sin(p, 1, NET_HS_PORT)) < 0) {
 			if (!err[0])
 				snprintf(err, len, "%s: ACK: %s", p->ifname[1], strerror(errno));
 			return -1;
